@@ -1,0 +1,43 @@
+"""The exception tree: one base, input errors that keep their evidence, load errors."""
+
+from __future__ import annotations
+
+
+class PropmailError(Exception):
+    """Base of every error propmail raises on purpose."""
+
+
+class InputError(PropmailError):
+    """Bad input: a file, a row, a column. The command line exits with status 2."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = file
+        self.row = row
+        self.column = column
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(f"file {self.file}")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class SettingsError(InputError):
+    """A rules or mapping file with a bad key or value; the key path is in the message."""
+
+
+class LoadError(PropmailError):
+    """The database load failed; it was rolled back and UploadLog says state 4."""
