@@ -1,0 +1,3 @@
+from propmail.cli import main
+
+main()

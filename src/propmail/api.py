@@ -1,0 +1,212 @@
+"""The library API under the guide's names. DataFrames at this surface are pandas.
+
+>>> from propmail import PropertyProcessor, DatabaseIntegrator        # doctest: +SKIP
+>>> out = PropertyProcessor().process_excel_file_for_database("upload.xlsx", region_id=40)
+>>> DatabaseIntegrator("sqlite:///propmail.db").insert_processed_data(
+...     out["owners_df"], out["locations_df"], region_id=40)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import polars as pl
+
+from propmail import pipeline
+from propmail.db import Backend, connect
+from propmail.db.schema import DATE, FLAG, NUMBER, OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field
+from propmail.errors import InputError, PropmailError
+from propmail.job import prepare
+from propmail.read import load_mapping
+from propmail.rules import codes, priority
+from propmail.settings import Rules, load_rules
+
+log = logging.getLogger("propmail")
+
+_POLARS_KIND = {FLAG: pl.Boolean, NUMBER: pl.Float64, DATE: pl.Date}
+
+
+def _rules(rules: Rules | str | Path | None) -> Rules:
+    return rules if isinstance(rules, Rules) else load_rules(rules)
+
+
+def _to_polars(frame: pd.DataFrame, fields: Iterable[Field]) -> pl.DataFrame:
+    """A pandas frame from the API, coerced to the column types the load stages."""
+    pl_frame = pl.from_pandas(frame)
+    casts = []
+    for f in fields:
+        if f.name not in pl_frame.columns:
+            casts.append(pl.lit(None, _POLARS_KIND.get(f.kind, pl.String)).alias(f.name))
+        elif f.kind == DATE:
+            casts.append(pl.col(f.name).cast(pl.Date, strict=False))
+        else:
+            casts.append(pl.col(f.name).cast(_POLARS_KIND.get(f.kind, pl.String), strict=False))
+    return pl_frame.with_columns(casts)
+
+
+class PropertyProcessor:
+    """Reads an upload and computes every derived field (SPEC section 3)."""
+
+    def __init__(self, rules: Rules | str | Path | None = None,
+                 mapping: str | Path | None = None) -> None:
+        self.rules = _rules(rules)
+        self.mapping = load_mapping(mapping) if mapping else None
+
+    def process_excel_file(self, file_path: str | Path,
+                           niche_files: Sequence[str] = ()) -> pd.DataFrame:
+        """Every upload row with every derived field."""
+        _, _, processed = prepare(file_path, niche_files, self.rules, self.mapping)
+        return processed.processed.to_pandas()
+
+    def process_excel_file_for_database(
+        self, file_path: str | Path, region_id: int, niche_files: Sequence[str] = ()
+    ) -> dict[str, Any]:
+        """The guide's result: processed_df, owners_df, locations_df and statistics."""
+        upload, _, processed = prepare(file_path, niche_files, self.rules, self.mapping)
+        owners, locations = _database_frames(processed, region_id)
+        return {
+            "processed_df": processed.processed.to_pandas(),
+            "owners_df": owners,
+            "locations_df": locations,
+            "rejects_df": processed.rejects.to_pandas(),
+            "total_records": upload.frame.height,
+            "unique_owners": processed.owners.height,
+            "processing_summary": _processing_summary(processed),
+        }
+
+    def generate_database_ready_output(
+        self, processed_df: pd.DataFrame, region_id: int
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(owners_df, locations_df) from a processed frame; rejected rows are dropped."""
+        good, _ = pipeline.split_rejects(pl.from_pandas(processed_df), self.rules)
+        processed = pipeline.Processed(
+            processed=good,
+            owners=pipeline.owners_frame(good),
+            locations=pipeline.locations_frame(good),
+            rejects=pl.DataFrame(),
+        )
+        return _database_frames(processed, region_id)
+
+
+def _database_frames(processed: pipeline.Processed, region_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    owners = processed.owners.rename({"Slug": "OwnerSlug"}).to_pandas()
+    locations = processed.locations.with_columns(pl.lit(region_id).alias("RegionId")).to_pandas()
+    return owners, locations
+
+
+def _processing_summary(processed: pipeline.Processed) -> dict[str, Any]:
+    frame = processed.processed
+    flags = ("IsTrust", "IsChurch", "IsBusiness", "IsEstate", "IsGovernment",
+             "IsOwnerOccupied", "OwnerGrantorMatch")
+    return {
+        "flags": {f: int(frame[f].sum()) for f in flags if f in frame.columns},
+        "codes": dict(processed.locations.group_by("PriorityCode").len().sort("PriorityCode").iter_rows()),
+        "rejected": processed.rejects.height,
+    }
+
+
+class ListPriorityManager:
+    """Get-or-create of ListPriority rows (and their RegionListFrequency rows), cached."""
+
+    def __init__(self, db: Backend | DatabaseIntegrator | str | None = None,
+                 rules: Rules | str | Path | None = None) -> None:
+        if isinstance(db, DatabaseIntegrator):
+            db = db.backend
+        self.backend = db if isinstance(db, Backend) else connect(db)
+        self.rules = _rules(rules)
+        self._cache: dict[str, int] = {}
+        self.created: list[str] = []
+
+    def get_or_create_list_priority_id(self, list_code: str) -> int:
+        return self.get_or_create_list_priority_ids([list_code])[list_code]
+
+    def get_or_create_list_priority_ids(self, list_codes: Iterable[str]) -> dict[str, int]:
+        """One batch for all codes not cached yet: one transaction, not one per code."""
+        wanted = {c for c in list_codes if c}
+        missing = sorted(wanted - self._cache.keys())
+        if missing:
+            if not self.backend.has_schema():
+                self.backend.create_schema()
+            with self.backend.transaction() as conn:
+                ids, created = self.backend.resolve_codes(conn, missing, self.rules.new_list)
+            for code in created:
+                log.info("created list code %r (ListPriorityId %s)", code, ids[code])
+            self._cache.update(ids)
+            self.created += created
+        return {c: self._cache[c] for c in wanted}
+
+    def generate_enhanced_list_codes(self, processed_df: pd.DataFrame) -> pd.Series:
+        """Base priority code with the prefix rules applied (needs IsOwnerOccupied)."""
+        frame = codes.derive(priority.derive(pl.from_pandas(processed_df), self.rules), self.rules)
+        return frame["EnhancedCode"].to_pandas()
+
+
+class DatabaseIntegrator:
+    """Hands owners and locations to the database's set-based merge."""
+
+    REQUIRED_OWNER = ("OwnerSlug", "Name", "FirstName", "LastName", "Address1", "City", "State", "Zip")
+    REQUIRED_LOCATION = ("PrimaryId", "RegionId", "OwnerSlug", "PriorityCode", "IsOwnerOccupied",
+                         "IsTrust", "IsChurch", "IsBusiness")
+
+    def __init__(self, connection_string: str | None = None,
+                 rules: Rules | str | Path | None = None) -> None:
+        self.backend = connect(connection_string)
+        self.rules = _rules(rules)
+        if not self.backend.has_schema():
+            self.backend.create_schema()
+
+    def insert_processed_data(
+        self, owners_df: pd.DataFrame, locations_df: pd.DataFrame, region_id: int,
+        upload_log_id: int | None = None, file_name: str = "api",
+    ) -> dict[str, Any]:
+        """Merge owners and locations; returns the guide's result dict (success or error)."""
+        try:
+            self._validate_dataframes(owners_df, locations_df)
+            owners = _to_polars(owners_df.rename(columns={"OwnerSlug": "Slug"}), OWNER_FIELDS)
+            locations = _to_polars(locations_df, STAGE_LOCATION_FIELDS)
+            self.backend.require_region(region_id)
+            now = datetime.now()
+            if upload_log_id is None:
+                upload_log_id = self.backend.open_upload_log(region_id, file_name, now)
+            result = self.backend.load(upload_log_id, region_id, owners, locations,
+                                       self.rules, now)
+            row = self.backend.upload_log(upload_log_id)
+        except PropmailError as exc:
+            log.error("database integration error: %s", exc)
+            error_type = "validation" if isinstance(exc, InputError) else "database"
+            return {"success": False, "error": str(exc), "error_type": error_type,
+                    "upload_log_id": upload_log_id, "region_id": region_id}
+        return {
+            "success": True,
+            "rows_processed": row["RowsProcessed"],
+            "processing_state": row["ProcessingState"],
+            "processing_ended": row["ProcessingEnded"],
+            "owners_count": len(owners_df),
+            "locations_count": len(locations_df),
+            "upload_log_id": upload_log_id,
+            "region_id": region_id,
+            **{k: v for k, v in result.as_dict().items()
+               if k not in ("upload_log_id", "region_id", "rows_processed", "processing_state")},
+        }
+
+    def _validate_dataframes(self, owners_df: pd.DataFrame, locations_df: pd.DataFrame) -> None:
+        for name, frame, required in (("owners_df", owners_df, self.REQUIRED_OWNER),
+                                      ("locations_df", locations_df, self.REQUIRED_LOCATION)):
+            missing = [c for c in required if c not in frame.columns]
+            if missing:
+                raise InputError(f"missing required columns: {', '.join(missing)}", file=name)
+            if frame["OwnerSlug"].isna().any():
+                row = int(frame["OwnerSlug"].isna().to_numpy().nonzero()[0][0])
+                raise InputError("OwnerSlug is empty", file=name, row=row, column="OwnerSlug")
+        orphans = set(locations_df["OwnerSlug"]) - set(owners_df["OwnerSlug"])
+        if orphans:
+            raise InputError(f"{len(orphans)} locations name an owner not in owners_df, "
+                             f"e.g. {sorted(orphans)[0]!r}", file="locations_df", column="OwnerSlug")
+        if locations_df["PrimaryId"].duplicated().any():
+            dup = locations_df.loc[locations_df["PrimaryId"].duplicated(), "PrimaryId"].iloc[0]
+            raise InputError(f"duplicate PrimaryId {dup!r}", file="locations_df", column="PrimaryId")

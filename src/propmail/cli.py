@@ -1,0 +1,119 @@
+"""The command line: parses arguments, calls the job and a backend, prints.
+
+Exit status: 0 done; 1 the load failed and nothing was written; 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+from rich.console import Console
+
+from propmail.db import connect
+from propmail.errors import LoadError, PropmailError
+from propmail.job import Step, run_job
+from propmail.settings import load_rules
+from propmail.summary import print_summary
+
+log = logging.getLogger("propmail")
+err = Console(stderr=True)
+out = Console()
+
+DB_HELP = "SQLAlchemy URL; default $PROPMAIL_DB_URL, else sqlite:///propmail.db"
+
+
+def _fail(exc: PropmailError) -> None:
+    code = 1 if isinstance(exc, LoadError) else 2
+    err.print(f"[bold red]propmail: error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    sys.exit(code)
+
+
+@contextmanager
+def progress() -> Iterator[Step]:
+    """A spinner naming the current stage on a terminal, plain log lines elsewhere."""
+    if err.is_terminal:
+        with err.status("starting") as status:
+            yield lambda name: status.update(f"{name} ...")
+    else:
+        yield lambda name: log.info("%s", name)
+
+
+def _region(value: str) -> tuple[int, str | None]:
+    region, _, name = value.partition("=")
+    try:
+        return int(region), (name.strip() or None)
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: expected ID or ID=NAME, e.g. 40=Roanoke") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log each stage.")
+def main(verbose: bool) -> None:
+    """propmail: monthly property-data uploads into the direct-mail database."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="propmail: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database set-up."""
+
+
+@db.command("init")
+@click.option("--db", "db_url", help=DB_HELP)
+@click.option("--region", "regions", multiple=True, help="Region to create: ID or ID=NAME.")
+@click.option("--rules", "rules_path", type=click.Path(), help="Rules file (base list codes).")
+def db_init(db_url: str | None, regions: tuple[str, ...], rules_path: str | None) -> None:
+    """Create the tables, the regions given and the base list codes."""
+    try:
+        wanted = dict(_region(r) for r in regions)
+        rules = load_rules(rules_path)
+        backend = connect(db_url)
+        try:
+            created = backend.init(wanted, rules)
+            counts = backend.counts()
+        finally:
+            backend.dispose()
+    except PropmailError as exc:
+        _fail(exc)
+    out.print(f"database ready: {backend.display_url}")
+    out.print(f"regions: {counts['Region']}, list codes: {counts['ListPriority']}"
+              + (f" (created {', '.join(created)})" if created else ""))
+
+
+@main.command("process")
+@click.argument("upload", type=click.Path(dir_okay=False))
+@click.option("--region", "region_id", type=int, required=True, help="RegionId to load into.")
+@click.option("--niche", "niches", multiple=True, metavar="[TYPE=]PATH",
+              help="Niche list (repeatable, applied in order); TYPE defaults to the file name.")
+@click.option("--db", "db_url", help=DB_HELP)
+@click.option("--rules", "rules_path", type=click.Path(dir_okay=False), help="Rules file.")
+@click.option("--mapping", "mapping_path", type=click.Path(dir_okay=False),
+              help="Column-mapping file (TOML) for other providers' headers.")
+def process(
+    upload: str,
+    region_id: int,
+    niches: tuple[str, ...],
+    db_url: str | None,
+    rules_path: str | None,
+    mapping_path: str | None,
+) -> None:
+    """Process UPLOAD (xlsx, csv or parquet) and merge it into the database."""
+    try:
+        with progress() as step:
+            result = run_job(upload, region_id, niches, db_url=db_url, rules_path=rules_path,
+                             mapping_path=mapping_path, step=step)
+    except PropmailError as exc:
+        _fail(exc)
+    print_summary(result, out)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

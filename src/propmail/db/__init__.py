@@ -1,0 +1,53 @@
+"""Database backends behind one seam (`propmail.db.base.Backend`).
+
+``connect(url)`` picks the backend from a SQLAlchemy URL: ``sqlite:///propmail.db`` (default),
+``postgresql+psycopg://...``, ``mssql+mssqlpython://...`` or ``mssql+pyodbc://...``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from propmail.db.base import Backend, LoadResult
+from propmail.errors import InputError
+
+DEFAULT_URL = "sqlite:///propmail.db"
+
+
+def resolve_url(url: str | None) -> str:
+    """--db, else $PROPMAIL_DB_URL, else the SQLite file propmail.db."""
+    return url or os.environ.get("PROPMAIL_DB_URL") or DEFAULT_URL
+
+
+def parse_url(url: str) -> URL:
+    try:
+        return make_url(url)
+    except ArgumentError:
+        raise InputError("not a database URL (expected e.g. sqlite:///propmail.db)",
+                         column="--db") from None
+
+
+def connect(url: str | None = None) -> Backend:
+    parsed = parse_url(resolve_url(url))
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        from propmail.db.sqlite import SqliteBackend
+
+        return SqliteBackend.from_url(parsed)
+    if backend == "postgresql":
+        from propmail.db.postgres import PostgresBackend
+
+        return PostgresBackend.from_url(parsed)
+    if backend == "mssql":
+        from propmail.db.mssql import MssqlBackend
+
+        return MssqlBackend.from_url(parsed)
+    raise InputError(f"unsupported database {backend!r} "
+                     f"(sqlite, postgresql or mssql; got {parsed.render_as_string()})",
+                     column="--db")
+
+
+__all__ = ["DEFAULT_URL", "Backend", "LoadResult", "connect", "resolve_url"]

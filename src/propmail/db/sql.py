@@ -1,0 +1,218 @@
+"""SQL text for the load, produced by pure functions and run by a backend.
+
+Every statement is written for ``INSERT ... ON CONFLICT`` (SQLite 3.24+, PostgreSQL 9.5+); a
+dialect overrides only the fragments that differ (quoting, null-safe comparison, staging DDL).
+Named parameters (``:now``) are bound by SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from propmail.db.schema import (
+    DATE,
+    FLAG,
+    INT,
+    LOCATION_FIELDS,
+    LONGTEXT,
+    NUMBER,
+    OWNER_FIELDS,
+    STAGE_LOCATION_FIELDS,
+    TEXT,
+    TIMESTAMP,
+    Field,
+)
+
+STAGE_OWNER = "stage_owner"
+STAGE_LOCATION = "stage_location"
+STAGE_CODE = "stage_code"
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """The fragments of SQL in which backends differ."""
+
+    name: str = "sqlite"
+    types: tuple[tuple[str, str], ...] = (
+        (TEXT, "TEXT"), (LONGTEXT, "TEXT"), (FLAG, "INTEGER"), (INT, "INTEGER"),
+        (NUMBER, "REAL"), (DATE, "TEXT"), (TIMESTAMP, "TEXT"),
+    )
+    temp_table_suffix: str = ""
+
+    def q(self, name: str) -> str:
+        return f'"{name}"'
+
+    def distinct(self, left: str, right: str) -> str:
+        """Null-safe 'differs' (SQLite's IS NOT compares NULLs as values)."""
+        return f"{left} IS NOT {right}"
+
+    def type_of(self, kind: str) -> str:
+        return dict(self.types)[kind]
+
+
+SQLITE = Dialect()
+
+
+def create_stage_table(d: Dialect, name: str, fields: tuple[Field, ...]) -> str:
+    columns = ", ".join(f"{d.q(f.name)} {d.type_of(f.kind)}" for f in fields)
+    return f"CREATE TEMP TABLE {name} ({columns}){d.temp_table_suffix}"
+
+
+def drop_stage_table(name: str) -> str:
+    return f"DROP TABLE IF EXISTS {name}"
+
+
+def _changed(d: Dialect, target: str, source: str, names: list[str]) -> str:
+    return " OR ".join(d.distinct(f"{target}.{d.q(n)}", f"{source}.{d.q(n)}") for n in names)
+
+
+def _refresh(d: Dialect, target: str) -> str:
+    """A row not yet touched on the day of this load is refreshed even if nothing changed.
+
+    The legacy MERGE rewrites every matched row and sets UpdatedDate, which keeps rows that
+    keep arriving inside the update window; within one day a re-run writes nothing.
+    """
+    touched = f"COALESCE({target}.{d.q('UpdatedDate')}, {target}.{d.q('InsertedDate')})"
+    return f"{touched} IS NULL OR {touched} < :day_start"
+
+
+def _in_window(d: Dialect, target: str) -> str:
+    """Inserted or updated since :cutoff; never NULL, so NOT of it is meaningful too."""
+    # The window belongs in the update's WHERE (WHEN MATCHED AND), never in the match
+    # condition: there an old row would look new and its insert would fail on the key.
+    ins, upd = (f"{target}.{d.q(c)}" for c in ("InsertedDate", "UpdatedDate"))
+    return (
+        f"(({ins} IS NOT NULL AND {ins} >= :cutoff) OR ({upd} IS NOT NULL AND {upd} >= :cutoff))"
+    )
+
+
+OWNER_NAMES = [f.name for f in OWNER_FIELDS]
+OWNER_DATA = [n for n in OWNER_NAMES if n != "Slug"]
+LOCATION_DATA = [f.name for f in LOCATION_FIELDS if f.name != "PrimaryId"]
+LOCATION_KEYED = ["OwnerId", "ListPriorityId", *LOCATION_DATA]
+
+
+def owner_upsert(d: Dialect) -> str:
+    """Owner MERGE on Slug: insert new owners, rewrite matched ones (changed or stale)."""
+    t = d.q("Owner")
+    cols = ", ".join(d.q(n) for n in [*OWNER_NAMES, "InsertedDate"])
+    vals = ", ".join(f"s.{d.q(n)}" for n in OWNER_NAMES)
+    sets = ", ".join(f"{d.q(n)} = excluded.{d.q(n)}" for n in OWNER_DATA)
+    return (
+        f"INSERT INTO {t} ({cols}) SELECT {vals}, :now FROM {STAGE_OWNER} s WHERE true "
+        f"ON CONFLICT ({d.q('Slug')}) DO UPDATE SET {sets}, "
+        f"{d.q('ModifiedDate')} = :now, {d.q('UpdatedDate')} = :now "
+        f"WHERE {_changed(d, t, 'excluded', OWNER_DATA)} OR {_refresh(d, t)}"
+    )
+
+
+def owner_counts(d: Dialect) -> str:
+    """How the owner upsert will treat the staged rows: inserted, updated, unchanged."""
+    matched = f"o.{d.q('OwnerId')} IS NOT NULL"
+    rewrite = f"({_changed(d, 'o', 's', OWNER_DATA)} OR {_refresh(d, 'o')})"
+    return (
+        f"SELECT COALESCE(SUM(CASE WHEN o.{d.q('OwnerId')} IS NULL THEN 1 ELSE 0 END), 0), "
+        f"COALESCE(SUM(CASE WHEN {matched} AND {rewrite} THEN 1 ELSE 0 END), 0), "
+        f"COALESCE(SUM(CASE WHEN {matched} AND NOT {rewrite} THEN 1 ELSE 0 END), 0) "
+        f"FROM {STAGE_OWNER} s LEFT JOIN {d.q('Owner')} o ON o.{d.q('Slug')} = s.{d.q('Slug')}"
+    )
+
+
+def location_source(d: Dialect) -> str:
+    """Staged locations with OwnerId and ListPriorityId resolved (null where not yet there)."""
+    data = ", ".join(f"s.{d.q(f.name)}" for f in LOCATION_FIELDS)
+    return (
+        f"SELECT {data}, o.{d.q('OwnerId')}, lp.{d.q('ListPriorityId')} "
+        f"FROM {STAGE_LOCATION} s "
+        f"LEFT JOIN {d.q('Owner')} o ON o.{d.q('Slug')} = s.{d.q('OwnerSlug')} "
+        f"LEFT JOIN {d.q('ListPriority')} lp ON lp.{d.q('Code')} = s.{d.q('PriorityCode')}"
+    )
+
+
+def location_upsert(d: Dialect) -> str:
+    """Location MERGE on (PrimaryId, RegionId), updating only rows inside the window."""
+    t = d.q("Location")
+    names = ["PrimaryId", *LOCATION_KEYED]
+    cols = ", ".join(d.q(n) for n in ["RegionId", *names, "InsertedDate"])
+    vals = ", ".join(f"s.{d.q(n)}" for n in names)
+    sets = ", ".join(f"{d.q(n)} = excluded.{d.q(n)}" for n in LOCATION_KEYED)
+    return (
+        f"INSERT INTO {t} ({cols}) SELECT :region, {vals}, :now "
+        f"FROM ({location_source(d)}) s WHERE true "
+        f"ON CONFLICT ({d.q('PrimaryId')}, {d.q('RegionId')}) DO UPDATE SET {sets}, "
+        f"{d.q('ModifiedDate')} = :now, {d.q('UpdatedDate')} = :now "
+        f"WHERE {_in_window(d, t)} "
+        f"AND ({_changed(d, t, 'excluded', LOCATION_KEYED)} OR {_refresh(d, t)})"
+    )
+
+
+def location_counts(d: Dialect) -> str:
+    """How the location upsert will treat the staged rows: inserted, updated, unchanged, frozen."""
+    matched = f"l.{d.q('LocationId')} IS NOT NULL"
+    window = _in_window(d, "l")
+    rewrite = f"({_changed(d, 'l', 's', LOCATION_KEYED)} OR {_refresh(d, 'l')})"
+    return (
+        f"SELECT COALESCE(SUM(CASE WHEN l.{d.q('LocationId')} IS NULL THEN 1 ELSE 0 END), 0), "
+        f"COALESCE(SUM(CASE WHEN {matched} AND {window} AND {rewrite} THEN 1 ELSE 0 END), 0), "
+        f"COALESCE(SUM(CASE WHEN {matched} AND {window} AND NOT {rewrite} THEN 1 ELSE 0 END), 0), "
+        f"COALESCE(SUM(CASE WHEN {matched} AND NOT {window} THEN 1 ELSE 0 END), 0) "
+        f"FROM ({location_source(d)}) s LEFT JOIN {d.q('Location')} l "
+        f"ON l.{d.q('PrimaryId')} = s.{d.q('PrimaryId')} AND l.{d.q('RegionId')} = :region"
+    )
+
+
+def missing_codes(d: Dialect) -> str:
+    return (
+        f"SELECT c.{d.q('Code')} FROM {STAGE_CODE} c WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {d.q('ListPriority')} lp WHERE lp.{d.q('Code')} = c.{d.q('Code')}) "
+        f"ORDER BY c.{d.q('Code')}"
+    )
+
+
+def insert_codes(d: Dialect) -> str:
+    """Create the staged codes that do not exist; safe against a concurrent creator."""
+    lp = d.q("ListPriority")
+    cols = ", ".join(
+        d.q(n) for n in ("Code", "Name", "PriorityLevel", "ProcessingOrder", "IsAbsentee")
+    )
+    return (
+        f"INSERT INTO {lp} ({cols}) "
+        f"SELECT c.{d.q('Code')}, c.{d.q('Code')}, :priority_level, :processing_order, "
+        f":is_absentee FROM {STAGE_CODE} c WHERE true ORDER BY c.{d.q('Code')} "
+        f"ON CONFLICT ({d.q('Code')}) DO NOTHING RETURNING {d.q('ListPriorityId')}, {d.q('Code')}"
+    )
+
+
+def insert_frequencies(d: Dialect, list_ids: list[int]) -> str:
+    """One RegionListFrequency row per Region for each new list (ids are ints from RETURNING)."""
+    ids = ", ".join(str(int(i)) for i in list_ids)
+    cols = ", ".join(d.q(n) for n in ("Frequency", "ListId", "RegionId", "DividedBy"))
+    return (
+        f"INSERT INTO {d.q('RegionListFrequency')} ({cols}) "
+        f"SELECT :frequency, lp.{d.q('ListPriorityId')}, r.{d.q('RegionId')}, :divided_by "
+        f"FROM {d.q('ListPriority')} lp CROSS JOIN {d.q('Region')} r "
+        f"WHERE lp.{d.q('ListPriorityId')} IN ({ids}) "
+        f"ORDER BY lp.{d.q('ListPriorityId')}, r.{d.q('RegionId')}"
+    )
+
+
+def code_ids(d: Dialect) -> str:
+    return (
+        f"SELECT lp.{d.q('Code')}, lp.{d.q('ListPriorityId')} FROM {d.q('ListPriority')} lp "
+        f"JOIN {STAGE_CODE} c ON c.{d.q('Code')} = lp.{d.q('Code')}"
+    )
+
+
+def stage_insert(d: Dialect, name: str, fields: tuple[Field, ...], marker: str = "?") -> str:
+    cols = ", ".join(d.q(f.name) for f in fields)
+    return f"INSERT INTO {name} ({cols}) VALUES ({', '.join(marker for _ in fields)})"
+
+
+__all__ = [
+    "SQLITE",
+    "STAGE_CODE",
+    "STAGE_LOCATION",
+    "STAGE_LOCATION_FIELDS",
+    "STAGE_OWNER",
+    "Dialect",
+]

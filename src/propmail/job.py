@@ -1,0 +1,115 @@
+"""One monthly job: read the upload and niche lists, run the pipeline, load, summarize.
+
+The command line and the library API both call `run_job`; it owns no business rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from propmail import pipeline
+from propmail.db import Backend, LoadResult, connect
+from propmail.errors import InputError
+from propmail.read import ColumnMapping, ReadResult, load_mapping, read_niche, read_upload
+from propmail.rules.niche import NicheList
+from propmail.settings import Rules, load_rules
+
+Step = Callable[[str], None]
+
+
+def parse_niche_spec(spec: str) -> tuple[str, Path]:
+    """``Liens=path.xlsx`` -> ("Liens", path); ``path/Probate_2026-11.csv`` -> ("Probate", path)."""
+    kind, sep, rest = spec.partition("=")
+    if sep and kind.strip() and not re.search(r"[\\/]", kind):
+        return kind.strip(), Path(rest)
+    path = Path(spec)
+    words = re.split(r"[^A-Za-z]+", path.stem)
+    name = next((w for w in words if w), "")
+    if not name:
+        raise InputError("cannot tell the niche type from the file name; "
+                         "write it as TYPE=PATH", file=spec, column="--niche")
+    return name, path
+
+
+@dataclass
+class JobResult:
+    """Everything a job produced, for the summary, the report and the API."""
+
+    upload: ReadResult
+    niches: list[ReadResult]
+    processed: pipeline.Processed
+    load: LoadResult | None
+    started: datetime
+    finished: datetime
+    db_url: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def seconds(self) -> float:
+        return (self.finished - self.started).total_seconds()
+
+
+def prepare(
+    upload_path: str | Path,
+    niche_specs: Sequence[str] = (),
+    rules: Rules | None = None,
+    mapping: ColumnMapping | None = None,
+    step: Step | None = None,
+) -> tuple[ReadResult, list[ReadResult], pipeline.Processed]:
+    """Read and process without touching a database."""
+    step = step or (lambda _s: None)
+    rules = rules or load_rules()
+    step("reading upload")
+    upload = read_upload(upload_path, mapping)
+    niches, niche_lists = [], []
+    for spec in niche_specs:
+        kind, path = parse_niche_spec(spec)
+        step(f"reading niche list {kind}")
+        niche = read_niche(path, mapping)
+        niches.append(niche)
+        niche_lists.append(NicheList(type=kind, frame=niche.frame, source=str(path)))
+    step("applying rules")
+    processed = pipeline.run(upload.frame, rules, niche_lists)
+    if processed.locations.height == 0:
+        raise InputError(f"no row can be loaded: all {upload.frame.height} rows were rejected "
+                         f"(first reason: {processed.rejects['reason'][0] if processed.rejects.height else 'none'})",
+                         file=str(upload_path))
+    return upload, niches, processed
+
+
+def run_job(
+    upload_path: str | Path,
+    region_id: int,
+    niche_specs: Sequence[str] = (),
+    db_url: str | None = None,
+    rules_path: str | Path | None = None,
+    mapping_path: str | Path | None = None,
+    step: Step | None = None,
+    backend: Backend | None = None,
+    now: datetime | None = None,
+) -> JobResult:
+    """The whole monthly job. Raises InputError (bad input) or LoadError (rolled back)."""
+    started = datetime.now()
+    rules = load_rules(rules_path)
+    mapping = load_mapping(mapping_path) if mapping_path else None
+    upload, niches, processed = prepare(upload_path, niche_specs, rules, mapping, step)
+    own_backend = backend is None
+    backend = backend or connect(db_url)
+    try:
+        if not backend.has_schema():
+            backend.create_schema()
+        backend.require_region(region_id)
+        log_id = backend.open_upload_log(region_id, Path(upload_path).name, started)
+        load = backend.load(log_id, region_id, processed.owners, processed.locations,
+                            rules, now or datetime.now(), step)
+    finally:
+        if own_backend:
+            backend.dispose()
+    return JobResult(upload=upload, niches=niches, processed=processed, load=load,
+                     started=started, finished=datetime.now(),
+                     db_url=backend.display_url)

@@ -1,0 +1,118 @@
+"""Niche lists (SPEC 3.7): stack each matched location's code as ``"{NicheType} - {code}"``.
+
+A niche row matches a location by parcel id first, else by normalized property address and
+ZIP5 when that address belongs to exactly one parcel. Lists apply in the order given; a type
+already present as a segment of the code is not added again, so re-running changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from propmail.contract import SOURCE_ROW
+from propmail.rules.address import address_key
+from propmail.settings import Rules
+
+
+@dataclass(frozen=True)
+class NicheList:
+    """One niche file, read to the canonical niche columns (LocationPrimaryId, address, ZIP)."""
+
+    type: str
+    frame: pl.DataFrame
+    source: str = ""
+
+
+@dataclass
+class NicheOutcome:
+    """What one niche list did: counts, and the rows that matched nothing or too much."""
+
+    type: str
+    source: str
+    rows: int
+    matched_by_id: int
+    matched_by_address: int
+    locations_tagged: int
+    unmatched: pl.DataFrame = field(repr=False)
+    ambiguous: pl.DataFrame = field(repr=False)
+
+
+def _has_segment(code: pl.Expr, niche_type: str, separator: str) -> pl.Expr:
+    wanted = niche_type.strip().upper()
+    return code.str.split(separator).list.eval(
+        pl.element().str.strip_chars().str.to_uppercase() == wanted
+    ).list.any()
+
+
+def stack(code: pl.Expr, niche_type: str, separator: str) -> pl.Expr:
+    """Prefix `code` with the niche type unless the type is already one of its segments."""
+    return (
+        pl.when(_has_segment(code, niche_type, separator))
+        .then(code)
+        .otherwise(pl.lit(niche_type.strip() + separator) + code)
+    )
+
+
+def match(frame: pl.DataFrame, niche: NicheList) -> tuple[pl.Series, NicheOutcome]:
+    """A boolean mask over `frame` of the locations this niche list tags, and its outcome."""
+    upload_ids = frame["LocationPrimaryId"].drop_nulls().unique()
+    rows = niche.frame.with_columns(
+        pl.col("LocationPrimaryId").is_in(upload_ids.implode()).fill_null(False).alias("_by_id"),
+        address_key(pl.col("LocationAddress1"), pl.col("LocationZip")).alias("_key"),
+    )
+    # parcels per address key in the upload: a key naming several parcels is ambiguous
+    parcels_per_key = (
+        frame.select(
+            address_key(pl.col("LocationAddress1"), pl.col("LocationZip")).alias("_key"),
+            pl.col("LocationPrimaryId"),
+        )
+        .drop_nulls("_key")
+        .group_by("_key")
+        .agg(pl.col("LocationPrimaryId").n_unique().alias("_parcels"))
+    )
+    rows = rows.join(parcels_per_key, on="_key", how="left").with_columns(
+        pl.col("_parcels").fill_null(0)
+    )
+    by_address = rows.filter(~pl.col("_by_id") & (pl.col("_parcels") == 1))
+    unmatched = rows.filter(~pl.col("_by_id") & (pl.col("_parcels") == 0))
+    ambiguous = rows.filter(~pl.col("_by_id") & (pl.col("_parcels") > 1))
+
+    ids = rows.filter(pl.col("_by_id"))["LocationPrimaryId"].unique()
+    keys = by_address["_key"].unique()
+    mask = frame.select(
+        pl.col("LocationPrimaryId").is_in(ids.implode())
+        | address_key(pl.col("LocationAddress1"), pl.col("LocationZip")).is_in(keys.implode())
+    ).to_series().fill_null(False)
+    keep = [c for c in (SOURCE_ROW, "LocationPrimaryId", "LocationAddress1", "LocationZip")
+            if c in rows.columns]
+    outcome = NicheOutcome(
+        type=niche.type,
+        source=niche.source,
+        rows=rows.height,
+        matched_by_id=int(rows["_by_id"].sum()),
+        matched_by_address=by_address.height,
+        locations_tagged=int(mask.sum()),
+        unmatched=unmatched.select(keep),
+        ambiguous=ambiguous.select([*keep, "_parcels"]).rename({"_parcels": "parcels"}),
+    )
+    return mask, outcome
+
+
+def apply(
+    frame: pl.DataFrame, niches: list[NicheList], rules: Rules
+) -> tuple[pl.DataFrame, list[NicheOutcome]]:
+    """Add ListCode: EnhancedCode with every matching niche type stacked, in list order."""
+    frame = frame.with_columns(pl.col("EnhancedCode").alias("ListCode"))
+    outcomes = []
+    for niche in niches:
+        mask, outcome = match(frame, niche)
+        frame = frame.with_columns(
+            pl.when(mask)
+            .then(stack(pl.col("ListCode"), niche.type, rules.niche_separator))
+            .otherwise(pl.col("ListCode"))
+            .alias("ListCode")
+        )
+        outcomes.append(outcome)
+    return frame, outcomes
