@@ -52,13 +52,15 @@ def _to_polars(frame: pd.DataFrame, fields: Iterable[Field]) -> pl.DataFrame:
 class PropertyProcessor:
     """Reads an upload and computes every derived field (SPEC section 3)."""
 
-    def __init__(self, rules: Rules | str | Path | None = None,
-                 mapping: str | Path | None = None) -> None:
+    def __init__(
+        self, rules: Rules | str | Path | None = None, mapping: str | Path | None = None
+    ) -> None:
         self.rules = _rules(rules)
         self.mapping = load_mapping(mapping) if mapping else None
 
-    def process_excel_file(self, file_path: str | Path,
-                           niche_files: Sequence[str] = ()) -> pd.DataFrame:
+    def process_excel_file(
+        self, file_path: str | Path, niche_files: Sequence[str] = ()
+    ) -> pd.DataFrame:
         """Every upload row with every derived field."""
         _, _, processed = prepare(file_path, niche_files, self.rules, self.mapping)
         return processed.processed.to_pandas()
@@ -93,7 +95,9 @@ class PropertyProcessor:
         return _database_frames(processed, region_id)
 
 
-def _database_frames(processed: pipeline.Processed, region_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _database_frames(
+    processed: pipeline.Processed, region_id: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     owners = processed.owners.rename({"Slug": "OwnerSlug"}).to_pandas()
     locations = processed.locations.with_columns(pl.lit(region_id).alias("RegionId")).to_pandas()
     return owners, locations
@@ -101,11 +105,20 @@ def _database_frames(processed: pipeline.Processed, region_id: int) -> tuple[pd.
 
 def _processing_summary(processed: pipeline.Processed) -> dict[str, Any]:
     frame = processed.processed
-    flags = ("IsTrust", "IsChurch", "IsBusiness", "IsEstate", "IsGovernment",
-             "IsOwnerOccupied", "OwnerGrantorMatch")
+    flags = (
+        "IsTrust",
+        "IsChurch",
+        "IsBusiness",
+        "IsEstate",
+        "IsGovernment",
+        "IsOwnerOccupied",
+        "OwnerGrantorMatch",
+    )
     return {
         "flags": {f: int(frame[f].sum()) for f in flags if f in frame.columns},
-        "codes": dict(processed.locations.group_by("PriorityCode").len().sort("PriorityCode").iter_rows()),
+        "codes": dict(
+            processed.locations.group_by("PriorityCode").len().sort("PriorityCode").iter_rows()
+        ),
         "rejected": processed.rejects.height,
     }
 
@@ -113,8 +126,11 @@ def _processing_summary(processed: pipeline.Processed) -> dict[str, Any]:
 class ListPriorityManager:
     """Get-or-create of ListPriority rows (and their RegionListFrequency rows), cached."""
 
-    def __init__(self, db: Backend | DatabaseIntegrator | str | None = None,
-                 rules: Rules | str | Path | None = None) -> None:
+    def __init__(
+        self,
+        db: Backend | DatabaseIntegrator | str | None = None,
+        rules: Rules | str | Path | None = None,
+    ) -> None:
         if isinstance(db, DatabaseIntegrator):
             db = db.backend
         self.backend = db if isinstance(db, Backend) else connect(db)
@@ -149,20 +165,42 @@ class ListPriorityManager:
 class DatabaseIntegrator:
     """Hands owners and locations to the database's set-based merge."""
 
-    REQUIRED_OWNER = ("OwnerSlug", "Name", "FirstName", "LastName", "Address1", "City", "State", "Zip")
-    REQUIRED_LOCATION = ("PrimaryId", "RegionId", "OwnerSlug", "PriorityCode", "IsOwnerOccupied",
-                         "IsTrust", "IsChurch", "IsBusiness")
+    REQUIRED_OWNER = (
+        "OwnerSlug",
+        "Name",
+        "FirstName",
+        "LastName",
+        "Address1",
+        "City",
+        "State",
+        "Zip",
+    )
+    REQUIRED_LOCATION = (
+        "PrimaryId",
+        "RegionId",
+        "OwnerSlug",
+        "PriorityCode",
+        "IsOwnerOccupied",
+        "IsTrust",
+        "IsChurch",
+        "IsBusiness",
+    )
 
-    def __init__(self, connection_string: str | None = None,
-                 rules: Rules | str | Path | None = None) -> None:
+    def __init__(
+        self, connection_string: str | None = None, rules: Rules | str | Path | None = None
+    ) -> None:
         self.backend = connect(connection_string)
         self.rules = _rules(rules)
         if not self.backend.has_schema():
             self.backend.create_schema()
 
     def insert_processed_data(
-        self, owners_df: pd.DataFrame, locations_df: pd.DataFrame, region_id: int,
-        upload_log_id: int | None = None, file_name: str = "api",
+        self,
+        owners_df: pd.DataFrame,
+        locations_df: pd.DataFrame,
+        region_id: int,
+        upload_log_id: int | None = None,
+        file_name: str = "api",
     ) -> dict[str, Any]:
         """Merge owners and locations; returns the guide's result dict (success or error)."""
         try:
@@ -173,14 +211,18 @@ class DatabaseIntegrator:
             now = datetime.now()
             if upload_log_id is None:
                 upload_log_id = self.backend.open_upload_log(region_id, file_name, now)
-            result = self.backend.load(upload_log_id, region_id, owners, locations,
-                                       self.rules, now)
+            result = self.backend.load(upload_log_id, region_id, owners, locations, self.rules, now)
             row = self.backend.upload_log(upload_log_id)
         except PropmailError as exc:
             log.error("database integration error: %s", exc)
             error_type = "validation" if isinstance(exc, InputError) else "database"
-            return {"success": False, "error": str(exc), "error_type": error_type,
-                    "upload_log_id": upload_log_id, "region_id": region_id}
+            return {
+                "success": False,
+                "error": str(exc),
+                "error_type": error_type,
+                "upload_log_id": upload_log_id,
+                "region_id": region_id,
+            }
         return {
             "success": True,
             "rows_processed": row["RowsProcessed"],
@@ -190,13 +232,18 @@ class DatabaseIntegrator:
             "locations_count": len(locations_df),
             "upload_log_id": upload_log_id,
             "region_id": region_id,
-            **{k: v for k, v in result.as_dict().items()
-               if k not in ("upload_log_id", "region_id", "rows_processed", "processing_state")},
+            **{
+                k: v
+                for k, v in result.as_dict().items()
+                if k not in ("upload_log_id", "region_id", "rows_processed", "processing_state")
+            },
         }
 
     def _validate_dataframes(self, owners_df: pd.DataFrame, locations_df: pd.DataFrame) -> None:
-        for name, frame, required in (("owners_df", owners_df, self.REQUIRED_OWNER),
-                                      ("locations_df", locations_df, self.REQUIRED_LOCATION)):
+        for name, frame, required in (
+            ("owners_df", owners_df, self.REQUIRED_OWNER),
+            ("locations_df", locations_df, self.REQUIRED_LOCATION),
+        ):
             missing = [c for c in required if c not in frame.columns]
             if missing:
                 raise InputError(f"missing required columns: {', '.join(missing)}", file=name)
@@ -205,8 +252,14 @@ class DatabaseIntegrator:
                 raise InputError("OwnerSlug is empty", file=name, row=row, column="OwnerSlug")
         orphans = set(locations_df["OwnerSlug"]) - set(owners_df["OwnerSlug"])
         if orphans:
-            raise InputError(f"{len(orphans)} locations name an owner not in owners_df, "
-                             f"e.g. {sorted(orphans)[0]!r}", file="locations_df", column="OwnerSlug")
+            raise InputError(
+                f"{len(orphans)} locations name an owner not in owners_df, "
+                f"e.g. {sorted(orphans)[0]!r}",
+                file="locations_df",
+                column="OwnerSlug",
+            )
         if locations_df["PrimaryId"].duplicated().any():
             dup = locations_df.loc[locations_df["PrimaryId"].duplicated(), "PrimaryId"].iloc[0]
-            raise InputError(f"duplicate PrimaryId {dup!r}", file="locations_df", column="PrimaryId")
+            raise InputError(
+                f"duplicate PrimaryId {dup!r}", file="locations_df", column="PrimaryId"
+            )

@@ -84,19 +84,30 @@ def db_init(db_url: str | None, regions: tuple[str, ...], rules_path: str | None
     except PropmailError as exc:
         _fail(exc)
     out.print(f"database ready: {backend.display_url}")
-    out.print(f"regions: {counts['Region']}, list codes: {counts['ListPriority']}"
-              + (f" (created {', '.join(created)})" if created else ""))
+    out.print(
+        f"regions: {counts['Region']}, list codes: {counts['ListPriority']}"
+        + (f" (created {', '.join(created)})" if created else "")
+    )
 
 
 @main.command("process")
 @click.argument("upload", type=click.Path(dir_okay=False))
 @click.option("--region", "region_id", type=int, required=True, help="RegionId to load into.")
-@click.option("--niche", "niches", multiple=True, metavar="[TYPE=]PATH",
-              help="Niche list (repeatable, applied in order); TYPE defaults to the file name.")
+@click.option(
+    "--niche",
+    "niches",
+    multiple=True,
+    metavar="[TYPE=]PATH",
+    help="Niche list (repeatable, applied in order); TYPE defaults to the file name.",
+)
 @click.option("--db", "db_url", help=DB_HELP)
 @click.option("--rules", "rules_path", type=click.Path(dir_okay=False), help="Rules file.")
-@click.option("--mapping", "mapping_path", type=click.Path(dir_okay=False),
-              help="Column-mapping file (TOML) for other providers' headers.")
+@click.option(
+    "--mapping",
+    "mapping_path",
+    type=click.Path(dir_okay=False),
+    help="Column-mapping file (TOML) for other providers' headers.",
+)
 def process(
     upload: str,
     region_id: int,
@@ -108,8 +119,15 @@ def process(
     """Process UPLOAD (xlsx, csv or parquet) and merge it into the database."""
     try:
         with progress() as step:
-            result = run_job(upload, region_id, niches, db_url=db_url, rules_path=rules_path,
-                             mapping_path=mapping_path, step=step)
+            result = run_job(
+                upload,
+                region_id,
+                niches,
+                db_url=db_url,
+                rules_path=rules_path,
+                mapping_path=mapping_path,
+                step=step,
+            )
     except PropmailError as exc:
         _fail(exc)
     print_summary(result, out)

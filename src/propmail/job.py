@@ -31,8 +31,11 @@ def parse_niche_spec(spec: str) -> tuple[str, Path]:
     words = re.split(r"[^A-Za-z]+", path.stem)
     name = next((w for w in words if w), "")
     if not name:
-        raise InputError("cannot tell the niche type from the file name; "
-                         "write it as TYPE=PATH", file=spec, column="--niche")
+        raise InputError(
+            "cannot tell the niche type from the file name; write it as TYPE=PATH",
+            file=spec,
+            column="--niche",
+        )
     return name, path
 
 
@@ -76,9 +79,12 @@ def prepare(
     step("applying rules")
     processed = pipeline.run(upload.frame, rules, niche_lists)
     if processed.locations.height == 0:
-        raise InputError(f"no row can be loaded: all {upload.frame.height} rows were rejected "
-                         f"(first reason: {processed.rejects['reason'][0] if processed.rejects.height else 'none'})",
-                         file=str(upload_path))
+        first = processed.rejects["reason"][0] if processed.rejects.height else "none"
+        raise InputError(
+            f"no row can be loaded: all {upload.frame.height} rows were rejected "
+            f"(first reason: {first})",
+            file=str(upload_path),
+        )
     return upload, niches, processed
 
 
@@ -105,11 +111,26 @@ def run_job(
             backend.create_schema()
         backend.require_region(region_id)
         log_id = backend.open_upload_log(region_id, Path(upload_path).name, started)
-        load = backend.load(log_id, region_id, processed.owners, processed.locations,
-                            rules, now or datetime.now(), step)
+        if step:
+            step(f"upload received (UploadLogId {log_id})")
+        load = backend.load(
+            log_id,
+            region_id,
+            processed.owners,
+            processed.locations,
+            rules,
+            now or datetime.now(),
+            step,
+        )
     finally:
         if own_backend:
             backend.dispose()
-    return JobResult(upload=upload, niches=niches, processed=processed, load=load,
-                     started=started, finished=datetime.now(),
-                     db_url=backend.display_url)
+    return JobResult(
+        upload=upload,
+        niches=niches,
+        processed=processed,
+        load=load,
+        started=started,
+        finished=datetime.now(),
+        db_url=backend.display_url,
+    )

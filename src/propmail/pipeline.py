@@ -102,7 +102,7 @@ def accuzip_request(frame: pl.DataFrame) -> pl.Expr:
 
 
 def full_address() -> pl.Expr:
-    """Owner.FullAddress: Address1, City, State, Zip joined by single spaces, apostrophes removed."""
+    """Owner.FullAddress: Address1, City, State, Zip joined by single spaces, no apostrophes."""
     parts = [pl.col(c).str.replace_all("'", "") for c in ("Address1", "City", "State", "Zip")]
     return (
         pl.concat_str([p.fill_null("") for p in parts], separator=" ")
@@ -160,7 +160,9 @@ def split_rejects(frame: pl.DataFrame, rules: Rules) -> tuple[pl.DataFrame, pl.D
 def owners_frame(good: pl.DataFrame) -> pl.DataFrame:
     """One owner per slug, each column the greatest non-null value (the legacy MAX())."""
     owners = (
-        good.select(pl.col("OwnerSlug").alias("Slug"), *[e.alias(k) for k, e in OWNER_COLUMNS.items()])
+        good.select(
+            pl.col("OwnerSlug").alias("Slug"), *[e.alias(k) for k, e in OWNER_COLUMNS.items()]
+        )
         .group_by("Slug", maintain_order=True)
         .agg(pl.all().max())
     )

@@ -146,8 +146,14 @@ class _Reader:
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:
     kinds = kind if isinstance(kind, tuple) else (kind,)
-    names = {str: "a string", int: "a whole number", float: "a number", list: "a list",
-             dict: "a table", bool: "true or false"}
+    names = {
+        str: "a string",
+        int: "a whole number",
+        float: "a number",
+        list: "a list",
+        dict: "a table",
+        bool: "true or false",
+    }
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 
@@ -160,7 +166,9 @@ def _condition(table: Any, path: str, source: str) -> Condition:
         raise r.fail("column", f"unknown upload column {column!r}")
     op = r.get("op", str)
     if op not in PREFIX_OPERATORS:
-        raise r.fail("op", f"unknown operator {op!r} (expected one of {', '.join(PREFIX_OPERATORS)})")
+        raise r.fail(
+            "op", f"unknown operator {op!r} (expected one of {', '.join(PREFIX_OPERATORS)})"
+        )
     value = r.get("value", (str, int, float), None)
     if op == "eq" and value is None:
         raise r.fail("value", "missing (op 'eq' needs a value)")
@@ -204,8 +212,10 @@ def _validate(data: dict[str, Any], source: str) -> Rules:
         r.only({"code", "when", "is_absentee"})
         when = r.get("when", str)
         if when not in PRIORITY_CONDITIONS:
-            raise r.fail("when", f"unknown condition {when!r} "
-                                 f"(expected one of {', '.join(PRIORITY_CONDITIONS)})")
+            raise r.fail(
+                "when",
+                f"unknown condition {when!r} (expected one of {', '.join(PRIORITY_CONDITIONS)})",
+            )
         code = r.get("code", str).strip()
         if not code:
             raise r.fail("code", "must not be empty")
@@ -229,7 +239,9 @@ def _validate(data: dict[str, Any], source: str) -> Rules:
             if not conditions:
                 raise r.fail("all", "needs at least one condition")
         else:
-            conditions = (_condition({k: v for k, v in item.items() if k != "prefix"}, path, source),)
+            conditions = (
+                _condition({k: v for k, v in item.items() if k != "prefix"}, path, source),
+            )
         prefixes.append(PrefixRule(prefix=prefix, conditions=conditions))
 
     n = _Reader(top.get("ncoa", dict), "ncoa", source)
@@ -240,7 +252,9 @@ def _validate(data: dict[str, Any], source: str) -> Rules:
     slug.only({"style"})
     style = slug.get("style", str)
     if style not in SLUG_STYLES:
-        raise slug.fail("style", f"unknown style {style!r} (expected one of {', '.join(SLUG_STYLES)})")
+        raise slug.fail(
+            "style", f"unknown style {style!r} (expected one of {', '.join(SLUG_STYLES)})"
+        )
     load = _Reader(top.get("load", dict), "load", source)
     load.only({"update_window_months"})
     window = load.get("update_window_months", int)
@@ -258,8 +272,17 @@ def _validate(data: dict[str, Any], source: str) -> Rules:
         niche_separator=niche.get("separator", str),
         slug_style=style,
         update_window_months=window,
-        new_list=NewList(**{k: nl.get(k, int) for k in
-                            ("priority_level", "processing_order", "is_absentee",
-                             "frequency", "divided_by")}),
+        new_list=NewList(
+            **{
+                k: nl.get(k, int)
+                for k in (
+                    "priority_level",
+                    "processing_order",
+                    "is_absentee",
+                    "frequency",
+                    "divided_by",
+                )
+            }
+        ),
         source=source,
     )

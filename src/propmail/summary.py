@@ -7,7 +7,6 @@ from rich.table import Table
 
 from propmail.job import JobResult
 
-
 MAX_CODES_SHOWN = 20
 
 
@@ -29,19 +28,25 @@ def summary_rows(result: JobResult) -> list[tuple[str, str]]:
     for column, count in sorted(result.upload.unparseable.items()):
         rows.append((f"unparseable {column} (now null)", f"{count:,}"))
     for outcome in p.niche:
-        rows.append((
-            f"niche {outcome.type}",
-            f"{outcome.rows:,} rows: {outcome.locations_tagged:,} locations tagged, "
-            f"{outcome.unmatched.height:,} unmatched, {outcome.ambiguous.height:,} ambiguous",
-        ))
+        rows.append(
+            (
+                f"niche {outcome.type}",
+                f"{outcome.rows:,} rows: {outcome.locations_tagged:,} locations tagged, "
+                f"{outcome.unmatched.height:,} unmatched, {outcome.ambiguous.height:,} ambiguous",
+            )
+        )
     load = result.load
     if load is not None:
         rows += [
-            ("owners inserted / updated / unchanged",
-             f"{load.owners_inserted:,} / {load.owners_updated:,} / {load.owners_unchanged:,}"),
-            ("locations inserted / updated / unchanged / frozen",
-             f"{load.locations_inserted:,} / {load.locations_updated:,} / "
-             f"{load.locations_unchanged:,} / {load.locations_frozen:,}"),
+            (
+                "owners inserted / updated / unchanged",
+                f"{load.owners_inserted:,} / {load.owners_updated:,} / {load.owners_unchanged:,}",
+            ),
+            (
+                "locations inserted / updated / unchanged / frozen",
+                f"{load.locations_inserted:,} / {load.locations_updated:,} / "
+                f"{load.locations_unchanged:,} / {load.locations_frozen:,}",
+            ),
             ("new list codes", f"{len(load.new_codes):,}"),
         ]
         shown = load.new_codes[:MAX_CODES_SHOWN]
@@ -55,8 +60,12 @@ def summary_rows(result: JobResult) -> list[tuple[str, str]]:
 
 
 def print_summary(result: JobResult, console: Console) -> None:
-    table = Table(title="propmail process", show_header=False, title_justify="left",
-                  expand=console.width < 120)
+    table = Table(
+        title="propmail process",
+        show_header=False,
+        title_justify="left",
+        expand=console.width < 120,
+    )
     table.add_column(style="bold", overflow="fold", ratio=3)
     table.add_column(justify="right", overflow="fold", ratio=2)
     for label, value in summary_rows(result):

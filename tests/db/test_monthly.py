@@ -24,12 +24,14 @@ def month_files(tmp_path: Path) -> tuple[Path, Path]:
         (pl.lit("N") + pl.col("LocationPrimaryId")).alias("LocationPrimaryId")
     )
     # month 2: every remaining parcel gets a lien (so its list code changes), 30 new parcels
-    month2 = pl.concat([
-        month1.filter(~pl.col("LocationPrimaryId").is_in(DROPPED)).with_columns(
-            pl.lit("TAX").alias("LienType"), pl.lit("").alias("EstLoanToValue")
-        ),
-        new_parcels,
-    ])
+    month2 = pl.concat(
+        [
+            month1.filter(~pl.col("LocationPrimaryId").is_in(DROPPED)).with_columns(
+                pl.lit("TAX").alias("LienType"), pl.lit("").alias("EstLoanToValue")
+            ),
+            new_parcels,
+        ]
+    )
     p1, p2 = tmp_path / "month1.csv", tmp_path / "month2.csv"
     month1.write_csv(p1)
     month2.write_csv(p2)
@@ -39,10 +41,13 @@ def month_files(tmp_path: Path) -> tuple[Path, Path]:
 def age(backend: Backend, parcels: list[str]) -> None:
     ids = ", ".join(f"'{p}'" for p in parcels)
     with backend.engine.begin() as conn:
-        conn.execute(text(
-            'UPDATE "Location" SET "InsertedDate" = :old, "UpdatedDate" = NULL, '
-            f'"ModifiedDate" = NULL WHERE "PrimaryId" IN ({ids})'
-        ), {"old": backend.timestamp(MONTH1.replace(year=2025, month=10))})
+        conn.execute(
+            text(
+                'UPDATE "Location" SET "InsertedDate" = :old, "UpdatedDate" = NULL, '
+                f'"ModifiedDate" = NULL WHERE "PrimaryId" IN ({ids})'
+            ),
+            {"old": backend.timestamp(MONTH1.replace(year=2025, month=10))},
+        )
 
 
 def test_month_two_updates_recent_rows_and_freezes_aged_ones(
@@ -81,7 +86,10 @@ def test_month_two_updates_recent_rows_and_freezes_aged_ones(
     assert all(after[p]["InsertedDate"] == MONTH2 and after[p]["UpdatedDate"] is None for p in new)
     # the counts reported equal what happened
     assert (second.locations_inserted, second.locations_updated, second.locations_frozen) == (
-        30, len(recent), len(AGED))
+        30,
+        len(recent),
+        len(AGED),
+    )
     assert second.locations_unchanged == 0
     # every location points at the list code it carries
     lp = {v["Code"]: v["ListPriorityId"] for v in by_key(backend, "ListPriority", "Code").values()}
@@ -118,7 +126,11 @@ def test_new_codes_get_a_frequency_row_per_region(
     for code in load.new_codes:
         row = lists[code]
         assert (row["Name"], row["PriorityLevel"], row["ProcessingOrder"], row["IsAbsentee"]) == (
-            code, 0, 0, 2)
+            code,
+            0,
+            0,
+            2,
+        )
         mine = sorted(r for r in freq if r[1] == row["ListPriorityId"])
         assert mine == [(26, row["ListPriorityId"], region, 4) for region in (40, 41, 42)]
 
@@ -128,7 +140,8 @@ def test_owner_columns_are_the_greatest_value_per_slug(
 ) -> None:
     backend.init({40: None}, rules)
     rows = synth.upload(3, seed=1).with_columns(
-        pl.lit("10 ELM ST").alias("OwnerAddress1"), pl.lit("24016").alias("OwnerZip"),
+        pl.lit("10 ELM ST").alias("OwnerAddress1"),
+        pl.lit("24016").alias("OwnerZip"),
         pl.Series("OwnerCity", ["ALPHA", None, "ZULU"]),
         pl.Series("OwnerName", ["B NAME", "C NAME", "A NAME"]),
     )

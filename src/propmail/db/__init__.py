@@ -26,8 +26,9 @@ def parse_url(url: str) -> URL:
     try:
         return make_url(url)
     except ArgumentError:
-        raise InputError("not a database URL (expected e.g. sqlite:///propmail.db)",
-                         column="--db") from None
+        raise InputError(
+            "not a database URL (expected e.g. sqlite:///propmail.db)", column="--db"
+        ) from None
 
 
 def connect(url: str | None = None) -> Backend:
@@ -45,9 +46,11 @@ def connect(url: str | None = None) -> Backend:
         from propmail.db.mssql import MssqlBackend
 
         return MssqlBackend.from_url(parsed)
-    raise InputError(f"unsupported database {backend!r} "
-                     f"(sqlite, postgresql or mssql; got {parsed.render_as_string()})",
-                     column="--db")
+    raise InputError(
+        f"unsupported database {backend!r} "
+        f"(sqlite, postgresql or mssql; got {parsed.render_as_string()})",
+        column="--db",
+    )
 
 
 __all__ = ["DEFAULT_URL", "Backend", "LoadResult", "connect", "resolve_url"]

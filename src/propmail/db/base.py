@@ -76,7 +76,9 @@ class Backend(ABC):
         """Make two loads of the same region wait for each other (held until commit)."""
 
     @abstractmethod
-    def stage(self, conn: Connection, name: str, fields: tuple[Field, ...], frame: pl.DataFrame) -> None:
+    def stage(
+        self, conn: Connection, name: str, fields: tuple[Field, ...], frame: pl.DataFrame
+    ) -> None:
         """Bulk-load `frame` (columns = `fields`) into a new temporary table `name`."""
 
     def timestamp(self, moment: datetime) -> Any:
@@ -102,9 +104,11 @@ class Backend(ABC):
             for region_id, name in regions.items():
                 if region_id in existing:
                     if name:
-                        conn.execute(update(schema.region)
-                                     .where(schema.region.c.RegionId == region_id)
-                                     .values(Name=name))
+                        conn.execute(
+                            update(schema.region)
+                            .where(schema.region.c.RegionId == region_id)
+                            .values(Name=name)
+                        )
                     continue
                 conn.execute(insert(schema.region).values(RegionId=region_id, Name=name))
                 # a new region gets the frequency row of every list that exists already
@@ -121,27 +125,36 @@ class Backend(ABC):
                 )
             created = []
             for rule in rules.priority:
-                found = conn.scalar(select(schema.list_priority.c.ListPriorityId)
-                                    .where(schema.list_priority.c.Code == rule.code))
+                found = conn.scalar(
+                    select(schema.list_priority.c.ListPriorityId).where(
+                        schema.list_priority.c.Code == rule.code
+                    )
+                )
                 if found is None:
                     new_id = conn.execute(
                         insert(schema.list_priority).values(
-                            Code=rule.code, Name=rule.code,
+                            Code=rule.code,
+                            Name=rule.code,
                             PriorityLevel=rules.new_list.priority_level,
                             ProcessingOrder=rules.new_list.processing_order,
                             IsAbsentee=rule.is_absentee,
                         )
-                    ).inserted_primary_key[0]
-                    conn.execute(text(sql.insert_frequencies(self.dialect, [new_id])),
-                                 {"frequency": rules.new_list.frequency,
-                                  "divided_by": rules.new_list.divided_by})
+                    ).inserted_primary_key[0]  # type: ignore[index]
+                    conn.execute(
+                        text(sql.insert_frequencies(self.dialect, [new_id])),
+                        {
+                            "frequency": rules.new_list.frequency,
+                            "divided_by": rules.new_list.divided_by,
+                        },
+                    )
                     created.append(rule.code)
         return created
 
     def require_region(self, region_id: int) -> None:
         with self.engine.connect() as conn:
-            found = conn.scalar(select(schema.region.c.RegionId)
-                                .where(schema.region.c.RegionId == region_id))
+            found = conn.scalar(
+                select(schema.region.c.RegionId).where(schema.region.c.RegionId == region_id)
+            )
         if found is None:
             raise InputError(
                 f"region {region_id} does not exist in {self.display_url}; "
@@ -155,25 +168,32 @@ class Backend(ABC):
         with self.engine.begin() as conn:
             result = conn.execute(
                 insert(schema.upload_log).values(
-                    RegionId=region_id, FileName=file_name, ProcessingState=State.RECEIVED,
+                    RegionId=region_id,
+                    FileName=file_name,
+                    ProcessingState=State.RECEIVED,
                     ProcessingStarted=now,
                 )
             )
-            return int(result.inserted_primary_key[0])
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def set_state(self, log_id: int, state: int, conn: Connection | None = None) -> None:
         """Write a processing state that other connections see at once (committed apart)."""
         with self.engine.begin() as side:
-            side.execute(update(schema.upload_log)
-                         .where(schema.upload_log.c.UploadLogId == log_id)
-                         .values(ProcessingState=state))
+            side.execute(
+                update(schema.upload_log)
+                .where(schema.upload_log.c.UploadLogId == log_id)
+                .values(ProcessingState=state)
+            )
 
     def fail(self, log_id: int, message: str, now: datetime) -> None:
         with self.engine.begin() as side:
-            side.execute(update(schema.upload_log)
-                         .where(schema.upload_log.c.UploadLogId == log_id)
-                         .values(ProcessingState=State.FAILED, ErrorMessage=message[:4000],
-                                 ProcessingEnded=now))
+            side.execute(
+                update(schema.upload_log)
+                .where(schema.upload_log.c.UploadLogId == log_id)
+                .values(
+                    ProcessingState=State.FAILED, ErrorMessage=message[:4000], ProcessingEnded=now
+                )
+            )
 
     # -- list codes -------------------------------------------------------------------------
 
@@ -181,17 +201,25 @@ class Backend(ABC):
         self, conn: Connection, codes: list[str], new_list: NewList
     ) -> tuple[dict[str, int], list[str]]:
         """Get-or-create one ListPriorityId per code, in one batch; returns (ids, created)."""
-        self.stage(conn, sql.STAGE_CODE, (Field("Code", schema.TEXT),),
-                   pl.DataFrame({"Code": sorted(set(codes))}, schema={"Code": pl.String}))
+        self.stage(
+            conn,
+            sql.STAGE_CODE,
+            (Field("Code", schema.TEXT),),
+            pl.DataFrame({"Code": sorted(set(codes))}, schema={"Code": pl.String}),
+        )
         created = conn.execute(
             text(sql.insert_codes(self.dialect)),
-            {"priority_level": new_list.priority_level,
-             "processing_order": new_list.processing_order,
-             "is_absentee": new_list.is_absentee},
+            {
+                "priority_level": new_list.priority_level,
+                "processing_order": new_list.processing_order,
+                "is_absentee": new_list.is_absentee,
+            },
         ).all()
         if created:
-            conn.execute(text(sql.insert_frequencies(self.dialect, [r[0] for r in created])),
-                         {"frequency": new_list.frequency, "divided_by": new_list.divided_by})
+            conn.execute(
+                text(sql.insert_frequencies(self.dialect, [r[0] for r in created])),
+                {"frequency": new_list.frequency, "divided_by": new_list.divided_by},
+            )
         ids = {code: int(i) for code, i in conn.execute(text(sql.code_ids(self.dialect)))}
         conn.execute(text(sql.drop_stage_table(sql.STAGE_CODE)))
         return ids, sorted(r[1] for r in created)
@@ -199,10 +227,15 @@ class Backend(ABC):
     # -- the load -----------------------------------------------------------------------------
 
     def stage_upload(self, conn: Connection, owners: pl.DataFrame, locations: pl.DataFrame) -> None:
-        self.stage(conn, sql.STAGE_OWNER, OWNER_FIELDS,
-                   owners.select([f.name for f in OWNER_FIELDS]))
-        self.stage(conn, sql.STAGE_LOCATION, STAGE_LOCATION_FIELDS,
-                   locations.select([f.name for f in STAGE_LOCATION_FIELDS]))
+        self.stage(
+            conn, sql.STAGE_OWNER, OWNER_FIELDS, owners.select([f.name for f in OWNER_FIELDS])
+        )
+        self.stage(
+            conn,
+            sql.STAGE_LOCATION,
+            STAGE_LOCATION_FIELDS,
+            locations.select([f.name for f in STAGE_LOCATION_FIELDS]),
+        )
 
     def load(
         self,
@@ -222,8 +255,9 @@ class Backend(ABC):
             "cutoff": self.timestamp(months_before(now, rules.update_window_months)),
             "region": region_id,
         }
-        result = LoadResult(upload_log_id=log_id, region_id=region_id,
-                            rows_processed=locations.height)
+        result = LoadResult(
+            upload_log_id=log_id, region_id=region_id, rows_processed=locations.height
+        )
         self.set_state(log_id, State.MERGING_OWNERS)
         try:
             with self.transaction() as conn:
@@ -235,21 +269,28 @@ class Backend(ABC):
                 _, result.new_codes = self.resolve_codes(conn, codes, rules.new_list)
                 step("merging owners")
                 (result.owners_inserted, result.owners_updated, result.owners_unchanged) = (
-                    conn.execute(text(sql.owner_counts(self.dialect)), params).one())
+                    conn.execute(text(sql.owner_counts(self.dialect)), params).one()
+                )
                 conn.execute(text(sql.owner_upsert(self.dialect)), params)
                 self.set_state(log_id, State.MERGING_LOCATIONS, conn)
                 step("merging locations")
-                (result.locations_inserted, result.locations_updated,
-                 result.locations_unchanged, result.locations_frozen) = (
-                    conn.execute(text(sql.location_counts(self.dialect)), params).one())
+                (
+                    result.locations_inserted,
+                    result.locations_updated,
+                    result.locations_unchanged,
+                    result.locations_frozen,
+                ) = conn.execute(text(sql.location_counts(self.dialect)), params).one()
                 conn.execute(text(sql.location_upsert(self.dialect)), params)
                 self.set_state(log_id, State.FINAL_UPDATES, conn)
                 step("final updates")
                 conn.execute(
                     update(schema.upload_log)
                     .where(schema.upload_log.c.UploadLogId == log_id)
-                    .values(ProcessingState=State.DONE, RowsProcessed=locations.height,
-                            ProcessingEnded=now)
+                    .values(
+                        ProcessingState=State.DONE,
+                        RowsProcessed=locations.height,
+                        ProcessingEnded=now,
+                    )
                 )
                 for name in (sql.STAGE_OWNER, sql.STAGE_LOCATION):
                     conn.execute(text(sql.drop_stage_table(name)))
@@ -264,14 +305,17 @@ class Backend(ABC):
 
     def upload_log(self, log_id: int) -> dict[str, Any]:
         with self.engine.connect() as conn:
-            row = conn.execute(select(schema.upload_log)
-                               .where(schema.upload_log.c.UploadLogId == log_id)).one()
+            row = conn.execute(
+                select(schema.upload_log).where(schema.upload_log.c.UploadLogId == log_id)
+            ).one()
         return dict(row._mapping)
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:
-            return {t.name: int(conn.scalar(select(func.count()).select_from(t)) or 0)
-                    for t in schema.TABLES}
+            return {
+                t.name: int(conn.scalar(select(func.count()).select_from(t)) or 0)
+                for t in schema.TABLES
+            }
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -19,6 +19,7 @@ from propmail.db import sql
 from propmail.db.base import Backend
 from propmail.db.schema import DATE, FLAG, INT, LONGTEXT, NUMBER, TEXT, TIMESTAMP, Field
 
+
 class PostgresDialect(sql.Dialect):
     def distinct(self, left: str, right: str) -> str:
         return f"{left} IS DISTINCT FROM {right}"
@@ -26,8 +27,15 @@ class PostgresDialect(sql.Dialect):
 
 DIALECT = PostgresDialect(
     name="postgresql",
-    types=((TEXT, "TEXT"), (LONGTEXT, "TEXT"), (FLAG, "SMALLINT"), (INT, "INTEGER"),
-           (NUMBER, "DOUBLE PRECISION"), (DATE, "DATE"), (TIMESTAMP, "TIMESTAMP")),
+    types=(
+        (TEXT, "TEXT"),
+        (LONGTEXT, "TEXT"),
+        (FLAG, "SMALLINT"),
+        (INT, "INTEGER"),
+        (NUMBER, "DOUBLE PRECISION"),
+        (DATE, "DATE"),
+        (TIMESTAMP, "TIMESTAMP"),
+    ),
     temp_table_suffix=" ON COMMIT DROP",
 )
 
@@ -41,8 +49,9 @@ def copy_payload(frame: pl.DataFrame) -> bytes:
         [pl.col(c).cast(pl.Int8) for c, t in frame.schema.items() if t == pl.Boolean]
     )
     buffer = io.BytesIO()
-    frame.write_csv(buffer, include_header=False, null_value="", quote_style="non_numeric",
-                    float_precision=None)
+    frame.write_csv(
+        buffer, include_header=False, null_value="", quote_style="non_numeric", float_precision=None
+    )
     return buffer.getvalue()
 
 
@@ -62,10 +71,13 @@ class PostgresBackend(Backend):
             yield conn
 
     def lock_region(self, conn: Connection, region_id: int) -> None:
-        conn.execute(text("SELECT pg_advisory_xact_lock(:k, :r)"),
-                     {"k": REGION_LOCK_KEY, "r": region_id})
+        conn.execute(
+            text("SELECT pg_advisory_xact_lock(:k, :r)"), {"k": REGION_LOCK_KEY, "r": region_id}
+        )
 
-    def stage(self, conn: Connection, name: str, fields: tuple[Field, ...], frame: pl.DataFrame) -> None:
+    def stage(
+        self, conn: Connection, name: str, fields: tuple[Field, ...], frame: pl.DataFrame
+    ) -> None:
         conn.exec_driver_sql(sql.drop_stage_table(name))
         conn.exec_driver_sql(sql.create_stage_table(self.dialect, name, fields))
         columns = ", ".join(self.dialect.q(f.name) for f in fields)

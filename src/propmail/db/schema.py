@@ -25,7 +25,13 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeEngine
 
 TEXT, FLAG, INT, NUMBER, DATE, TIMESTAMP, LONGTEXT = (
-    "text", "flag", "int", "number", "date", "timestamp", "longtext"
+    "text",
+    "flag",
+    "int",
+    "number",
+    "date",
+    "timestamp",
+    "longtext",
 )
 
 _SA_TYPES: dict[str, TypeEngine] = {

@@ -34,8 +34,13 @@ class Dialect:
 
     name: str = "sqlite"
     types: tuple[tuple[str, str], ...] = (
-        (TEXT, "TEXT"), (LONGTEXT, "TEXT"), (FLAG, "INTEGER"), (INT, "INTEGER"),
-        (NUMBER, "REAL"), (DATE, "TEXT"), (TIMESTAMP, "TEXT"),
+        (TEXT, "TEXT"),
+        (LONGTEXT, "TEXT"),
+        (FLAG, "INTEGER"),
+        (INT, "INTEGER"),
+        (NUMBER, "REAL"),
+        (DATE, "TEXT"),
+        (TIMESTAMP, "TEXT"),
     )
     temp_table_suffix: str = ""
 
@@ -81,9 +86,7 @@ def _in_window(d: Dialect, target: str) -> str:
     # The window belongs in the update's WHERE (WHEN MATCHED AND), never in the match
     # condition: there an old row would look new and its insert would fail on the key.
     ins, upd = (f"{target}.{d.q(c)}" for c in ("InsertedDate", "UpdatedDate"))
-    return (
-        f"(({ins} IS NOT NULL AND {ins} >= :cutoff) OR ({upd} IS NOT NULL AND {upd} >= :cutoff))"
-    )
+    return f"(({ins} IS NOT NULL AND {ins} >= :cutoff) OR ({upd} IS NOT NULL AND {upd} >= :cutoff))"
 
 
 OWNER_NAMES = [f.name for f in OWNER_FIELDS]

@@ -64,7 +64,9 @@ class SqliteBackend(Backend):
     def lock_region(self, conn: Connection, region_id: int) -> None:
         """BEGIN IMMEDIATE already holds the database's single write lock."""
 
-    def stage(self, conn: Connection, name: str, fields: tuple[Field, ...], frame: pl.DataFrame) -> None:
+    def stage(
+        self, conn: Connection, name: str, fields: tuple[Field, ...], frame: pl.DataFrame
+    ) -> None:
         conn.exec_driver_sql(sql.drop_stage_table(name))
         conn.exec_driver_sql(sql.create_stage_table(self.dialect, name, fields))
         rows = stage_rows(frame).iter_rows()
@@ -81,6 +83,8 @@ class SqliteBackend(Backend):
             return
         # SQLite has one writer: inside the load the state is part of its transaction,
         # so readers see 7, 8 and then 3 (or 4); 9 and 10 never show on their own.
-        conn.execute(update(schema.upload_log)
-                     .where(schema.upload_log.c.UploadLogId == log_id)
-                     .values(ProcessingState=state))
+        conn.execute(
+            update(schema.upload_log)
+            .where(schema.upload_log.c.UploadLogId == log_id)
+            .values(ProcessingState=state)
+        )

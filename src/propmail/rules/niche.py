@@ -41,9 +41,11 @@ class NicheOutcome:
 
 def _has_segment(code: pl.Expr, niche_type: str, separator: str) -> pl.Expr:
     wanted = niche_type.strip().upper()
-    return code.str.split(separator).list.eval(
-        pl.element().str.strip_chars().str.to_uppercase() == wanted
-    ).list.any()
+    return (
+        code.str.split(separator)
+        .list.eval(pl.element().str.strip_chars().str.to_uppercase() == wanted)
+        .list.any()
+    )
 
 
 def stack(code: pl.Expr, niche_type: str, separator: str) -> pl.Expr:
@@ -81,12 +83,19 @@ def match(frame: pl.DataFrame, niche: NicheList) -> tuple[pl.Series, NicheOutcom
 
     ids = rows.filter(pl.col("_by_id"))["LocationPrimaryId"].unique()
     keys = by_address["_key"].unique()
-    mask = frame.select(
-        pl.col("LocationPrimaryId").is_in(ids.implode())
-        | address_key(pl.col("LocationAddress1"), pl.col("LocationZip")).is_in(keys.implode())
-    ).to_series().fill_null(False)
-    keep = [c for c in (SOURCE_ROW, "LocationPrimaryId", "LocationAddress1", "LocationZip")
-            if c in rows.columns]
+    mask = (
+        frame.select(
+            pl.col("LocationPrimaryId").is_in(ids.implode())
+            | address_key(pl.col("LocationAddress1"), pl.col("LocationZip")).is_in(keys.implode())
+        )
+        .to_series()
+        .fill_null(False)
+    )
+    keep = [
+        c
+        for c in (SOURCE_ROW, "LocationPrimaryId", "LocationAddress1", "LocationZip")
+        if c in rows.columns
+    ]
     outcome = NicheOutcome(
         type=niche.type,
         source=niche.source,

@@ -7,7 +7,8 @@ the widely copied ProperCase: a letter is upper-cased when the character before 
 letter, lower-cased otherwise.
 
 >>> import polars as pl
->>> frame = pl.DataFrame({"OwnerAddress1": [" 123 Main St. ", "1ST AVE"], "OwnerZip": ["24016", "02134"]})
+>>> frame = pl.DataFrame({"OwnerAddress1": [" 123 Main St. ", "1ST AVE"],
+...                       "OwnerZip": ["24016", "02134"]})
 >>> owner_slug(frame, "underscore").to_list()
 ['123_MAIN_ST_24016', '1ST_AVE_02134']
 >>> owner_slug(frame, "propercase").to_list()

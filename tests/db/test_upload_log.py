@@ -1,0 +1,77 @@
+"""UploadLog: states another connection can watch; a failed load leaves nothing behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from propmail import synth
+from propmail.db import Backend, schema
+from propmail.errors import LoadError
+from propmail.job import run_job
+from propmail.settings import Rules
+from tests.db.helpers import MONTH1, MONTH2, checksum
+
+# SQLite has a single writer, so the states written inside the merge transaction (9, 10)
+# only ever show as the final 3; PostgreSQL commits each state apart.
+VISIBLE = {"sqlite": {7, 8}, "postgresql": {7, 8, 9, 10}}
+
+
+def upload(tmp_path: Path, n: int = 200, seed: int = 3) -> Path:
+    path = tmp_path / f"upload{seed}.csv"
+    synth.upload(n, seed=seed).write_csv(path)
+    return path
+
+
+def test_states_are_visible_from_another_connection(
+    backend: Backend, rules: Rules, tmp_path: Path
+) -> None:
+    backend.init({40: None}, rules)
+    watcher = create_engine(backend.engine.url)
+    seen: list[int] = []
+
+    def watch(_step: str) -> None:
+        with watcher.connect() as conn:
+            seen.extend(conn.scalars(select(schema.upload_log.c.ProcessingState)))
+
+    load = run_job(upload(tmp_path), 40, backend=backend, now=MONTH1, step=watch).load
+    watcher.dispose()
+    assert load is not None
+    states = set(seen)
+    assert states == VISIBLE[backend.dialect.name]
+    # observed in order: never going back
+    order = [7, 8, 9, 10]
+    assert [s for s in seen] == sorted(seen, key=order.index)
+    log = backend.upload_log(load.upload_log_id or 0)
+    assert (log["ProcessingState"], log["RowsProcessed"]) == (3, 200)
+    assert log["ProcessingEnded"] == MONTH1
+
+
+@pytest.mark.parametrize(
+    "stage", ["list codes", "merging owners", "merging locations", "final updates", "commit"]
+)
+def test_a_failure_mid_load_leaves_state_4_and_no_rows(
+    backend: Backend, rules: Rules, tmp_path: Path, stage: str
+) -> None:
+    backend.init({40: None}, rules)
+    run_job(upload(tmp_path, seed=1), 40, backend=backend, now=MONTH1)
+    data = ("Owner", "Location", "ListPriority", "RegionListFrequency", "Region")
+    before = checksum(backend, data)
+
+    def explode(step: str) -> None:
+        if step == stage:
+            raise RuntimeError(f"injected fault at {step}")
+
+    with pytest.raises(LoadError, match="injected fault"):
+        run_job(upload(tmp_path, seed=2), 40, backend=backend, now=MONTH2, step=explode)
+    assert checksum(backend, data) == before
+    with backend.engine.connect() as conn:
+        last = conn.execute(
+            select(schema.upload_log).order_by(schema.upload_log.c.UploadLogId.desc())
+        ).first()
+    assert last is not None
+    assert last.ProcessingState == 4
+    assert "injected fault at " + stage in last.ErrorMessage
+    assert last.ProcessingEnded is not None
