@@ -3,44 +3,70 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, make_url, text
 
 from propmail.db import Backend, connect
 from propmail.settings import Rules, load_rules
 
-PG_URL = os.environ.get("PROPMAIL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_SERVER_URL = os.environ.get(
+    "PROPMAIL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
-def _postgres_or_skip() -> Backend:
-    """A clean PostgreSQL database; in CI an unreachable server fails instead of skipping."""
+def _unreachable(exc: Exception) -> None:
+    message = f"PostgreSQL not reachable at {PG_SERVER_URL} ({type(exc).__name__}): {exc}"
+    if os.environ.get("CI"):
+        pytest.fail(message + " -- CI must run the PostgreSQL tests")
+    pytest.skip(message + " -- set PROPMAIL_TEST_PG_URL to run them")
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL database of this test session's own, dropped at the end.
+
+    In CI an unreachable server fails the tests instead of skipping them.
+    """
+    server = make_url(PG_SERVER_URL)
+    name = f"propmail_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     try:
-        backend = connect(PG_URL)
-        with backend.engine.connect():
-            pass
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # any connection failure
-        message = f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}): {exc}"
-        if os.environ.get("CI"):
-            pytest.fail(message + " -- CI must run the PostgreSQL tests")
-        pytest.skip(message + " -- set PROPMAIL_TEST_PG_URL to run them")
+        _unreachable(exc)
+    yield server.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _postgres(url: str) -> Backend:
+    """propmail's tables dropped, so each test starts from an empty database."""
     from propmail.db import schema
 
+    backend = connect(url)
     schema.metadata.drop_all(backend.engine)
     return backend
 
 
-def make_backend(kind: str, tmp_path: Path) -> Backend:
+def backend_url(request: pytest.FixtureRequest, kind: str, tmp_path: Path) -> str:
+    """The URL of an empty database of the given kind, for this test."""
     if kind == "sqlite":
-        return connect(f"sqlite:///{tmp_path / 'propmail.db'}")
-    return _postgres_or_skip()
+        return f"sqlite:///{tmp_path / 'propmail.db'}"
+    url: str = request.getfixturevalue("pg_url")
+    _postgres(url).dispose()
+    return url
 
 
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    b = make_backend(request.param, tmp_path)
+    b = connect(backend_url(request, request.param, tmp_path))
     yield b
     b.dispose()
 
