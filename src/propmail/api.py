@@ -85,7 +85,7 @@ class PropertyProcessor:
         self, processed_df: pd.DataFrame, region_id: int
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(owners_df, locations_df) from a processed frame; rejected rows are dropped."""
-        good, _ = pipeline.split_rejects(pl.from_pandas(processed_df), self.rules)
+        good, _ = pipeline.split_rejects(pl.from_pandas(processed_df))
         processed = pipeline.Processed(
             processed=good,
             owners=pipeline.owners_frame(good),

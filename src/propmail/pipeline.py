@@ -89,10 +89,6 @@ class Processed:
     rejects: pl.DataFrame  # _row, LocationPrimaryId, reason: rows not loaded
     niche: list[NicheOutcome] = field(default_factory=list)
 
-    @property
-    def codes(self) -> list[str]:
-        return sorted(self.locations["PriorityCode"].unique().to_list())
-
 
 def accuzip_request(frame: pl.DataFrame) -> pl.Expr:
     """RequestStreet_RequestCity_RequestState_RequestZip; a null part is empty, all null is null."""
@@ -129,7 +125,7 @@ def _reject(frame: pl.DataFrame, mask: pl.Expr, reason: str | pl.Expr) -> pl.Dat
     )
 
 
-def split_rejects(frame: pl.DataFrame, rules: Rules) -> tuple[pl.DataFrame, pl.DataFrame]:
+def split_rejects(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Rows that can be loaded, and the rejected ones with their reason."""
     street, zip_ = slug.slug_parts()
     checks: list[tuple[pl.Expr, str]] = [
@@ -176,7 +172,7 @@ def locations_frame(good: pl.DataFrame) -> pl.DataFrame:
 def run(frame: pl.DataFrame, rules: Rules, niches: Sequence[NicheList] = ()) -> Processed:
     """The whole pure pipeline for one upload."""
     processed, outcomes = derive_all(frame, rules, niches)
-    good, rejects = split_rejects(processed, rules)
+    good, rejects = split_rejects(processed)
     return Processed(
         processed=processed,
         owners=owners_frame(good),
