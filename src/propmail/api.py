@@ -150,8 +150,6 @@ class ListPriorityManager:
                 self.backend.create_schema()
             with self.backend.transaction() as conn:
                 ids, created = self.backend.resolve_codes(conn, missing, self.rules.new_list)
-            for code in created:
-                log.info("created list code %r (ListPriorityId %s)", code, ids[code])
             self._cache.update(ids)
             self.created += created
         return {c: self._cache[c] for c in wanted}

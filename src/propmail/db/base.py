@@ -9,6 +9,7 @@ records state 4 with the message.
 from __future__ import annotations
 
 import calendar
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -25,6 +26,7 @@ from propmail.errors import InputError, LoadError
 from propmail.settings import NewList, Rules
 
 Step = Callable[[str], None]
+log = logging.getLogger("propmail")
 
 
 @dataclass
@@ -215,6 +217,8 @@ class Backend(ABC):
                 "is_absentee": new_list.is_absentee,
             },
         ).all()
+        for list_id, code in created:
+            log.info("new list code %r: ListPriorityId %s", code, list_id)
         if created:
             conn.execute(
                 text(sql.insert_frequencies(self.dialect, [r[0] for r in created])),
