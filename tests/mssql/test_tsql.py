@@ -9,7 +9,7 @@ from importlib import resources
 import pytest
 from sqlglot import exp
 
-from propmail.db import schema
+from propmail.db import schema, sql
 from propmail.db.mssql import staging, tsql
 from tests.mssql.tsql_grammar import (
     Batch,
@@ -369,4 +369,10 @@ def test_the_merge_uses_the_unchanged_row_refresh_rule_of_the_generic_plan() -> 
         target = merge.this.alias_or_name
         touched = f"COALESCE({target}.UpdatedDate, {target}.InsertedDate)"
         assert f"{touched} < @dayStart" in text and f"{touched} IS NULL" in text
-        assert "INTERSECT" in text  # null-safe "changed", as IS DISTINCT FROM elsewhere
+        # null-safe "changed" (IS DISTINCT FROM elsewhere) over the generic plan's columns
+        (intersect,) = condition.args["condition"].find_all(exp.Intersect)
+        source = [c.name for c in intersect.left.expressions]
+        stored = [c.name for c in intersect.right.expressions]
+        assert {c.table for c in intersect.right.expressions} == {target}
+        expected = sql.OWNER_DATA if merge.this.name == "Owner" else sql.LOCATION_KEYED
+        assert sorted(source) == sorted(stored) == sorted(expected)

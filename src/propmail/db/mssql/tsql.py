@@ -153,6 +153,7 @@ PROCESS_RESULT = (
 
 # sp_getapplock on the resource the procedure uses, for callers of `Backend.transaction()`.
 LOCK_REGION = (
+    "SET NOCOUNT ON; "
     "DECLARE @rc INT; "
     "EXEC @rc = sys.sp_getapplock @Resource = ?, @LockMode = N'Exclusive', "
     "@LockOwner = N'Transaction', @LockTimeout = ?; "
