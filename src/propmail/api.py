@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,8 @@ import pandas as pd
 import polars as pl
 
 from propmail import pipeline
-from propmail.db import Backend, connect
+from propmail.db import Backend, connect, parse_url
+from propmail.db.mssql.credentials import ENV_SSM_PREFIX, redact
 from propmail.db.schema import DATE, FLAG, NUMBER, OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field
 from propmail.errors import InputError, PropmailError
 from propmail.job import prepare
@@ -160,8 +162,28 @@ class ListPriorityManager:
         return frame["EnhancedCode"].to_pandas()
 
 
+def _with_ssm_prefix(connection_string: str | None, ssm_prefix: str | None) -> str:
+    """The URL with its credentials to be read from AWS SSM Parameter Store under a prefix."""
+    prefix = ssm_prefix or os.environ.get(ENV_SSM_PREFIX)
+    if not prefix:
+        raise InputError(
+            f"use_aws_credentials needs ssm_prefix=... or {ENV_SSM_PREFIX}", column="ssm_prefix"
+        )
+    url = parse_url(connection_string or "mssql+mssqlpython://")
+    if url.get_backend_name() != "mssql":
+        raise InputError(
+            "AWS SSM credentials are for SQL Server (mssql+...) URLs", column="connection_string"
+        )
+    return url.update_query_dict({"ssm_prefix": prefix}).render_as_string(hide_password=False)
+
+
 class DatabaseIntegrator:
-    """Hands owners and locations to the database's set-based merge."""
+    """Hands owners and locations to the database's set-based merge.
+
+    As in the guide, the connection is tested when the integrator is made (``SELECT @@VERSION``
+    and an OPENJSON round trip on SQL Server) and a failure raises ConnectionError. One
+    integrator keeps one connection for all its loads; `close()` releases it.
+    """
 
     REQUIRED_OWNER = (
         "OwnerSlug",
@@ -185,12 +207,43 @@ class DatabaseIntegrator:
     )
 
     def __init__(
-        self, connection_string: str | None = None, rules: Rules | str | Path | None = None
+        self,
+        connection_string: str | None = None,
+        rules: Rules | str | Path | None = None,
+        *,
+        use_aws_credentials: bool = False,
+        ssm_prefix: str | None = None,
+        test_connection: bool = True,
     ) -> None:
+        if use_aws_credentials:
+            connection_string = _with_ssm_prefix(connection_string, ssm_prefix)
         self.backend = connect(connection_string)
         self.rules = _rules(rules)
+        self.connection_info: dict[str, Any] = {}
+        if test_connection:
+            self.connection_info = self.test_connection()
         if not self.backend.has_schema():
             self.backend.create_schema()
+
+    def test_connection(self) -> dict[str, Any]:
+        """Server version and, on SQL Server, the OPENJSON check; raises ConnectionError."""
+        try:
+            return self.backend.test_connection()
+        except PropmailError as exc:
+            message = redact(str(exc))
+            log.error("connection test failed for %s: %s", self.backend.display_url, message)
+            raise ConnectionError(
+                f"connection test failed for {self.backend.display_url}: {message}"
+            ) from None
+
+    def close(self) -> None:
+        self.backend.dispose()
+
+    def __enter__(self) -> DatabaseIntegrator:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
     def insert_processed_data(
         self,

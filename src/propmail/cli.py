@@ -90,6 +90,24 @@ def db_init(db_url: str | None, regions: tuple[str, ...], rules_path: str | None
     )
 
 
+@db.command("test")
+@click.option("--db", "db_url", help=DB_HELP)
+def db_test(db_url: str | None) -> None:
+    """Connect and report the server (on SQL Server: @@VERSION and an OPENJSON round trip)."""
+    try:
+        backend = connect(db_url)
+        try:
+            info = backend.test_connection()
+            installed = backend.has_schema()
+        finally:
+            backend.dispose()
+    except PropmailError as exc:
+        _fail(exc)
+    for key, value in info.items():
+        out.print(f"{key}: {value}", highlight=False)
+    out.print(f"propmail schema installed: {'yes' if installed else 'no (run propmail db init)'}")
+
+
 @main.command("process")
 @click.argument("upload", type=click.Path(dir_okay=False))
 @click.option("--region", "region_id", type=int, required=True, help="RegionId to load into.")

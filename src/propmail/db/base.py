@@ -19,6 +19,7 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from propmail.db import schema, sql
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field, State
@@ -151,6 +152,17 @@ class Backend(ABC):
                     )
                     created.append(rule.code)
         return created
+
+    def test_connection(self) -> dict[str, Any]:
+        """Connect once and report the server; raises if the database cannot be reached."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(select(1))
+                version = conn.dialect.server_version_info
+        except SQLAlchemyError as exc:
+            raise LoadError(f"cannot connect to {self.display_url}: {exc.args[0]}") from None
+        return {"server": self.display_url,
+                "version": ".".join(str(p) for p in version or ())}
 
     def require_region(self, region_id: int) -> None:
         with self.engine.connect() as conn:

@@ -1,0 +1,358 @@
+-- ProcessPythonEnhancedData: merge one upload into Owner and Location, all or nothing.
+--
+-- The guide's procedure, hardened:
+--   * SET XACT_ABORT ON and one transaction: any error rolls back every owner, location and
+--     list row of the upload; the CATCH block then records UploadLog state 4 with the error.
+--   * Loads of one region queue on an application lock; MERGE ... WITH (HOLDLOCK) over unique
+--     indexes keeps concurrent loads of different regions exact (a bare MERGE under 8 sessions
+--     failed with duplicate keys).
+--   * Each MERGE source is deduplicated first (the last staged row per key): a duplicate source
+--     key is error 8672.
+--   * The update window is a WHEN MATCHED AND condition, never part of ON: in ON an old row would
+--     look new and its insert would fail on the unique key.
+--   * Every Location column of the contract is written, including OwnerId and ListPriorityId.
+--
+-- Rows come from the staging tables (keyed by @uploadLogId, filled in bounded chunks or by bulk
+-- copy); @OwnersJson / @LocationsJson, when given, are staged first, as the guide's callers send
+-- them. UploadLog states: 7 received and 8 merging owners are committed at once, so another
+-- connection sees them; 9 merging locations and 10 final updates are written inside the
+-- transaction (visible to READ UNCOMMITTED / NOLOCK readers); 3 done commits with the data.
+-- @dryRun = 1 runs the same merge, returns its counts and rolls everything back.
+CREATE OR ALTER PROCEDURE dbo.ProcessPythonEnhancedData
+    @uploadLogId INT,
+    @regionId INT,
+    @OwnersJson NVARCHAR(MAX) = NULL,
+    @LocationsJson NVARCHAR(MAX) = NULL,
+    @updateWindowMonths INT = 6,
+    @now DATETIME2(3) = NULL,
+    @priorityLevel INT = 0,
+    @processingOrder INT = 0,
+    @isAbsentee INT = 2,
+    @frequency INT = 26,
+    @dividedBy INT = 4,
+    @lockTimeoutMs INT = 600000,
+    @dryRun BIT = 0
+AS
+BEGIN
+    SET NOCOUNT ON;
+    SET XACT_ABORT ON;
+    DECLARE @nowGiven BIT = CASE WHEN @now IS NULL THEN 0 ELSE 1 END;
+    DECLARE @dayStart DATETIME2(3);
+    DECLARE @cutoff DATETIME2(3);
+    DECLARE @rc INT;
+    DECLARE @committed BIT = 0;
+    DECLARE @message NVARCHAR(4000);
+    DECLARE @lockResource NVARCHAR(255) = CONCAT(N'propmail:region:', @regionId);
+    DECLARE @ownersStaged INT = 0;
+    DECLARE @ownersInserted INT = 0;
+    DECLARE @ownersUpdated INT = 0;
+    DECLARE @locationsStaged INT = 0;
+    DECLARE @locationsInserted INT = 0;
+    DECLARE @locationsUpdated INT = 0;
+    DECLARE @locationsFrozen INT = 0;
+    DECLARE @newCodes NVARCHAR(MAX);
+    DECLARE @ownerActions TABLE (MergeAction NVARCHAR(10) NOT NULL);
+    DECLARE @locationActions TABLE (MergeAction NVARCHAR(10) NOT NULL);
+    DECLARE @createdCodes TABLE (Code NVARCHAR(255) COLLATE DATABASE_DEFAULT NOT NULL);
+
+    BEGIN TRY
+        SET @now = COALESCE(@now, CAST(GETDATE() AS DATETIME2(3)));
+        SET @dayStart = CAST(CAST(@now AS DATE) AS DATETIME2(3));
+        SET @cutoff = DATEADD(MONTH, -@updateWindowMonths, @now);
+
+        IF @dryRun = 0 AND NOT EXISTS (SELECT 1 FROM dbo.UploadLog WHERE UploadLogId = @uploadLogId)
+        BEGIN
+            SET @message = CONCAT(N'UploadLog ', @uploadLogId, N' does not exist');
+            THROW 50020, @message, 1;
+        END;
+        IF NOT EXISTS (SELECT 1 FROM dbo.Region WHERE RegionId = @regionId)
+        BEGIN
+            SET @message = CONCAT(N'Region ', @regionId, N' does not exist');
+            THROW 50021, @message, 1;
+        END;
+
+        IF @dryRun = 0
+        BEGIN
+            UPDATE dbo.UploadLog SET ProcessingState = 7 WHERE UploadLogId = @uploadLogId;
+        END;
+        IF @OwnersJson IS NOT NULL OR @LocationsJson IS NOT NULL
+        BEGIN
+            EXEC dbo.PropmailStageJson
+                @uploadLogId = @uploadLogId,
+                @OwnersJson = @OwnersJson,
+                @LocationsJson = @LocationsJson,
+                @firstRow = 0;
+        END;
+        IF @dryRun = 0
+        BEGIN
+            UPDATE dbo.UploadLog SET ProcessingState = 8 WHERE UploadLogId = @uploadLogId;
+        END;
+
+        BEGIN TRANSACTION;
+
+        -- two loads of one region never interleave
+        EXEC @rc = sys.sp_getapplock
+            @Resource = @lockResource,
+            @LockMode = N'Exclusive',
+            @LockOwner = N'Transaction',
+            @LockTimeout = @lockTimeoutMs;
+        IF @rc < 0
+        BEGIN
+            SET @message = CONCAT(N'timed out waiting for another load of region ', @regionId);
+            THROW 50022, @message, 1;
+        END;
+
+        -- deduplicated sources: the last staged row per key
+        SELECT
+            d.Slug, d.Name, d.FirstName, d.LastName, d.Address1, d.Address2, d.City, d.State,
+            d.Zip,
+            COALESCE(d.FullAddress, LTRIM(RTRIM(CONCAT(
+                REPLACE(d.Address1, N'''', N''), N' ', REPLACE(d.City, N'''', N''), N' ',
+                REPLACE(d.State, N'''', N''), N' ', REPLACE(d.Zip, N'''', N''))))) AS FullAddress,
+            d.IsBusiness, d.AlternateName, d.DoNotMail, d.MailingZip4, d.MailingCounty,
+            d.AccuzipRequest, d.AccuzipResponse
+        INTO #PropmailOwnerSource
+        FROM (
+            SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.Slug ORDER BY s.StageRow DESC) AS RowRank
+            FROM dbo.PropmailStageOwner AS s
+            WHERE s.UploadLogId = @uploadLogId AND s.Slug IS NOT NULL
+        ) AS d
+        WHERE d.RowRank = 1;
+        CREATE UNIQUE CLUSTERED INDEX UX_PropmailOwnerSource ON #PropmailOwnerSource (Slug);
+
+        SELECT
+            d.PrimaryId, d.OwnerSlug, CAST(NULL AS INT) AS OwnerId, d.ListPriorityId,
+            d.PriorityCode, d.IsOwnerOccupied, d.IsTrust, d.IsChurch, d.IsBusiness,
+            d.OwnerGrantorMatch, d.Address1, d.City, d.State, d.Zip, d.County, d.Neighborhood,
+            d.Acres, d.SellDate, d.SellAmount, d.Grantor, d.EstLoanToValue, d.EstEquity,
+            d.LienType, d.BKDate, d.DivorceDate, d.PreFcRecordingDate, d.Vacant, d.ResponseNCOA
+        INTO #PropmailLocationSource
+        FROM (
+            SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.PrimaryId ORDER BY s.StageRow DESC) AS RowRank
+            FROM dbo.PropmailStageLocation AS s
+            WHERE s.UploadLogId = @uploadLogId AND s.PrimaryId IS NOT NULL
+        ) AS d
+        WHERE d.RowRank = 1;
+        CREATE UNIQUE CLUSTERED INDEX UX_PropmailLocationSource ON #PropmailLocationSource (PrimaryId);
+
+        SELECT @ownersStaged = COUNT(*) FROM #PropmailOwnerSource;
+        SELECT @locationsStaged = COUNT(*) FROM #PropmailLocationSource;
+
+        -- list codes: one get-or-create for every distinct code of the upload
+        UPDATE s SET PriorityCode = lp.Code
+        FROM #PropmailLocationSource AS s
+        JOIN dbo.ListPriority AS lp ON lp.ListPriorityId = s.ListPriorityId
+        WHERE s.PriorityCode IS NULL;
+
+        CREATE TABLE #PropmailCodes (
+            Code NVARCHAR(255) COLLATE DATABASE_DEFAULT NOT NULL PRIMARY KEY,
+            IsAbsentee INT NULL,
+            ListPriorityId INT NULL,
+            Created BIT NOT NULL DEFAULT 0
+        );
+        INSERT INTO #PropmailCodes (Code)
+        SELECT DISTINCT s.PriorityCode FROM #PropmailLocationSource AS s
+        WHERE s.PriorityCode IS NOT NULL;
+        EXEC dbo.PropmailEnsureListCodes
+            @priorityLevel = @priorityLevel,
+            @processingOrder = @processingOrder,
+            @isAbsentee = @isAbsentee,
+            @frequency = @frequency,
+            @dividedBy = @dividedBy,
+            @lockTimeoutMs = @lockTimeoutMs;
+        INSERT INTO @createdCodes (Code) SELECT c.Code FROM #PropmailCodes AS c WHERE c.Created = 1;
+        UPDATE s SET ListPriorityId = c.ListPriorityId
+        FROM #PropmailLocationSource AS s
+        JOIN #PropmailCodes AS c ON c.Code = s.PriorityCode;
+
+        -- owners: matched -> every column rewritten when it changed or was not touched today
+        MERGE INTO dbo.Owner WITH (HOLDLOCK) AS o
+        USING #PropmailOwnerSource AS s
+            ON o.Slug = s.Slug
+        WHEN MATCHED AND (
+            NOT EXISTS (
+                SELECT s.Name, s.FirstName, s.LastName, s.Address1, s.Address2, s.City, s.State,
+                       s.Zip, s.FullAddress, s.IsBusiness, s.AlternateName, s.DoNotMail,
+                       s.MailingZip4, s.MailingCounty, s.AccuzipRequest, s.AccuzipResponse
+                INTERSECT
+                SELECT o.Name, o.FirstName, o.LastName, o.Address1, o.Address2, o.City, o.State,
+                       o.Zip, o.FullAddress, o.IsBusiness, o.AlternateName, o.DoNotMail,
+                       o.MailingZip4, o.MailingCounty, o.AccuzipRequest, o.AccuzipResponse
+            )
+            OR COALESCE(o.UpdatedDate, o.InsertedDate) IS NULL
+            OR COALESCE(o.UpdatedDate, o.InsertedDate) < @dayStart
+        ) THEN UPDATE SET
+            Name = s.Name,
+            FirstName = s.FirstName,
+            LastName = s.LastName,
+            Address1 = s.Address1,
+            Address2 = s.Address2,
+            City = s.City,
+            State = s.State,
+            Zip = s.Zip,
+            FullAddress = s.FullAddress,
+            IsBusiness = s.IsBusiness,
+            AlternateName = s.AlternateName,
+            DoNotMail = s.DoNotMail,
+            MailingZip4 = s.MailingZip4,
+            MailingCounty = s.MailingCounty,
+            AccuzipRequest = s.AccuzipRequest,
+            AccuzipResponse = s.AccuzipResponse,
+            ModifiedDate = @now,
+            UpdatedDate = @now
+        WHEN NOT MATCHED BY TARGET THEN INSERT (
+            Slug, Name, FirstName, LastName, Address1, Address2, City, State, Zip, FullAddress,
+            IsBusiness, AlternateName, DoNotMail, MailingZip4, MailingCounty, AccuzipRequest,
+            AccuzipResponse, InsertedDate
+        ) VALUES (
+            s.Slug, s.Name, s.FirstName, s.LastName, s.Address1, s.Address2, s.City, s.State,
+            s.Zip, s.FullAddress, s.IsBusiness, s.AlternateName, s.DoNotMail, s.MailingZip4,
+            s.MailingCounty, s.AccuzipRequest, s.AccuzipResponse, @now
+        )
+        OUTPUT $action INTO @ownerActions;
+
+        UPDATE dbo.UploadLog SET ProcessingState = 9 WHERE UploadLogId = @uploadLogId;
+
+        UPDATE s SET OwnerId = o.OwnerId
+        FROM #PropmailLocationSource AS s
+        JOIN dbo.Owner AS o ON o.Slug = s.OwnerSlug;
+
+        -- frozen: matched, but neither inserted nor updated within the window; left as they are
+        SELECT @locationsFrozen = COUNT(*)
+        FROM #PropmailLocationSource AS s
+        JOIN dbo.Location AS l ON l.PrimaryId = s.PrimaryId AND l.RegionId = @regionId
+        WHERE NOT (
+            (l.InsertedDate IS NOT NULL AND l.InsertedDate >= @cutoff)
+            OR (l.UpdatedDate IS NOT NULL AND l.UpdatedDate >= @cutoff)
+        );
+
+        MERGE INTO dbo.Location WITH (HOLDLOCK) AS l
+        USING #PropmailLocationSource AS s
+            ON l.PrimaryId = s.PrimaryId AND l.RegionId = @regionId
+        WHEN MATCHED AND (
+            (l.InsertedDate IS NOT NULL AND l.InsertedDate >= @cutoff)
+            OR (l.UpdatedDate IS NOT NULL AND l.UpdatedDate >= @cutoff)
+        ) AND (
+            NOT EXISTS (
+                SELECT s.OwnerId, s.ListPriorityId, s.PriorityCode, s.IsOwnerOccupied, s.IsTrust,
+                       s.IsChurch, s.IsBusiness, s.OwnerGrantorMatch, s.Address1, s.City, s.State,
+                       s.Zip, s.County, s.Neighborhood, s.Acres, s.SellDate, s.SellAmount,
+                       s.Grantor, s.EstLoanToValue, s.EstEquity, s.LienType, s.BKDate,
+                       s.DivorceDate, s.PreFcRecordingDate, s.Vacant, s.ResponseNCOA
+                INTERSECT
+                SELECT l.OwnerId, l.ListPriorityId, l.PriorityCode, l.IsOwnerOccupied, l.IsTrust,
+                       l.IsChurch, l.IsBusiness, l.OwnerGrantorMatch, l.Address1, l.City, l.State,
+                       l.Zip, l.County, l.Neighborhood, l.Acres, l.SellDate, l.SellAmount,
+                       l.Grantor, l.EstLoanToValue, l.EstEquity, l.LienType, l.BKDate,
+                       l.DivorceDate, l.PreFcRecordingDate, l.Vacant, l.ResponseNCOA
+            )
+            OR COALESCE(l.UpdatedDate, l.InsertedDate) IS NULL
+            OR COALESCE(l.UpdatedDate, l.InsertedDate) < @dayStart
+        ) THEN UPDATE SET
+            OwnerId = s.OwnerId,
+            ListPriorityId = s.ListPriorityId,
+            PriorityCode = s.PriorityCode,
+            IsOwnerOccupied = s.IsOwnerOccupied,
+            IsTrust = s.IsTrust,
+            IsChurch = s.IsChurch,
+            IsBusiness = s.IsBusiness,
+            OwnerGrantorMatch = s.OwnerGrantorMatch,
+            Address1 = s.Address1,
+            City = s.City,
+            State = s.State,
+            Zip = s.Zip,
+            County = s.County,
+            Neighborhood = s.Neighborhood,
+            Acres = s.Acres,
+            SellDate = s.SellDate,
+            SellAmount = s.SellAmount,
+            Grantor = s.Grantor,
+            EstLoanToValue = s.EstLoanToValue,
+            EstEquity = s.EstEquity,
+            LienType = s.LienType,
+            BKDate = s.BKDate,
+            DivorceDate = s.DivorceDate,
+            PreFcRecordingDate = s.PreFcRecordingDate,
+            Vacant = s.Vacant,
+            ResponseNCOA = s.ResponseNCOA,
+            ModifiedDate = @now,
+            UpdatedDate = @now
+        WHEN NOT MATCHED BY TARGET THEN INSERT (
+            RegionId, PrimaryId, OwnerId, ListPriorityId, PriorityCode, IsOwnerOccupied, IsTrust,
+            IsChurch, IsBusiness, OwnerGrantorMatch, Address1, City, State, Zip, County,
+            Neighborhood, Acres, SellDate, SellAmount, Grantor, EstLoanToValue, EstEquity,
+            LienType, BKDate, DivorceDate, PreFcRecordingDate, Vacant, ResponseNCOA, InsertedDate
+        ) VALUES (
+            @regionId, s.PrimaryId, s.OwnerId, s.ListPriorityId, s.PriorityCode,
+            s.IsOwnerOccupied, s.IsTrust, s.IsChurch, s.IsBusiness, s.OwnerGrantorMatch,
+            s.Address1, s.City, s.State, s.Zip, s.County, s.Neighborhood, s.Acres, s.SellDate,
+            s.SellAmount, s.Grantor, s.EstLoanToValue, s.EstEquity, s.LienType, s.BKDate,
+            s.DivorceDate, s.PreFcRecordingDate, s.Vacant, s.ResponseNCOA, @now
+        )
+        OUTPUT $action INTO @locationActions;
+
+        UPDATE dbo.UploadLog SET ProcessingState = 10 WHERE UploadLogId = @uploadLogId;
+
+        SELECT
+            @ownersInserted = COUNT(CASE WHEN a.MergeAction = N'INSERT' THEN 1 END),
+            @ownersUpdated = COUNT(CASE WHEN a.MergeAction = N'UPDATE' THEN 1 END)
+        FROM @ownerActions AS a;
+        SELECT
+            @locationsInserted = COUNT(CASE WHEN a.MergeAction = N'INSERT' THEN 1 END),
+            @locationsUpdated = COUNT(CASE WHEN a.MergeAction = N'UPDATE' THEN 1 END)
+        FROM @locationActions AS a;
+        SET @newCodes = (SELECT c.Code FROM @createdCodes AS c ORDER BY c.Code FOR JSON PATH);
+
+        UPDATE dbo.UploadLog
+        SET RowsProcessed = @locationsStaged,
+            ProcessingState = 3,
+            ProcessingEnded = CASE WHEN @nowGiven = 1 THEN @now ELSE GETDATE() END
+        WHERE UploadLogId = @uploadLogId;
+        DELETE FROM dbo.PropmailStageOwner WHERE UploadLogId = @uploadLogId;
+        DELETE FROM dbo.PropmailStageLocation WHERE UploadLogId = @uploadLogId;
+
+        IF @dryRun = 0
+        BEGIN
+            COMMIT TRANSACTION;
+            SET @committed = 1;
+        END;
+        IF @dryRun = 1
+        BEGIN
+            -- a dry run undoes it all, then drops the rows it staged
+            ROLLBACK TRANSACTION;
+            DELETE FROM dbo.PropmailStageOwner WHERE UploadLogId = @uploadLogId;
+            DELETE FROM dbo.PropmailStageLocation WHERE UploadLogId = @uploadLogId;
+        END;
+    END TRY
+    BEGIN CATCH
+        IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION;
+        SET @message = LEFT(CONCAT(
+            N'SQL Server error ', ERROR_NUMBER(), N' in ', COALESCE(ERROR_PROCEDURE(), N'batch'),
+            N' line ', ERROR_LINE(), N': ', ERROR_MESSAGE()), 4000);
+        IF @dryRun = 0 AND @committed = 0
+        BEGIN
+            UPDATE dbo.UploadLog
+            SET ProcessingState = 4, ErrorMessage = @message, ProcessingEnded = GETDATE()
+            WHERE UploadLogId = @uploadLogId;
+        END;
+        DELETE FROM dbo.PropmailStageOwner WHERE UploadLogId = @uploadLogId;
+        DELETE FROM dbo.PropmailStageLocation WHERE UploadLogId = @uploadLogId;
+        THROW;
+    END CATCH;
+
+    SELECT
+        @uploadLogId AS UploadLogId,
+        @locationsStaged AS RowsProcessed,
+        @ownersStaged AS OwnersStaged,
+        @ownersInserted AS OwnersInserted,
+        @ownersUpdated AS OwnersUpdated,
+        @ownersStaged - @ownersInserted - @ownersUpdated AS OwnersUnchanged,
+        @locationsInserted AS LocationsInserted,
+        @locationsUpdated AS LocationsUpdated,
+        @locationsStaged - @locationsInserted - @locationsUpdated - @locationsFrozen
+            AS LocationsUnchanged,
+        @locationsFrozen AS LocationsFrozen,
+        @newCodes AS NewCodes,
+        CASE WHEN @dryRun = 1 THEN NULL ELSE 3 END AS ProcessingState;
+END;
+GO

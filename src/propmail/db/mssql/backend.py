@@ -1,0 +1,495 @@
+"""SQL Server 2016 SP1+: stage the upload in bounded chunks, then one EXEC merges it atomically.
+
+The merge itself is T-SQL shipped with the package (``ProcessPythonEnhancedData.sql`` and the
+procedures it calls), installed by ``propmail db init``; it keeps the business semantics of the
+generic plan in `propmail.db.sql` (same window, same "touched today" refresh rule, same
+counts) and writes the UploadLog states itself. This module only moves rows and reads results.
+
+One connection serves a backend's whole life (schema check, UploadLog, staging, merge,
+result); mssql-python's bulk copy opens its own short-lived connection per table.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy.engine import URL
+
+from propmail.db import sql
+from propmail.db.base import Backend, LoadResult, Step
+from propmail.db.mssql import staging, tsql
+from propmail.db.mssql.credentials import Settings, redact, resolve
+from propmail.db.mssql.session import (
+    BulkCopyUnavailable,
+    ConnectionFailed,
+    DriverSession,
+    Row,
+    Session,
+    connect_dbapi,
+)
+from propmail.db.schema import (
+    DATE,
+    FLAG,
+    INT,
+    LONGTEXT,
+    NUMBER,
+    OWNER_FIELDS,
+    STAGE_LOCATION_FIELDS,
+    TEXT,
+    TIMESTAMP,
+    Field,
+    State,
+)
+from propmail.errors import InputError, LoadError, PropmailError
+from propmail.settings import NewList, Rules
+
+log = logging.getLogger(__name__)
+
+MIN_VERSION = (13, 0, 4001)  # SQL Server 2016 SP1: CREATE OR ALTER, OPENJSON
+MIN_COMPATIBILITY = 130  # OPENJSON needs database compatibility level 130+
+
+
+class TsqlDialect(sql.Dialect):
+    def q(self, name: str) -> str:
+        return f"[{name}]"
+
+    def distinct(self, left: str, right: str) -> str:
+        """Null-safe 'differs' on SQL Server 2016 (IS DISTINCT FROM came in 2022)."""
+        return f"NOT EXISTS (SELECT {left} INTERSECT SELECT {right})"
+
+
+DIALECT = TsqlDialect(
+    name="mssql",
+    types=(
+        (TEXT, "NVARCHAR(255)"),
+        (LONGTEXT, "NVARCHAR(MAX)"),
+        (FLAG, "BIT"),
+        (INT, "INT"),
+        (NUMBER, "FLOAT"),
+        (DATE, "DATE"),
+        (TIMESTAMP, "DATETIME"),
+    ),
+)
+
+
+class MssqlBackend(Backend):
+    dialect = DIALECT
+
+    def __init__(
+        self, settings: Settings, open_session: Callable[[], Session] | None = None
+    ) -> None:
+        self.settings = settings
+        self.display_url = settings.display()
+        self._open_session = open_session or (lambda: DriverSession.open(settings))
+        self._session: Session | None = None
+        self._engine: Engine | None = None
+
+    @classmethod
+    def from_url(cls, url: URL) -> MssqlBackend:
+        return cls(resolve(url))
+
+    # -- the connection ---------------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        """A SQLAlchemy engine on the same settings, for generic callers; made on first use."""
+        if self._engine is None:
+            try:
+                self._engine = create_engine(
+                    f"mssql+{self.settings.driver}://",
+                    creator=lambda: connect_dbapi(self.settings, autocommit=False),
+                    pool_pre_ping=True,
+                )
+            except ImportError as exc:
+                raise ConnectionFailed(
+                    f"cannot load the {self.settings.driver} driver: "
+                    f"{redact(str(exc), self.settings.secrets)}"
+                ) from None
+        return self._engine
+
+    @engine.setter
+    def engine(self, value: Engine) -> None:
+        self._engine = value
+
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = self._open_session()
+        return self._session
+
+    def _run(self, statement: str, params: Sequence[Any] = (), what: str = "") -> list[Row]:
+        """Run one batch; a driver error becomes a LoadError with secrets masked."""
+        try:
+            return self.session().execute(statement, params)
+        except PropmailError:
+            raise
+        except Exception as exc:  # every driver error class: the message is all we keep
+            detail = redact(str(exc), self.settings.secrets)
+            raise LoadError(f"{what or 'SQL Server'}: {type(exc).__name__}: {detail}") from None
+
+    def _reconnect(self) -> None:
+        """Drop the connection; the server rolls back whatever it still had in flight."""
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def test_connection(self) -> dict[str, Any]:
+        """The guide's connection test: SELECT @@VERSION and an OPENJSON round trip."""
+        version, product, database, compatibility = self._run(
+            tsql.SERVER_INFO, what="connection test"
+        )[0]
+        probe = self._run(tsql.OPENJSON_PROBE, (tsql.OPENJSON_PROBE_PAYLOAD,), "OPENJSON test")
+        info = {
+            "server": self.display_url,
+            "version": str(version).splitlines()[0],
+            "product_version": str(product),
+            "database": database,
+            "compatibility_level": compatibility,
+            "openjson": probe == [("test", 123)],
+        }
+        numbers = tuple(int(p) for p in str(product).split(".")[:3] if p.isdigit())
+        if numbers < MIN_VERSION:
+            raise LoadError(
+                f"SQL Server {product} is older than 2016 SP1 (13.0.4001), "
+                "which propmail's procedures need (CREATE OR ALTER, OPENJSON)"
+            )
+        if compatibility is not None and int(compatibility) < MIN_COMPATIBILITY:
+            raise LoadError(
+                f"database {database} has compatibility level {compatibility}; OPENJSON needs "
+                f"{MIN_COMPATIBILITY}+ (ALTER DATABASE [{database}] SET COMPATIBILITY_LEVEL = 130)"
+            )
+        if not info["openjson"]:
+            raise LoadError(f"OPENJSON round trip returned {probe!r}, expected [('test', 123)]")
+        log.info("connected to %s: %s", self.display_url, info["version"])
+        return info
+
+    # -- schema and master data ---------------------------------------------------------------
+
+    def create_schema(self) -> None:
+        """Install (or update) the tables, unique keys, staging tables and procedures."""
+        for name, batch in tsql.install_batches():
+            self._run(batch, what=f"installing {name}")
+
+    def has_schema(self) -> bool:
+        missing = [r[0] for r in self._run(tsql.MISSING_OBJECTS, what="schema check")]
+        if missing:
+            log.info("not installed yet: %s", ", ".join(missing))
+        return not missing
+
+    def init(self, regions: dict[int, str | None], rules: Rules) -> list[str]:
+        self.create_schema()
+        for region_id, name in regions.items():
+            self._run(
+                tsql.ENSURE_REGION,
+                (region_id, name, rules.new_list.frequency, rules.new_list.divided_by),
+                f"region {region_id}",
+            )
+        base = [{"Code": r.code, "IsAbsentee": r.is_absentee} for r in rules.priority]
+        rows = self._run(
+            tsql.GET_OR_CREATE_CODES,
+            (json.dumps(base), *self._new_list_params(rules.new_list)),
+            "base list codes",
+        )
+        return [code for code, _id, created in rows if created]
+
+    def require_region(self, region_id: int) -> None:
+        if not self._run(tsql.REGION_EXISTS, (region_id,), "region check")[0][0]:
+            raise InputError(
+                f"region {region_id} does not exist in {self.display_url}; "
+                f"add it with: propmail db init --region {region_id}=NAME",
+                column="--region",
+            )
+
+    def _new_list_params(self, new_list: NewList) -> tuple[int, ...]:
+        return (
+            new_list.priority_level,
+            new_list.processing_order,
+            new_list.is_absentee,
+            new_list.frequency,
+            new_list.divided_by,
+            self.settings.lock_timeout_ms,
+        )
+
+    # -- UploadLog ------------------------------------------------------------------------------
+
+    def _clock(self, now: datetime) -> datetime | None:
+        """The timestamp to send: none with the server's clock (the default)."""
+        return now if self.settings.clock == "client" else None
+
+    def open_upload_log(self, region_id: int, file_name: str, now: datetime) -> int:
+        rows = self._run(
+            tsql.OPEN_UPLOAD_LOG, (region_id, file_name, self._clock(now)), "opening UploadLog"
+        )
+        return int(rows[0][0])
+
+    def set_state(self, log_id: int, state: int, conn: Connection | None = None) -> None:
+        self._run(tsql.SET_STATE, (state, log_id), "UploadLog state")
+
+    def fail(self, log_id: int, message: str, now: datetime) -> None:
+        self._run(
+            tsql.FAIL_UPLOAD_LOG,
+            (redact(message, self.settings.secrets)[:4000], log_id),
+            "UploadLog failure",
+        )
+
+    def upload_log(self, log_id: int) -> dict[str, Any]:
+        rows = self._run(tsql.UPLOAD_LOG_ROW, (log_id,), "reading UploadLog")
+        if not rows:
+            raise LoadError(f"UploadLog {log_id} does not exist")
+        names = (
+            "UploadLogId",
+            "RegionId",
+            "FileName",
+            "ProcessingState",
+            "RowsProcessed",
+            "ProcessingStarted",
+            "ProcessingEnded",
+            "ErrorMessage",
+        )
+        return dict(zip(names, rows[0], strict=True))
+
+    def counts(self) -> dict[str, int]:
+        row = self._run(tsql.TABLE_COUNTS, what="counting rows")[0]
+        return {name: int(n) for name, n in zip(tsql.TABLES, row, strict=True)}
+
+    # -- the Backend seam for generic callers (ListPriorityManager) -----------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    def lock_region(self, conn: Connection, region_id: int) -> None:
+        granted = conn.exec_driver_sql(
+            tsql.LOCK_REGION,
+            (tsql.region_lock_resource(region_id), self.settings.lock_timeout_ms),
+        ).scalar()
+        if granted is None or int(granted) < 0:
+            raise LoadError(f"timed out waiting for another load of region {region_id}")
+
+    def stage(
+        self, conn: Connection, name: str, fields: tuple[Field, ...], frame: pl.DataFrame
+    ) -> None:
+        raise NotImplementedError(
+            "SQL Server stages uploads in dbo.PropmailStage* keyed by UploadLogId "
+            "(MssqlBackend.load), not in per-connection temporary tables"
+        )
+
+    def resolve_codes(
+        self, conn: Connection, codes: list[str], new_list: NewList
+    ) -> tuple[dict[str, int], list[str]]:
+        """Get-or-create one ListPriorityId per code in one call (PropmailGetOrCreateListCodes)."""
+        wanted = sorted(set(codes))
+        rows = conn.exec_driver_sql(
+            tsql.GET_OR_CREATE_CODES,
+            (json.dumps([{"Code": c} for c in wanted]), *self._new_list_params(new_list)),
+        ).all()
+        # the database's collation decides which spellings are one code (case-insensitive
+        # by default), so every spelling asked for maps to the row the server returned
+        by_key = {str(code).casefold(): int(i) for code, i, _created in rows}
+        ids = {code: by_key[code.casefold()] for code in wanted}
+        return ids, sorted(str(code) for code, _i, created in rows if created)
+
+    # -- the load -----------------------------------------------------------------------------
+
+    def load(
+        self,
+        log_id: int,
+        region_id: int,
+        owners: pl.DataFrame,
+        locations: pl.DataFrame,
+        rules: Rules,
+        now: datetime,
+        step: Step | None = None,
+    ) -> LoadResult:
+        """Stage in bounded chunks, then one EXEC merges the upload, all or nothing."""
+        return self._merge(log_id, region_id, owners, locations, rules, now, step, dry_run=False)
+
+    def preview(
+        self,
+        region_id: int,
+        owners: pl.DataFrame,
+        locations: pl.DataFrame,
+        rules: Rules,
+        now: datetime,
+        step: Step | None = None,
+    ) -> LoadResult:
+        """A dry run: the same merge, its counts and new codes, then everything rolled back.
+
+        Staged under a negative key (this connection's session id), with no UploadLog row.
+        """
+        key = -int(self._run(tsql.SESSION_ID, what="dry run")[0][0])
+        result = self._merge(key, region_id, owners, locations, rules, now, step, dry_run=True)
+        result.upload_log_id = None
+        return result
+
+    def _merge(
+        self,
+        key: int,
+        region_id: int,
+        owners: pl.DataFrame,
+        locations: pl.DataFrame,
+        rules: Rules,
+        now: datetime,
+        step: Step | None,
+        dry_run: bool,
+    ) -> LoadResult:
+        step = step or (lambda _name: None)
+        owner_rows = staging.owner_rows(owners)
+        location_rows = staging.location_rows(locations)
+        staging.check_text(owner_rows, OWNER_FIELDS, "owners")
+        staging.check_text(location_rows, STAGE_LOCATION_FIELDS, "locations")
+        clock = self._clock(now)
+        new_list = rules.new_list
+        params: list[Any] = [key, region_id, *([clock] if clock is not None else [])]
+        # bound in the order of tsql.PROCESS_PARAMETERS
+        params += [
+            rules.update_window_months,
+            new_list.priority_level,
+            new_list.processing_order,
+            new_list.is_absentee,
+            new_list.frequency,
+            new_list.divided_by,
+            self.settings.lock_timeout_ms,
+            int(dry_run),
+        ]
+        try:
+            self._stage(key, owner_rows, location_rows, step)
+            step("merging in SQL Server")
+            rows = self._run(
+                tsql.process_upload(clock is not None), params, "ProcessPythonEnhancedData"
+            )
+        except BaseException as exc:
+            message = redact(f"{type(exc).__name__}: {exc}", self.settings.secrets)
+            state = self._recover(key, message, record=not dry_run)
+            if state == State.DONE:
+                raise LoadError(
+                    f"the load committed (UploadLog {key} is done) but its result "
+                    f"was lost: {message}"
+                ) from None
+            if isinstance(exc, InputError) or not isinstance(exc, Exception):
+                raise
+            what = "dry run failed" if dry_run else "load failed and was rolled back"
+            detail = str(exc) if isinstance(exc, PropmailError) else message
+            raise LoadError(f"{what}: {detail}") from None
+        return self._result(rows, key, region_id)
+
+    def _stage(self, key: int, owners: pl.DataFrame, locations: pl.DataFrame, step: Step) -> None:
+        self._clear_stage(key)
+        if self.settings.staging != "json":
+            try:
+                self._bulk_copy(key, owners, locations, step)
+                return
+            except Exception as exc:
+                if self.settings.staging == "bulk":
+                    raise
+                log.warning(
+                    "bulk copy unavailable (%s); staging as JSON chunks instead",
+                    redact(str(exc), self.settings.secrets),
+                )
+                self._clear_stage(key)
+        self._stage_json(key, owners, locations, step)
+
+    def _clear_stage(self, key: int) -> None:
+        for statement in tsql.CLEAR_STAGE:
+            self._run(statement, (key,), "clearing staging rows")
+
+    def _bulk_copy(
+        self, key: int, owners: pl.DataFrame, locations: pl.DataFrame, step: Step
+    ) -> None:
+        for table, frame in ((tsql.STAGE_OWNER, owners), (tsql.STAGE_LOCATION, locations)):
+            step(f"bulk copy of {frame.height:,} rows into {table}")
+            columns, batches = staging.arrow_batches(frame, key)
+            try:
+                copied = self.session().bulk_copy(table, columns, batches)
+            except BulkCopyUnavailable:
+                raise
+            except Exception as exc:  # every driver error class: the message is all we keep
+                raise LoadError(
+                    f"bulk copy into {table}: {type(exc).__name__}: "
+                    f"{redact(str(exc), self.settings.secrets)}"
+                ) from None
+            log.info("bulk-copied %s rows into %s", f"{copied:,}", table)
+
+    def _stage_json(
+        self, key: int, owners: pl.DataFrame, locations: pl.DataFrame, step: Step
+    ) -> None:
+        cap = self.settings.chunk_bytes
+        for label, frame, names in (
+            ("owners", owners, staging.OWNER_JSON_NAMES),
+            ("locations", locations, None),
+        ):
+            sent = chunks = largest = 0
+            for payload in staging.json_payloads(frame, max_bytes=cap, names=names):
+                owners_json, locations_json = (
+                    (payload.text, None) if label == "owners" else (None, payload.text)
+                )
+                self._run(
+                    tsql.STAGE_JSON,
+                    (key, owners_json, locations_json, payload.first_row),
+                    f"staging {label}",
+                )
+                sent += payload.rows
+                chunks += 1
+                largest = max(largest, len(payload.text))
+                step(f"staging {label}: {sent:,} of {frame.height:,} rows")
+            log.info(
+                "staged %s %s in %d JSON chunk(s), largest %.1f MB",
+                f"{sent:,}",
+                label,
+                chunks,
+                2 * largest / 1e6,
+            )
+
+    def _recover(self, key: int, message: str, record: bool) -> int | None:
+        """After a failure: a fresh connection clears the staging rows and, unless the
+        procedure already did, records state 4. Returns the UploadLog state (None if unknown)."""
+        self._reconnect()
+        try:
+            self._clear_stage(key)
+            if not record:
+                return None
+            self.fail(key, message, datetime.now())
+            return int(self.upload_log(key)["ProcessingState"])
+        except Exception as exc:  # the original error matters more than this one
+            log.warning(
+                "could not record the failure in UploadLog %s: %s",
+                key,
+                redact(str(exc), self.settings.secrets),
+            )
+            return None
+
+    def _result(self, rows: list[Row], key: int, region_id: int) -> LoadResult:
+        if len(rows) != 1 or len(rows[0]) != len(tsql.PROCESS_RESULT):
+            raise LoadError(
+                f"ProcessPythonEnhancedData returned {rows!r}; expected one row of "
+                f"{', '.join(tsql.PROCESS_RESULT)}"
+            )
+        row = dict(zip(tsql.PROCESS_RESULT, rows[0], strict=True))
+        codes = json.loads(row["NewCodes"]) if row["NewCodes"] else []
+        state = row["ProcessingState"]
+        return LoadResult(
+            upload_log_id=key,
+            region_id=region_id,
+            rows_processed=int(row["RowsProcessed"]),
+            owners_inserted=int(row["OwnersInserted"]),
+            owners_updated=int(row["OwnersUpdated"]),
+            owners_unchanged=int(row["OwnersUnchanged"]),
+            locations_inserted=int(row["LocationsInserted"]),
+            locations_updated=int(row["LocationsUpdated"]),
+            locations_unchanged=int(row["LocationsUnchanged"]),
+            locations_frozen=int(row["LocationsFrozen"]),
+            new_codes=sorted(c["Code"] for c in codes),
+            processing_state=None if state is None else int(state),
+        )
+
+    def dispose(self) -> None:
+        self._reconnect()
+        if self._engine is not None:
+            self._engine.dispose()

@@ -1,0 +1,203 @@
+"""The T-SQL propmail sends to SQL Server: the installed scripts and the statements of a load.
+
+Everything here is text produced without a connection, so the tests parse all of it with
+sqlglot's T-SQL grammar. Parameters are positional (``?``), the style of both drivers.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+# Install order: tables first, then the procedures that the later ones call.
+SCRIPTS: tuple[str, ...] = (
+    "schema.sql",
+    "PropmailStageJson.sql",
+    "PropmailEnsureListCodes.sql",
+    "PropmailGetOrCreateListCodes.sql",
+    "PropmailEnsureRegion.sql",
+    "ProcessPythonEnhancedData.sql",
+)
+
+TABLES = ("Region", "ListPriority", "RegionListFrequency", "Owner", "Location", "UploadLog")
+STAGE_OWNER = "dbo.PropmailStageOwner"
+STAGE_LOCATION = "dbo.PropmailStageLocation"
+STAGE_TABLES = (STAGE_OWNER, STAGE_LOCATION)
+PROCEDURES = (
+    "PropmailStageJson",
+    "PropmailEnsureListCodes",
+    "PropmailGetOrCreateListCodes",
+    "PropmailEnsureRegion",
+    "ProcessPythonEnhancedData",
+)
+
+_GO = re.compile(r"^[ \t]*GO[ \t]*(?:--[^\n]*)?$", re.IGNORECASE | re.MULTILINE)
+
+
+def script_text(name: str) -> str:
+    return resources.files("propmail.db.mssql").joinpath(name).read_text(encoding="utf-8")
+
+
+def split_batches(text: str) -> list[str]:
+    """A script split on its ``GO`` lines (a client-side separator, not T-SQL)."""
+    return [b.strip() for b in _GO.split(text) if b.strip() and not _only_comments(b)]
+
+
+def _only_comments(batch: str) -> bool:
+    return all(not line.strip() or line.strip().startswith("--") for line in batch.splitlines())
+
+
+def install_batches() -> list[tuple[str, str]]:
+    """(script name, batch) for everything `propmail db init` installs, in order."""
+    return [(name, batch) for name in SCRIPTS for batch in split_batches(script_text(name))]
+
+
+# -- statements of a load ------------------------------------------------------------------
+
+# Objects a complete install has; an empty result means the schema is there.
+MISSING_OBJECTS = (
+    "SELECT v.name FROM (VALUES "
+    + ", ".join(f"(N'dbo.{t}', N'U')" for t in TABLES)
+    + ", "
+    + ", ".join(f"(N'{t}', N'U')" for t in STAGE_TABLES)
+    + ", "
+    + ", ".join(f"(N'dbo.{p}', N'P')" for p in PROCEDURES)
+    + ") AS v(name, kind) WHERE OBJECT_ID(v.name, v.kind) IS NULL"
+)
+
+SERVER_INFO = (
+    "SELECT @@VERSION, CAST(SERVERPROPERTY('ProductVersion') AS NVARCHAR(128)), "
+    "DB_NAME(), (SELECT d.compatibility_level FROM sys.databases AS d WHERE d.name = DB_NAME())"
+)
+
+# The guide's connection test: OPENJSON must work (SQL Server 2016+, compatibility level 130+).
+OPENJSON_PROBE = (
+    "SELECT j.name, j.value FROM OPENJSON(?) "
+    "WITH (name NVARCHAR(50) '$.name', value INT '$.value') AS j"
+)
+OPENJSON_PROBE_PAYLOAD = '[{"name":"test","value":123}]'
+
+SESSION_ID = "SELECT @@SPID"
+
+REGION_EXISTS = "SELECT COUNT(*) FROM dbo.Region WHERE RegionId = ?"
+
+ENSURE_REGION = (
+    "EXEC dbo.PropmailEnsureRegion @regionId = ?, @name = ?, @frequency = ?, @dividedBy = ?"
+)
+
+# SCOPE_IDENTITY rather than OUTPUT: a legacy UploadLog may have triggers, and an OUTPUT
+# without INTO is refused on a table with triggers (error 334).
+OPEN_UPLOAD_LOG = (
+    "SET NOCOUNT ON; "
+    "INSERT INTO dbo.UploadLog (RegionId, FileName, ProcessingState, ProcessingStarted) "
+    "VALUES (?, ?, 7, COALESCE(?, GETDATE())); "
+    "SELECT CAST(SCOPE_IDENTITY() AS INT);"
+)
+
+SET_STATE = "UPDATE dbo.UploadLog SET ProcessingState = ? WHERE UploadLogId = ?"
+
+# A failure the procedure could not record itself (staging, a lost connection): never
+# overwrites a load that committed (3) or the procedure's own message (4).
+FAIL_UPLOAD_LOG = (
+    "UPDATE dbo.UploadLog SET ProcessingState = 4, ErrorMessage = ?, "
+    "ProcessingEnded = GETDATE() WHERE UploadLogId = ? AND ProcessingState NOT IN (3, 4)"
+)
+
+UPLOAD_LOG_ROW = (
+    "SELECT UploadLogId, RegionId, FileName, ProcessingState, RowsProcessed, "
+    "ProcessingStarted, ProcessingEnded, ErrorMessage FROM dbo.UploadLog WHERE UploadLogId = ?"
+)
+
+TABLE_COUNTS = "SELECT " + ", ".join(f"(SELECT COUNT_BIG(*) FROM dbo.{t})" for t in TABLES)
+
+CLEAR_STAGE = tuple(f"DELETE FROM {t} WHERE UploadLogId = ?" for t in STAGE_TABLES)
+
+STAGE_JSON = (
+    "EXEC dbo.PropmailStageJson @uploadLogId = ?, @OwnersJson = ?, @LocationsJson = ?, "
+    "@firstRow = ?"
+)
+
+GET_OR_CREATE_CODES = (
+    "EXEC dbo.PropmailGetOrCreateListCodes @CodesJson = ?, @priorityLevel = ?, "
+    "@processingOrder = ?, @isAbsentee = ?, @frequency = ?, @dividedBy = ?, @lockTimeoutMs = ?"
+)
+
+# Parameters of the merge after @uploadLogId and @regionId, in the order `process_upload` binds.
+PROCESS_PARAMETERS = (
+    "updateWindowMonths",
+    "priorityLevel",
+    "processingOrder",
+    "isAbsentee",
+    "frequency",
+    "dividedBy",
+    "lockTimeoutMs",
+    "dryRun",
+)
+
+
+# The one row ProcessPythonEnhancedData returns, column by column.
+PROCESS_RESULT = (
+    "UploadLogId",
+    "RowsProcessed",
+    "OwnersStaged",
+    "OwnersInserted",
+    "OwnersUpdated",
+    "OwnersUnchanged",
+    "LocationsInserted",
+    "LocationsUpdated",
+    "LocationsUnchanged",
+    "LocationsFrozen",
+    "NewCodes",
+    "ProcessingState",
+)
+
+# sp_getapplock on the resource the procedure uses, for callers of `Backend.transaction()`.
+LOCK_REGION = (
+    "SET NOCOUNT ON; "
+    "DECLARE @rc INT; "
+    "EXEC @rc = sys.sp_getapplock @Resource = ?, @LockMode = N'Exclusive', "
+    "@LockOwner = N'Transaction', @LockTimeout = ?; "
+    "SELECT @rc;"
+)
+
+
+def region_lock_resource(region_id: int) -> str:
+    return f"propmail:region:{int(region_id)}"
+
+
+def process_upload(client_clock: bool) -> str:
+    """EXEC of the merge over staged rows; ``@now`` is bound only when propmail's clock rules.
+
+    With the server's clock (the default) the procedure uses GETDATE(), the clock the legacy
+    rows were written with, so the 6-month window and "touched today" mean the same thing.
+    """
+    now = "?" if client_clock else "NULL"
+    named = ", ".join(f"@{p} = ?" for p in PROCESS_PARAMETERS)
+    return (
+        "EXEC dbo.ProcessPythonEnhancedData @uploadLogId = ?, @regionId = ?, "
+        f"@OwnersJson = NULL, @LocationsJson = NULL, @now = {now}, {named}"
+    )
+
+
+def statements() -> dict[str, str]:
+    """Every statement (or batch, for LOCK_REGION) this module sends, by name."""
+    return {
+        "MISSING_OBJECTS": MISSING_OBJECTS,
+        "SERVER_INFO": SERVER_INFO,
+        "OPENJSON_PROBE": OPENJSON_PROBE,
+        "SESSION_ID": SESSION_ID,
+        "REGION_EXISTS": REGION_EXISTS,
+        "ENSURE_REGION": ENSURE_REGION,
+        "OPEN_UPLOAD_LOG": OPEN_UPLOAD_LOG,
+        "SET_STATE": SET_STATE,
+        "FAIL_UPLOAD_LOG": FAIL_UPLOAD_LOG,
+        "UPLOAD_LOG_ROW": UPLOAD_LOG_ROW,
+        "TABLE_COUNTS": TABLE_COUNTS,
+        "CLEAR_STAGE[owner]": CLEAR_STAGE[0],
+        "CLEAR_STAGE[location]": CLEAR_STAGE[1],
+        "STAGE_JSON": STAGE_JSON,
+        "GET_OR_CREATE_CODES": GET_OR_CREATE_CODES,
+        "LOCK_REGION": LOCK_REGION,
+        "process_upload(server clock)": process_upload(False),
+        "process_upload(client clock)": process_upload(True),
+    }
