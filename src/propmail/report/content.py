@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 
 from propmail import __version__
-from propmail.contract import SOURCE_ROW, UPLOAD_COLUMNS
+from propmail.contract import REQUIRED, SOURCE_ROW, UPLOAD_COLUMNS
 from propmail.db import LoadResult
 from propmail.db.preview import Preview
 from propmail.job import JobResult
@@ -103,6 +103,7 @@ def _completeness(result: JobResult) -> list[dict[str, Any]]:
     return [
         {
             "column": column,
+            "required": column in REQUIRED,
             "in_file": column not in missing,
             "filled": int(n),
             "percent": round(100 * n / rows, 2) if rows else 0.0,

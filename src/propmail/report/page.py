@@ -275,8 +275,10 @@ def _codes(r: dict[str, Any]) -> str:
 def _completeness(r: dict[str, Any]) -> str:
     rows = []
     for c in r["completeness"]:
-        state = "" if c["in_file"] else '<span class="missing">not in file</span>'
-        kind = "low" if c["in_file"] and c["percent"] < 50 else ""
+        state = "required" if c["required"] else ""
+        if not c["in_file"]:
+            state = '<span class="missing">not in file</span>'
+        kind = "low" if c["required"] and c["filled"] < r["summary"]["rows_read"] else ""
         rows.append(
             (
                 cell(c["column"]),
