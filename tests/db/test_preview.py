@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -26,13 +27,13 @@ def counts(result: LoadResult) -> dict[str, object]:
     return data
 
 
-def dry_then_real(backend: Backend, path: Path, **kwargs: object) -> tuple[LoadResult, LoadResult]:
+def dry_then_real(backend: Backend, path: Path, now: datetime) -> tuple[LoadResult, LoadResult]:
     """A dry run must leave every table as it was; then the real load of the same file."""
     before = checksum(backend)
-    dry = run_job(path, 40, backend=backend, dry_run=True, **kwargs)  # type: ignore[arg-type]
+    dry = run_job(path, 40, backend=backend, dry_run=True, now=now)
     assert checksum(backend) == before  # every table, UploadLog included
     assert dry.load is None and dry.preview is not None
-    real = run_job(path, 40, backend=backend, **kwargs).load  # type: ignore[arg-type]
+    real = run_job(path, 40, backend=backend, now=now).load
     assert real is not None
     return dry.preview.counts, real
 

@@ -12,24 +12,20 @@ upload gives it, grouped by old code -> new code.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, text
 
 from propmail.db import schema, sql
+from propmail.db.base import Backend, LoadResult, Step
 from propmail.db.schema import Field
 from propmail.db.sql import _in_window as in_window  # the load's own update-window test
 from propmail.settings import Rules
-
-if TYPE_CHECKING:
-    from propmail.db.base import Backend, LoadResult
-
-Step = Callable[[str], None]
 
 # Stands in for the id of an owner or list code the load would create: no real id is negative.
 PENDING_ID = -1
@@ -123,8 +119,6 @@ def preview(
     step: Step | None = None,
 ) -> Preview:
     """The dry run on a backend that stages into temporary tables (SQLite, PostgreSQL)."""
-    from propmail.db.base import LoadResult
-
     step = step or (lambda _name: None)
     d = backend.dialect
     params = backend.load_params(region_id, rules, now)
