@@ -127,6 +127,7 @@ def test_verify_slugs_suggests_the_style_that_matches_more(db: tuple[str, Path])
 
 
 def test_verify_slugs_on_a_database_without_tables_exits_2(tmp_path: Path) -> None:
-    result = run("verify-slugs", "--db", f"sqlite:///{tmp_path / 'empty.db'}")
+    result = run("verify-slugs", "--db", f"sqlite:///{tmp_path / 'absent.db'}")
     assert result.exit_code == 2
     assert "no propmail tables" in result.stderr
+    assert not (tmp_path / "absent.db").exists()

@@ -59,7 +59,7 @@ def verify_slugs(
     batch_rows: int = BATCH_ROWS,
 ) -> SlugCheck:
     """Recompute every stored owner's slug in each style and count the matches."""
-    if not backend.has_schema():
+    if not backend.exists() or not backend.has_schema():
         raise InputError(f"{backend.display_url} has no propmail tables", column="--db")
     owner = schema.owner.c
     query = select(owner.Slug, owner.Address1, owner.Zip).order_by(owner.OwnerId)
