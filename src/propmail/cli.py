@@ -16,8 +16,11 @@ from rich.console import Console
 from propmail.db import connect
 from propmail.errors import LoadError, PropmailError
 from propmail.job import Step, run_job
+from propmail.progress import StageProgress
+from propmail.report import write_report
 from propmail.settings import load_rules
-from propmail.summary import print_summary
+from propmail.summary import print_slug_check, print_summary
+from propmail.verify import verify_slugs
 
 log = logging.getLogger("propmail")
 err = Console(stderr=True)
@@ -34,10 +37,10 @@ def _fail(exc: PropmailError) -> None:
 
 @contextmanager
 def progress() -> Iterator[Step]:
-    """A spinner naming the current stage on a terminal, plain log lines elsewhere."""
+    """A bar per stage on a terminal (reading, rules, staging, merging), log lines elsewhere."""
     if err.is_terminal:
-        with err.status("starting") as status:
-            yield lambda name: status.update(f"{name} ...")
+        with StageProgress(err) as stages:
+            yield stages.step
     else:
         yield lambda name: log.info("%s", name)
 
@@ -126,6 +129,17 @@ def db_test(db_url: str | None) -> None:
     type=click.Path(dir_okay=False),
     help="Column-mapping file (TOML) for other providers' headers.",
 )
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Run everything and compare with the database; write nothing (not even UploadLog).",
+)
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False),
+    help="Write report.json, report.html and rejects.csv into this folder.",
+)
 def process(
     upload: str,
     region_id: int,
@@ -133,6 +147,8 @@ def process(
     db_url: str | None,
     rules_path: str | None,
     mapping_path: str | None,
+    dry_run: bool,
+    report_dir: str | None,
 ) -> None:
     """Process UPLOAD (xlsx, csv or parquet) and merge it into the database."""
     try:
@@ -145,10 +161,36 @@ def process(
                 rules_path=rules_path,
                 mapping_path=mapping_path,
                 step=step,
+                dry_run=dry_run,
             )
+            if report_dir:
+                step("writing the report")
+                files = write_report(result, report_dir)
     except PropmailError as exc:
         _fail(exc)
     print_summary(result, out)
+    if report_dir:
+        out.print(f"report: {files.html}  (also {files.json.name}, {files.rejects.name})")
+
+
+@main.command("verify-slugs")
+@click.option("--db", "db_url", help=DB_HELP)
+@click.option("--rules", "rules_path", type=click.Path(dir_okay=False), help="Rules file.")
+@click.option(
+    "--sample", default=5, show_default=True, help="Mismatches shown per style.", type=int
+)
+def verify_slugs_command(db_url: str | None, rules_path: str | None, sample: int) -> None:
+    """Recompute every stored Owner.Slug with each slug style and print the match rates."""
+    try:
+        rules = load_rules(rules_path)
+        backend = connect(db_url)
+        try:
+            check = verify_slugs(backend, sample=sample)
+        finally:
+            backend.dispose()
+    except PropmailError as exc:
+        _fail(exc)
+    print_slug_check(check, rules.slug_style, backend.display_url, out)
 
 
 if __name__ == "__main__":  # pragma: no cover

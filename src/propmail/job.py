@@ -14,6 +14,7 @@ from typing import Any
 
 from propmail import pipeline
 from propmail.db import Backend, LoadResult, connect
+from propmail.db.preview import Preview
 from propmail.errors import InputError
 from propmail.read import ColumnMapping, ReadResult, load_mapping, read_niche, read_upload
 from propmail.rules.niche import NicheList
@@ -51,6 +52,7 @@ class JobResult:
     finished: datetime
     db_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    preview: Preview | None = None  # the dry run's diff (then `load` is None)
 
     @property
     def seconds(self) -> float:
@@ -98,30 +100,38 @@ def run_job(
     step: Step | None = None,
     backend: Backend | None = None,
     now: datetime | None = None,
+    dry_run: bool = False,
 ) -> JobResult:
-    """The whole monthly job. Raises InputError (bad input) or LoadError (rolled back)."""
+    """The whole monthly job. Raises InputError (bad input) or LoadError (rolled back).
+
+    With `dry_run` the database is only read: the result carries the diff (`preview`).
+    """
     started = datetime.now()
     rules = load_rules(rules_path)
     mapping = load_mapping(mapping_path) if mapping_path else None
     upload, niches, processed = prepare(upload_path, niche_specs, rules, mapping, step)
     own_backend = backend is None
     backend = backend or connect(db_url)
+    load, preview = None, None
     try:
-        if not backend.has_schema():
-            backend.create_schema()
-        backend.require_region(region_id)
-        log_id = backend.open_upload_log(region_id, Path(upload_path).name, started)
-        if step:
-            step(f"upload received (UploadLogId {log_id})")
-        load = backend.load(
-            log_id,
-            region_id,
-            processed.owners,
-            processed.locations,
-            rules,
-            now or datetime.now(),
-            step,
-        )
+        if dry_run:
+            preview = _dry_run(backend, region_id, processed, rules, now or datetime.now(), step)
+        else:
+            if not backend.has_schema():
+                backend.create_schema()
+            backend.require_region(region_id)
+            log_id = backend.open_upload_log(region_id, Path(upload_path).name, started)
+            if step:
+                step(f"upload received (UploadLogId {log_id})")
+            load = backend.load(
+                log_id,
+                region_id,
+                processed.owners,
+                processed.locations,
+                rules,
+                now or datetime.now(),
+                step,
+            )
     finally:
         if own_backend:
             backend.dispose()
@@ -133,4 +143,24 @@ def run_job(
         started=started,
         finished=datetime.now(),
         db_url=backend.display_url,
+        preview=preview,
     )
+
+
+def _dry_run(
+    backend: Backend,
+    region_id: int,
+    processed: pipeline.Processed,
+    rules: Rules,
+    now: datetime,
+    step: Step | None,
+) -> Preview:
+    """The load's diff against the database; creates nothing, not even the tables."""
+    if not backend.exists() or not backend.has_schema():
+        raise InputError(
+            f"{backend.display_url} has no propmail tables, so region {region_id} does not "
+            f"exist; create them with: propmail db init --region {region_id}=NAME",
+            column="--region",
+        )
+    backend.require_region(region_id)
+    return backend.preview(region_id, processed.owners, processed.locations, rules, now, step)

@@ -139,18 +139,21 @@ def split_rejects(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     for check, reason in checks:
         rejects.append(_reject(frame, ~bad & check, reason))
         bad = bad | check
-    good = frame.filter(~bad)
-    # one location per parcel id: the last row wins, earlier ones are reported
-    last = pl.col(SOURCE_ROW).max().over("LocationPrimaryId")
-    duplicate = pl.col(SOURCE_ROW) != last
+    # one location per parcel id: the last row wins, earlier ones are reported; the kept row
+    # is found before the rejected ones are filtered out, so the reason names the right row
+    kept = "\0kept"
+    good = frame.filter(~bad).with_columns(
+        pl.col(SOURCE_ROW).max().over("LocationPrimaryId").alias(kept)
+    )
+    duplicate = pl.col(SOURCE_ROW) != pl.col(kept)
     rejects.append(
         _reject(
             good,
             duplicate,
-            pl.format("duplicate parcel id: row {} of the file is kept", last),
+            pl.format("duplicate parcel id: row {} of the file is kept", pl.col(kept)),
         )
     )
-    return good.filter(~duplicate), pl.concat(rejects).sort(SOURCE_ROW)
+    return good.filter(~duplicate).drop(kept), pl.concat(rejects).sort(SOURCE_ROW)
 
 
 def owners_frame(good: pl.DataFrame) -> pl.DataFrame:

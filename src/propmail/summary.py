@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from propmail.db.preview import Preview
 from propmail.job import JobResult
+from propmail.verify import SlugCheck
 
 MAX_CODES_SHOWN = 20
 
@@ -35,6 +38,8 @@ def summary_rows(result: JobResult) -> list[tuple[str, str]]:
                 f"{outcome.unmatched.height:,} unmatched, {outcome.ambiguous.height:,} ambiguous",
             )
         )
+    if result.preview is not None:
+        rows += _dry_run_rows(result.preview)
     load = result.load
     if load is not None:
         rows += [
@@ -59,9 +64,65 @@ def summary_rows(result: JobResult) -> list[tuple[str, str]]:
     return rows
 
 
-def print_summary(result: JobResult, console: Console) -> None:
+def _dry_run_rows(preview: Preview) -> list[tuple[str, str]]:
+    c = preview.counts
+    rows = [
+        (
+            "owners to insert / update / leave unchanged",
+            f"{c.owners_inserted:,} / {c.owners_updated:,} / {c.owners_unchanged:,}",
+        ),
+        (
+            "locations to insert / update / leave unchanged / leave frozen",
+            f"{c.locations_inserted:,} / {c.locations_updated:,} / "
+            f"{c.locations_unchanged:,} / {c.locations_frozen:,}",
+        ),
+        ("list codes to create (locations carrying each)", f"{len(c.new_codes):,}"),
+    ]
+    shown = c.new_codes[:MAX_CODES_SHOWN]
+    rows += [(f"  {code}", f"{preview.new_code_rows[code]:,}") for code in shown]
+    if len(c.new_codes) > len(shown):
+        rows.append((f"  ... and {len(c.new_codes) - len(shown):,} more", ""))
+    rows.append(
+        (
+            "existing locations: same list code / other code",
+            f"{preview.same_code:,} / {preview.code_changes:,}",
+        )
+    )
+    return rows
+
+
+def parity_table(preview: Preview) -> Table:
+    """Existing locations whose list code the upload changes, by old code -> new code."""
     table = Table(
-        title="propmail process",
+        title="parity: existing locations whose list code would change",
+        title_justify="left",
+        caption=f"{preview.same_code:,} of {preview.existing:,} existing locations keep their code",
+        caption_justify="left",
+    )
+    table.add_column("old code", overflow="fold")
+    table.add_column("new code", overflow="fold")
+    table.add_column("locations", justify="right")
+    table.add_column("frozen", justify="right")
+    table.add_column("examples (PrimaryId)", overflow="fold")
+    for change in preview.parity[:MAX_CODES_SHOWN]:
+        table.add_row(
+            Text(change.old_code if change.old_code is not None else "(none)"),
+            Text(change.new_code),
+            f"{change.locations:,}",
+            f"{change.frozen:,}",
+            Text(", ".join(change.examples)),
+        )
+    if len(preview.parity) > MAX_CODES_SHOWN:
+        table.add_row(
+            f"... and {len(preview.parity) - MAX_CODES_SHOWN:,} more pairs", "", "", "", ""
+        )
+    return table
+
+
+def print_summary(result: JobResult, console: Console) -> None:
+    dry = result.preview is not None
+    table = Table(
+        title="propmail process --dry-run: nothing was written" if dry else "propmail process",
         show_header=False,
         title_justify="left",
         expand=console.width < 120,
@@ -69,5 +130,56 @@ def print_summary(result: JobResult, console: Console) -> None:
     table.add_column(style="bold", overflow="fold", ratio=3)
     table.add_column(justify="right", overflow="fold", ratio=2)
     for label, value in summary_rows(result):
-        table.add_row(label, value)
+        table.add_row(Text(label), Text(value))  # data, never console markup
     console.print(table)
+    if result.preview is not None and result.preview.parity:
+        console.print(parity_table(result.preview))
+
+
+def print_slug_check(check: SlugCheck, configured: str, db_url: str, console: Console) -> None:
+    """verify-slugs: the match rate per style and a sample of the slugs each does not reproduce."""
+    table = Table(title=Text(f"Owner.Slug recomputed per style ({db_url})"), title_justify="left")
+    table.add_column("style")
+    for column in ("matched", "of owners", "rate"):
+        table.add_column(column, justify="right")
+    for match in check.styles:
+        label = match.style + (" (configured)" if match.style == configured else "")
+        rate = f"{100 * check.rate(match):.2f} %"
+        table.add_row(Text(label), f"{match.matched:,}", f"{check.owners:,}", rate)
+    console.print(table)
+    if check.owners == 0:
+        console.print("no owners stored yet: nothing to compare")
+        return
+    if check.unusable:
+        console.print(
+            f"{check.unusable:,} owners have an empty Address1 or Zip: no style can recompute "
+            "their slug"
+        )
+    for match in check.styles:
+        if not match.mismatches:
+            continue
+        sample = Table(
+            title=f"sample of slugs the {match.style} style does not reproduce",
+            title_justify="left",
+        )
+        for column in ("stored Slug", "Address1", "Zip", f"{match.style} gives"):
+            sample.add_column(column, overflow="fold")
+        for row in match.mismatches:
+            cells = (row[k] for k in ("Slug", "Address1", "Zip", "computed"))
+            sample.add_row(*(Text(v if v is not None else "") for v in cells))
+        console.print(sample)
+    console.print(_slug_advice(check, configured), markup=False, highlight=False)
+
+
+def _slug_advice(check: SlugCheck, configured: str) -> str:
+    best = check.best
+    chosen = next(m for m in check.styles if m.style == configured)
+    if best.matched > chosen.matched:
+        return (
+            f"the {best.style} style reproduces more stored slugs than the configured "
+            f'{configured}: set [slug] style = "{best.style}" in your rules file (--rules)'
+        )
+    return (
+        f"the configured {configured} style reproduces {100 * check.rate(chosen):.2f} % "
+        "of the stored slugs"
+    )

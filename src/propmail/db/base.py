@@ -15,7 +15,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
@@ -25,6 +25,9 @@ from propmail.db import schema, sql
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field, State
 from propmail.errors import InputError, LoadError
 from propmail.settings import NewList, Rules
+
+if TYPE_CHECKING:
+    from propmail.db.preview import Preview
 
 Step = Callable[[str], None]
 log = logging.getLogger("propmail")
@@ -92,6 +95,10 @@ class Backend(ABC):
 
     def create_schema(self) -> None:
         schema.metadata.create_all(self.engine)
+
+    def exists(self) -> bool:
+        """Whether the database is there at all; asking must not create it."""
+        return True
 
     def has_schema(self) -> bool:
         from sqlalchemy import inspect
@@ -253,6 +260,33 @@ class Backend(ABC):
             locations.select([f.name for f in STAGE_LOCATION_FIELDS]),
         )
 
+    def load_params(self, region_id: int, rules: Rules, now: datetime) -> dict[str, Any]:
+        """The bound parameters of the load's statements (the clock and the update window)."""
+        return {
+            "now": self.timestamp(now),
+            "day_start": self.timestamp(now.replace(hour=0, minute=0, second=0, microsecond=0)),
+            "cutoff": self.timestamp(months_before(now, rules.update_window_months)),
+            "region": region_id,
+        }
+
+    def preview(
+        self,
+        region_id: int,
+        owners: pl.DataFrame,
+        locations: pl.DataFrame,
+        rules: Rules,
+        now: datetime,
+        step: Step | None = None,
+    ) -> Preview:
+        """What `load` would do, and nothing written (the dry run).
+
+        Stages into temporary tables inside a transaction that is always rolled back; a
+        backend that stages otherwise overrides this with its own read-only comparison.
+        """
+        from propmail.db.preview import preview
+
+        return preview(self, region_id, owners, locations, rules, now, step)
+
     def load(
         self,
         log_id: int,
@@ -265,12 +299,7 @@ class Backend(ABC):
     ) -> LoadResult:
         """Merge one upload, all or nothing. `step` is called with the name of each stage."""
         step = step or (lambda _name: None)
-        params = {
-            "now": self.timestamp(now),
-            "day_start": self.timestamp(now.replace(hour=0, minute=0, second=0, microsecond=0)),
-            "cutoff": self.timestamp(months_before(now, rules.update_window_months)),
-            "region": region_id,
-        }
+        params = self.load_params(region_id, rules, now)
         result = LoadResult(
             upload_log_id=log_id, region_id=region_id, rows_processed=locations.height
         )

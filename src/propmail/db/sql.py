@@ -121,11 +121,18 @@ def owner_counts(d: Dialect) -> str:
     )
 
 
-def location_source(d: Dialect) -> str:
-    """Staged locations with OwnerId and ListPriorityId resolved (null where not yet there)."""
+def location_source(d: Dialect, pending_id: int | None = None) -> str:
+    """Staged locations with OwnerId and ListPriorityId resolved (null where not yet there).
+
+    A dry run creates no owner and no list code: `pending_id` stands in for their ids, a value
+    no real id has, so a row compares as changed exactly as it will once they exist.
+    """
     data = ", ".join(f"s.{d.q(f.name)}" for f in LOCATION_FIELDS)
+    ids = {"OwnerId": f"o.{d.q('OwnerId')}", "ListPriorityId": f"lp.{d.q('ListPriorityId')}"}
+    if pending_id is not None:
+        ids = {n: f"COALESCE({e}, {int(pending_id)}) AS {d.q(n)}" for n, e in ids.items()}
     return (
-        f"SELECT {data}, o.{d.q('OwnerId')}, lp.{d.q('ListPriorityId')} "
+        f"SELECT {data}, {', '.join(ids.values())} "
         f"FROM {STAGE_LOCATION} s "
         f"LEFT JOIN {d.q('Owner')} o ON o.{d.q('Slug')} = s.{d.q('OwnerSlug')} "
         f"LEFT JOIN {d.q('ListPriority')} lp ON lp.{d.q('Code')} = s.{d.q('PriorityCode')}"
@@ -149,7 +156,7 @@ def location_upsert(d: Dialect) -> str:
     )
 
 
-def location_counts(d: Dialect) -> str:
+def location_counts(d: Dialect, pending_id: int | None = None) -> str:
     """How the location upsert will treat the staged rows: inserted, updated, unchanged, frozen."""
     matched = f"l.{d.q('LocationId')} IS NOT NULL"
     window = _in_window(d, "l")
@@ -159,7 +166,7 @@ def location_counts(d: Dialect) -> str:
         f"COALESCE(SUM(CASE WHEN {matched} AND {window} AND {rewrite} THEN 1 ELSE 0 END), 0), "
         f"COALESCE(SUM(CASE WHEN {matched} AND {window} AND NOT {rewrite} THEN 1 ELSE 0 END), 0), "
         f"COALESCE(SUM(CASE WHEN {matched} AND NOT {window} THEN 1 ELSE 0 END), 0) "
-        f"FROM ({location_source(d)}) s LEFT JOIN {d.q('Location')} l "
+        f"FROM ({location_source(d, pending_id)}) s LEFT JOIN {d.q('Location')} l "
         f"ON l.{d.q('PrimaryId')} = s.{d.q('PrimaryId')} AND l.{d.q('RegionId')} = :region"
     )
 

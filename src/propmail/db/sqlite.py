@@ -61,6 +61,11 @@ class SqliteBackend(Backend):
         with self.engine.begin() as conn:
             yield conn
 
+    def exists(self) -> bool:
+        """Connecting would create a missing file; a dry run asks first."""
+        name = self.engine.url.database
+        return not name or name == ":memory:" or Path(name).expanduser().is_file()
+
     def lock_region(self, conn: Connection, region_id: int) -> None:
         """BEGIN IMMEDIATE already holds the database's single write lock."""
 

@@ -1,0 +1,67 @@
+"""The quality report of one job (`--report DIR`): report.json, report.html and rejects.csv.
+
+report.json is for machines (stable keys, validated by `report.schema.json`, described in
+docs/report.md); report.html is one self-contained page for people; rejects.csv lists every
+rejected row with all its columns and the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from propmail.contract import SOURCE_ROW
+from propmail.errors import InputError
+from propmail.job import JobResult
+from propmail.report.cells import write_csv
+from propmail.report.content import build
+from propmail.report.page import render
+
+__all__ = ["ReportFiles", "build", "rejects_frame", "render", "schema", "write_report"]
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    json: Path
+    html: Path
+    rejects: Path
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The JSON Schema report.json follows."""
+    text = resources.files("propmail.report").joinpath("report.schema.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def rejects_frame(result: JobResult) -> pl.DataFrame:
+    """Each rejected row: its row number in the file, the reason, then every column as read."""
+    rejects = result.processed.rejects.select(SOURCE_ROW, "reason")
+    rows = rejects.join(result.upload.frame, on=SOURCE_ROW, how="left", maintain_order="left")
+    return rows.rename({SOURCE_ROW: "row"})
+
+
+def write_report(
+    result: JobResult, directory: str | Path, generated_at: datetime | None = None
+) -> ReportFiles:
+    """Write the three files into `directory` (created if needed)."""
+    folder = Path(directory)
+    files = ReportFiles(folder / "report.json", folder / "report.html", folder / "rejects.csv")
+    report = build(result, generated_at)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        files.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        files.html.write_text(render(report), "utf-8")
+        write_csv(rejects_frame(result), files.rejects)
+    except OSError as exc:
+        where = exc.filename or folder
+        raise InputError(f"cannot write the report: {exc.strerror}", file=str(where)) from None
+    return files

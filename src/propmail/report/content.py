@@ -1,0 +1,196 @@
+"""The quality report's content: one JSON-ready dict per job (the keys of docs/report.md).
+
+Both report.json and report.html are made from this dict, so the page shows exactly what the
+machine-readable file says. Every count is computed with vectorized frame operations; the
+lists of rows are capped (MAX_LISTED), with the totals and a `truncated` flag beside them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from propmail import __version__
+from propmail.contract import REQUIRED, SOURCE_ROW, UPLOAD_COLUMNS
+from propmail.db import LoadResult
+from propmail.db.preview import Preview
+from propmail.job import JobResult
+from propmail.rules.niche import NicheOutcome
+
+SCHEMA_VERSION = 1
+MAX_LISTED = 1000  # rows listed per table (rejects, unmatched niche rows); rejects.csv has all
+
+FLAGS = (
+    "IsOwnerOccupied",
+    "IsAbsentee",
+    "IsTrust",
+    "IsChurch",
+    "IsBusiness",
+    "IsEstate",
+    "IsGovernment",
+    "OwnerGrantorMatch",
+)
+
+
+def build(result: JobResult, generated_at: datetime | None = None) -> dict[str, Any]:
+    """The report of one job (a load or a dry run)."""
+    p = result.processed
+    loadable = p.processed.join(p.rejects.select(SOURCE_ROW), on=SOURCE_ROW, how="anti")
+    new_codes = _new_codes(result)
+    counts = result.load or (result.preview.counts if result.preview is not None else None)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "propmail_version": __version__,
+        "generated_at": (generated_at or datetime.now().astimezone()).isoformat(timespec="seconds"),
+        "mode": "dry-run" if result.preview is not None else "load",
+        "database": result.db_url,
+        "region_id": counts.region_id if counts is not None else None,
+        "upload": {
+            "file": result.upload.source,
+            "rows": result.upload.frame.height,
+            "missing_columns": list(result.upload.missing_columns),
+            "extra_columns": list(result.upload.extra_columns),
+        },
+        "summary": {
+            "rows_read": result.upload.frame.height,
+            "rows_rejected": p.rejects.height,
+            "owners": p.owners.height,
+            "locations": p.locations.height,
+            "list_codes": p.locations["PriorityCode"].n_unique(),
+            "new_list_codes": len(new_codes),
+            "seconds": round(result.seconds, 3),
+        },
+        "flags": [
+            {"flag": flag, "rows": int(loadable[flag].cast(pl.Int64).sum())}
+            for flag in FLAGS
+            if flag in loadable.columns
+        ],
+        "base_codes": _counts(loadable, "BasePriorityCode"),
+        "list_codes": [
+            {**row, "new": row["code"] in new_codes} for row in _counts(p.locations, "PriorityCode")
+        ],
+        "completeness": _completeness(result),
+        "unparseable_examples": [
+            {"row": row, "column": column, "value": value}
+            for row, column, value in result.upload.unparseable_examples
+        ],
+        "rejects": _rejects(p.rejects),
+        "niche": [_niche(outcome) for outcome in p.niche],
+        "load": _load(result),
+        "dry_run": _dry_run(result.preview) if result.preview is not None else None,
+    }
+
+
+def _new_codes(result: JobResult) -> set[str]:
+    if result.preview is not None:
+        return set(result.preview.counts.new_codes)
+    return set(result.load.new_codes) if result.load is not None else set()
+
+
+def _counts(frame: pl.DataFrame, column: str) -> list[dict[str, Any]]:
+    """Rows per value of `column`, most first (ties by value)."""
+    counts = frame.group_by(column).len().sort(["len", column], descending=[True, False])
+    return [{"code": code, "rows": int(n)} for code, n in counts.iter_rows()]
+
+
+def _completeness(result: JobResult) -> list[dict[str, Any]]:
+    frame = result.upload.frame
+    rows = frame.height
+    filled = frame.select(pl.col(c).is_not_null().sum() for c in UPLOAD_COLUMNS).row(0)
+    missing = set(result.upload.missing_columns)
+    return [
+        {
+            "column": column,
+            "required": column in REQUIRED,
+            "in_file": column not in missing,
+            "filled": int(n),
+            "percent": round(100 * n / rows, 2) if rows else 0.0,
+            "unparseable": int(result.upload.unparseable.get(column, 0)),
+        }
+        for column, n in zip(UPLOAD_COLUMNS, filled, strict=True)
+    ]
+
+
+def _listed(frame: pl.DataFrame) -> dict[str, Any]:
+    """The first MAX_LISTED rows as records (`_row` named `row`), with the total."""
+    head = frame.head(MAX_LISTED).rename({SOURCE_ROW: "row"}, strict=False)
+    return {
+        "total": frame.height,
+        "truncated": frame.height > MAX_LISTED,
+        "rows": head.to_dicts(),
+    }
+
+
+def _rejects(rejects: pl.DataFrame) -> dict[str, Any]:
+    by_reason = rejects.group_by("reason").len().sort(["len", "reason"], descending=[True, False])
+    return {
+        "by_reason": [{"reason": r, "rows": int(n)} for r, n in by_reason.iter_rows()],
+        **_listed(rejects.select(SOURCE_ROW, "LocationPrimaryId", "reason")),
+    }
+
+
+def _niche(outcome: NicheOutcome) -> dict[str, Any]:
+    return {
+        "type": outcome.type,
+        "source": outcome.source,
+        "rows": outcome.rows,
+        "matched_by_id": outcome.matched_by_id,
+        "matched_by_address": outcome.matched_by_address,
+        "locations_tagged": outcome.locations_tagged,
+        "unmatched": _listed(outcome.unmatched),
+        "ambiguous": _listed(outcome.ambiguous.with_columns(pl.col("parcels").cast(pl.Int64))),
+    }
+
+
+def _changes(counts: LoadResult) -> dict[str, Any]:
+    """Owners and locations inserted / updated / unchanged (/ frozen), done or predicted."""
+    return {
+        "owners": {
+            "insert": counts.owners_inserted,
+            "update": counts.owners_updated,
+            "unchanged": counts.owners_unchanged,
+        },
+        "locations": {
+            "insert": counts.locations_inserted,
+            "update": counts.locations_updated,
+            "unchanged": counts.locations_unchanged,
+            "frozen": counts.locations_frozen,
+        },
+    }
+
+
+def _load(result: JobResult) -> dict[str, Any] | None:
+    load = result.load
+    if load is None:
+        return None
+    return {
+        "upload_log_id": load.upload_log_id,
+        "processing_state": load.processing_state,
+        **_changes(load),
+        "new_codes": list(load.new_codes),
+    }
+
+
+def _dry_run(preview: Preview) -> dict[str, Any]:
+    c = preview.counts
+    return {
+        **_changes(c),
+        "new_codes": [{"code": code, "rows": preview.new_code_rows[code]} for code in c.new_codes],
+        "parity": {
+            "existing": preview.existing,
+            "same_code": preview.same_code,
+            "changed_code": preview.code_changes,
+            "changes": [
+                {
+                    "old_code": change.old_code,
+                    "new_code": change.new_code,
+                    "locations": change.locations,
+                    "frozen": change.frozen,
+                    "examples": list(change.examples),
+                }
+                for change in preview.parity
+            ],
+        },
+    }
