@@ -168,9 +168,12 @@ def test_a_dry_run_uses_a_session_key_writes_no_uploadlog_and_rolls_back(rules: 
     server.answers[tsql.process_upload(False)] = [
         result_row(-58, 30, owners.height, ("Vacant-OO",), state=None)
     ]
-    result = backend(server, staging="json").preview(40, owners, locations, rules, NOW)
+    preview = backend(server, staging="json").preview(40, owners, locations, rules, NOW)
+    result = preview.counts
     assert result.upload_log_id is None and result.processing_state is None
     assert result.new_codes == ["Vacant-OO"] and result.locations_inserted == 30
+    vacant = locations.filter(locations["PriorityCode"] == "Vacant-OO").height
+    assert preview.new_code_rows == {"Vacant-OO": vacant} and preview.existing == 0
     (call,) = server.sent("EXEC dbo.ProcessPythonEnhancedData")
     assert call.params[0] == -58 and call.params[-1] == 1  # @dryRun = 1
     assert all(c.params[0] == -58 for c in server.sent(tsql.STAGE_JSON))

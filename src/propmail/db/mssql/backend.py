@@ -34,6 +34,7 @@ from propmail.db.mssql.session import (
     Session,
     connect_dbapi,
 )
+from propmail.db.preview import Preview
 from propmail.db.schema import (
     DATE,
     FLAG,
@@ -319,15 +320,21 @@ class MssqlBackend(Backend):
         rules: Rules,
         now: datetime,
         step: Step | None = None,
-    ) -> LoadResult:
+    ) -> Preview:
         """A dry run: the same merge, its counts and new codes, then everything rolled back.
 
         Staged under a negative key (this connection's session id), with no UploadLog row.
+        The parity view (old code -> new code) is not computed on SQL Server yet.
         """
         key = -int(self._run(tsql.SESSION_ID, what="dry run")[0][0])
         result = self._merge(key, region_id, owners, locations, rules, now, step, dry_run=True)
         result.upload_log_id = None
-        return result
+        per_code = dict(locations.group_by("PriorityCode").len().iter_rows())
+        return Preview(
+            counts=result,
+            new_code_rows={code: int(per_code.get(code, 0)) for code in result.new_codes},
+            existing=result.rows_processed - result.locations_inserted,
+        )
 
     def _merge(
         self,
