@@ -37,6 +37,7 @@ DIALECT = PostgresDialect(
         (TIMESTAMP, "TIMESTAMP"),
     ),
     temp_table_suffix=" ON COMMIT DROP",
+    byte_collation='"C"',
 )
 
 # advisory lock namespace: the first key of pg_advisory_xact_lock(int, int)
