@@ -1,13 +1,14 @@
 """A loader process that can stop at a chosen point of a load, there to be killed (kill -9).
 
-    python -m tests.db.crash_loader DB_URL PREPARED REGION NOW STOP_AT
+    python -m tests.db.crash_loader DB_URL PREPARED REGION NOW STOP
 
 It runs the monthly job (`propmail.job.run_job`) for a prepared upload: PREPARED is a pickle
 of what `propmail.job.prepare` returned, so the pure pipeline is not recomputed in every
 process. Every point it passes is numbered: each stage the job names, each SQL statement
 (before it is sent), the middle of each COPY, the commit, and the end of the job. With
-STOP_AT = 0 it prints every point and finishes; with STOP_AT = n it prints `PAUSED` at point n
-and waits on stdin, holding its connections and transactions open, until it is killed.
+STOP = 0 it prints every point and finishes. With STOP = n (or the start of a point's
+description) it prints `PAUSED` there and waits on stdin, its connections and transactions
+open: the test kills it, or closes stdin to let it go on.
 """
 
 from __future__ import annotations
@@ -28,19 +29,22 @@ from propmail.db.postgres import PostgresBackend
 class Points:
     """Numbers the points of a load; pauses at one of them."""
 
-    def __init__(self, stop_at: int) -> None:
-        self.stop_at = stop_at
+    def __init__(self, stop: str) -> None:
+        self.stop: str | None = stop
         self.count = 0
         self.staging = ""
 
     def __call__(self, description: str) -> None:
         self.count += 1
-        if self.stop_at == 0:
+        if self.stop == "0":
             print(f"POINT\t{self.count}\t{description}", flush=True)
-        elif self.count == self.stop_at:
+        elif self.stop is not None and (
+            self.stop == str(self.count)
+            or (not self.stop.isdigit() and description.startswith(self.stop))
+        ):
             print(f"PAUSED\t{self.count}\t{description}", flush=True)
-            sys.stdin.read()  # the test kills this process here
-            sys.exit(3)  # not killed: the test closed stdin instead
+            sys.stdin.read()  # the test kills this process here, or closes stdin
+            self.stop = None
 
 
 def install(points: Points, backend: PostgresBackend) -> None:
@@ -70,11 +74,11 @@ def install(points: Points, backend: PostgresBackend) -> None:
     psycopg.Copy.write = write_in_halves  # type: ignore[method-assign]
 
 
-def main(url: str, prepared: str, region: str, now: str, stop_at: str) -> None:
+def main(url: str, prepared: str, region: str, now: str, stop: str) -> None:
     with open(prepared, "rb") as file:
         ready = pickle.load(file)
     job.prepare = lambda *_args, **_kwargs: ready  # type: ignore[assignment]
-    points = Points(int(stop_at))
+    points = Points(stop)
     backend = connect(url)
     assert isinstance(backend, PostgresBackend)
     install(points, backend)

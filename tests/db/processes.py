@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import propmail
@@ -53,3 +55,40 @@ def wait_until(
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up waiting for {what} after {PATIENCE:.0f} s")
         time.sleep(0.02)
+
+
+def pausing_loader(
+    url: str, prepared: Path, region: int, now: datetime, stop: int | str
+) -> subprocess.Popen[str]:
+    """tests/db/crash_loader.py: the job for a prepared upload, pausing at point `stop`."""
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.db.crash_loader",
+            *(url, str(prepared), str(region), now.isoformat(), str(stop)),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=child_env(),
+        cwd=ROOT,
+    )
+
+
+def paused(child: subprocess.Popen[str]) -> str:
+    """Wait for a pausing loader to reach its stop point; returns the point's description."""
+    assert child.stdout is not None and child.stderr is not None
+    line = child.stdout.readline()
+    if not line.startswith("PAUSED"):
+        child.kill()
+        raise AssertionError(f"loader ended before its stop point: {line}{child.stderr.read()}")
+    return line.rstrip("\n").split("\t", 2)[2]
+
+
+def kill(child: subprocess.Popen[str]) -> None:
+    """kill -9, and make sure that is how the process ended."""
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert child.returncode == -signal.SIGKILL

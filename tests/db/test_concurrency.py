@@ -14,7 +14,9 @@ its own owner and list code.
 
 from __future__ import annotations
 
+import pickle
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +32,7 @@ from propmail.job import prepare, run_job
 from propmail.pipeline import Processed
 from propmail.settings import load_rules
 from tests.conftest import backend_url
-from tests.db.processes import cli, wait_until
+from tests.db.processes import cli, paused, pausing_loader, wait_until
 
 pytestmark = pytest.mark.postgres
 
@@ -273,3 +275,58 @@ def test_eight_loads_merge_shared_owners_without_deadlock(
     with engine.connect() as conn:
         check_owners(conn, loads)
         check_locations(conn, loads)
+
+
+def test_two_loads_of_one_region_never_interleave(
+    database: tuple[str, Engine], tmp_path: Path
+) -> None:
+    """A second load of a region waits for the first to commit; other regions go on."""
+    url, engine = database
+    first = synth.upload(ROWS, seed=500)
+    second = first.with_columns(pl.lit("JUDGMENT").alias("LienType"))  # every code changes
+    other = synth.upload(ROWS, seed=501)
+    paths = {}
+    for name, frame in (("first", first), ("second", second), ("other", other)):
+        paths[name] = tmp_path / f"{name}.csv"
+        frame.write_csv(paths[name])
+    # the other region's codes and owners exist, so nothing but the region lock could hold it
+    run_job(paths["other"], 3, db_url=url)
+    prepared = tmp_path / "first.pickle"
+    prepared.write_bytes(pickle.dumps(prepare(paths["first"])))
+
+    holder = pausing_loader(url, prepared, 1, datetime.now(), "step merging locations")
+    paused(holder)  # owners merged, state 9 committed, the transaction open
+    same_region = cli("process", str(paths["second"]), "--region", "1", "--db", url)
+    wait_until(lambda: waiting_for_region(engine) == 1, "the second load waits", [same_region])
+    other_region = cli("process", str(paths["other"]), "--region", "2", "--db", url)
+    out, err = other_region.communicate()
+    assert other_region.returncode == 0, out + err
+    assert same_region.poll() is None and waiting_for_region(engine) == 1
+
+    assert holder.stdin is not None
+    holder.stdin.close()  # the first load goes on and commits
+    assert holder.wait() == 0
+    out, err = same_region.communicate()
+    assert same_region.returncode == 0, out + err
+
+    with engine.connect() as conn:
+        states = conn.scalars(select(schema.upload_log.c.ProcessingState)).all()
+        codes = conn.scalars(
+            text('SELECT DISTINCT "PriorityCode" FROM "Location" WHERE "RegionId" = 1')
+        ).all()
+    assert states == [3, 3, 3, 3]
+    # the second load came last: every location of the region carries its lien
+    assert codes and all("Liens-" in code for code in codes)
+
+
+def waiting_for_region(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(
+            conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND wait_event = 'advisory'"
+                )
+            )
+            or 0
+        )

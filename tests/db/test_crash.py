@@ -20,12 +20,9 @@ re-run of the upload, which must leave every table equal to a clean run.
 
 from __future__ import annotations
 
-import os
 import pickle
 import re
-import signal
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +40,7 @@ from propmail.job import prepare, run_job
 from propmail.settings import load_rules
 from tests.db.canonical import canonical_query
 from tests.db.helpers import MONTH1, MONTH2
-from tests.db.processes import ROOT, child_env, wait_until
+from tests.db.processes import kill, paused, pausing_loader, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -152,34 +149,10 @@ def upload_states(conn: Connection) -> dict[int, int]:
 # -- the loader process -------------------------------------------------------------------------
 
 
-def loader(url: str, prepared: Path, stop_at: int) -> subprocess.Popen[str]:
+def loader(url: str, prepared: Path, stop: int) -> subprocess.Popen[str]:
+    """The month-2 load of region 40, named so the test can find its sessions."""
     app_url = make_url(url).update_query_dict({"application_name": APP})
-    args = [app_url.render_as_string(hide_password=False), str(prepared), "40"]
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.db.crash_loader", *args, MONTH2.isoformat(), str(stop_at)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=child_env(),
-        cwd=ROOT,
-    )
-
-
-def kill(child: subprocess.Popen[str]) -> None:
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait()
-    assert child.returncode == -signal.SIGKILL
-
-
-def paused(child: subprocess.Popen[str]) -> str:
-    """Wait for the loader to reach its stop point; returns the point's description."""
-    assert child.stdout is not None and child.stderr is not None
-    line = child.stdout.readline()
-    if not line.startswith("PAUSED"):
-        child.kill()
-        raise AssertionError(f"loader ended before its stop point: {line}{child.stderr.read()}")
-    return line.rstrip("\n").split("\t", 2)[2]
+    return pausing_loader(app_url.render_as_string(hide_password=False), prepared, 40, MONTH2, stop)
 
 
 def waiting(engine: Engine, statement: str) -> Callable[[], bool]:
@@ -235,7 +208,7 @@ class HeldAt:
     def crash(self, url: str, prepared: Path, engine: Engine) -> str:
         with engine.connect() as holder:
             holder.execute(text(self.lock), dict(self.params))
-            child = loader(url, prepared, stop_at=10**9)
+            child = loader(url, prepared, stop=10**9)
             try:
                 wait_until(waiting(engine, self.statement), self.name, [child])
             finally:
@@ -309,7 +282,7 @@ def test_a_killed_load_leaves_the_tables_as_before_and_a_rerun_as_a_clean_run(
 
     # the clean run, through the same loader, numbering its points
     clean_url = server.create(f"{name}_crash_clean", template=f"{name}_crash_month1")
-    clean = loader(clean_url, prepared, stop_at=0)
+    clean = loader(clean_url, prepared, stop=0)
     out, err = clean.communicate()
     assert clean.returncode == 0, err
     points = [line.split("\t", 2)[2] for line in out.splitlines()]
