@@ -91,7 +91,7 @@ def write_upload(folder: Path, loader: int) -> Path:
 
 
 def waiting_at(engine: Engine, statement: str) -> int:
-    """How many sessions wait for a lock while running a statement starting with `statement`."""
+    """How many sessions wait for a lock while running a statement that contains `statement`."""
     with engine.connect() as conn:
         return int(
             conn.scalar(
@@ -99,7 +99,7 @@ def waiting_at(engine: Engine, statement: str) -> int:
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                     "AND wait_event_type = 'Lock' AND query LIKE :q"
                 ),
-                {"q": statement + "%"},
+                {"q": "%" + statement + "%"},
             )
             or 0
         )
@@ -187,6 +187,16 @@ def check_locations(conn: Connection, loads: dict[int, Processed]) -> None:
     assert {(r, i, s) for r, i, s, _, _ in found} == wanted
 
 
+def owners_reported(output: str) -> tuple[int, int, int]:
+    """(inserted, updated, unchanged) owners from a summary."""
+    found = re.search(
+        r"owners inserted / updated / unchanged\D*([\d,]+) / ([\d,]+) / ([\d,]+)", output
+    )
+    assert found, output
+    inserted, updated, unchanged = (int(g.replace(",", "")) for g in found.groups())
+    return inserted, updated, unchanged
+
+
 def new_codes_reported(outputs: dict[int, str]) -> int:
     counts = [re.search(r"new list codes\D*([\d,]+)", out) for out in outputs.values()]
     assert all(counts), outputs
@@ -262,7 +272,7 @@ def test_eight_loads_merge_shared_owners_without_deadlock(
         conn.execute(text('DELETE FROM "Owner"'))
         conn.execute(text('DELETE FROM "UploadLog"'))
 
-    race(
+    outputs = race(
         engine,
         url,
         uploads,
@@ -275,6 +285,13 @@ def test_eight_loads_merge_shared_owners_without_deadlock(
     with engine.connect() as conn:
         check_owners(conn, loads)
         check_locations(conn, loads)
+        owners = conn.scalar(text('SELECT count(*) FROM "Owner"'))
+    # the summaries tell what happened: each owner inserted by one load, updated by the others
+    reported = [owners_reported(out) for out in outputs.values()]
+    assert sum(inserted for inserted, _, _ in reported) == owners
+    assert [sum(r) for r in reported] == [out.owners.height for out in loads.values()]
+    shared = SHARED_OWNERS * (LOADERS - 1)
+    assert sum(updated for _, updated, _ in reported) >= shared
 
 
 def test_two_loads_of_one_region_never_interleave(

@@ -5,8 +5,8 @@ are created) on top of a database holding month 1. A loader process (tests/db/cr
 numbers the points it passes: each stage, each SQL statement, the middle of each COPY, each
 commit. It is killed with SIGKILL
 
-- paused at every point that starts a stage, sends an INSERT or a COMMIT, or is half-way
-  through a COPY, and after the job has committed;
+- paused at every point that starts a stage, sends an INSERT (the owner merge's is inside a
+  WITH) or a COMMIT, or is half-way through a COPY, and after the job has committed;
 - while the server runs a statement for it, held there by a lock the test takes first:
   waiting for the region lock, and half-way through the list-code insert, the owner merge and
   the location merge (rows before the locked one already written by the killed transaction).
@@ -47,7 +47,14 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 DATA = ("Region", "ListPriority", "RegionListFrequency", "Owner", "Location")
 APP = "propmail-crash"
 SEQUENCES = 3
-KILLED_AT = ("step ", "mid-COPY ", "before INSERT ", "before COMMIT", "after the job")
+KILLED_AT = (
+    "step ",
+    "mid-COPY ",
+    "before INSERT ",
+    "before WITH ",
+    "before COMMIT",
+    "after the job",
+)
 
 
 # -- the data: month 1 in the database, month 2 loaded -----------------------------------------
@@ -165,7 +172,7 @@ def waiting(engine: Engine, statement: str) -> Callable[[], bool]:
                         "AND datname = current_database() AND wait_event_type = 'Lock' "
                         "AND query LIKE :q"
                     ),
-                    {"app": APP, "q": statement + "%"},
+                    {"app": APP, "q": "%" + statement + "%"},
                 )
             )
 
@@ -248,7 +255,7 @@ def held_points(points: list[str], prepared: Path) -> list[HeldAt]:
             'SELECT 1 FROM "Owner" WHERE "Slug" = :s FOR UPDATE',
             (("s", owner),),
             'INSERT INTO "Owner"',
-            at('before INSERT INTO "Owner"'),
+            at("before WITH written AS (INSERT"),
         ),
         HeldAt(
             "half-way through the location merge",

@@ -113,6 +113,18 @@ def owner_upsert(d: Dialect) -> str:
     )
 
 
+def written_counts(d: Dialect, upsert: str) -> str:
+    """Run `upsert` and count what it wrote: (inserted, inserted + updated) (PostgreSQL).
+
+    The counts come from the rows the statement itself wrote, so they stay exact while another
+    load writes the same rows; an inserted row has no UpdatedDate yet, an updated one has.
+    """
+    return (
+        f"WITH written AS ({upsert} RETURNING {d.q('UpdatedDate')} IS NULL AS inserted) "
+        "SELECT COALESCE(SUM(CASE WHEN inserted THEN 1 ELSE 0 END), 0), COUNT(*) FROM written"
+    )
+
+
 def owner_counts(d: Dialect) -> str:
     """How the owner upsert will treat the staged rows: inserted, updated, unchanged."""
     matched = f"o.{d.q('OwnerId')} IS NOT NULL"
