@@ -13,9 +13,10 @@ commit. It is killed with SIGKILL
 
 After each kill every data table equals, checksum for checksum, the state before the load,
 and the upload is not marked done; or (killed after the commit) the tables equal a clean run
-and the upload is done. The kills run in a few sequences, each on a fresh copy of the month-1
-database, so their UploadLog rows and spent sequence numbers pile up; each sequence ends with a
-re-run of the upload, which must leave every table equal to a clean run.
+and the upload is done. The kills are dealt into three sequences that run side by side, each on
+its own copy of the month-1 database, so within a sequence their UploadLog rows and spent
+sequence numbers pile up; each sequence ends with a re-run of the upload, which must leave
+every table equal to a clean run.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pickle
 import re
 import subprocess
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -270,6 +272,50 @@ def held_points(points: list[str], prepared: Path) -> list[HeldAt]:
 # -- the test --------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Expected:
+    """The tables before the load (raw) and after a clean run (canonical)."""
+
+    before: dict[str, tuple[int, str]]
+    before_logs: dict[int, int]
+    after: dict[str, tuple[int, str]]
+
+    def check(self, conn: Connection, where: str) -> str:
+        """After a kill: 'before' (upload not done) or 'after' (upload done), nothing else."""
+        logs = upload_states(conn)
+        assert {i: logs[i] for i in self.before_logs} == self.before_logs, where
+        new = [state for i, state in sorted(logs.items()) if i not in self.before_logs]
+        if digests(conn, RAW) == self.before:
+            assert 3 not in new, where  # the upload is not marked done
+            return "before"
+        assert digests(conn, CANONICAL) == self.after, where
+        assert new[-1] == 3, where
+        return "after"
+
+
+def crash_sequence(
+    url: str,
+    kills: list[PauseAt | HeldAt],
+    prepared: Path,
+    expected: Expected,
+    rerun: Callable[[str], None],
+) -> list[tuple[float, str, str]]:
+    """Kill at each point in turn on one database, check it, then re-run the upload."""
+    engine = create_engine(url)
+    outcomes = []
+    try:
+        for point in kills:
+            where = point.crash(url, prepared, engine)
+            with engine.connect() as conn:
+                outcomes.append((point.position, where, expected.check(conn, where)))
+        rerun(url)
+        with engine.connect() as conn:
+            assert digests(conn, CANONICAL) == expected.after  # equal to the clean run
+    finally:
+        engine.dispose()
+    return outcomes
+
+
 def test_a_killed_load_leaves_the_tables_as_before_and_a_rerun_as_a_clean_run(
     server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -288,21 +334,23 @@ def test_a_killed_load_leaves_the_tables_as_before_and_a_rerun_as_a_clean_run(
     prepared.write_bytes(pickle.dumps(ready))
 
     # the clean run, through the same loader, numbering its points
-    clean_url = server.create(f"{name}_crash_clean", template=f"{name}_crash_month1")
-    clean = loader(clean_url, prepared, stop=0)
+    urls = [
+        server.create(f"{name}_crash_{n}", template=f"{name}_crash_month1")
+        for n in ("clean", *range(SEQUENCES))
+    ]
+    clean = loader(urls[0], prepared, stop=0)
     out, err = clean.communicate()
     assert clean.returncode == 0, err
     points = [line.split("\t", 2)[2] for line in out.splitlines()]
-    engine = create_engine(clean_url)
+    engine = create_engine(urls[0])
     with engine.connect() as conn:
         after = digests(conn, CANONICAL)
         assert list(upload_states(conn).values())[-1] == 3
     engine.dispose()
     engine = create_engine(template)
     with engine.connect() as conn:
-        before = digests(conn, RAW)
-        before_logs = upload_states(conn)
-    engine.dispose()  # the template is copied: no session may stay on it
+        expected = Expected(digests(conn, RAW), upload_states(conn), after)
+    engine.dispose()
 
     kills: list[PauseAt | HeldAt] = [
         PauseAt(i, p) for i, p in enumerate(points, 1) if p.startswith(KILLED_AT)
@@ -312,38 +360,25 @@ def test_a_killed_load_leaves_the_tables_as_before_and_a_rerun_as_a_clean_run(
     assert len(kills) >= 20
 
     monkeypatch.setattr(job, "prepare", lambda *_args, **_kwargs: ready)
-    outcomes: list[tuple[str, str]] = []
-    size = -(-len(kills) // SEQUENCES)
-    for n in range(SEQUENCES):
-        url = server.create(f"{name}_crash_{n}", template=f"{name}_crash_month1")
-        engine = create_engine(url)
-        for point in kills[n * size : (n + 1) * size]:
-            where = point.crash(url, prepared, engine)
-            with engine.connect() as conn:
-                logs = upload_states(conn)
-                assert {i: logs[i] for i in before_logs} == before_logs
-                new = {i: s for i, s in logs.items() if i not in before_logs}
-                if digests(conn, RAW) == before:
-                    assert 3 not in new.values(), where  # not marked done
-                    outcomes.append((where, "before"))
-                else:
-                    assert digests(conn, CANONICAL) == after, where
-                    assert list(new.values())[-1] == 3, where
-                    outcomes.append((where, "after"))
-        # re-running the upload after the kills ends equal to the clean run
+
+    def rerun(url: str) -> None:
         backend = connect(url)
         result = run_job(month2, 40, niches2, backend=backend, now=MONTH2).load
         backend.dispose()
         assert result is not None and result.processing_state == 3
-        with engine.connect() as conn:
-            assert digests(conn, CANONICAL) == after
-        engine.dispose()
-        server.drop(f"{name}_crash_{n}")
+
+    # the sequences run side by side, each on its own database, each through every phase
+    with ThreadPoolExecutor(SEQUENCES) as pool:
+        runs = [
+            pool.submit(crash_sequence, url, kills[n::SEQUENCES], prepared, expected, rerun)
+            for n, url in enumerate(urls[1:])
+        ]
+        outcomes = sorted(o for run in runs for o in run.result())
 
     # only the kill after the commit finds the load done
-    assert [w for w, state in outcomes if state == "after"] == [f"{len(points)}: {points[-1]}"]
+    assert [w for _, w, state in outcomes if state == "after"] == [f"{len(points)}: {points[-1]}"]
     print(
         f"\ncrash: {len(kills)} kill points over a load of {ready[2].locations.height:,} rows "
         f"({len(points)} points numbered), {sum(after[t][0] for t in DATA):,} rows compared "
-        "after each kill and re-run:\n  " + "\n  ".join(f"{w} -> {s}" for w, s in outcomes)
+        "after each kill and re-run:\n  " + "\n  ".join(f"{w} -> {s}" for _, w, s in outcomes)
     )
