@@ -18,9 +18,10 @@ import pytest
 from sqlalchemy import Connection, event, text
 
 from propmail import synth
-from propmail.db import Backend
+from propmail.db import Backend, connect
 from propmail.job import run_job
 from propmail.settings import Rules
+from tests.conftest import backend_url
 from tests.db.helpers import MONTH1, checksum
 
 DATA = ("Region", "ListPriority", "RegionListFrequency", "Owner", "Location")
@@ -108,9 +109,6 @@ def test_the_second_load_of_an_upload_changes_zero_rows(
 def test_postgresql_writes_no_tuple_on_the_second_load(
     request: pytest.FixtureRequest, rules: Rules, tmp_path: Path
 ) -> None:
-    from propmail.db import connect
-    from tests.conftest import backend_url
-
     backend = connect(backend_url(request, "postgresql", tmp_path))
     try:
         backend.init({40: "Roanoke", 41: "Salem"}, rules)
