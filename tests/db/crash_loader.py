@@ -70,14 +70,14 @@ def install(points: Points, backend: PostgresBackend) -> None:
         points(f"mid-COPY {points.staging}")
         write(self, buffer[half:])
 
-    PostgresBackend.stage = staging  # type: ignore[method-assign]
+    PostgresBackend.stage = staging
     psycopg.Copy.write = write_in_halves  # type: ignore[method-assign]
 
 
 def main(url: str, prepared: str, region: str, now: str, stop: str) -> None:
     with open(prepared, "rb") as file:
         ready = pickle.load(file)
-    job.prepare = lambda *_args, **_kwargs: ready  # type: ignore[assignment]
+    job.prepare = lambda *_args, **_kwargs: ready
     points = Points(stop)
     backend = connect(url)
     assert isinstance(backend, PostgresBackend)

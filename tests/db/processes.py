@@ -49,7 +49,7 @@ def wait_until(
             if child.poll() is not None:
                 out, err = child.communicate()
                 raise AssertionError(
-                    f"loader {child.args} exited with {child.returncode} before {what}:\n"
+                    f"loader {child.args!r} exited with {child.returncode} before {what}:\n"
                     f"{out[-2000:]}\n{err[-4000:]}"
                 )
         if time.monotonic() > deadline:

@@ -34,6 +34,7 @@ import polars as pl
 import pytest
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import URL
 
 from propmail import job, synth
 from propmail.db import connect, schema
@@ -102,7 +103,7 @@ class Server:
     """Databases of this test, created from the session's PostgreSQL database."""
 
     admin: Engine
-    url: Any  # sqlalchemy URL of the session database
+    url: URL  # the session database
     made: list[str]
 
     def create(self, name: str, template: str | None = None) -> str:

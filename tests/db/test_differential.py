@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -92,7 +93,7 @@ def age(backend: Backend) -> None:
         )
 
 
-def run(backend: Backend, folder: Path, load: Load) -> dict[str, object]:
+def run(backend: Backend, folder: Path, load: Load) -> dict[str, Any]:
     niches = [
         spec.split("=", 1)[0] + "=" + str(folder / spec.split("=", 1)[1])
         if "=" in spec
