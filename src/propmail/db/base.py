@@ -168,8 +168,7 @@ class Backend(ABC):
                 version = conn.dialect.server_version_info
         except SQLAlchemyError as exc:
             raise LoadError(f"cannot connect to {self.display_url}: {exc.args[0]}") from None
-        return {"server": self.display_url,
-                "version": ".".join(str(p) for p in version or ())}
+        return {"server": self.display_url, "version": ".".join(str(p) for p in version or ())}
 
     def require_region(self, region_id: int) -> None:
         with self.engine.connect() as conn:
@@ -287,6 +286,19 @@ class Backend(ABC):
 
         return preview(self, region_id, owners, locations, rules, now, step)
 
+    def merge_owners(
+        self, conn: Connection, params: dict[str, Any], staged: int
+    ) -> tuple[int, int, int]:
+        """Upsert the staged owners; returns how many were inserted, updated, unchanged.
+
+        Counted beforehand, which is exact where one load writes at a time (SQLite).
+        """
+        inserted, updated, unchanged = conn.execute(
+            text(sql.owner_counts(self.dialect)), params
+        ).one()
+        conn.execute(text(sql.owner_upsert(self.dialect)), params)
+        return int(inserted), int(updated), int(unchanged)
+
     def load(
         self,
         log_id: int,
@@ -314,9 +326,8 @@ class Backend(ABC):
                 _, result.new_codes = self.resolve_codes(conn, codes, rules.new_list)
                 step("merging owners")
                 (result.owners_inserted, result.owners_updated, result.owners_unchanged) = (
-                    conn.execute(text(sql.owner_counts(self.dialect)), params).one()
+                    self.merge_owners(conn, params, owners.height)
                 )
-                conn.execute(text(sql.owner_upsert(self.dialect)), params)
                 self.set_state(log_id, State.MERGING_LOCATIONS, conn)
                 step("merging locations")
                 (

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, create_engine, text
@@ -37,6 +38,7 @@ DIALECT = PostgresDialect(
         (TIMESTAMP, "TIMESTAMP"),
     ),
     temp_table_suffix=" ON COMMIT DROP",
+    byte_collation='"C"',
 )
 
 # advisory lock namespace: the first key of pg_advisory_xact_lock(int, int)
@@ -74,6 +76,17 @@ class PostgresBackend(Backend):
         conn.execute(
             text("SELECT pg_advisory_xact_lock(:k, :r)"), {"k": REGION_LOCK_KEY, "r": region_id}
         )
+
+    def merge_owners(
+        self, conn: Connection, params: dict[str, Any], staged: int
+    ) -> tuple[int, int, int]:
+        """Owners are shared by every region, so loads of other regions may write them at the
+        same time: the counts come from the upsert itself, not from a look beforehand."""
+        upsert = sql.owner_upsert(self.dialect)
+        inserted, written = conn.execute(
+            text(sql.written_counts(self.dialect, upsert)), params
+        ).one()
+        return int(inserted), int(written) - int(inserted), staged - int(written)
 
     def stage(
         self, conn: Connection, name: str, fields: tuple[Field, ...], frame: pl.DataFrame

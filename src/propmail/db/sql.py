@@ -43,6 +43,7 @@ class Dialect:
         (TIMESTAMP, "TEXT"),
     )
     temp_table_suffix: str = ""
+    byte_collation: str = "BINARY"  # compares text byte by byte: a cheap, fixed order
 
     def q(self, name: str) -> str:
         return f'"{name}"'
@@ -101,11 +102,26 @@ def owner_upsert(d: Dialect) -> str:
     cols = ", ".join(d.q(n) for n in [*OWNER_NAMES, "InsertedDate"])
     vals = ", ".join(f"s.{d.q(n)}" for n in OWNER_NAMES)
     sets = ", ".join(f"{d.q(n)} = excluded.{d.q(n)}" for n in OWNER_DATA)
+    # Owners are shared by every region: two loads that lock them in different orders
+    # deadlock, so every load writes them in one global order (the slug, byte by byte).
+    order = f"ORDER BY s.{d.q('Slug')} COLLATE {d.byte_collation}"
     return (
-        f"INSERT INTO {t} ({cols}) SELECT {vals}, :now FROM {STAGE_OWNER} s WHERE true "
+        f"INSERT INTO {t} ({cols}) SELECT {vals}, :now FROM {STAGE_OWNER} s WHERE true {order} "
         f"ON CONFLICT ({d.q('Slug')}) DO UPDATE SET {sets}, "
         f"{d.q('ModifiedDate')} = :now, {d.q('UpdatedDate')} = :now "
         f"WHERE {_changed(d, t, 'excluded', OWNER_DATA)} OR {_refresh(d, t)}"
+    )
+
+
+def written_counts(d: Dialect, upsert: str) -> str:
+    """Run `upsert` and count what it wrote: (inserted, inserted + updated) (PostgreSQL).
+
+    The counts come from the rows the statement itself wrote, so they stay exact while another
+    load writes the same rows; an inserted row has no UpdatedDate yet, an updated one has.
+    """
+    return (
+        f"WITH written AS ({upsert} RETURNING {d.q('UpdatedDate')} IS NULL AS inserted) "
+        "SELECT COALESCE(SUM(CASE WHEN inserted THEN 1 ELSE 0 END), 0), COUNT(*) FROM written"
     )
 
 
