@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from propmail.job import JobResult
+from propmail.redact import redact
 
 MAX_CODES_SHOWN = 20
 
@@ -69,5 +71,6 @@ def print_summary(result: JobResult, console: Console) -> None:
     table.add_column(style="bold", overflow="fold", ratio=3)
     table.add_column(justify="right", overflow="fold", ratio=2)
     for label, value in summary_rows(result):
-        table.add_row(label, value)
+        # file names and codes come from outside: shown as text, never as markup or a password
+        table.add_row(escape(redact(label)), escape(redact(value)))
     console.print(table)
