@@ -296,6 +296,7 @@ class Backend(ABC):
                         ProcessingEnded=now,
                     )
                 )
+                step("dropping staging tables")
                 for name in (sql.STAGE_OWNER, sql.STAGE_LOCATION):
                     conn.execute(text(sql.drop_stage_table(name)))
                 step("commit")
