@@ -460,11 +460,12 @@ def _value(groups: pl.Expr, kind: Kind, *, percent_cells: bool, date1904: bool =
     # NUMBER; a cast, not a regex, rejects what has no digit at all ("", ".", "-")
     number = part("number").str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
     negative = part("open").is_not_null()
-    sign = pl.when(negative).then(-1.0).otherwise(1.0)
+    value = number * pl.when(negative).then(-1.0).otherwise(1.0)
     if percent_cells:  # a cell formatted as percent holds a fraction: 0.45 shows as 45%
-        sign = pl.when(part("percent").is_null()).then(sign * 100).otherwise(sign)
+        scaled = (value * 100).round(9)  # 0.45 * 100 is 45.00000000000001
+        value = pl.when(part("percent").is_null()).then(scaled).otherwise(value)
     balanced = negative == part("close").is_not_null()
-    return pl.when(balanced).then((number * sign).round(9) if percent_cells else number * sign)
+    return pl.when(balanced).then(value)
 
 
 # --- number formats of an xlsx workbook ----------------------------------------------
