@@ -303,7 +303,9 @@ class Backend(ABC):
         except BaseException as exc:
             self.fail(log_id, f"{type(exc).__name__}: {exc}", datetime.now())
             if isinstance(exc, Exception):
-                message = redact.redact(str(exc))
+                # the driver's own words, not the SQL statement SQLAlchemy wraps around them
+                reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+                message = redact.redact(reason)
                 raise LoadError(f"load failed and was rolled back: {message}") from exc
             raise
         result.processing_state = State.DONE
