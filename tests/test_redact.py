@@ -68,6 +68,13 @@ def test_a_remembered_password_is_masked_wherever_it_appears() -> None:
         assert "***" in redact.redact(message)
 
 
+def test_a_very_short_password_is_masked_by_shape_only() -> None:
+    redact.remember(make_url("postgresql://u:ab@h/db"))
+    assert redact.redact("table ab_cd at postgresql://u:ab@h/db") == (
+        "table ab_cd at postgresql://u:***@h/db"
+    )
+
+
 def test_display_url_masks_the_query_too() -> None:
     url = make_url(f"postgresql+psycopg://u:{SENTINEL}@h/db?password={SENTINEL}&sslmode=disable")
     shown = redact.display_url(url)

@@ -23,6 +23,7 @@ from urllib.parse import quote, quote_plus
 from sqlalchemy.engine import URL
 
 MASK = "***"
+MIN_KNOWN = 4
 # query or DSN keys that carry a secret (PostgreSQL libpq, ODBC connection strings)
 SECRET_KEYS = ("password", "passwd", "pwd")
 
@@ -46,7 +47,10 @@ def remember(url: URL) -> None:
             secrets += [value] if isinstance(value, str) else list(value)
     for secret in secrets:
         text = str(secret)
-        _known.update(s for s in (text, quote(text, safe=""), quote_plus(text)) if s)
+        # a password of a character or three would mask every such run in every message;
+        # those are masked by their shape (user:PASSWORD@, password=...) only
+        if len(text) >= MIN_KNOWN:
+            _known.update((text, quote(text, safe=""), quote_plus(text)))
 
 
 def redact(text: str) -> str:
