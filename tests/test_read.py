@@ -339,6 +339,23 @@ def test_xlsx_serial_dates_around_the_leap_year_bug_and_in_1904_workbooks(
     assert frame["DivorceDate"].to_list() == expected
 
 
+def test_xlsx_percent_column_scales_only_fractions(tmp_path: Path) -> None:
+    values = [0.45, "45%", "$1.00", "(1,200)", "1,234.5", "12 %"]
+
+    def fill(book: Any, sheet: Any) -> None:
+        percent = book.add_format({"num_format": "0%"})
+        sheet.write_row(0, 0, [*BASE, "EstLoanToValue"])
+        for i, value in enumerate(values, start=1):
+            sheet.write_row(i, 0, [f"P{i}", *list(BASE.values())[1:]])
+            if isinstance(value, float):
+                sheet.write_number(i, 6, value, percent)
+            else:
+                sheet.write_string(i, 6, value)
+
+    frame = read_upload(write_xlsx(tmp_path / "up.xlsx", fill)).frame
+    assert frame["EstLoanToValue"].to_list() == [45.0, 45.0, 1.0, -1200.0, 1234.5, 12.0]
+
+
 def test_xlsx_zero_padded_number_format_keeps_the_zeros(tmp_path: Path) -> None:
     def fill(book: Any, sheet: Any) -> None:
         padded = book.add_format({"num_format": "000000000000"})

@@ -16,7 +16,8 @@ Decisions:
   first data rows are read from the workbook itself, so percent columns are scaled back
   to percent units and zero-padded text columns keep their leading zeros.
   A column is scaled when its first rows are percent-formatted (the sample is cheap; the
-  whole sheet's styles are not); text such as "45%" is never scaled. Not for .xls.
+  whole sheet's styles are not); text such as "45%", "$1.00" or "(1,200)" is never scaled,
+  but a number typed as text ("0.45") reads like a numeric cell and is. Not for .xls.
 - The first sheet of a workbook is read; its first non-empty row is the header. Fully
   blank rows are skipped; `_row` keeps the spreadsheet row number of the rest (for csv,
   the record number: a quoted field with a line break is one row, as a spreadsheet shows).
@@ -430,9 +431,7 @@ def _parsed_frame(
         )
         groups.append(source.str.extract_groups(patterns[kind]).alias(_G + canon))
     values = [
-        _value(pl.col(_G + c), k, percent_cells="%" in formats.get(c, ""), date1904=date1904).alias(
-            _P + c
-        )
+        _value(pl.col(_G + c), k, fraction=_fraction(c, formats), date1904=date1904).alias(_P + c)
         for c, k in typed.items()
     ]
     if "OwnerZip" in typed and "OwnerMailingZip4" in columns:
@@ -441,8 +440,21 @@ def _parsed_frame(
     return text.lazy().with_columns(groups).with_columns(values).collect()
 
 
-def _value(groups: pl.Expr, kind: Kind, *, percent_cells: bool, date1904: bool = False) -> pl.Expr:
-    """The typed value from the regex groups of one cell."""
+def _fraction(column: str, formats: Mapping[str, str]) -> pl.Expr | None:
+    """Cells of a percent-formatted column that hold a fraction (0.45 shows as 45%).
+
+    Only what reads as a numeric cell reads (fastexcel renders one as -?digits.digits);
+    text such as 45%, $1.00 or (1,200) says what it means and is not scaled.
+    """
+    if "%" not in formats.get(column, ""):
+        return None
+    return pl.col(column).str.contains(r"^-?[0-9]+(?:\.[0-9]+)?$")
+
+
+def _value(
+    groups: pl.Expr, kind: Kind, *, fraction: pl.Expr | None = None, date1904: bool = False
+) -> pl.Expr:
+    """The typed value from the regex groups of one cell; `fraction`: scale it to percent."""
     part = groups.struct.field
     if kind is Kind.ZIP5:
         return pl.coalesce(part("short"), part("zip")).str.zfill(5)
@@ -461,9 +473,9 @@ def _value(groups: pl.Expr, kind: Kind, *, percent_cells: bool, date1904: bool =
     number = part("number").str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
     negative = part("open").is_not_null()
     value = number * pl.when(negative).then(-1.0).otherwise(1.0)
-    if percent_cells:  # a cell formatted as percent holds a fraction: 0.45 shows as 45%
+    if fraction is not None:  # a cell formatted as percent holds a fraction: 0.45 shows as 45%
         scaled = (value * 100).round(9)  # 0.45 * 100 is 45.00000000000001
-        value = pl.when(part("percent").is_null()).then(scaled).otherwise(value)
+        value = pl.when(fraction).then(scaled).otherwise(value)
     balanced = negative == part("close").is_not_null()
     return pl.when(balanced).then(value)
 

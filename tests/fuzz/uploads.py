@@ -322,9 +322,9 @@ def numbers(draw: st.DrawFn, xlsx: bool, percent: bool) -> Cell:
             scaled = (pl.Series([_as_read(written)]) * 100).round(9)[0]
             return Cell(written, scaled, style="percent")
         return Cell(written, _as_read(written))
-    if percent and kind in ("plain", "cell", "money", "negative"):
-        # a percent-formatted column scales every number that does not say %: text numbers
-        # there are written with their % (docs/hostile-input.md, what is left)
+    if percent and kind in ("plain", "cell"):
+        # a percent-formatted column scales a plain number typed as text as it scales a
+        # numeric cell (they read alike): plain text numbers there are written with their %
         return Cell(f"{value!r}%", value)
     if kind in ("plain", "cell"):
         return Cell(repr(value), value)
