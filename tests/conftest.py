@@ -8,10 +8,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, make_url, text
 
 from propmail.db import Backend, connect
 from propmail.settings import Rules, load_rules
+
+# Property tests: `ci` (the default) runs a few hundred generated uploads, `full` the 10,000 of
+# docs/hostile-input.md: python -m pytest tests/test_fuzz.py --hypothesis-profile=full
+settings.register_profile("ci", max_examples=200, deadline=None)
+settings.register_profile("full", max_examples=10_000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 PG_SERVER_URL = os.environ.get(
     "PROPMAIL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -168,8 +168,8 @@ def test_zip4(tmp_path: Path) -> None:
         ("45356", dt.date(2024, 3, 5)),  # Excel serial
         ("45356.75", dt.date(2024, 3, 5)),  # serial with a time of day
         ("61", dt.date(1900, 3, 1)),
-        ("59", dt.date(1900, 2, 28)),
-        ("1", dt.date(1900, 1, 1)),
+        ("1900-03-01", dt.date(1900, 3, 1)),
+        ("12/31/2199", dt.date(2199, 12, 31)),
     ],
 )
 def test_date(tmp_path: Path, raw: str, expected: dt.date) -> None:
@@ -182,7 +182,13 @@ def test_date(tmp_path: Path, raw: str, expected: dt.date) -> None:
     "raw",
     [
         "60",
+        "59",
+        "1",
         "0",
+        "1899-12-30",
+        "1900-02-28",
+        "1850-06-01",
+        "2200-01-01",
         "2/30/2024",
         "13/1/2024",
         "2024-13-01",
@@ -193,7 +199,8 @@ def test_date(tmp_path: Path, raw: str, expected: dt.date) -> None:
     ],
 )
 def test_date_garbage_is_null_and_counted(tmp_path: Path, raw: str) -> None:
-    # 60 is Excel's fictitious 1900-02-29; 5/3/24 has a two-digit year.
+    # 60 is Excel's fictitious 1900-02-29 and 1-59 are ambiguous with it; 0 and 1899-12-30
+    # are how many systems write "no date"; 5/3/24 has a two-digit year.
     result = upload_csv(tmp_path, "DivorceDate", [raw])
     assert result.frame["DivorceDate"].to_list() == [None]
     assert result.unparseable == {"DivorceDate": 1}
@@ -302,6 +309,51 @@ def test_xlsx_cells(tmp_path: Path) -> None:
     assert frame[SOURCE_ROW].to_list() == [2, 3]
     assert result.unparseable == {"LocationSellAmount": 1}
     assert result.unparseable_examples == [(3, "LocationSellAmount", "n/a")]
+
+
+@pytest.mark.parametrize("date1904", [False, True])
+def test_xlsx_serial_dates_around_the_leap_year_bug_and_in_1904_workbooks(
+    tmp_path: Path, date1904: bool
+) -> None:
+    serials = [0, 1, 59, 60, 61, 45356, 45356.75]
+    base = dt.date(1904, 1, 1) if date1904 else dt.date(1899, 12, 30)
+    if date1904:  # no leap-year bug: every serial is a real day from 1904-01-01
+        expected = [base + dt.timedelta(days=int(s)) for s in serials]
+    else:  # 0-60 are refused: 60 is the fictitious 1900-02-29, 1-59 ambiguous with it
+        expected = [None] * 4 + [base + dt.timedelta(days=int(s)) for s in serials[4:]]
+
+    def fill(book: Any, sheet: Any) -> None:
+        date = book.add_format({"num_format": "m/d/yyyy"})
+        sheet.write_row(0, 0, [*BASE, "BKDate", "DivorceDate"])
+        for i, serial in enumerate(serials, start=1):
+            sheet.write_row(i, 0, [f"P{i}", *list(BASE.values())[1:]])
+            sheet.write_number(i, 6, serial)  # General format: the raw serial
+            sheet.write_number(i, 7, serial, date)  # shown as a date
+
+    path = tmp_path / "up.xlsx"
+    book = xlsxwriter.Workbook(str(path), {"date_1904": date1904})
+    fill(book, book.add_worksheet())
+    book.close()
+    frame = read_upload(path).frame
+    assert frame["BKDate"].to_list() == expected
+    assert frame["DivorceDate"].to_list() == expected
+
+
+def test_xlsx_percent_column_scales_only_fractions(tmp_path: Path) -> None:
+    values = [0.45, "45%", "$1.00", "(1,200)", "1,234.5", "12 %"]
+
+    def fill(book: Any, sheet: Any) -> None:
+        percent = book.add_format({"num_format": "0%"})
+        sheet.write_row(0, 0, [*BASE, "EstLoanToValue"])
+        for i, value in enumerate(values, start=1):
+            sheet.write_row(i, 0, [f"P{i}", *list(BASE.values())[1:]])
+            if isinstance(value, float):
+                sheet.write_number(i, 6, value, percent)
+            else:
+                sheet.write_string(i, 6, value)
+
+    frame = read_upload(write_xlsx(tmp_path / "up.xlsx", fill)).frame
+    assert frame["EstLoanToValue"].to_list() == [45.0, 45.0, 1.0, -1200.0, 1234.5, 12.0]
 
 
 def test_xlsx_zero_padded_number_format_keeps_the_zeros(tmp_path: Path) -> None:

@@ -9,10 +9,13 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
+from propmail import redact
 from propmail.db import connect
 from propmail.errors import LoadError, PropmailError
 from propmail.job import Step, run_job
@@ -31,8 +34,28 @@ DB_HELP = "SQLAlchemy URL; default $PROPMAIL_DB_URL, else sqlite:///propmail.db"
 
 def _fail(exc: PropmailError) -> None:
     code = 1 if isinstance(exc, LoadError) else 2
-    err.print(f"[bold red]propmail: error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    _print_error(str(exc))
     sys.exit(code)
+
+
+def _print_error(message: str) -> None:
+    # the message may quote a hostile file's headers or a URL: never markup, never a password
+    text = escape(redact.redact(message))
+    err.print(f"[bold red]propmail: error:[/] {text}", highlight=False, markup=True, soft_wrap=True)
+
+
+class _Main(click.Group):
+    """The command group; an unexpected error ends in one masked line, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            log.debug("unexpected error", exc_info=True)  # with -v; masked by the filter
+            _print_error(f"unexpected {type(exc).__name__}: {exc} (run with -v for details)")
+            sys.exit(1)
 
 
 @contextmanager
@@ -53,7 +76,7 @@ def _region(value: str) -> tuple[int, str | None]:
         raise click.BadParameter(f"{value!r}: expected ID or ID=NAME, e.g. 40=Roanoke") from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log each stage.")
 def main(verbose: bool) -> None:
     """propmail: monthly property-data uploads into the direct-mail database."""
@@ -62,6 +85,7 @@ def main(verbose: bool) -> None:
         format="propmail: %(message)s",
         stream=sys.stderr,
     )
+    redact.install()  # every log line, ours or a library's, with passwords masked
 
 
 @main.group()
@@ -86,7 +110,7 @@ def db_init(db_url: str | None, regions: tuple[str, ...], rules_path: str | None
             backend.dispose()
     except PropmailError as exc:
         _fail(exc)
-    out.print(f"database ready: {backend.display_url}")
+    out.print(f"database ready: {escape(backend.display_url)}")
     out.print(
         f"regions: {counts['Region']}, list codes: {counts['ListPriority']}"
         + (f" (created {', '.join(created)})" if created else "")

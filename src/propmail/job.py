@@ -12,11 +12,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from propmail import pipeline
 from propmail.db import Backend, LoadResult, connect
 from propmail.db.preview import Preview
-from propmail.errors import InputError
+from propmail.errors import InputError, LoadError
 from propmail.read import ColumnMapping, ReadResult, load_mapping, read_niche, read_upload
+from propmail.redact import redact
 from propmail.rules.niche import NicheList
 from propmail.settings import Rules, load_rules
 
@@ -132,6 +135,10 @@ def run_job(
                 now or datetime.now(),
                 step,
             )
+    except SQLAlchemyError as exc:  # the server is down, refuses us, or dropped the connection
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+        message = f"cannot use the database {backend.display_url}: {redact(reason)}"
+        raise LoadError(message) from None
     finally:
         if own_backend:
             backend.dispose()

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from propmail import storable
 from propmail.contract import SOURCE_ROW
+from propmail.db.schema import LOCATION_FIELDS, OWNER_FIELDS, TEXT
 from propmail.rules import classification, codes, grantor, names, niche, occupancy, priority, slug
 from propmail.rules.niche import NicheList, NicheOutcome
 from propmail.settings import Rules
@@ -118,6 +120,21 @@ def derive_all(
     return frame.with_columns(accuzip_request(frame).alias("AccuzipRequest")), outcomes
 
 
+def stored_text_columns(frame: pl.DataFrame) -> dict[str, bool]:
+    """Processed text columns written to the database -> whether their column is TEXT(255)."""
+    owner = {f.name: f.kind for f in OWNER_FIELDS}
+    location = {f.name: f.kind for f in LOCATION_FIELDS}
+    # (source column, database kind); FullAddress is made of columns checked on their own
+    written = [(e.meta.output_name(), owner[n]) for n, e in OWNER_COLUMNS.items()]
+    written += [(LOCATION_COLUMNS[n], kind) for n, kind in location.items()]
+    written += [("OwnerSlug", owner["Slug"])]  # derived last: the file's own column is named
+    out: dict[str, bool] = {}
+    for source, kind in written:
+        if frame.schema.get(source) == pl.String:
+            out[source] = out.get(source, False) or kind == TEXT
+    return out
+
+
 def _reject(frame: pl.DataFrame, mask: pl.Expr, reason: str | pl.Expr) -> pl.DataFrame:
     reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
     return frame.filter(mask).select(
@@ -128,11 +145,13 @@ def _reject(frame: pl.DataFrame, mask: pl.Expr, reason: str | pl.Expr) -> pl.Dat
 def split_rejects(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Rows that can be loaded, and the rejected ones with their reason."""
     street, zip_ = slug.slug_parts()
-    checks: list[tuple[pl.Expr, str]] = [
+    unstorable = storable.problem(stored_text_columns(frame))
+    checks: list[tuple[pl.Expr, str | pl.Expr]] = [
         (pl.col("LocationPrimaryId").is_null(), "missing parcel id (LocationPrimaryId)"),
         (street == "", "empty owner street (OwnerAddress1): the owner key would be empty"),
         (zip_ == "", "empty owner ZIP (OwnerZip): the owner key would be empty"),
         (pl.col("ListCode").is_null(), "no priority rule matched"),
+        (unstorable.is_not_null(), unstorable),
     ]
     bad = pl.lit(False)
     rejects = []

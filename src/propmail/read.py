@@ -5,15 +5,19 @@ by its `Kind` with vectorized expressions. Values that do not parse become null 
 counted, never coerced to 0.
 
 Decisions:
-- Excel serial 60 is Excel's fictitious 1900-02-29: null and counted as unparseable.
-  Serials 1-59 count from 1899-12-31, 61 and later from 1899-12-30, as Excel shows them.
-  Dates outside 1800-2199 are treated as garbage.
+- Dates run from 1900-03-01 to 2199-12-31; anything else is null and counted. Excel's
+  serials 1-60 are ambiguous (60 is its fictitious 1900-02-29, and calamine shows a
+  date-formatted 60 as 1900-02-28), and 0 or 1899-12-30 is how many systems write "no date":
+  as a date it would add a distress prefix (`Bankrupcy-`) to a row that has none.
+  Serials count from 1899-12-30 (61 is 1900-03-01), or from 1904-01-01 in a workbook saved
+  with Excel's 1904 date system (`date1904`), as Excel shows them.
 - calamine (via fastexcel) gives cell values, not formats: a cell showing 45% arrives as
   0.45 and a number shown as 000000006046 arrives as 6046. The number formats of the
   first data rows are read from the workbook itself, so percent columns are scaled back
   to percent units and zero-padded text columns keep their leading zeros.
   A column is scaled when its first rows are percent-formatted (the sample is cheap; the
-  whole sheet's styles are not); text such as "45%" is never scaled. Not for .xls.
+  whole sheet's styles are not); text such as "45%", "$1.00" or "(1,200)" is never scaled,
+  but a number typed as text ("0.45") reads like a numeric cell and is. Not for .xls.
 - The first sheet of a workbook is read; its first non-empty row is the header. Fully
   blank rows are skipped; `_row` keeps the spreadsheet row number of the rest (for csv,
   the record number: a quoted field with a line break is one row, as a spreadsheet shows).
@@ -21,11 +25,11 @@ Decisions:
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import io
 import re
 import tomllib
-import xml.etree.ElementTree as ET
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,7 +39,9 @@ from pathlib import Path
 
 import fastexcel
 import polars as pl
+from defusedxml import ElementTree as ET
 
+from propmail import safety
 from propmail.contract import NICHE_COLUMNS, REQUIRED, SOURCE_ROW, UPLOAD_COLUMNS, Kind
 from propmail.errors import InputError, SettingsError
 
@@ -158,6 +164,11 @@ def _normalize(header: str) -> str:
     return " ".join(header.split()).casefold()
 
 
+def _show(header: str, width: int = 60) -> str:
+    """A header for a message: quoted, and cut short if a hostile file made it huge."""
+    return repr(header if len(header) <= width else header[: width - 3] + "...")
+
+
 # --- reading the file ----------------------------------------------------------------
 
 
@@ -167,6 +178,7 @@ class _Sheet:
     headers: list[str]  # header per column of `frame`, "" where blank
     first_row: int  # spreadsheet row number of the frame's first row
     formats: dict[int, str] = field(default_factory=dict)  # xlsx number format per column
+    date1904: bool = False  # the workbook counts serial dates from 1904-01-01
 
 
 def _read(
@@ -180,7 +192,8 @@ def _read(
     text = _text_frame(sheet, picked, columns)
     if text.height == 0:
         raise InputError("no data rows below the header", file=name)
-    parsed = _parsed_frame(text, columns, {c: sheet.formats.get(p, "") for c, p in picked.items()})
+    formats = {c: sheet.formats.get(p, "") for c, p in picked.items()}
+    parsed = _parsed_frame(text, columns, formats, date1904=sheet.date1904)
     typed = [c for c in picked if columns[c] is not Kind.TEXT]
     failed = {c: pl.col(c).is_not_null() & pl.col(_P + c).is_null() for c in typed}
     counts = parsed.select(f.sum().alias(c) for c, f in failed.items()).to_dicts()
@@ -219,6 +232,7 @@ def _load(path: Path) -> _Sheet:
         raise InputError(f"unsupported file type {suffix or '(none)'!r}; use {SUFFIXES}", file=name)
     if not path.is_file():
         raise InputError("file not found", file=name)
+    safety.check_file(path)  # before any reader library touches the file
     try:
         if suffix == ".parquet":
             frame = pl.read_parquet(path)
@@ -245,6 +259,7 @@ def _load(path: Path) -> _Sheet:
     if suffix in (".xlsx", ".xlsm"):
         first_col = next((i for i, h in enumerate(headers) if h), 0)
         sheet.formats = _number_formats(path, header_index + 1, first_col)
+        sheet.date1904 = _uses_1904(path)
     return sheet
 
 
@@ -278,7 +293,8 @@ def _match_headers(
     for header in sheet.headers:
         key = _normalize(header)
         if key in seen:
-            raise InputError(f"duplicate column headers {seen[key]!r} and {header!r}", file=name)
+            message = f"duplicate column headers {_show(seen[key])} and {_show(header)}"
+            raise InputError(message, file=name)
         if key:
             seen[key] = header
 
@@ -299,7 +315,7 @@ def _match_headers(
         best = min(rank for rank, _ in hits)
         winners = [pos for rank, pos in hits if rank == best]
         if len(winners) > 1:
-            both = " and ".join(repr(sheet.headers[p]) for p in winners)
+            both = " and ".join(_show(sheet.headers[p]) for p in winners)
             message = f"columns {both} both mean {canon}; name the one to use in a mapping file"
             raise InputError(message, file=name, column=canon)
         picked[canon] = winners[0]
@@ -316,7 +332,7 @@ def _match_headers(
 
 
 def _check_required(picked: Mapping[str, int], niche: bool, headers: list[str], name: str) -> None:
-    found = [repr(h) for h in headers if h]
+    found = [_show(h) for h in headers if h]
     listed = ", ".join(found[:20]) + (", ..." if len(found) > 20 else "")
     hint = f"found {listed}; map other headers with --mapping"
     if niche:
@@ -344,7 +360,7 @@ _PLUS4 = "\0plus4"
 # or as ZIP+4: dashed, or 7-9 digits run together (no ZIP starts with 000).
 _ZIP = r"^(?:(?P<short>[0-9]{3,5})(?:\.0*)?|(?P<zip>[0-9]{3,5})[- ]?(?P<plus4>[0-9]{4}))$"
 _ZIP4 = r"^(?P<zip4>[0-9]{1,4})(?:\.0*)?$"
-# ISO or US m/d/yyyy, years 1800-2199, any time part ignored; or an Excel serial number.
+# ISO or US m/d/yyyy, any time part ignored; or an Excel serial number.
 _YEAR = "(?:18|19|20|21)[0-9]{2}"
 _DATE = (
     rf"^(?:(?P<iso>{_YEAR}-[0-9]{{1,2}}-[0-9]{{1,2}})(?:[ T].*)?"
@@ -358,7 +374,9 @@ _NUMBER = (
     r"(?P<percent>%)?(?P<close>\))?$"
 )
 _EXCEL_EPOCH = 25569  # serial of 1970-01-01, where polars counts days from
-_LAST_SERIAL = 109573  # 2199-12-31
+_EPOCH_1904 = 1462  # serial (1900 system) of 1904-01-01, serial 0 of the 1904 system
+_FIRST_DATE = dt.date(1900, 3, 1)  # serial 61: the first date Excel's serials agree on
+_LAST_DATE = dt.date(2199, 12, 31)
 
 
 def _text_frame(
@@ -397,7 +415,11 @@ def _as_text(frame: pl.DataFrame, pos: int) -> pl.Expr:
 
 
 def _parsed_frame(
-    text: pl.DataFrame, columns: Mapping[str, Kind], formats: Mapping[str, str]
+    text: pl.DataFrame,
+    columns: Mapping[str, Kind],
+    formats: Mapping[str, str],
+    *,
+    date1904: bool = False,
 ) -> pl.DataFrame:
     """`text` plus, per typed column, its parsed twin `_P + name` (null where unparseable)."""
     patterns = {Kind.ZIP5: _ZIP, Kind.ZIP4: _ZIP4, Kind.DATE: _DATE, Kind.NUMBER: _NUMBER}
@@ -409,7 +431,7 @@ def _parsed_frame(
         )
         groups.append(source.str.extract_groups(patterns[kind]).alias(_G + canon))
     values = [
-        _value(pl.col(_G + c), k, percent_cells="%" in formats.get(c, "")).alias(_P + c)
+        _value(pl.col(_G + c), k, fraction=_fraction(c, formats), date1904=date1904).alias(_P + c)
         for c, k in typed.items()
     ]
     if "OwnerZip" in typed and "OwnerMailingZip4" in columns:
@@ -418,34 +440,44 @@ def _parsed_frame(
     return text.lazy().with_columns(groups).with_columns(values).collect()
 
 
-def _value(groups: pl.Expr, kind: Kind, *, percent_cells: bool) -> pl.Expr:
-    """The typed value from the regex groups of one cell."""
+def _fraction(column: str, formats: Mapping[str, str]) -> pl.Expr | None:
+    """Cells of a percent-formatted column that hold a fraction (0.45 shows as 45%).
+
+    Only what reads as a numeric cell reads (fastexcel renders one as -?digits.digits);
+    text such as 45%, $1.00 or (1,200) says what it means and is not scaled.
+    """
+    if "%" not in formats.get(column, ""):
+        return None
+    return pl.col(column).str.contains(r"^-?[0-9]+(?:\.[0-9]+)?$")
+
+
+def _value(
+    groups: pl.Expr, kind: Kind, *, fraction: pl.Expr | None = None, date1904: bool = False
+) -> pl.Expr:
+    """The typed value from the regex groups of one cell; `fraction`: scale it to percent."""
     part = groups.struct.field
     if kind is Kind.ZIP5:
         return pl.coalesce(part("short"), part("zip")).str.zfill(5)
     if kind is Kind.ZIP4:
         return part("zip4").str.zfill(4)
     if kind is Kind.DATE:
-        serial = part("serial").cast(pl.Int64)
-        days = (
-            pl.when(serial.is_between(1, 59))
-            .then(serial - _EXCEL_EPOCH + 1)  # before Excel's fictitious 1900-02-29
-            .when(serial.is_between(61, _LAST_SERIAL))
-            .then(serial - _EXCEL_EPOCH)
-        )
-        return pl.coalesce(
+        serial = part("serial").cast(pl.Int64) + (_EPOCH_1904 if date1904 else 0)
+        date = pl.coalesce(
             part("iso").str.to_date("%Y-%m-%d", strict=False),
             part("us").str.to_date("%m/%d/%Y", strict=False),
-            days.cast(pl.Int32).cast(pl.Date),
+            # bounded first: a 7-digit serial would overflow the date type
+            pl.when(serial < 120_000).then(serial - _EXCEL_EPOCH).cast(pl.Int32).cast(pl.Date),
         )
+        return pl.when(date.is_between(_FIRST_DATE, _LAST_DATE)).then(date)
     # NUMBER; a cast, not a regex, rejects what has no digit at all ("", ".", "-")
     number = part("number").str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
     negative = part("open").is_not_null()
-    sign = pl.when(negative).then(-1.0).otherwise(1.0)
-    if percent_cells:  # a cell formatted as percent holds a fraction: 0.45 shows as 45%
-        sign = pl.when(part("percent").is_null()).then(sign * 100).otherwise(sign)
+    value = number * pl.when(negative).then(-1.0).otherwise(1.0)
+    if fraction is not None:  # a cell formatted as percent holds a fraction: 0.45 shows as 45%
+        scaled = (value * 100).round(9)  # 0.45 * 100 is 45.00000000000001
+        value = pl.when(fraction).then(scaled).otherwise(value)
     balanced = negative == part("close").is_not_null()
-    return pl.when(balanced).then((number * sign).round(9) if percent_cells else number * sign)
+    return pl.when(balanced).then(value)
 
 
 # --- number formats of an xlsx workbook ----------------------------------------------
@@ -506,6 +538,17 @@ def _interesting_styles(book: zipfile.ZipFile) -> dict[str, str]:
                 if "%" in re.sub(r'"[^"]*"|\\.', "", code) or re.fullmatch("0{2,}", code):
                     styles[str(index)] = code
     return styles
+
+
+def _uses_1904(path: Path) -> bool:
+    """Whether the workbook counts serial dates from 1904 (`<workbookPr date1904="1"/>`)."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            workbook = ET.fromstring(book.read("xl/workbook.xml"))
+    except (KeyError, ValueError, zipfile.BadZipFile, ET.ParseError, OSError):
+        return False
+    pr = next((e for e in workbook.iter() if _local(e.tag) == "workbookPr"), None)
+    return pr is not None and pr.get("date1904", "0").lower() in ("1", "true")
 
 
 def _first_sheet_part(book: zipfile.ZipFile) -> str:

@@ -8,6 +8,7 @@ from rich.text import Text
 
 from propmail.db.preview import Preview
 from propmail.job import JobResult
+from propmail.redact import redact
 from propmail.verify import SlugCheck
 
 MAX_CODES_SHOWN = 20
@@ -130,7 +131,8 @@ def print_summary(result: JobResult, console: Console) -> None:
     table.add_column(style="bold", overflow="fold", ratio=3)
     table.add_column(justify="right", overflow="fold", ratio=2)
     for label, value in summary_rows(result):
-        table.add_row(Text(label), Text(value))  # data, never console markup
+        # file names and codes come from outside: shown as text, never as markup or a password
+        table.add_row(Text(redact(label)), Text(redact(value)))
     console.print(table)
     if result.preview is not None and result.preview.parity:
         console.print(parity_table(result.preview))

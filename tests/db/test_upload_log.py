@@ -49,9 +49,21 @@ def test_states_are_visible_from_another_connection(
     assert log["ProcessingEnded"] == MONTH1
 
 
-@pytest.mark.parametrize(
-    "stage", ["list codes", "merging owners", "merging locations", "final updates", "commit"]
-)
+# Each name is the stage about to start: "list codes" comes right after staging, "merging
+# locations" between the two merges, "dropping staging tables" in the middle of the final
+# updates (UploadLog already says 3 inside the transaction), "commit" after all of them.
+STAGES = [
+    "staging",
+    "list codes",
+    "merging owners",
+    "merging locations",
+    "final updates",
+    "dropping staging tables",
+    "commit",
+]
+
+
+@pytest.mark.parametrize("stage", STAGES)
 def test_a_failure_mid_load_leaves_state_4_and_no_rows(
     backend: Backend, rules: Rules, tmp_path: Path, stage: str
 ) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import ArgumentError
 
 from propmail.db.base import Backend, LoadResult
 from propmail.errors import InputError
+from propmail.redact import display_url
 
 DEFAULT_URL = "sqlite:///propmail.db"
 
@@ -25,7 +26,7 @@ def resolve_url(url: str | None) -> str:
 def parse_url(url: str) -> URL:
     try:
         return make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise InputError(
             "not a database URL (expected e.g. sqlite:///propmail.db)", column="--db"
         ) from None
@@ -48,7 +49,7 @@ def connect(url: str | None = None) -> Backend:
         return MssqlBackend.from_url(parsed)
     raise InputError(
         f"unsupported database {backend!r} "
-        f"(sqlite, postgresql or mssql; got {parsed.render_as_string()})",
+        f"(sqlite, postgresql or mssql; got {display_url(parsed)})",
         column="--db",
     )
 

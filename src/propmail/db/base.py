@@ -21,6 +21,7 @@ import polars as pl
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from propmail import redact
 from propmail.db import schema, sql
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field, State
 from propmail.errors import InputError, LoadError
@@ -69,7 +70,8 @@ class Backend(ABC):
 
     def __init__(self, engine: Engine, display_url: str) -> None:
         self.engine = engine
-        self.display_url = display_url  # password masked
+        redact.remember(engine.url)  # a driver's error may echo the URL or DSN
+        self.display_url = redact.redact(display_url)  # password masked, in the query too
 
     # -- the steps that differ per backend ------------------------------------------------
 
@@ -211,7 +213,9 @@ class Backend(ABC):
                 update(schema.upload_log)
                 .where(schema.upload_log.c.UploadLogId == log_id)
                 .values(
-                    ProcessingState=State.FAILED, ErrorMessage=message[:4000], ProcessingEnded=now
+                    ProcessingState=State.FAILED,
+                    ErrorMessage=redact.redact(message)[:4000],
+                    ProcessingEnded=now,
                 )
             )
 
@@ -348,13 +352,17 @@ class Backend(ABC):
                         ProcessingEnded=now,
                     )
                 )
+                step("dropping staging tables")
                 for name in (sql.STAGE_OWNER, sql.STAGE_LOCATION):
                     conn.execute(text(sql.drop_stage_table(name)))
                 step("commit")
         except BaseException as exc:
             self.fail(log_id, f"{type(exc).__name__}: {exc}", datetime.now())
             if isinstance(exc, Exception):
-                raise LoadError(f"load failed and was rolled back: {exc}") from exc
+                # the driver's own words, not the SQL statement SQLAlchemy wraps around them
+                reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+                message = redact.redact(reason)
+                raise LoadError(f"load failed and was rolled back: {message}") from exc
             raise
         result.processing_state = State.DONE
         return result
