@@ -39,6 +39,9 @@ DIALECT = PostgresDialect(
     temp_table_suffix=" ON COMMIT DROP",
 )
 
+# per-transaction memory for the load's sorts and hash joins (the server default is 4 MB)
+LOAD_WORK_MEM = "256MB"
+
 # advisory lock namespace: the first key of pg_advisory_xact_lock(int, int)
 REGION_LOCK_KEY = 0x70726F  # "pro"
 
@@ -68,6 +71,8 @@ class PostgresBackend(Backend):
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         with self.engine.begin() as conn:
+            # the load hash-joins a million staged rows: in memory, not in 4 MB batches on disk
+            conn.exec_driver_sql(f"SET LOCAL work_mem = '{LOAD_WORK_MEM}'")
             yield conn
 
     def lock_region(self, conn: Connection, region_id: int) -> None:
@@ -84,3 +89,5 @@ class PostgresBackend(Backend):
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         with cursor.copy(f"COPY {name} ({columns}) FROM STDIN (FORMAT csv)") as copy:
             copy.write(copy_payload(frame))
+        # autovacuum never analyzes temporary tables: without this the planner guesses sizes
+        conn.exec_driver_sql(f"ANALYZE {name}")
