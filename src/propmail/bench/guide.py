@@ -167,11 +167,12 @@ def _priority(df: pd.DataFrame) -> None:
     absentee = ~df["IsOwnerOccupied"]
     state_differs = _upper(df["OwnerState"]) != _upper(df["LocationState"])
     zip_differs = _zip5(df["OwnerZip"]) != _zip5(df["LocationZip"])
-    df["PriorityCode"] = np.select(
+    codes = np.select(
         [df["IsOwnerOccupied"], absentee & state_differs, absentee & zip_differs],
         ["OO", "ABS1", "ABS2"],
         default="ABS3",
     )
+    df["PriorityCode"] = pd.Series(codes, index=df.index, dtype=object)
 
 
 def generate_enhanced_list_codes(df: pd.DataFrame) -> pd.Series:

@@ -75,6 +75,11 @@ def fresh(fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
         return pool.submit(fn, *args).result()
 
 
+def _done(echo: Echo, label: str, run: dict[str, Any]) -> None:
+    seconds = run.get("seconds", run.get("load", {}).get("seconds", 0.0))
+    echo(f"{label}: {seconds:.1f} s, peak RSS {run.get('peak_rss_mb', 0):,.0f} MB")
+
+
 class Databases:
     """Empty databases for one backend, named per run; PostgreSQL ones dropped on close."""
 
@@ -153,11 +158,13 @@ def run_backend(
                 now,
                 save,
             )
+            _done(echo, f"{backend}: propmail {name}", runs[name])
         echo(f"{backend}: floor")
         paths = [str(first.upload), *(str(p) for p in first.niches.values())]
-        runs["floor"] = fresh(
+        runs["floor"] = floor_result = fresh(
             scenarios.floor_run, paths, str(work), dbs.url("floor"), REGION_ID, MONTH1
         )
+        _done(echo, f"{backend}: floor load", floor_result["load"])
         echo(f"{backend}: the guide's literal design on {inputs.subset_rows:,} rows")
         guide_url = dbs.url("guide")
         scenarios.init_database(guide_url, REGION_ID)
@@ -169,6 +176,7 @@ def run_backend(
             REGION_ID,
             MONTH1,
         )
+        _done(echo, f"{backend}: guide", runs["guide"])
     finally:
         dbs.close()
     return BackendRuns(backend=backend, **runs)
