@@ -163,7 +163,7 @@ def test_a_load_with_a_password_and_a_failure_that_quotes_it(
         )
         conn.execute(
             text(
-                'CREATE TRIGGER boom BEFORE INSERT ON "Owner" FOR EACH ROW EXECUTE FUNCTION boom()'
+                'CREATE TRIGGER boom BEFORE INSERT ON "Location" FOR EACH ROW EXECUTE FUNCTION boom()'
             )
         )
     other = tmp_path / "other.csv"
@@ -176,7 +176,7 @@ def test_a_load_with_a_password_and_a_failure_that_quotes_it(
                 'ORDER BY "UploadLogId" DESC'
             )
         ).first() or (None, None)
-        conn.execute(text('DROP TRIGGER boom ON "Owner"'))
+        conn.execute(text('DROP TRIGGER boom ON "Location"'))
         conn.commit()
     engine.dispose()
 

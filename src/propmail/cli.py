@@ -6,9 +6,11 @@ Exit status: 0 done; 1 the load failed and nothing was written; 2 bad input or u
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -16,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from propmail import redact
+from propmail.bench import DEFAULT_PG_URL
 from propmail.db import connect
 from propmail.errors import LoadError, PropmailError
 from propmail.job import Step, run_job
@@ -215,6 +218,66 @@ def verify_slugs_command(db_url: str | None, rules_path: str | None, sample: int
     except PropmailError as exc:
         _fail(exc)
     print_slug_check(check, rules.slug_style, backend.display_url, out)
+
+
+@main.command("bench")
+@click.option("--rows", type=click.IntRange(min=100), default=200_000, show_default=True)
+@click.option(
+    "--backend",
+    "backends",
+    multiple=True,
+    type=click.Choice(["sqlite", "postgresql"]),
+    help="Backend to measure (repeatable); default both.",
+)
+@click.option(
+    "--pg-url",
+    default=lambda: os.environ.get("PROPMAIL_BENCH_PG_URL", DEFAULT_PG_URL),
+    show_default="$PROPMAIL_BENCH_PG_URL, else " + DEFAULT_PG_URL,
+    help="PostgreSQL server; the benchmark creates and drops databases of its own there.",
+)
+@click.option(
+    "--guide-rows",
+    type=click.IntRange(min=100),
+    default=100_000,
+    show_default=True,
+    help="Run the guide's literal design on at most this many rows, extrapolated.",
+)
+@click.option(
+    "--work",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep the generated files here (default: a temporary directory).",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write every figure as JSON.",
+)
+def bench(
+    rows: int,
+    backends: tuple[str, ...],
+    pg_url: str,
+    guide_rows: int,
+    work: Path | None,
+    json_path: Path | None,
+) -> None:
+    """Time a synthetic month end to end against the floor and the guide's design."""
+    from propmail.bench import report, runner
+
+    config = runner.Config(
+        rows=rows,
+        backends=backends or ("sqlite", "postgresql"),
+        pg_url=pg_url,
+        work=work,
+        guide_rows=guide_rows,
+    )
+    try:
+        results = runner.run(config, lambda line: err.print(f"bench: {line}", highlight=False))
+    except PropmailError as exc:
+        _fail(exc)
+    out.print(report.markdown(results), highlight=False, markup=False, soft_wrap=True)
+    if json_path:
+        json_path.write_text(report.as_json(results), encoding="utf-8")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -82,7 +82,7 @@ def prepare(
         niches.append(niche)
         niche_lists.append(NicheList(type=kind, frame=niche.frame, source=str(path)))
     step("applying rules")
-    processed = pipeline.run(upload.frame, rules, niche_lists)
+    processed = pipeline.run(upload.frame, rules, niche_lists, step)
     if processed.locations.height == 0:
         first = processed.rejects["reason"][0] if processed.rejects.height else "none"
         raise InputError(
@@ -113,6 +113,8 @@ def run_job(
     rules = load_rules(rules_path)
     mapping = load_mapping(mapping_path) if mapping_path else None
     upload, niches, processed = prepare(upload_path, niche_specs, rules, mapping, step)
+    if step:
+        step("connecting")
     own_backend = backend is None
     backend = backend or connect(db_url)
     load, preview = None, None

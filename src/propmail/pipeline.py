@@ -15,6 +15,7 @@ from propmail import storable
 from propmail.contract import SOURCE_ROW
 from propmail.db.schema import LOCATION_FIELDS, OWNER_FIELDS, TEXT
 from propmail.rules import classification, codes, grantor, names, niche, occupancy, priority, slug
+from propmail.rules.address import LOCATION_STREET, normalize_street
 from propmail.rules.niche import NicheList, NicheOutcome
 from propmail.settings import Rules
 
@@ -110,12 +111,24 @@ def full_address() -> pl.Expr:
 
 
 def derive_all(
-    frame: pl.DataFrame, rules: Rules, niches: Sequence[NicheList] = ()
+    frame: pl.DataFrame,
+    rules: Rules,
+    niches: Sequence[NicheList] = (),
+    step: Callable[[str], None] | None = None,
 ) -> tuple[pl.DataFrame, list[NicheOutcome]]:
-    """Every derived field of SPEC section 3 except the database-bound ListPriorityId."""
+    """Every derived field of SPEC section 3 except the database-bound ListPriorityId.
+
+    `step` is called with the name of each stage as it starts (progress, timing).
+    """
+    step = step or (lambda _name: None)
+    # the property street in Pub 28 form, used by occupancy and niche matching, made once
+    frame = frame.with_columns(normalize_street(pl.col("LocationAddress1")).alias(LOCATION_STREET))
     for rule in RULES:
         frame = rule(frame, rules)
+    step("niche lists")
     frame, outcomes = niche.apply(frame, list(niches), rules)
+    frame = frame.drop(LOCATION_STREET)
+    step("owner key")
     frame = slug.derive(frame, rules)
     return frame.with_columns(accuzip_request(frame).alias("AccuzipRequest")), outcomes
 
@@ -158,12 +171,13 @@ def split_rejects(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     for check, reason in checks:
         rejects.append(_reject(frame, ~bad & check, reason))
         bad = bad | check
+    good = frame.filter(~bad)
+    if not good["LocationPrimaryId"].is_duplicated().any():  # the usual case: skip the window
+        return good, pl.concat(rejects).sort(SOURCE_ROW)
     # one location per parcel id: the last row wins, earlier ones are reported; the kept row
     # is found before the rejected ones are filtered out, so the reason names the right row
     kept = "\0kept"
-    good = frame.filter(~bad).with_columns(
-        pl.col(SOURCE_ROW).max().over("LocationPrimaryId").alias(kept)
-    )
+    good = good.with_columns(pl.col(SOURCE_ROW).max().over("LocationPrimaryId").alias(kept))
     duplicate = pl.col(SOURCE_ROW) != pl.col(kept)
     rejects.append(
         _reject(
@@ -177,13 +191,18 @@ def split_rejects(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def owners_frame(good: pl.DataFrame) -> pl.DataFrame:
     """One owner per slug, each column the greatest non-null value (the legacy MAX())."""
-    owners = (
-        good.select(
-            pl.col("OwnerSlug").alias("Slug"), *[e.alias(k) for k, e in OWNER_COLUMNS.items()]
-        )
-        .group_by("Slug", maintain_order=True)
-        .agg(pl.all().max())
+    rows = good.select(
+        pl.col("OwnerSlug").alias("Slug"), *[e.alias(k) for k, e in OWNER_COLUMNS.items()]
+    ).with_row_index("__order")
+    # most owners have one row: only slugs shared by several rows need the aggregation
+    shared = rows["Slug"].is_duplicated()
+    merged = (
+        rows.filter(shared)
+        .group_by("Slug")
+        .agg(pl.col("__order").min(), pl.all().exclude("__order").max())
+        .select(rows.columns)
     )
+    owners = pl.concat([rows.filter(~shared), merged]).sort("__order").drop("__order")
     return owners.with_columns(full_address().alias("FullAddress"))
 
 
@@ -191,9 +210,16 @@ def locations_frame(good: pl.DataFrame) -> pl.DataFrame:
     return good.select([pl.col(src).alias(name) for name, src in LOCATION_COLUMNS.items()])
 
 
-def run(frame: pl.DataFrame, rules: Rules, niches: Sequence[NicheList] = ()) -> Processed:
-    """The whole pure pipeline for one upload."""
-    processed, outcomes = derive_all(frame, rules, niches)
+def run(
+    frame: pl.DataFrame,
+    rules: Rules,
+    niches: Sequence[NicheList] = (),
+    step: Callable[[str], None] | None = None,
+) -> Processed:
+    """The whole pure pipeline for one upload; `step` names each stage as it starts."""
+    processed, outcomes = derive_all(frame, rules, niches, step)
+    if step:
+        step("owners and locations")
     good, rejects = split_rejects(processed)
     return Processed(
         processed=processed,

@@ -437,7 +437,22 @@ def _parsed_frame(
     if "OwnerZip" in typed and "OwnerMailingZip4" in columns:
         # The +4 of a ZIP+4 in OwnerZip fills OwnerMailingZip4 where the file left it empty.
         values.append(pl.col(_G + "OwnerZip").struct.field("plus4").alias(_PLUS4))
-    return text.lazy().with_columns(groups).with_columns(values).collect()
+    return _parse_in_turn(text, groups, values)
+
+
+def _parse_in_turn(
+    text: pl.DataFrame, groups: list[pl.Expr], values: list[pl.Expr]
+) -> pl.DataFrame:
+    """Each column's regex groups, then the values read from them, then the groups dropped.
+
+    One column at a time: the groups of every typed column at once peaked at 15 times the
+    size of the file's frame (3.1 GB for a 200 MB frame of 1M rows).
+    """
+    for group in groups:
+        name = group.meta.output_name()
+        uses = [v for v in values if name in v.meta.root_names()]
+        text = text.with_columns(group).with_columns(uses).drop(name)
+    return text
 
 
 def _fraction(column: str, formats: Mapping[str, str]) -> pl.Expr | None:

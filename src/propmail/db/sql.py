@@ -90,6 +90,19 @@ def _in_window(d: Dialect, target: str) -> str:
     return f"(({ins} IS NOT NULL AND {ins} >= :cutoff) OR ({upd} IS NOT NULL AND {upd} >= :cutoff))"
 
 
+def _not_kept(
+    d: Dialect, table: str, alias: str, match: str, names: list[str], window: str = ""
+) -> str:
+    """The staged row `s` is new, or its stored row is one the upsert will rewrite.
+
+    Rows the upsert would leave as they are (unchanged and fresh, or frozen) never reach
+    ON CONFLICT, which on PostgreSQL locks (and so writes) every conflicting row it skips.
+    """
+    rewrite = f"({_changed(d, alias, 's', names)} OR {_refresh(d, alias)})"
+    kept = f"NOT ({window} AND {rewrite})" if window else f"NOT {rewrite}"
+    return f"NOT EXISTS (SELECT 1 FROM {table} {alias} WHERE {match} AND {kept})"
+
+
 OWNER_NAMES = [f.name for f in OWNER_FIELDS]
 OWNER_DATA = [n for n in OWNER_NAMES if n != "Slug"]
 LOCATION_DATA = [f.name for f in LOCATION_FIELDS if f.name != "PrimaryId"]
@@ -98,7 +111,7 @@ LOCATION_KEYED = ["OwnerId", "ListPriorityId", *LOCATION_DATA]
 
 def owner_upsert(d: Dialect) -> str:
     """Owner MERGE on Slug: insert new owners, rewrite matched ones (changed or stale)."""
-    t = d.q("Owner")
+    t, slug = d.q("Owner"), d.q("Slug")
     cols = ", ".join(d.q(n) for n in [*OWNER_NAMES, "InsertedDate"])
     vals = ", ".join(f"s.{d.q(n)}" for n in OWNER_NAMES)
     sets = ", ".join(f"{d.q(n)} = excluded.{d.q(n)}" for n in OWNER_DATA)
@@ -106,7 +119,8 @@ def owner_upsert(d: Dialect) -> str:
     # deadlock, so every load writes them in one global order (the slug, byte by byte).
     order = f"ORDER BY s.{d.q('Slug')} COLLATE {d.byte_collation}"
     return (
-        f"INSERT INTO {t} ({cols}) SELECT {vals}, :now FROM {STAGE_OWNER} s WHERE true {order} "
+        f"INSERT INTO {t} ({cols}) SELECT {vals}, :now FROM {STAGE_OWNER} s "
+        f"WHERE {_not_kept(d, t, 'o', f'o.{slug} = s.{slug}', OWNER_DATA)} {order} "
         f"ON CONFLICT ({d.q('Slug')}) DO UPDATE SET {sets}, "
         f"{d.q('ModifiedDate')} = :now, {d.q('UpdatedDate')} = :now "
         f"WHERE {_changed(d, t, 'excluded', OWNER_DATA)} OR {_refresh(d, t)}"
@@ -158,13 +172,15 @@ def location_source(d: Dialect, pending_id: int | None = None) -> str:
 def location_upsert(d: Dialect) -> str:
     """Location MERGE on (PrimaryId, RegionId), updating only rows inside the window."""
     t = d.q("Location")
+    match = f"l.{d.q('PrimaryId')} = s.{d.q('PrimaryId')} AND l.{d.q('RegionId')} = :region"
     names = ["PrimaryId", *LOCATION_KEYED]
     cols = ", ".join(d.q(n) for n in ["RegionId", *names, "InsertedDate"])
     vals = ", ".join(f"s.{d.q(n)}" for n in names)
     sets = ", ".join(f"{d.q(n)} = excluded.{d.q(n)}" for n in LOCATION_KEYED)
     return (
         f"INSERT INTO {t} ({cols}) SELECT :region, {vals}, :now "
-        f"FROM ({location_source(d)}) s WHERE true "
+        f"FROM ({location_source(d)}) s "
+        f"WHERE {_not_kept(d, t, 'l', match, LOCATION_KEYED, _in_window(d, 'l'))} "
         f"ON CONFLICT ({d.q('PrimaryId')}, {d.q('RegionId')}) DO UPDATE SET {sets}, "
         f"{d.q('ModifiedDate')} = :now, {d.q('UpdatedDate')} = :now "
         f"WHERE {_in_window(d, t)} "

@@ -155,11 +155,16 @@ def normalize_zip5(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def address_key(street: pl.Expr, zip_: pl.Expr) -> pl.Expr:
+# the normalized LocationAddress1, shared by the occupancy and niche rules within a pipeline run
+LOCATION_STREET = "_location_street"
+
+
+def address_key(street: pl.Expr, zip_: pl.Expr, *, normalized: bool = False) -> pl.Expr:
     """``normalized street|zip5``, null when either part is null (niche-list address matching).
 
     >>> import polars as pl
     >>> pl.select(address_key(pl.lit("123 Main Street"), pl.lit("02134"))).item()
     '123 MAIN ST|02134'
     """
-    return pl.concat_str(normalize_street(street), pl.lit("|"), normalize_zip5(zip_))
+    key_street = street if normalized else normalize_street(street)
+    return pl.concat_str(key_street, pl.lit("|"), normalize_zip5(zip_))

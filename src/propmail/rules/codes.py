@@ -57,10 +57,13 @@ def condition_expr(condition: Condition, rules: Rules) -> pl.Expr:
 
 def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     """Add EnhancedCode: BasePriorityCode with every matching prefix prepended in rule order."""
-    code = pl.col("BasePriorityCode")
+    prefixes = []
     for rule in rules.prefixes:
         holds = pl.lit(True)
         for condition in rule.conditions:
             holds = holds & condition_expr(condition, rules)
-        code = pl.when(holds).then(pl.lit(rule.prefix) + code).otherwise(code)
+        prefixes.append(pl.when(holds).then(pl.lit(rule.prefix)).otherwise(pl.lit("")))
+    # the last prefix applied ends up leftmost; one concatenation, not a chain of nested
+    # when/then whose branches would each repeat the code so far (2**9 copies of it)
+    code = pl.concat_str([*reversed(prefixes), pl.col("BasePriorityCode")])
     return frame.with_columns(code.alias("EnhancedCode"))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from propmail.contract import SOURCE_ROW
-from propmail.rules.address import address_key
+from propmail.rules.address import LOCATION_STREET, address_key
 from propmail.settings import Rules
 
 
@@ -57,24 +57,44 @@ def stack(code: pl.Expr, niche_type: str, separator: str) -> pl.Expr:
     )
 
 
-def match(frame: pl.DataFrame, niche: NicheList) -> tuple[pl.Series, NicheOutcome]:
+@dataclass(frozen=True)
+class UploadKeys:
+    """What every niche list is matched against, computed once per upload."""
+
+    ids: pl.Series  # the upload's parcel ids, unique
+    address: pl.Series  # the normalized address key of every upload row (null when unusable)
+    parcels_per_key: pl.DataFrame  # _key, _parcels: how many parcels an address key names
+
+    @classmethod
+    def of(cls, frame: pl.DataFrame) -> UploadKeys:
+        if LOCATION_STREET in frame.columns:  # normalized by the occupancy rule already
+            key = address_key(pl.col(LOCATION_STREET), pl.col("LocationZip"), normalized=True)
+        else:
+            key = address_key(pl.col("LocationAddress1"), pl.col("LocationZip"))
+        keyed = frame.select(
+            key.alias("_key"),
+            pl.col("LocationPrimaryId"),
+        )
+        parcels = (
+            keyed.drop_nulls("_key")
+            .group_by("_key")
+            .agg(pl.col("LocationPrimaryId").n_unique().alias("_parcels"))
+        )
+        ids = frame["LocationPrimaryId"].drop_nulls().unique()
+        return cls(ids=ids, address=keyed["_key"], parcels_per_key=parcels)
+
+
+def match(
+    frame: pl.DataFrame, niche: NicheList, keys: UploadKeys | None = None
+) -> tuple[pl.Series, NicheOutcome]:
     """A boolean mask over `frame` of the locations this niche list tags, and its outcome."""
-    upload_ids = frame["LocationPrimaryId"].drop_nulls().unique()
+    keys = keys or UploadKeys.of(frame)
     rows = niche.frame.with_columns(
-        pl.col("LocationPrimaryId").is_in(upload_ids.implode()).fill_null(False).alias("_by_id"),
+        pl.col("LocationPrimaryId").is_in(keys.ids.implode()).fill_null(False).alias("_by_id"),
         address_key(pl.col("LocationAddress1"), pl.col("LocationZip")).alias("_key"),
     )
     # parcels per address key in the upload: a key naming several parcels is ambiguous
-    parcels_per_key = (
-        frame.select(
-            address_key(pl.col("LocationAddress1"), pl.col("LocationZip")).alias("_key"),
-            pl.col("LocationPrimaryId"),
-        )
-        .drop_nulls("_key")
-        .group_by("_key")
-        .agg(pl.col("LocationPrimaryId").n_unique().alias("_parcels"))
-    )
-    rows = rows.join(parcels_per_key, on="_key", how="left").with_columns(
+    rows = rows.join(keys.parcels_per_key, on="_key", how="left").with_columns(
         pl.col("_parcels").fill_null(0)
     )
     by_address = rows.filter(~pl.col("_by_id") & (pl.col("_parcels") == 1))
@@ -82,15 +102,10 @@ def match(frame: pl.DataFrame, niche: NicheList) -> tuple[pl.Series, NicheOutcom
     ambiguous = rows.filter(~pl.col("_by_id") & (pl.col("_parcels") > 1))
 
     ids = rows.filter(pl.col("_by_id"))["LocationPrimaryId"].unique()
-    keys = by_address["_key"].unique()
+    matched_keys = by_address["_key"].unique()
     mask = (
-        frame.select(
-            pl.col("LocationPrimaryId").is_in(ids.implode())
-            | address_key(pl.col("LocationAddress1"), pl.col("LocationZip")).is_in(keys.implode())
-        )
-        .to_series()
-        .fill_null(False)
-    )
+        frame["LocationPrimaryId"].is_in(ids.implode()) | keys.address.is_in(matched_keys.implode())
+    ).fill_null(False)
     keep = [
         c
         for c in (SOURCE_ROW, "LocationPrimaryId", "LocationAddress1", "LocationZip")
@@ -115,13 +130,13 @@ def apply(
     """Add ListCode: EnhancedCode with every matching niche type stacked, in list order."""
     frame = frame.with_columns(pl.col("EnhancedCode").alias("ListCode"))
     outcomes = []
+    keys = UploadKeys.of(frame) if niches else None
     for niche in niches:
-        mask, outcome = match(frame, niche)
-        frame = frame.with_columns(
-            pl.when(mask)
-            .then(stack(pl.col("ListCode"), niche.type, rules.niche_separator))
-            .otherwise(pl.col("ListCode"))
-            .alias("ListCode")
-        )
+        mask, outcome = match(frame, niche, keys)
+        # stack the codes of the tagged rows only (a few %), then put them back in place
+        tagged = mask.arg_true()
+        codes = frame["ListCode"].gather(tagged).to_frame()
+        stacked = codes.select(stack(pl.col("ListCode"), niche.type, rules.niche_separator))
+        frame = frame.with_columns(frame["ListCode"].clone().scatter(tagged, stacked.to_series()))
         outcomes.append(outcome)
     return frame, outcomes

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from propmail.rules.address import normalize_street, normalize_zip5
+from propmail.rules.address import LOCATION_STREET, normalize_street, normalize_zip5
 from propmail.settings import Rules
 
 _LOCATION = "_occupancy_location"
@@ -38,6 +38,12 @@ def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     """`frame` with the Boolean column ``IsOwnerOccupied`` added."""
     address2 = pl.col("OwnerAddress2") if "OwnerAddress2" in frame.columns else pl.lit(None)
     owner, unit = pl.col(_OWNER), pl.col(_OWNER_UNIT)
+    # the pipeline normalizes the property street once for this rule and the niche rule
+    location = (
+        pl.col(LOCATION_STREET)
+        if LOCATION_STREET in frame.columns
+        else normalize_street(pl.col("LocationAddress1"))
+    )
     # normalized + " # 2" is already normal form: the unit is the last part of a Pub 28 line
     with_unit = (
         pl.when(unit.str.contains(r"^# [A-Z0-9/]+$") & ~owner.str.contains(" # ", literal=True))
@@ -49,7 +55,7 @@ def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     )
     return (
         frame.with_columns(
-            normalize_street(pl.col("LocationAddress1")).alias(_LOCATION),
+            location.alias(_LOCATION),
             normalize_street(pl.col("OwnerAddress1")).alias(_OWNER),
             normalize_street(address2).alias(_OWNER_UNIT),
         )

@@ -1,0 +1,159 @@
+"""The benchmark's report: stage tables, ratios to the floor and to the guide, the targets."""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from propmail.bench.runner import BackendRuns, Results
+
+PEAK_RSS_TARGET_MB = 2500
+FLOOR_TARGET = 2.0  # propmail within 2x the floor
+GUIDE_TARGET = 10.0  # at least 10x faster than the guide's literal design
+RERUN_TARGET = 0.5  # an unchanged re-run at most half the first load
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The headline numbers of one backend."""
+
+    propmail: float
+    floor: float
+    guide: float  # scaled to the full row count when run on a subset
+    peak_rss_mb: float
+    rerun: float
+    month2: float
+    changed: float
+
+    @property
+    def floor_ratio(self) -> float:
+        return self.propmail / self.floor
+
+    @property
+    def guide_ratio(self) -> float:
+        return self.guide / self.propmail
+
+
+def figures(runs: BackendRuns, rows: int, guide_rows: int) -> Figures:
+    floor = runs.floor["read"]["seconds"] + runs.floor["load"]["seconds"]
+    return Figures(
+        propmail=runs.month1["seconds"],
+        floor=floor,
+        guide=runs.guide["seconds"] * rows / guide_rows,
+        peak_rss_mb=runs.month1["peak_rss_mb"],
+        rerun=runs.rerun["seconds"],
+        month2=runs.month2["seconds"],
+        changed=runs.changed["seconds"],
+    )
+
+
+def _rate(rows: int, seconds: float) -> str:
+    if seconds <= 0:
+        return "-"
+    rate = rows / seconds
+    return f"{rate / 1e6:.1f}M" if rate >= 1e6 else f"{rate / 1e3:.0f}k"
+
+
+def _stage_table(run: dict[str, Any], rows: int) -> list[str]:
+    lines = ["| stage | seconds | rows/s | peak RSS MB |", "| --- | ---: | ---: | ---: |"]
+    for stage in run["stages"]:
+        lines.append(
+            f"| {stage['name']} | {stage['seconds']:.2f} | {_rate(rows, stage['seconds'])} "
+            f"| {stage['peak_rss_mb']:,.0f} |"
+        )
+    lines.append(
+        f"| **total** | **{run['seconds']:.2f}** | {_rate(rows, run['seconds'])} "
+        f"| **{run['peak_rss_mb']:,.0f}** |"
+    )
+    return lines
+
+
+def _counts(run: dict[str, Any]) -> str:
+    load = run["load"]
+    return (
+        f"locations {load['locations_inserted']:,} inserted / {load['locations_updated']:,} "
+        f"updated / {load['locations_unchanged']:,} unchanged; owners "
+        f"{load['owners_inserted']:,} / {load['owners_updated']:,} / "
+        f"{load['owners_unchanged']:,}"
+    )
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def backend_section(runs: BackendRuns, rows: int, guide_rows: int) -> list[str]:
+    f = figures(runs, rows, guide_rows)
+    floor, guide = runs.floor, runs.guide
+    scaled = guide_rows < rows
+    guide_label = (
+        f"extrapolated from {guide_rows:,} rows (x{rows / guide_rows:g})" if scaled else "measured"
+    )
+    out = [f"### {runs.backend}", "", "propmail, month 1 into an empty database:", ""]
+    out += _stage_table(runs.month1, rows)
+    out += ["", "The floor (bare read, bare bulk load + one upsert per table, same rows):", ""]
+    floor_stages = {"stages": floor["read"]["stages"] + floor["load"]["stages"]}
+    floor_stages["seconds"] = f.floor
+    floor_stages["peak_rss_mb"] = max(floor["read"]["peak_rss_mb"], floor["load"]["peak_rss_mb"])
+    out += _stage_table(floor_stages, rows)
+    out += ["", f"The guide's literal design on {guide_rows:,} rows ({guide_label}):", ""]
+    out += _stage_table(guide, guide_rows)
+    out += [
+        "",
+        "| run | seconds | ratio |",
+        "| --- | ---: | --- |",
+        f"| propmail, month 1 | {f.propmail:.2f} | {f.floor_ratio:.2f}x the floor |",
+        f"| floor | {f.floor:.2f} | |",
+        f"| guide's literal design ({guide_label}) | {f.guide:.1f} | "
+        f"{f.guide_ratio:.1f}x propmail's time |",
+        f"| same files again, same day | {f.rerun:.2f} | {f.rerun / f.propmail:.2f} of month 1 "
+        f"({_counts(runs.rerun)}) |",
+        f"| same files, next month | {f.month2:.2f} | {f.month2 / f.propmail:.2f} of month 1 "
+        f"({_counts(runs.month2)}) |",
+        f"| floor, same rows again | {floor['reload']['seconds']:.2f} | every row rewritten |",
+        f"| month with 10 % changed rows | {f.changed:.2f} | {f.changed / f.propmail:.2f} of "
+        f"month 1 ({_counts(runs.changed)}) |",
+        "",
+        "Targets:",
+        "",
+        f"- within {FLOOR_TARGET:g}x the floor: {f.floor_ratio:.2f}x, "
+        f"{_verdict(f.floor_ratio <= FLOOR_TARGET)}",
+        f"- at least {GUIDE_TARGET:g}x faster than the guide's design: {f.guide_ratio:.1f}x, "
+        f"{_verdict(f.guide_ratio >= GUIDE_TARGET)}",
+        f"- peak RSS at most {PEAK_RSS_TARGET_MB:,} MB: {f.peak_rss_mb:,.0f} MB, "
+        f"{_verdict(f.peak_rss_mb <= PEAK_RSS_TARGET_MB)}",
+        f"- unchanged re-run at most {RERUN_TARGET:g} of the first load: "
+        f"{f.rerun / f.propmail:.2f} same day, {f.month2 / f.propmail:.2f} next month, "
+        f"{_verdict(f.rerun / f.propmail <= RERUN_TARGET)} (same day)",
+        "",
+    ]
+    return out
+
+
+def markdown(results: Results) -> str:
+    c = results.config
+    before = " ".join(f"{x:.2f}" for x in results.load_before)
+    after = " ".join(f"{x:.2f}" for x in results.load_after)
+    lines = [
+        f"## propmail bench: {c.rows:,} rows (CSV) + 3 niche lists of 5 %",
+        "",
+        f"{results.started:%Y-%m-%d %H:%M}, {platform.machine()}, Python "
+        f"{platform.python_version()}; load average {before} before, {after} after.",
+        "",
+    ]
+    for runs in results.runs:
+        lines += backend_section(runs, c.rows, results.guide_rows)
+    return "\n".join(lines)
+
+
+def as_json(results: Results) -> str:
+    data = asdict(results)
+    data["config"]["work"] = str(results.config.work) if results.config.work else None
+    data["started"] = results.started.isoformat(timespec="seconds")
+    data["figures"] = {
+        runs.backend: asdict(figures(runs, results.config.rows, results.guide_rows))
+        for runs in results.runs
+    }
+    return json.dumps(data, indent=2, default=str)

@@ -1,0 +1,194 @@
+"""The benchmark run: generate the data, run every measurement in a fresh process, report.
+
+Per backend, in this order: propmail's month 1 into an empty database, the same files again
+on the same day, the same files a month later, a month with 10 % of the rows changed; the
+floor on the same rows; the guide's literal design on the same data (or its first rows).
+Databases are the benchmark's own: SQLite files in the work directory, PostgreSQL databases
+created on the server given and dropped at the end.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from propmail.bench import DEFAULT_PG_URL, data, scenarios
+from propmail.errors import InputError
+
+REGION_ID = 40
+MONTH1 = datetime(2026, 5, 4, 9, 30)
+RERUN = datetime(2026, 5, 4, 11, 30)  # the same files again, the same day
+MONTH2 = datetime(2026, 6, 4, 9, 30)  # the same files a month later
+MONTH3 = datetime(2026, 7, 6, 9, 30)  # 10 % of the rows changed
+
+Echo = Callable[[str], None]
+
+
+@dataclass
+class Config:
+    rows: int = 200_000
+    backends: tuple[str, ...] = ("sqlite", "postgresql")
+    pg_url: str = DEFAULT_PG_URL
+    work: Path | None = None  # default: a temporary directory, removed afterwards
+    guide_rows: int = 100_000  # the literal design runs on at most this many rows
+    seed: int = 1
+
+
+@dataclass
+class BackendRuns:
+    backend: str
+    month1: dict[str, Any]
+    rerun: dict[str, Any]
+    month2: dict[str, Any]
+    changed: dict[str, Any]
+    floor: dict[str, Any]
+    guide: dict[str, Any]
+
+
+@dataclass
+class Results:
+    config: Config
+    started: datetime
+    load_before: tuple[float, float, float]
+    load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    guide_rows: int = 0
+    runs: list[BackendRuns] = field(default_factory=list)
+
+
+def fresh(fn: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """Run `fn(*args)` in a new interpreter (its own peak memory); the same sys.path."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(fn, *args).result()
+
+
+def _done(echo: Echo, label: str, run: dict[str, Any]) -> None:
+    seconds = run.get("seconds", run.get("load", {}).get("seconds", 0.0))
+    echo(f"{label}: {seconds:.1f} s, peak RSS {run.get('peak_rss_mb', 0):,.0f} MB")
+
+
+class Databases:
+    """Empty databases for one backend, named per run; PostgreSQL ones dropped on close."""
+
+    def __init__(self, backend: str, work: Path, pg_url: str) -> None:
+        self.backend, self.work = backend, work
+        self.created: list[str] = []
+        self.server = make_url(pg_url)
+        self.tag = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"
+
+    def url(self, name: str) -> str:
+        if self.backend == "sqlite":
+            path = self.work / f"{self.backend}-{name}.db"
+            for stale in path.parent.glob(path.name + "*"):
+                stale.unlink()
+            return f"sqlite:///{path}"
+        database = f"propmail_bench_{self.tag}_{name}"
+        self._admin(f'CREATE DATABASE "{database}"')
+        self.created.append(database)
+        return self.server.set(database=database).render_as_string(hide_password=False)
+
+    def _admin(self, statement: str) -> None:
+        engine = create_engine(self.server, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                conn.execute(text(statement))
+        except Exception as exc:  # any connection failure: say where, exit 2
+            raise InputError(
+                f"PostgreSQL not usable at {self.server.render_as_string(hide_password=True)}: "
+                f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}",
+                column="--pg-url",
+            ) from None
+        finally:
+            engine.dispose()
+
+    def close(self) -> None:
+        for database in self.created:
+            self._admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        self.created = []
+
+
+@contextmanager
+def work_directory(config: Config) -> Iterator[Path]:
+    if config.work:
+        config.work.mkdir(parents=True, exist_ok=True)
+        yield config.work
+        return
+    path = Path(tempfile.mkdtemp(prefix="propmail-bench-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def run_backend(
+    backend: str, inputs: data.Inputs, work: Path, config: Config, echo: Echo
+) -> BackendRuns:
+    dbs = Databases(backend, work, config.pg_url)
+    first, later, subset = inputs.first, inputs.changed, inputs.subset
+    try:
+        url = dbs.url("propmail")
+        scenarios.init_database(url, REGION_ID)
+        runs: dict[str, dict[str, Any]] = {}
+        for name, month, now, save in (
+            ("month1", first, MONTH1, str(work)),
+            ("rerun", first, RERUN, None),
+            ("month2", first, MONTH2, None),
+            ("changed", later, MONTH3, None),
+        ):
+            echo(f"{backend}: propmail {name}")
+            runs[name] = fresh(
+                scenarios.propmail_month,
+                str(month.upload),
+                month.niche_specs(),
+                url,
+                REGION_ID,
+                now,
+                save,
+            )
+            _done(echo, f"{backend}: propmail {name}", runs[name])
+        echo(f"{backend}: floor")
+        paths = [str(first.upload), *(str(p) for p in first.niches.values())]
+        runs["floor"] = floor_result = fresh(
+            scenarios.floor_run, paths, str(work), dbs.url("floor"), REGION_ID, MONTH1
+        )
+        _done(echo, f"{backend}: floor load", floor_result["load"])
+        echo(f"{backend}: the guide's literal design on {inputs.subset_rows:,} rows")
+        guide_url = dbs.url("guide")
+        scenarios.init_database(guide_url, REGION_ID)
+        runs["guide"] = fresh(
+            scenarios.guide_run,
+            str(subset.upload),
+            {k: str(v) for k, v in subset.niches.items()},
+            guide_url,
+            REGION_ID,
+            MONTH1,
+        )
+        _done(echo, f"{backend}: guide", runs["guide"])
+    finally:
+        dbs.close()
+    return BackendRuns(backend=backend, **runs)
+
+
+def run(config: Config, echo: Echo) -> Results:
+    results = Results(config=config, started=datetime.now(), load_before=os.getloadavg())
+    with work_directory(config) as work:
+        echo(f"generating {config.rows:,} rows in {work}")
+        inputs = data.generate(work, config.rows, config.guide_rows, config.seed)
+        results.guide_rows = inputs.subset_rows
+        for backend in config.backends:
+            results.runs.append(run_backend(backend, inputs, work, config, echo))
+    results.load_after = os.getloadavg()
+    return results

@@ -1,0 +1,106 @@
+"""One measured run each, in a fresh process: propmail, the floor, the guide's literal design.
+
+Each function takes plain arguments, returns a plain dict (it crosses a process boundary) and
+times its stages with a `StageClock`; the caller starts a new interpreter for every run, so
+each peak memory figure is that run's own.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from propmail.bench import floor, guide
+from propmail.bench.measure import StageClock, peak_rss_mb, reset_peak_rss
+from propmail.db import connect
+from propmail.job import run_job
+from propmail.settings import load_rules
+
+
+def _result(clock: StageClock, started: float, **extra: Any) -> dict[str, Any]:
+    stages = clock.stop()
+    return {
+        "seconds": time.perf_counter() - started,
+        "stages": [asdict(s) for s in stages],
+        "peak_rss_mb": max((s.peak_rss_mb for s in stages), default=peak_rss_mb()),
+        **extra,
+    }
+
+
+def init_database(url: str, region_id: int) -> None:
+    backend = connect(url)
+    try:
+        backend.init({region_id: "Bench"}, load_rules())
+    finally:
+        backend.dispose()
+
+
+def propmail_month(
+    upload: str,
+    niche_specs: list[str],
+    url: str,
+    region_id: int,
+    now: datetime,
+    save_frames: str | None = None,
+) -> dict[str, Any]:
+    """`propmail process` as the command line runs it (run_job), stage by stage."""
+    clock = StageClock()
+    reset_peak_rss()
+    started = time.perf_counter()
+    result = run_job(upload, region_id, niche_specs, db_url=url, step=clock.step, now=now)
+    out = _result(clock, started)
+    load = result.load.as_dict() if result.load else {}
+    load["new_codes"] = len(load.get("new_codes", []))
+    out["load"] = load
+    out["rejected"] = result.processed.rejects.height
+    if save_frames:  # after the clock stopped: the floor loads these very rows
+        result.processed.owners.write_parquet(Path(save_frames) / "owners.parquet")
+        result.processed.locations.write_parquet(Path(save_frames) / "locations.parquet")
+    return out
+
+
+def floor_run(
+    paths: list[str], frames: str, url: str, region_id: int, now: datetime
+) -> dict[str, Any]:
+    """The bare read of the files, then the bare load of the same rows, twice (month 1, 2)."""
+    owners = pl.read_parquet(Path(frames) / "owners.parquet")
+    locations = pl.read_parquet(Path(frames) / "locations.parquet")
+    floor.prepare_database(url, region_id)
+    clock = StageClock()
+    reset_peak_rss()
+    started = time.perf_counter()
+    clock.step("bare read")
+    floor.bare_read([Path(p) for p in paths])
+    read = _result(clock, started)
+
+    loads = []
+    for stamp in (now, now.replace(month=now.month % 12 + 1)):
+        clock = StageClock()
+        reset_peak_rss()
+        started = time.perf_counter()
+        floor.load(url, owners, locations, region_id, stamp, clock.step)
+        loads.append(_result(clock, started))
+    return {"read": read, "load": loads[0], "reload": loads[1]}
+
+
+def guide_run(
+    upload: str, niches: dict[str, str], url: str, region_id: int, now: datetime
+) -> dict[str, Any]:
+    clock = StageClock()
+    reset_peak_rss()
+    started = time.perf_counter()
+    counts = guide.run(
+        Path(upload),
+        {k: Path(v) for k, v in niches.items()},
+        url,
+        region_id,
+        now,
+        load_rules(),
+        clock.step,
+    )
+    return _result(clock, started, **counts)
