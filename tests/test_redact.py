@@ -163,7 +163,8 @@ def test_a_load_with_a_password_and_a_failure_that_quotes_it(
         )
         conn.execute(
             text(
-                'CREATE TRIGGER boom BEFORE INSERT ON "Location" FOR EACH ROW EXECUTE FUNCTION boom()'
+                'CREATE TRIGGER boom BEFORE INSERT ON "Location" '
+                "FOR EACH ROW EXECUTE FUNCTION boom()"
             )
         )
     other = tmp_path / "other.csv"
