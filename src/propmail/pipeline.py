@@ -157,8 +157,6 @@ def split_rejects(frame: pl.DataFrame, rules: Rules) -> tuple[pl.DataFrame, pl.D
         rejects.append(_reject(frame, ~bad & check, reason))
         bad = bad | check
     good = frame.filter(~bad)
-    if not good["LocationPrimaryId"].is_duplicated().any():  # the usual case: skip the window
-        return good, pl.concat(rejects).sort(SOURCE_ROW)
     # one location per parcel id: the last row wins, earlier ones are reported
     last = pl.col(SOURCE_ROW).max().over("LocationPrimaryId")
     duplicate = pl.col(SOURCE_ROW) != last
