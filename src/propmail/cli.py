@@ -137,7 +137,13 @@ def process(
 
 
 @main.command("bench")
-@click.option("--rows", type=click.IntRange(min=100), default=200_000, show_default=True)
+@click.option(
+    "--rows",
+    type=click.IntRange(min=100),
+    default=200_000,
+    show_default=True,
+    help="Rows of the synthetic upload.",
+)
 @click.option(
     "--backend",
     "backends",
