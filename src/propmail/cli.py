@@ -221,7 +221,13 @@ def verify_slugs_command(db_url: str | None, rules_path: str | None, sample: int
 
 
 @main.command("bench")
-@click.option("--rows", type=click.IntRange(min=100), default=200_000, show_default=True)
+@click.option(
+    "--rows",
+    type=click.IntRange(min=100),
+    default=200_000,
+    show_default=True,
+    help="Rows of the synthetic upload.",
+)
 @click.option(
     "--backend",
     "backends",

@@ -172,8 +172,6 @@ def split_rejects(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         rejects.append(_reject(frame, ~bad & check, reason))
         bad = bad | check
     good = frame.filter(~bad)
-    if not good["LocationPrimaryId"].is_duplicated().any():  # the usual case: skip the window
-        return good, pl.concat(rejects).sort(SOURCE_ROW)
     # one location per parcel id: the last row wins, earlier ones are reported; the kept row
     # is found before the rejected ones are filtered out, so the reason names the right row
     kept = "\0kept"

@@ -79,7 +79,8 @@ def floor_run(
     read = _result(clock, started)
 
     loads = []
-    for stamp in (now, now.replace(month=now.month % 12 + 1)):
+    next_month = now.replace(year=now.year + now.month // 12, month=now.month % 12 + 1)
+    for stamp in (now, next_month):
         clock = StageClock()
         reset_peak_rss()
         started = time.perf_counter()
