@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 
 from propmail.db.base import months_before
 from propmail.db.schema import LOCATION_FIELDS, OWNER_FIELDS, Field
+from propmail.pipeline import LOCATION_COLUMNS
 from propmail.rules.address import _WORDS
 from propmail.rules.classification import keyword_pattern
 from propmail.settings import Rules
@@ -265,32 +266,10 @@ OWNER_SOURCE = {
     "MailingCounty": "LocationCounty",
     "AccuzipResponse": "FullAccuzipResponse",
 }
+# propmail's own location columns; the guide keeps its final code in PriorityCode
 LOCATION_SOURCE = {
-    "PrimaryId": "LocationPrimaryId",
+    **{k: v for k, v in LOCATION_COLUMNS.items() if k != "OwnerSlug"},
     "PriorityCode": "PriorityCode",
-    "IsOwnerOccupied": "IsOwnerOccupied",
-    "IsTrust": "IsTrust",
-    "IsChurch": "IsChurch",
-    "IsBusiness": "IsBusiness",
-    "OwnerGrantorMatch": "OwnerGrantorMatch",
-    "Address1": "LocationAddress1",
-    "City": "LocationCity",
-    "State": "LocationState",
-    "Zip": "LocationZip",
-    "County": "LocationCounty",
-    "Neighborhood": "LocationNeighborhood",
-    "Acres": "LocationAcres",
-    "SellDate": "LocationSellDate",
-    "SellAmount": "LocationSellAmount",
-    "Grantor": "LocationGrantor",
-    "EstLoanToValue": "EstLoanToValue",
-    "EstEquity": "EstEquity",
-    "LienType": "LienType",
-    "BKDate": "BKDate",
-    "DivorceDate": "DivorceDate",
-    "PreFcRecordingDate": "PreFcRecordingDate",
-    "Vacant": "Vacant",
-    "ResponseNCOA": "ResponseNCOA",
 }
 NUMBERS = ("Acres", "SellAmount", "EstLoanToValue", "EstEquity")
 
