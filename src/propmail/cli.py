@@ -21,8 +21,8 @@ from propmail import redact
 from propmail.bench import DEFAULT_PG_URL
 from propmail.db import connect
 from propmail.errors import LoadError, PropmailError
-from propmail.job import Step, run_job
-from propmail.progress import StageProgress
+from propmail.job import run_job
+from propmail.progress import StageProgress, Step
 from propmail.report import write_report
 from propmail.settings import load_rules
 from propmail.summary import print_slug_check, print_summary

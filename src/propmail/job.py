@@ -6,7 +6,7 @@ The command line and the library API both call `run_job`; it owns no business ru
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,12 +18,11 @@ from propmail import pipeline
 from propmail.db import Backend, LoadResult, connect
 from propmail.db.preview import Preview
 from propmail.errors import InputError, LoadError
+from propmail.progress import Step, no_step
 from propmail.read import ColumnMapping, ReadResult, load_mapping, read_niche, read_upload
 from propmail.redact import redact
 from propmail.rules.niche import NicheList
 from propmail.settings import Rules, load_rules
-
-Step = Callable[[str], None]
 
 
 def parse_niche_spec(spec: str) -> tuple[str, Path]:
@@ -67,10 +66,9 @@ def prepare(
     niche_specs: Sequence[str] = (),
     rules: Rules | None = None,
     mapping: ColumnMapping | None = None,
-    step: Step | None = None,
+    step: Step = no_step,
 ) -> tuple[ReadResult, list[ReadResult], pipeline.Processed]:
     """Read and process without touching a database."""
-    step = step or (lambda _s: None)
     rules = rules or load_rules()
     step("reading upload")
     upload = read_upload(upload_path, mapping)
@@ -100,7 +98,7 @@ def run_job(
     db_url: str | None = None,
     rules_path: str | Path | None = None,
     mapping_path: str | Path | None = None,
-    step: Step | None = None,
+    step: Step = no_step,
     backend: Backend | None = None,
     now: datetime | None = None,
     dry_run: bool = False,
@@ -113,8 +111,7 @@ def run_job(
     rules = load_rules(rules_path)
     mapping = load_mapping(mapping_path) if mapping_path else None
     upload, niches, processed = prepare(upload_path, niche_specs, rules, mapping, step)
-    if step:
-        step("connecting")
+    step("connecting")
     own_backend = backend is None
     backend = backend or connect(db_url)
     load, preview = None, None
@@ -126,8 +123,7 @@ def run_job(
                 backend.create_schema()
             backend.require_region(region_id)
             log_id = backend.open_upload_log(region_id, Path(upload_path).name, started)
-            if step:
-                step(f"upload received (UploadLogId {log_id})")
+            step(f"upload received (UploadLogId {log_id})")
             load = backend.load(
                 log_id,
                 region_id,
@@ -162,7 +158,7 @@ def _dry_run(
     processed: pipeline.Processed,
     rules: Rules,
     now: datetime,
-    step: Step | None,
+    step: Step,
 ) -> Preview:
     """The load's diff against the database; creates nothing, not even the tables."""
     if not backend.exists() or not backend.has_schema():

@@ -14,6 +14,7 @@ import polars as pl
 from propmail import storable
 from propmail.contract import SOURCE_ROW
 from propmail.db.schema import LOCATION_FIELDS, OWNER_FIELDS, TEXT
+from propmail.progress import Step, no_step
 from propmail.rules import classification, codes, grantor, names, niche, occupancy, priority, slug
 from propmail.rules.address import LOCATION_STREET, normalize_street
 from propmail.rules.niche import NicheList, NicheOutcome
@@ -114,13 +115,12 @@ def derive_all(
     frame: pl.DataFrame,
     rules: Rules,
     niches: Sequence[NicheList] = (),
-    step: Callable[[str], None] | None = None,
+    step: Step = no_step,
 ) -> tuple[pl.DataFrame, list[NicheOutcome]]:
     """Every derived field of SPEC section 3 except the database-bound ListPriorityId.
 
     `step` is called with the name of each stage as it starts (progress, timing).
     """
-    step = step or (lambda _name: None)
     # the property street in Pub 28 form, used by occupancy and niche matching, made once
     frame = frame.with_columns(normalize_street(pl.col("LocationAddress1")).alias(LOCATION_STREET))
     for rule in RULES:
@@ -212,12 +212,11 @@ def run(
     frame: pl.DataFrame,
     rules: Rules,
     niches: Sequence[NicheList] = (),
-    step: Callable[[str], None] | None = None,
+    step: Step = no_step,
 ) -> Processed:
     """The whole pure pipeline for one upload; `step` names each stage as it starts."""
     processed, outcomes = derive_all(frame, rules, niches, step)
-    if step:
-        step("owners and locations")
+    step("owners and locations")
     good, rejects = split_rejects(processed)
     return Processed(
         processed=processed,

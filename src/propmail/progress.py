@@ -7,10 +7,18 @@ instead (see `propmail.cli.progress`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+
+Step = Callable[[str], None]
+"""Called with the name of each stage of a job as it starts (progress display, timing)."""
+
+
+def no_step(_name: str) -> None:
+    """The Step of a caller that wants no progress."""
 
 
 class StageProgress:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import calendar
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -25,12 +24,12 @@ from propmail import redact
 from propmail.db import schema, sql
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field, State
 from propmail.errors import InputError, LoadError
+from propmail.progress import Step, no_step
 from propmail.settings import NewList, Rules
 
 if TYPE_CHECKING:
     from propmail.db.preview import Preview
 
-Step = Callable[[str], None]
 log = logging.getLogger("propmail")
 
 
@@ -279,7 +278,7 @@ class Backend(ABC):
         locations: pl.DataFrame,
         rules: Rules,
         now: datetime,
-        step: Step | None = None,
+        step: Step = no_step,
     ) -> Preview:
         """What `load` would do, and nothing written (the dry run).
 
@@ -311,10 +310,9 @@ class Backend(ABC):
         locations: pl.DataFrame,
         rules: Rules,
         now: datetime,
-        step: Step | None = None,
+        step: Step = no_step,
     ) -> LoadResult:
         """Merge one upload, all or nothing. `step` is called with the name of each stage."""
-        step = step or (lambda _name: None)
         params = self.load_params(region_id, rules, now)
         result = LoadResult(
             upload_log_id=log_id, region_id=region_id, rows_processed=locations.height

@@ -22,9 +22,10 @@ import polars as pl
 from sqlalchemy import Connection, text
 
 from propmail.db import schema, sql
-from propmail.db.base import Backend, LoadResult, Step
+from propmail.db.base import Backend, LoadResult
 from propmail.db.schema import Field
 from propmail.db.sql import _in_window as in_window  # the load's own update-window test
+from propmail.progress import Step, no_step
 from propmail.settings import Rules
 
 # Stands in for the id of an owner or list code the load would create: no real id is negative.
@@ -116,10 +117,9 @@ def preview(
     locations: pl.DataFrame,
     rules: Rules,
     now: datetime,
-    step: Step | None = None,
+    step: Step = no_step,
 ) -> Preview:
     """The dry run on a backend that stages into temporary tables (SQLite, PostgreSQL)."""
-    step = step or (lambda _name: None)
     d = backend.dialect
     params = backend.load_params(region_id, rules, now)
     rows_per_code = dict(locations.group_by("PriorityCode").len().iter_rows())

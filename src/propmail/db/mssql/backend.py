@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.engine import URL
 
 from propmail.db import sql
-from propmail.db.base import Backend, LoadResult, Step
+from propmail.db.base import Backend, LoadResult
 from propmail.db.mssql import staging, tsql
 from propmail.db.mssql.credentials import Settings, redact, resolve
 from propmail.db.mssql.session import (
@@ -49,6 +49,7 @@ from propmail.db.schema import (
     State,
 )
 from propmail.errors import InputError, LoadError, PropmailError
+from propmail.progress import Step, no_step
 from propmail.settings import NewList, Rules
 
 log = logging.getLogger(__name__)
@@ -307,7 +308,7 @@ class MssqlBackend(Backend):
         locations: pl.DataFrame,
         rules: Rules,
         now: datetime,
-        step: Step | None = None,
+        step: Step = no_step,
     ) -> LoadResult:
         """Stage in bounded chunks, then one EXEC merges the upload, all or nothing."""
         return self._merge(log_id, region_id, owners, locations, rules, now, step, dry_run=False)
@@ -319,7 +320,7 @@ class MssqlBackend(Backend):
         locations: pl.DataFrame,
         rules: Rules,
         now: datetime,
-        step: Step | None = None,
+        step: Step = no_step,
     ) -> Preview:
         """A dry run: the same merge, its counts and new codes, then everything rolled back.
 
@@ -344,10 +345,9 @@ class MssqlBackend(Backend):
         locations: pl.DataFrame,
         rules: Rules,
         now: datetime,
-        step: Step | None,
+        step: Step,
         dry_run: bool,
     ) -> LoadResult:
-        step = step or (lambda _name: None)
         owner_rows = staging.owner_rows(owners)
         location_rows = staging.location_rows(locations)
         staging.check_text(owner_rows, OWNER_FIELDS, "owners")
