@@ -1,0 +1,134 @@
+"""The real public-record extracts of `../shared/realdata/`, put into the canonical upload layout.
+
+Each extract keeps its county's own columns; `CANONICAL` says, per extract, how a careful operator
+maps them onto propmail's canonical columns: one source column each, a field that plainly holds
+city, state and ZIP split into the three, and what the file does not have left out (no site ZIP in
+Jersey City, no mailing address in Baltimore or Lyme). A second owner line goes to
+`OwnerName2`. The rules then see each row as an upload would give it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+LABELS = REPO / "tests" / "fixtures" / "realdata"
+ENV_REALDATA = "PROPMAIL_REALDATA"
+
+
+def realdata_dir() -> Path:
+    """$PROPMAIL_REALDATA, else ``shared/realdata`` beside the repository."""
+    return Path(os.environ.get(ENV_REALDATA) or REPO.parent / "shared" / "realdata")
+
+
+Record = dict[str, str]
+
+# "CITY, ST  ZIP" or "CITY ST ZIP-4" in one field (the state may be written "N.J.")
+_CITY_STATE_ZIP = re.compile(
+    r"^\s*(?P<city>.*?)[,\s]+(?P<state>[A-Z]\.?\s?[A-Z]\.?)\s+(?P<zip>\d{5}(?:-?\d{4})?)?\s*$"
+)
+
+
+def city_state_zip(text: str) -> tuple[str, str, str]:
+    """``JERSEY CITY, N.J.  07307`` -> ("JERSEY CITY", "NJ", "07307"); else (text, "", "")."""
+    found = _CITY_STATE_ZIP.match(text or "")
+    if not found:
+        return text, "", ""
+    state = re.sub(r"[.\s]", "", found["state"])
+    return found["city"].strip(" ,"), state, found["zip"] or ""
+
+
+def _philadelphia(r: Record) -> Record:
+    city, _, state = r["mailing_city_state"].rpartition(" ")
+    return {
+        "OwnerName": r["owner_1"],
+        "OwnerName2": r["owner_2"],
+        "OwnerAddress1": r["mailing_street"],
+        "OwnerCity": city,
+        "OwnerState": state,
+        "OwnerZip": r["mailing_zip"],
+        "LocationAddress1": r["location"],
+        "LocationCity": "PHILADELPHIA",
+        "LocationState": "PA",
+        "LocationZip": r["zip_code"],
+    }
+
+
+def _jersey_city(r: Record) -> Record:
+    city, state, zip_ = city_state_zip(r["cityStateZip"])
+    return {
+        "OwnerName": r["ownersName"],
+        "OwnerAddress1": r["ownersMailingAddress"],
+        "OwnerCity": city,
+        "OwnerState": state,
+        "OwnerZip": zip_,
+        "LocationAddress1": r["propertyLocation"],
+        "LocationCity": "JERSEY CITY",
+        "LocationState": "NJ",
+    }
+
+
+def _baltimore(r: Record) -> Record:
+    return {
+        "OwnerName": r["Owner_Name"],
+        "LocationAddress1": r["Address"],
+        "LocationCity": "BALTIMORE",
+        "LocationState": "MD",
+    }
+
+
+def _lyme_owners(r: Record) -> Record:
+    return {
+        "OwnerName": r["Owner"],
+        "LocationAddress1": r["Street Address"],
+        "LocationCity": "LYME",
+        "LocationState": "NH",
+        "LocationZip": "03768",
+    }
+
+
+def _lyme_deeds(r: Record) -> Record:
+    return {"OwnerName": r["Party2"], "LocationGrantor": r["Party1"]}
+
+
+@dataclass(frozen=True)
+class Extract:
+    file: str  # the extract's file name in realdata_dir() and of its label file
+    canonical: Callable[[Record], Record]
+    check: Callable[[Record], str]  # the text whose SHA-1 the labels' `check` column holds
+    keep: Callable[[Record], bool] = lambda _r: True  # records that are labelled at all
+
+
+EXTRACTS: tuple[Extract, ...] = (
+    Extract("philadelphia_opa_properties.csv", _philadelphia, lambda r: r["owner_1"]),
+    Extract("jersey_city_nj_modiv_residential.csv", _jersey_city, lambda r: r["ownersName"]),
+    Extract("baltimore_city_tax_sale_2024.csv", _baltimore, lambda r: r["Owner_Name"]),
+    Extract("lyme_nh_vgsi_owners_2022.csv", _lyme_owners, lambda r: r["Owner"]),
+    Extract(
+        "lyme_nh_grafton_registry_deeds.csv",
+        _lyme_deeds,
+        lambda r: f"{r['Party1']}|{r['Party2']}",
+        keep=lambda r: r["Type"] == "DEED",
+    ),
+)
+
+
+def check_value(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+
+
+def records(extract: Extract) -> Iterator[tuple[int, Record]]:
+    """(row, record) of the extract; row 1 is the first record after the header."""
+    with (realdata_dir() / extract.file).open(encoding="utf-8", newline="") as handle:
+        yield from enumerate(csv.DictReader(handle), start=1)
+
+
+def labels(extract: Extract) -> list[Record]:
+    with (LABELS / extract.file).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
