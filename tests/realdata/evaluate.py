@@ -2,6 +2,7 @@
 
     python -m tests.realdata.evaluate                 # the table: every rule, every extract
     python -m tests.realdata.evaluate --misses AlternateName --file philadelphia
+    python -m tests.realdata.evaluate --sample holdout   # the held-out rows
 
 For each extract the labelled records are written as a canonical upload, read by propmail's own
 reader and run through the pipeline's rules; each derived field is compared with its label.
@@ -22,7 +23,7 @@ from propmail import pipeline
 from propmail.contract import REQUIRED
 from propmail.read import read_upload
 from propmail.settings import Rules, load_rules
-from tests.realdata.extracts import EXTRACTS, Extract, labels, records
+from tests.realdata.extracts import EXTRACTS, SAMPLES, Extract, labels, records
 
 FLAGS = ("IsTrust", "IsChurch", "IsBusiness", "IsEstate", "IsGovernment")
 BINARY = (*FLAGS, "IsOwnerOccupied", "OwnerGrantorMatch")
@@ -53,9 +54,11 @@ class Score:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
 
 
-def derived(extract: Extract, rules: Rules, work: Path) -> pl.DataFrame:
+def derived(extract: Extract, rules: Rules, work: Path, sample: str) -> pl.DataFrame | None:
     """Every derived field of the labelled rows, with their label columns beside (`label_*`)."""
-    wanted = {int(label["row"]): label for label in labels(extract)}
+    wanted = {int(label["row"]): label for label in labels(extract, sample)}
+    if not wanted:
+        return None
     rows = [
         {ROW_ID: str(row), **extract.canonical(record)}
         for row, record in records(extract)
@@ -121,13 +124,17 @@ def pooled(scores: list[Score]) -> list[Score]:
     return out
 
 
-def evaluate(rules: Rules | None = None) -> tuple[list[Score], dict[str, pl.DataFrame]]:
+def evaluate(
+    rules: Rules | None = None, sample: str = "tuning"
+) -> tuple[list[Score], dict[str, pl.DataFrame]]:
     """Scores per extract and rule, then pooled per rule; and each extract's compared frame."""
     rules = rules or load_rules()
     scores, frames = [], {}
     with tempfile.TemporaryDirectory() as work:
         for extract in EXTRACTS:
-            frame = derived(extract, rules, Path(work))
+            frame = derived(extract, rules, Path(work), sample)
+            if frame is None:
+                continue
             frames[extract.file] = frame
             scores += [s for rule in RULES if (s := score(extract, frame, rule))]
     return scores + pooled(scores), frames
@@ -165,8 +172,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", choices=RULES, help="list the rows this rule gets wrong")
     parser.add_argument("--file", default="", help="only extracts whose name contains this")
+    parser.add_argument("--sample", choices=sorted(SAMPLES), default="tuning")
     args = parser.parse_args()
-    scores, frames = evaluate()
+    scores, frames = evaluate(sample=args.sample)
     print(table([s for s in scores if args.file in s.extract]))
     if args.misses:
         with pl.Config(tbl_rows=-1, fmt_str_lengths=60, tbl_width_chars=200):

@@ -129,6 +129,15 @@ def records(extract: Extract) -> Iterator[tuple[int, Record]]:
         yield from enumerate(csv.DictReader(handle), start=1)
 
 
-def labels(extract: Extract) -> list[Record]:
-    with (LABELS / extract.file).open(encoding="utf-8", newline="") as handle:
+# The labelled samples: the rules are developed on the first; the second, held out, checks that
+# what holds on the first holds on rows nobody tuned the rules on.
+SAMPLES = {"tuning": LABELS, "holdout": LABELS / "holdout"}
+
+
+def labels(extract: Extract, sample: str = "tuning") -> list[Record]:
+    """The labelled rows of `extract` in `sample`; none where the sample has no file for it."""
+    path = SAMPLES[sample] / extract.file
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))

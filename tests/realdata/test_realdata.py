@@ -9,7 +9,15 @@ from __future__ import annotations
 import pytest
 
 from tests.realdata import evaluate
-from tests.realdata.extracts import EXTRACTS, Extract, check_value, labels, realdata_dir, records
+from tests.realdata.extracts import (
+    EXTRACTS,
+    SAMPLES,
+    Extract,
+    check_value,
+    labels,
+    realdata_dir,
+    records,
+)
 
 pytestmark = pytest.mark.skipif(
     not realdata_dir().is_dir(),
@@ -28,10 +36,11 @@ FLAG_FLOOR = {
 }
 
 
+@pytest.mark.parametrize("sample", sorted(SAMPLES))
 @pytest.mark.parametrize("extract", EXTRACTS, ids=lambda e: e.file.removesuffix(".csv"))
-def test_labels_name_their_records(extract: Extract) -> None:
+def test_labels_name_their_records(extract: Extract, sample: str) -> None:
     by_row = dict(records(extract))
-    rows = labels(extract)
+    rows = labels(extract, sample)
     numbers = [int(r["row"]) for r in rows]
     assert numbers == sorted(set(numbers)), "rows in order, each once"
     for label in rows:
@@ -47,10 +56,17 @@ def test_labels_name_their_records(extract: Extract) -> None:
         assert label["OwnerGrantorMatch"] in (("0", "1") if deed else ("",))
 
 
-def test_enough_rows_are_labelled() -> None:
-    counts = {e.file: len(labels(e)) for e in EXTRACTS}
+@pytest.mark.parametrize("sample", sorted(SAMPLES))
+def test_enough_rows_are_labelled(sample: str) -> None:
+    counts = {e.file: len(labels(e, sample)) for e in EXTRACTS}
     assert sum(counts.values()) >= 600
     assert sum(1 for n in counts.values() if n >= 100) >= 3
+
+
+def test_the_samples_share_no_row() -> None:
+    for extract in EXTRACTS:
+        tuning, holdout = ({r["row"] for r in labels(extract, s)} for s in ("tuning", "holdout"))
+        assert not tuning & holdout, extract.file
 
 
 @pytest.fixture(scope="module")
