@@ -20,11 +20,12 @@ import polars as pl
 
 from propmail import pipeline
 from propmail.db import Backend, connect, parse_url
-from propmail.db.mssql.credentials import ENV_SSM_PREFIX, redact
+from propmail.db.mssql.credentials import ENV_SSM_PREFIX
 from propmail.db.schema import DATE, FLAG, NUMBER, OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field
 from propmail.errors import InputError, PropmailError
 from propmail.job import prepare
 from propmail.read import load_mapping
+from propmail.redact import redact
 from propmail.rules import codes, priority
 from propmail.settings import Rules, load_rules
 

@@ -25,7 +25,7 @@ from sqlalchemy.engine import URL
 from propmail.db import sql
 from propmail.db.base import Backend, LoadResult
 from propmail.db.mssql import staging, tsql
-from propmail.db.mssql.credentials import Settings, redact, resolve
+from propmail.db.mssql.credentials import Settings, resolve
 from propmail.db.mssql.session import (
     BulkCopyUnavailable,
     ConnectionFailed,
@@ -50,6 +50,7 @@ from propmail.db.schema import (
 )
 from propmail.errors import InputError, LoadError, PropmailError
 from propmail.progress import Step, no_step
+from propmail.redact import redact
 from propmail.settings import NewList, Rules
 
 log = logging.getLogger(__name__)
@@ -111,8 +112,7 @@ class MssqlBackend(Backend):
                 )
             except ImportError as exc:
                 raise ConnectionFailed(
-                    f"cannot load the {self.settings.driver} driver: "
-                    f"{redact(str(exc), self.settings.secrets)}"
+                    f"cannot load the {self.settings.driver} driver: {redact(str(exc))}"
                 ) from None
         return self._engine
 
@@ -132,7 +132,7 @@ class MssqlBackend(Backend):
         except PropmailError:
             raise
         except Exception as exc:  # every driver error class: the message is all we keep
-            detail = redact(str(exc), self.settings.secrets)
+            detail = redact(str(exc))
             raise LoadError(f"{what or 'SQL Server'}: {type(exc).__name__}: {detail}") from None
 
     def _reconnect(self) -> None:
@@ -236,7 +236,7 @@ class MssqlBackend(Backend):
     def fail(self, log_id: int, message: str, now: datetime) -> None:
         self._run(
             tsql.FAIL_UPLOAD_LOG,
-            (redact(message, self.settings.secrets)[:4000], log_id),
+            (redact(message)[:4000], log_id),
             "UploadLog failure",
         )
 
@@ -373,7 +373,7 @@ class MssqlBackend(Backend):
                 tsql.process_upload(clock is not None), params, "ProcessPythonEnhancedData"
             )
         except BaseException as exc:
-            message = redact(f"{type(exc).__name__}: {exc}", self.settings.secrets)
+            message = redact(f"{type(exc).__name__}: {exc}")
             state = self._recover(key, message, record=not dry_run)
             if state == State.DONE:
                 raise LoadError(
@@ -398,7 +398,7 @@ class MssqlBackend(Backend):
                     raise
                 log.warning(
                     "bulk copy unavailable (%s); staging as JSON chunks instead",
-                    redact(str(exc), self.settings.secrets),
+                    redact(str(exc)),
                 )
                 self._clear_stage(key)
         self._stage_json(key, owners, locations, step)
@@ -419,8 +419,7 @@ class MssqlBackend(Backend):
                 raise
             except Exception as exc:  # every driver error class: the message is all we keep
                 raise LoadError(
-                    f"bulk copy into {table}: {type(exc).__name__}: "
-                    f"{redact(str(exc), self.settings.secrets)}"
+                    f"bulk copy into {table}: {type(exc).__name__}: {redact(str(exc))}"
                 ) from None
             log.info("bulk-copied %s rows into %s", f"{copied:,}", table)
 
@@ -468,7 +467,7 @@ class MssqlBackend(Backend):
             log.warning(
                 "could not record the failure in UploadLog %s: %s",
                 key,
-                redact(str(exc), self.settings.secrets),
+                redact(str(exc)),
             )
             return None
 
