@@ -204,3 +204,10 @@ def test_connect_picks_the_sql_server_backend_and_does_not_connect_yet(
     assert isinstance(backend, MssqlBackend) and backend.settings.driver == "mssqlpython"
     assert backend.display_url == "mssql+mssqlpython://loader:***@127.0.0.1:1/Mail"
     assert backend._session is None  # nothing opened until the first statement
+
+
+def test_connect_sql_refuses_sql_server() -> None:
+    from propmail.db import connect_sql
+
+    with pytest.raises(InputError, match="is not SQLite or PostgreSQL"):
+        connect_sql("mssql+mssqlpython://loader:pw@h:1433/Mail")

@@ -2,6 +2,10 @@
 
 ``connect(url)`` picks the backend from a SQLAlchemy URL: ``sqlite:///propmail.db`` (default),
 ``postgresql+psycopg://...``, ``mssql+mssqlpython://...`` or ``mssql+pyodbc://...``.
+
+``backend.py`` is the seam, ``results.py`` what crosses it (`Batch` in, `LoadResult` and
+`Preview` out), ``plan.py`` the generated-SQL load and dry run that ``sqlite.py`` and
+``postgres.py`` follow, ``mssql/`` SQL Server through its own procedures.
 """
 
 from __future__ import annotations
