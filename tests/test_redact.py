@@ -82,6 +82,14 @@ def test_display_url_masks_the_query_too() -> None:
     assert shown == "postgresql+psycopg://u:***@h/db?password=***&sslmode=disable"
 
 
+def test_a_sql_server_secret_is_masked_by_the_one_masker() -> None:
+    from propmail.db.mssql import Secret
+
+    Secret(f"{SENTINEL}-mssql")
+    message = f"Login failed: PWD was '{SENTINEL}-mssql'"
+    assert redact.redact(message) == "Login failed: PWD was '***'"
+
+
 def test_log_records_and_their_tracebacks_are_masked() -> None:
     redact.remember(make_url(f"postgresql://u:{SENTINEL}@h/db"))
     records: list[str] = []

@@ -19,12 +19,13 @@ import pandas as pd
 import polars as pl
 
 from propmail import pipeline
-from propmail.db import Backend, connect, parse_url
-from propmail.db.mssql.credentials import ENV_SSM_PREFIX, redact
+from propmail.db import Backend, Batch, connect, parse_url
+from propmail.db.mssql.credentials import ENV_SSM_PREFIX
 from propmail.db.schema import DATE, FLAG, NUMBER, OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field
 from propmail.errors import InputError, PropmailError
 from propmail.job import prepare
 from propmail.read import load_mapping
+from propmail.redact import redact
 from propmail.rules import codes, priority
 from propmail.settings import Rules, load_rules
 
@@ -150,8 +151,7 @@ class ListPriorityManager:
         if missing:
             if not self.backend.has_schema():
                 self.backend.create_schema()
-            with self.backend.transaction() as conn:
-                ids, created = self.backend.resolve_codes(conn, missing, self.rules.new_list)
+            ids, created = self.backend.resolve_codes(missing, self.rules.new_list)
             self._cache.update(ids)
             self.created += created
         return {c: self._cache[c] for c in wanted}
@@ -262,7 +262,8 @@ class DatabaseIntegrator:
             now = datetime.now()
             if upload_log_id is None:
                 upload_log_id = self.backend.open_upload_log(region_id, file_name, now)
-            result = self.backend.load(upload_log_id, region_id, owners, locations, self.rules, now)
+            batch = Batch(region_id, owners, locations, self.rules, now)
+            result = self.backend.load(upload_log_id, batch)
             row = self.backend.upload_log(upload_log_id)
         except PropmailError as exc:
             log.error("database integration error: %s", exc)

@@ -15,8 +15,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from propmail import pipeline
-from propmail.db import Backend, LoadResult, connect
-from propmail.db.preview import Preview
+from propmail.db import Backend, Batch, LoadResult, Preview, connect
 from propmail.errors import InputError, LoadError
 from propmail.progress import Step, no_step
 from propmail.read import ColumnMapping, ReadResult, load_mapping, read_niche, read_upload
@@ -114,25 +113,18 @@ def run_job(
     step("connecting")
     own_backend = backend is None
     backend = backend or connect(db_url)
+    batch = Batch(region_id, processed.owners, processed.locations, rules, now or datetime.now())
     load, preview = None, None
     try:
         if dry_run:
-            preview = _dry_run(backend, region_id, processed, rules, now or datetime.now(), step)
+            preview = _dry_run(backend, batch, step)
         else:
             if not backend.has_schema():
                 backend.create_schema()
             backend.require_region(region_id)
             log_id = backend.open_upload_log(region_id, Path(upload_path).name, started)
             step(f"upload received (UploadLogId {log_id})")
-            load = backend.load(
-                log_id,
-                region_id,
-                processed.owners,
-                processed.locations,
-                rules,
-                now or datetime.now(),
-                step,
-            )
+            load = backend.load(log_id, batch, step)
     except SQLAlchemyError as exc:  # the server is down, refuses us, or dropped the connection
         reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
         message = f"cannot use the database {backend.display_url}: {redact(reason)}"
@@ -152,15 +144,9 @@ def run_job(
     )
 
 
-def _dry_run(
-    backend: Backend,
-    region_id: int,
-    processed: pipeline.Processed,
-    rules: Rules,
-    now: datetime,
-    step: Step,
-) -> Preview:
+def _dry_run(backend: Backend, batch: Batch, step: Step) -> Preview:
     """The load's diff against the database; creates nothing, not even the tables."""
+    region_id = batch.region_id
     if not backend.exists() or not backend.has_schema():
         raise InputError(
             f"{backend.display_url} has no propmail tables, so region {region_id} does not "
@@ -168,4 +154,4 @@ def _dry_run(
             column="--region",
         )
     backend.require_region(region_id)
-    return backend.preview(region_id, processed.owners, processed.locations, rules, now, step)
+    return backend.preview(batch, step)

@@ -4,7 +4,9 @@ A password reaches propmail inside a connection URL (``postgresql+psycopg://u:se
 or ``?password=secret``, or an ODBC string's ``PWD=secret``). Driver errors can echo the URL
 or the DSN they were given, so masking the URL where propmail prints it is not enough: every
 password of a URL the process connected with is remembered and masked wherever it shows up,
-and text that merely looks like a URL or DSN with a password has that part masked too.
+and text that merely looks like a URL or DSN with a password has that part masked too. This is
+the one masker: a password read from elsewhere (SQL Server's `Secret`, from the environment or
+AWS SSM) is remembered here too, with `remember_secret`.
 
 >>> from sqlalchemy.engine import make_url
 >>> remember(make_url("postgresql+psycopg://loader:s3cr%40t@db:5432/mail"))
@@ -26,15 +28,18 @@ MASK = "***"
 MIN_KNOWN = 4
 # query or DSN keys that carry a secret (PostgreSQL libpq, ODBC connection strings)
 SECRET_KEYS = ("password", "passwd", "pwd")
+# keys whose value is masked wherever they show up in a message
+MASKED_KEYS = (*SECRET_KEYS, "secret", "token")
 
 _known: set[str] = set()
 
 # scheme://user:PASSWORD@host
 _URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/?#@\s]*:)[^\s/?#]*?(?=@)")
-# password=PASSWORD, PWD=PASSWORD; (a DSN, a query string, an ODBC connection string)
+# password=PASSWORD, PWD={PASS;WORD}; (a DSN, a query string, an ODBC connection string, whose
+# braced values escape a closing brace by doubling it)
 _KEY_VALUE = re.compile(
-    r"(?P<head>\b(?:" + "|".join(SECRET_KEYS) + r")\s*[=:]\s*)"
-    r"(?:'[^']*'|\"[^\"]*\"|\{[^}]*\}|[^\s;&'\",)]+)",
+    r"(?P<head>\b(?:" + "|".join(MASKED_KEYS) + r")\s*[=:]\s*)"
+    r"(?:'[^']*'|\"[^\"]*\"|\{(?:[^}]|\}\})*\}|[^\s;&'\",)]+)",
     re.IGNORECASE,
 )
 
@@ -46,11 +51,15 @@ def remember(url: URL) -> None:
         if key.lower() in SECRET_KEYS:
             secrets += [value] if isinstance(value, str) else list(value)
     for secret in secrets:
-        text = str(secret)
-        # a password of a character or three would mask every such run in every message;
-        # those are masked by their shape (user:PASSWORD@, password=...) only
-        if len(text) >= MIN_KNOWN:
-            _known.update((text, quote(text, safe=""), quote_plus(text)))
+        remember_secret(str(secret))
+
+
+def remember_secret(secret: str) -> None:
+    """Mask this password from now on, as written and in its URL-quoted forms."""
+    # a password of a character or three would mask every such run in every message;
+    # those are masked by their shape (user:PASSWORD@, password=...) only
+    if len(secret) >= MIN_KNOWN:
+        _known.update((secret, quote(secret, safe=""), quote_plus(secret)))
 
 
 def redact(text: str) -> str:

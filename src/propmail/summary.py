@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from propmail.db.preview import Preview
+from propmail.db import Preview
 from propmail.job import JobResult
 from propmail.redact import redact
 from propmail.verify import SlugCheck

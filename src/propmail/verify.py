@@ -10,15 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import polars as pl
-from sqlalchemy import select
 
-from propmail.db import Backend, schema
+from propmail.db import Backend
 from propmail.errors import InputError
 from propmail.rules.slug import slug_expr
 from propmail.settings import SLUG_STYLES
 
 BATCH_ROWS = 100_000
 SAMPLE = 5
+OWNER_COLUMNS: dict[str, pl.DataType] = {
+    "Slug": pl.String(),
+    "Address1": pl.String(),
+    "Zip": pl.String(),
+}
 
 
 @dataclass
@@ -61,26 +65,20 @@ def verify_slugs(
     """Recompute every stored owner's slug in each style and count the matches."""
     if not backend.exists() or not backend.has_schema():
         raise InputError(f"{backend.display_url} has no propmail tables", column="--db")
-    owner = schema.owner.c
-    query = select(owner.Slug, owner.Address1, owner.Zip).order_by(owner.OwnerId)
-    columns = {"Slug": pl.String, "Address1": pl.String, "Zip": pl.String}
     results = [StyleMatch(style) for style in styles]
     owners = unusable = 0
-    with backend.engine.connect() as conn:
-        rows = conn.execution_options(stream_results=True, yield_per=batch_rows).execute(query)
-        for part in rows.partitions():
-            batch = pl.DataFrame(part, schema=columns, orient="row")
-            owners += batch.height
-            unusable += batch.select(slug_expr(styles[0], "Address1", "Zip").is_null().sum()).item()
-            for result in results:
-                compared = compare(batch, result.style)
-                result.matched += int(compared["match"].sum())
-                wanted = sample - len(result.mismatches)
-                if wanted > 0:
-                    result.mismatches += (
-                        compared.filter(~pl.col("match"))
-                        .head(wanted)
-                        .select("Slug", "Address1", "Zip", "computed")
-                        .to_dicts()
-                    )
+    for batch in backend.read_rows("Owner", OWNER_COLUMNS, batch_rows):
+        owners += batch.height
+        unusable += batch.select(slug_expr(styles[0], "Address1", "Zip").is_null().sum()).item()
+        for result in results:
+            compared = compare(batch, result.style)
+            result.matched += int(compared["match"].sum())
+            wanted = sample - len(result.mismatches)
+            if wanted > 0:
+                result.mismatches += (
+                    compared.filter(~pl.col("match"))
+                    .head(wanted)
+                    .select("Slug", "Address1", "Zip", "computed")
+                    .to_dicts()
+                )
     return SlugCheck(owners=owners, unusable=unusable, styles=results)

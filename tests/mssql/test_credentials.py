@@ -10,8 +10,9 @@ from moto import mock_aws
 from sqlalchemy.engine import make_url
 
 from propmail.db.mssql import credentials
-from propmail.db.mssql.credentials import Secret, redact, resolve
+from propmail.db.mssql.credentials import Secret, resolve
 from propmail.errors import InputError
+from propmail.redact import redact
 from tests.mssql.fakes import SENTINEL
 
 PREFIX = "/propmail/staging/db"
@@ -169,7 +170,8 @@ def test_redact_masks_known_secrets_connection_strings_and_urls() -> None:
         f"login failed PWD={SENTINEL};UID=x password = {{a;b}} "
         f"mssql+pyodbc://u:{SENTINEL}@h/d and {SENTINEL}"
     )
-    masked = redact(text, (Secret(SENTINEL),))
+    Secret(SENTINEL)
+    masked = redact(text)
     assert SENTINEL not in masked and "{a;b}" not in masked
     assert "UID=x" in masked and "mssql+pyodbc://u:***@h/d" in masked
     assert redact("PWD=abc;Server=x") == "PWD=***;Server=x"
@@ -202,3 +204,10 @@ def test_connect_picks_the_sql_server_backend_and_does_not_connect_yet(
     assert isinstance(backend, MssqlBackend) and backend.settings.driver == "mssqlpython"
     assert backend.display_url == "mssql+mssqlpython://loader:***@127.0.0.1:1/Mail"
     assert backend._session is None  # nothing opened until the first statement
+
+
+def test_connect_sql_refuses_sql_server() -> None:
+    from propmail.db import connect_sql
+
+    with pytest.raises(InputError, match="is not SQLite or PostgreSQL"):
+        connect_sql("mssql+mssqlpython://loader:pw@h:1433/Mail")

@@ -98,3 +98,12 @@ def test_frames_are_validated_before_anything_is_sent(server: FakeServer) -> Non
     result = integrator.insert_processed_data(owners, orphan, region_id=40)
     assert result["success"] is False and "not in owners_df" in result["error"]
     assert len(server.calls) == before
+
+
+def test_the_list_priority_manager_goes_through_the_procedure_once(server: FakeServer) -> None:
+    server.answers[tsql.GET_OR_CREATE_CODES] = [("Liens - ABS1", 12, 1)]
+    manager = api.ListPriorityManager(backend(server))
+    assert manager.get_or_create_list_priority_ids(["Liens - ABS1"]) == {"Liens - ABS1": 12}
+    assert manager.get_or_create_list_priority_id("Liens - ABS1") == 12  # from the cache
+    assert len(server.sent(tsql.GET_OR_CREATE_CODES)) == 1
+    assert manager.created == ["Liens - ABS1"]

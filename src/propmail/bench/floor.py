@@ -16,7 +16,8 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Connection, insert, text
 
-from propmail.db import connect, schema
+from propmail.db import connect_sql as connect
+from propmail.db import schema
 from propmail.db.postgres import LOAD_WORK_MEM
 from propmail.db.schema import LOCATION_FIELDS, OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field
 

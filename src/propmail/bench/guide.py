@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import make_url
 
-from propmail.db.base import months_before
+from propmail.db.plan import months_before
 from propmail.db.schema import LOCATION_FIELDS, OWNER_FIELDS, Field
 from propmail.pipeline import LOCATION_COLUMNS
 from propmail.rules.address import _WORDS

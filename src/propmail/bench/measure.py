@@ -45,7 +45,7 @@ class Stage:
     peak_rss_mb: float
 
 
-# step names of `propmail.job` / `propmail.db.base` -> the benchmark's stage names
+# step names of `propmail.job` / `propmail.db.plan` -> the benchmark's stage names
 STAGE_NAMES = (
     ("reading upload", "read upload"),
     ("reading niche list", "read niche lists"),

@@ -1,7 +1,11 @@
-"""Database backends behind one seam (`propmail.db.base.Backend`).
+"""Database backends behind one seam (`propmail.db.backend.Backend`).
 
 ``connect(url)`` picks the backend from a SQLAlchemy URL: ``sqlite:///propmail.db`` (default),
 ``postgresql+psycopg://...``, ``mssql+mssqlpython://...`` or ``mssql+pyodbc://...``.
+
+``backend.py`` is the seam, ``results.py`` what crosses it (`Batch` in, `LoadResult` and
+`Preview` out), ``plan.py`` the generated-SQL load and dry run that ``sqlite.py`` and
+``postgres.py`` follow, ``mssql/`` SQL Server through its own procedures.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ import os
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from propmail.db.base import Backend, LoadResult
+from propmail.db.backend import Backend
+from propmail.db.plan import SqlBackend
+from propmail.db.results import Batch, CodeChange, LoadResult, Preview
 from propmail.errors import InputError
 from propmail.redact import display_url
 
@@ -54,4 +60,23 @@ def connect(url: str | None = None) -> Backend:
     )
 
 
-__all__ = ["DEFAULT_URL", "Backend", "LoadResult", "connect", "resolve_url"]
+def connect_sql(url: str | None = None) -> SqlBackend:
+    """A SQLite or PostgreSQL backend, whose SQLAlchemy engine the caller may use directly."""
+    backend = connect(url)
+    if not isinstance(backend, SqlBackend):
+        raise InputError(f"{backend.display_url} is not SQLite or PostgreSQL", column="--db")
+    return backend
+
+
+__all__ = [
+    "DEFAULT_URL",
+    "Backend",
+    "Batch",
+    "CodeChange",
+    "LoadResult",
+    "Preview",
+    "SqlBackend",
+    "connect",
+    "connect_sql",
+    "resolve_url",
+]

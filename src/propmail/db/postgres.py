@@ -17,7 +17,7 @@ from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import URL
 
 from propmail.db import sql
-from propmail.db.base import Backend
+from propmail.db.plan import SqlBackend
 from propmail.db.schema import DATE, FLAG, INT, LONGTEXT, NUMBER, TEXT, TIMESTAMP, Field
 
 
@@ -60,7 +60,7 @@ def copy_payload(frame: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-class PostgresBackend(Backend):
+class PostgresBackend(SqlBackend):
     dialect = DIALECT
 
     @classmethod

@@ -26,6 +26,7 @@ from propmail.db.schema import (
 STAGE_OWNER = "stage_owner"
 STAGE_LOCATION = "stage_location"
 STAGE_CODE = "stage_code"
+MAX_EXAMPLES = 5  # parcel ids the parity view shows per old code -> new code
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def _refresh(d: Dialect, target: str) -> str:
     return f"{touched} IS NULL OR {touched} < :day_start"
 
 
-def _in_window(d: Dialect, target: str) -> str:
+def in_window(d: Dialect, target: str) -> str:
     """Inserted or updated since :cutoff; never NULL, so NOT of it is meaningful too."""
     # The window belongs in the update's WHERE (WHEN MATCHED AND), never in the match
     # condition: there an old row would look new and its insert would fail on the key.
@@ -180,10 +181,10 @@ def location_upsert(d: Dialect) -> str:
     return (
         f"INSERT INTO {t} ({cols}) SELECT :region, {vals}, :now "
         f"FROM ({location_source(d)}) s "
-        f"WHERE {_not_kept(d, t, 'l', match, LOCATION_KEYED, _in_window(d, 'l'))} "
+        f"WHERE {_not_kept(d, t, 'l', match, LOCATION_KEYED, in_window(d, 'l'))} "
         f"ON CONFLICT ({d.q('PrimaryId')}, {d.q('RegionId')}) DO UPDATE SET {sets}, "
         f"{d.q('ModifiedDate')} = :now, {d.q('UpdatedDate')} = :now "
-        f"WHERE {_in_window(d, t)} "
+        f"WHERE {in_window(d, t)} "
         f"AND ({_changed(d, t, 'excluded', LOCATION_KEYED)} OR {_refresh(d, t)})"
     )
 
@@ -191,7 +192,7 @@ def location_upsert(d: Dialect) -> str:
 def location_counts(d: Dialect, pending_id: int | None = None) -> str:
     """How the location upsert will treat the staged rows: inserted, updated, unchanged, frozen."""
     matched = f"l.{d.q('LocationId')} IS NOT NULL"
-    window = _in_window(d, "l")
+    window = in_window(d, "l")
     rewrite = f"({_changed(d, 'l', 's', LOCATION_KEYED)} OR {_refresh(d, 'l')})"
     return (
         f"SELECT COALESCE(SUM(CASE WHEN l.{d.q('LocationId')} IS NULL THEN 1 ELSE 0 END), 0), "
@@ -200,6 +201,26 @@ def location_counts(d: Dialect, pending_id: int | None = None) -> str:
         f"COALESCE(SUM(CASE WHEN {matched} AND NOT {window} THEN 1 ELSE 0 END), 0) "
         f"FROM ({location_source(d, pending_id)}) s LEFT JOIN {d.q('Location')} l "
         f"ON l.{d.q('PrimaryId')} = s.{d.q('PrimaryId')} AND l.{d.q('RegionId')} = :region"
+    )
+
+
+def code_parity(d: Dialect, examples: int = MAX_EXAMPLES) -> str:
+    """Existing locations whose code differs, per (old, new) pair, with a few parcel ids each.
+
+    One row per example: old_code, new_code, locations, frozen, example.
+    """
+    q = d.q
+    old, new = f"l.{q('PriorityCode')}", f"s.{q('PriorityCode')}"
+    pair = f"PARTITION BY {old}, {new}"
+    frozen = f"CASE WHEN {in_window(d, 'l')} THEN 0 ELSE 1 END"
+    return (
+        "SELECT old_code, new_code, locations, frozen, example FROM ("
+        f"SELECT {old} AS old_code, {new} AS new_code, s.{q('PrimaryId')} AS example, "
+        f"COUNT(*) OVER ({pair}) AS locations, SUM({frozen}) OVER ({pair}) AS frozen, "
+        f"ROW_NUMBER() OVER ({pair} ORDER BY s.{q('PrimaryId')}) AS pick "
+        f"FROM {STAGE_LOCATION} s JOIN {q('Location')} l "
+        f"ON l.{q('PrimaryId')} = s.{q('PrimaryId')} AND l.{q('RegionId')} = :region "
+        f"WHERE {d.distinct(old, new)}) pairs WHERE pick <= {int(examples)}"
     )
 
 

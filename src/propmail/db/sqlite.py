@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, update
 from sqlalchemy.engine import URL
 
 from propmail.db import schema, sql
-from propmail.db.base import Backend
+from propmail.db.plan import SqlBackend
 from propmail.db.schema import Field
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # what SQLAlchemy's DateTime stores on SQLite
@@ -52,7 +52,7 @@ def make_engine(url: URL) -> Engine:
     return engine
 
 
-class SqliteBackend(Backend):
+class SqliteBackend(SqlBackend):
     dialect = sql.SQLITE
 
     @classmethod

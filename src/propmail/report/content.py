@@ -14,8 +14,7 @@ import polars as pl
 
 from propmail import __version__
 from propmail.contract import REQUIRED, SOURCE_ROW, UPLOAD_COLUMNS
-from propmail.db import LoadResult
-from propmail.db.preview import Preview
+from propmail.db import LoadResult, Preview
 from propmail.job import JobResult
 from propmail.rules.niche import NicheOutcome
 

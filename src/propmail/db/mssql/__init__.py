@@ -7,7 +7,7 @@ The T-SQL ships beside this module as .sql files (schema and procedures) and is 
 from __future__ import annotations
 
 from propmail.db.mssql.backend import MssqlBackend
-from propmail.db.mssql.credentials import Secret, Settings, redact, resolve
+from propmail.db.mssql.credentials import Secret, Settings, resolve
 from propmail.db.mssql.session import ConnectionFailed
 
-__all__ = ["ConnectionFailed", "MssqlBackend", "Secret", "Settings", "redact", "resolve"]
+__all__ = ["ConnectionFailed", "MssqlBackend", "Secret", "Settings", "resolve"]

@@ -14,18 +14,16 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL
 
-from propmail.db import sql
-from propmail.db.base import Backend, LoadResult
+from propmail.db.backend import Backend
 from propmail.db.mssql import staging, tsql
-from propmail.db.mssql.credentials import Settings, redact, resolve
+from propmail.db.mssql.credentials import Settings, resolve
 from propmail.db.mssql.session import (
     BulkCopyUnavailable,
     ConnectionFailed,
@@ -34,22 +32,12 @@ from propmail.db.mssql.session import (
     Session,
     connect_dbapi,
 )
-from propmail.db.preview import Preview
-from propmail.db.schema import (
-    DATE,
-    FLAG,
-    INT,
-    LONGTEXT,
-    NUMBER,
-    OWNER_FIELDS,
-    STAGE_LOCATION_FIELDS,
-    TEXT,
-    TIMESTAMP,
-    Field,
-    State,
-)
+from propmail.db.results import Batch, LoadResult, Preview
+from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, State
+from propmail.db.stored import stream_rows
 from propmail.errors import InputError, LoadError, PropmailError
 from propmail.progress import Step, no_step
+from propmail.redact import redact
 from propmail.settings import NewList, Rules
 
 log = logging.getLogger(__name__)
@@ -58,37 +46,15 @@ MIN_VERSION = (13, 0, 4001)  # SQL Server 2016 SP1: CREATE OR ALTER, OPENJSON
 MIN_COMPATIBILITY = 130  # OPENJSON needs database compatibility level 130+
 
 
-class TsqlDialect(sql.Dialect):
-    def q(self, name: str) -> str:
-        return f"[{name}]"
-
-    def distinct(self, left: str, right: str) -> str:
-        """Null-safe 'differs' on SQL Server 2016 (IS DISTINCT FROM came in 2022)."""
-        return f"NOT EXISTS (SELECT {left} INTERSECT SELECT {right})"
-
-
-DIALECT = TsqlDialect(
-    name="mssql",
-    types=(
-        (TEXT, "NVARCHAR(255)"),
-        (LONGTEXT, "NVARCHAR(MAX)"),
-        (FLAG, "BIT"),
-        (INT, "INT"),
-        (NUMBER, "FLOAT"),
-        (DATE, "DATE"),
-        (TIMESTAMP, "DATETIME"),
-    ),
-)
-
-
 class MssqlBackend(Backend):
-    dialect = DIALECT
+    """The seam implemented by the procedures `propmail db init` installs."""
 
     def __init__(
         self, settings: Settings, open_session: Callable[[], Session] | None = None
     ) -> None:
+        password = settings.password.reveal() if settings.password else None
+        super().__init__(settings.display(), passwords=(password,))
         self.settings = settings
-        self.display_url = settings.display()
         self._open_session = open_session or (lambda: DriverSession.open(settings))
         self._session: Session | None = None
         self._engine: Engine | None = None
@@ -101,7 +67,7 @@ class MssqlBackend(Backend):
 
     @property
     def engine(self) -> Engine:
-        """A SQLAlchemy engine on the same settings, for generic callers; made on first use."""
+        """A SQLAlchemy engine on the same settings, for streaming reads; made on first use."""
         if self._engine is None:
             try:
                 self._engine = create_engine(
@@ -111,14 +77,9 @@ class MssqlBackend(Backend):
                 )
             except ImportError as exc:
                 raise ConnectionFailed(
-                    f"cannot load the {self.settings.driver} driver: "
-                    f"{redact(str(exc), self.settings.secrets)}"
+                    f"cannot load the {self.settings.driver} driver: {redact(str(exc))}"
                 ) from None
         return self._engine
-
-    @engine.setter
-    def engine(self, value: Engine) -> None:
-        self._engine = value
 
     def session(self) -> Session:
         if self._session is None:
@@ -132,7 +93,7 @@ class MssqlBackend(Backend):
         except PropmailError:
             raise
         except Exception as exc:  # every driver error class: the message is all we keep
-            detail = redact(str(exc), self.settings.secrets)
+            detail = redact(str(exc))
             raise LoadError(f"{what or 'SQL Server'}: {type(exc).__name__}: {detail}") from None
 
     def _reconnect(self) -> None:
@@ -230,13 +191,10 @@ class MssqlBackend(Backend):
         )
         return int(rows[0][0])
 
-    def set_state(self, log_id: int, state: int, conn: Connection | None = None) -> None:
-        self._run(tsql.SET_STATE, (state, log_id), "UploadLog state")
-
     def fail(self, log_id: int, message: str, now: datetime) -> None:
         self._run(
             tsql.FAIL_UPLOAD_LOG,
-            (redact(message, self.settings.secrets)[:4000], log_id),
+            (redact(message)[:4000], log_id),
             "UploadLog failure",
         )
 
@@ -260,104 +218,62 @@ class MssqlBackend(Backend):
         row = self._run(tsql.TABLE_COUNTS, what="counting rows")[0]
         return {name: int(n) for name, n in zip(tsql.TABLES, row, strict=True)}
 
-    # -- the Backend seam for generic callers (ListPriorityManager) -----------------------
-
-    @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
-            yield conn
-
-    def lock_region(self, conn: Connection, region_id: int) -> None:
-        granted = conn.exec_driver_sql(
-            tsql.LOCK_REGION,
-            (tsql.region_lock_resource(region_id), self.settings.lock_timeout_ms),
-        ).scalar()
-        if granted is None or int(granted) < 0:
-            raise LoadError(f"timed out waiting for another load of region {region_id}")
-
-    def stage(
-        self, conn: Connection, name: str, fields: tuple[Field, ...], frame: pl.DataFrame
-    ) -> None:
-        raise NotImplementedError(
-            "SQL Server stages uploads in dbo.PropmailStage* keyed by UploadLogId "
-            "(MssqlBackend.load), not in per-connection temporary tables"
-        )
+    # -- list codes and stored rows -----------------------------------------------------------
 
     def resolve_codes(
-        self, conn: Connection, codes: list[str], new_list: NewList
+        self, codes: list[str], new_list: NewList
     ) -> tuple[dict[str, int], list[str]]:
         """Get-or-create one ListPriorityId per code in one call (PropmailGetOrCreateListCodes)."""
         wanted = sorted(set(codes))
-        rows = conn.exec_driver_sql(
+        rows = self._run(
             tsql.GET_OR_CREATE_CODES,
             (json.dumps([{"Code": c} for c in wanted]), *self._new_list_params(new_list)),
-        ).all()
+            "list codes",
+        )
         # the database's collation decides which spellings are one code (case-insensitive
         # by default), so every spelling asked for maps to the row the server returned
         by_key = {str(code).casefold(): int(i) for code, i, _created in rows}
         ids = {code: by_key[code.casefold()] for code in wanted}
         return ids, sorted(str(code) for code, _i, created in rows if created)
 
+    def read_rows(
+        self, table: str, columns: dict[str, pl.DataType], batch_rows: int
+    ) -> Iterator[pl.DataFrame]:
+        return stream_rows(self.engine, table, columns, batch_rows)
+
     # -- the load -----------------------------------------------------------------------------
 
-    def load(
-        self,
-        log_id: int,
-        region_id: int,
-        owners: pl.DataFrame,
-        locations: pl.DataFrame,
-        rules: Rules,
-        now: datetime,
-        step: Step = no_step,
-    ) -> LoadResult:
+    def load(self, log_id: int, batch: Batch, step: Step = no_step) -> LoadResult:
         """Stage in bounded chunks, then one EXEC merges the upload, all or nothing."""
-        return self._merge(log_id, region_id, owners, locations, rules, now, step, dry_run=False)
+        return self._merge(log_id, batch, step, dry_run=False)
 
-    def preview(
-        self,
-        region_id: int,
-        owners: pl.DataFrame,
-        locations: pl.DataFrame,
-        rules: Rules,
-        now: datetime,
-        step: Step = no_step,
-    ) -> Preview:
+    def preview(self, batch: Batch, step: Step = no_step) -> Preview:
         """A dry run: the same merge, its counts and new codes, then everything rolled back.
 
         Staged under a negative key (this connection's session id), with no UploadLog row.
         The parity view (old code -> new code) is not computed on SQL Server yet.
         """
         key = -int(self._run(tsql.SESSION_ID, what="dry run")[0][0])
-        result = self._merge(key, region_id, owners, locations, rules, now, step, dry_run=True)
+        result = self._merge(key, batch, step, dry_run=True)
         result.upload_log_id = None
-        per_code = dict(locations.group_by("PriorityCode").len().iter_rows())
+        per_code = batch.rows_per_code()
         return Preview(
             counts=result,
-            new_code_rows={code: int(per_code.get(code, 0)) for code in result.new_codes},
+            new_code_rows={code: per_code.get(code, 0) for code in result.new_codes},
             existing=result.rows_processed - result.locations_inserted,
         )
 
-    def _merge(
-        self,
-        key: int,
-        region_id: int,
-        owners: pl.DataFrame,
-        locations: pl.DataFrame,
-        rules: Rules,
-        now: datetime,
-        step: Step,
-        dry_run: bool,
-    ) -> LoadResult:
-        owner_rows = staging.owner_rows(owners)
-        location_rows = staging.location_rows(locations)
+    def _merge(self, key: int, batch: Batch, step: Step, dry_run: bool) -> LoadResult:
+        owner_rows = staging.owner_rows(batch.owners)
+        location_rows = staging.location_rows(batch.locations)
         staging.check_text(owner_rows, OWNER_FIELDS, "owners")
         staging.check_text(location_rows, STAGE_LOCATION_FIELDS, "locations")
-        clock = self._clock(now)
-        new_list = rules.new_list
-        params: list[Any] = [key, region_id, *([clock] if clock is not None else [])]
+        clock = self._clock(batch.now)
+        new_list = batch.rules.new_list
+        params: list[Any] = [key, batch.region_id, *([clock] if clock is not None else [])]
         # bound in the order of tsql.PROCESS_PARAMETERS
         params += [
-            rules.update_window_months,
+            batch.rules.update_window_months,
             new_list.priority_level,
             new_list.processing_order,
             new_list.is_absentee,
@@ -373,7 +289,7 @@ class MssqlBackend(Backend):
                 tsql.process_upload(clock is not None), params, "ProcessPythonEnhancedData"
             )
         except BaseException as exc:
-            message = redact(f"{type(exc).__name__}: {exc}", self.settings.secrets)
+            message = redact(f"{type(exc).__name__}: {exc}")
             state = self._recover(key, message, record=not dry_run)
             if state == State.DONE:
                 raise LoadError(
@@ -385,7 +301,7 @@ class MssqlBackend(Backend):
             what = "dry run failed" if dry_run else "load failed and was rolled back"
             detail = str(exc) if isinstance(exc, PropmailError) else message
             raise LoadError(f"{what}: {detail}") from None
-        return self._result(rows, key, region_id)
+        return self._result(rows, key, batch.region_id)
 
     def _stage(self, key: int, owners: pl.DataFrame, locations: pl.DataFrame, step: Step) -> None:
         self._clear_stage(key)
@@ -398,7 +314,7 @@ class MssqlBackend(Backend):
                     raise
                 log.warning(
                     "bulk copy unavailable (%s); staging as JSON chunks instead",
-                    redact(str(exc), self.settings.secrets),
+                    redact(str(exc)),
                 )
                 self._clear_stage(key)
         self._stage_json(key, owners, locations, step)
@@ -419,8 +335,7 @@ class MssqlBackend(Backend):
                 raise
             except Exception as exc:  # every driver error class: the message is all we keep
                 raise LoadError(
-                    f"bulk copy into {table}: {type(exc).__name__}: "
-                    f"{redact(str(exc), self.settings.secrets)}"
+                    f"bulk copy into {table}: {type(exc).__name__}: {redact(str(exc))}"
                 ) from None
             log.info("bulk-copied %s rows into %s", f"{copied:,}", table)
 
@@ -468,7 +383,7 @@ class MssqlBackend(Backend):
             log.warning(
                 "could not record the failure in UploadLog %s: %s",
                 key,
-                redact(str(exc), self.settings.secrets),
+                redact(str(exc)),
             )
             return None
 

@@ -12,7 +12,7 @@ Each of server, database, username and password is taken from the first source t
    The region is ``?ssm_region=`` or ``PROPMAIL_SSM_REGION``, else boto3's own default.
 
 The password is held in a `Secret`, whose text is ``***``; every message that could carry it
-goes through `redact`.
+goes through `propmail.redact.redact`, which knows the Secret's value.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy.engine import URL
 
 from propmail.errors import InputError
+from propmail.redact import MASK, redact, remember_secret
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,6 @@ ENVIRONMENT = dict(zip(FIELDS, (ENV_SERVER, ENV_DATABASE, ENV_USERNAME, ENV_PASS
 DRIVERS = {"mssql": "mssqlpython", "mssql+mssqlpython": "mssqlpython", "mssql+pyodbc": "pyodbc"}
 DEFAULT_ODBC_DRIVER = "ODBC Driver 18 for SQL Server"
 DEFAULT_LOGIN_TIMEOUT = 5  # seconds; a closed port otherwise takes 10-15 s to fail
-MASK = "***"
 
 # Query options of the URL that propmail reads itself (lower case); anything else must be an
 # ODBC connection keyword of the list below and is passed to the driver unchanged.
@@ -76,12 +76,17 @@ CLOCKS = ("server", "client")
 
 
 class Secret:
-    """A value that never prints: ``str()`` and ``repr()`` give ``***``."""
+    """A value that never prints: ``str()`` and ``repr()`` give ``***``.
+
+    Its value is remembered by `propmail.redact` as it is made, so a driver's message that
+    echoes it is masked too.
+    """
 
     __slots__ = ("_value",)
 
     def __init__(self, value: str) -> None:
         self._value = value
+        remember_secret(value)
 
     def reveal(self) -> str:
         return self._value
@@ -97,22 +102,6 @@ class Secret:
 
     def __hash__(self) -> int:
         return hash(MASK)
-
-
-_KEY_VALUE_SECRET = re.compile(
-    r"(?i)\b(pwd|password|secret|token)(\s*=\s*)(\{(?:[^}]|\}\})*\}|[^;&\s]*)"
-)
-_URL_PASSWORD = re.compile(r"(://[^:/@\s]*:)([^@\s]*)(@)")
-
-
-def redact(text: str, secrets: tuple[Secret | str | None, ...] = ()) -> str:
-    """`text` with every given secret, every ``PWD=...`` and every URL password masked."""
-    for secret in secrets:
-        value = secret.reveal() if isinstance(secret, Secret) else secret
-        if value:
-            text = text.replace(value, MASK)
-    text = _KEY_VALUE_SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
-    return _URL_PASSWORD.sub(lambda m: f"{m.group(1)}{MASK}{m.group(3)}", text)
 
 
 @dataclass(frozen=True)
@@ -135,10 +124,6 @@ class Settings:
     lock_timeout_ms: int = 600_000
     odbc_extra: tuple[tuple[str, str], ...] = ()
     sources: tuple[tuple[str, str], ...] = field(default=(), compare=False)
-
-    @property
-    def secrets(self) -> tuple[Secret | None, ...]:
-        return (self.password,)
 
     def connection_string(self) -> str:
         """The ODBC-style connection string both drivers take (contains the password)."""

@@ -14,8 +14,9 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
-from propmail.db.mssql.credentials import Settings, redact
+from propmail.db.mssql.credentials import Settings
 from propmail.errors import LoadError
+from propmail.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +73,10 @@ def connect_dbapi(settings: Settings, autocommit: bool = True) -> Any:
     except ImportError as exc:
         hint = PYODBC_HINT if settings.driver == "pyodbc" else "pip install 'propmail[mssql]'"
         raise ConnectionFailed(
-            f"cannot load the {settings.driver} driver "
-            f"({redact(str(exc), settings.secrets)}); {hint}"
+            f"cannot load the {settings.driver} driver ({redact(str(exc))}); {hint}"
         ) from None
     except Exception as exc:  # every driver error class: the message is all we keep
-        detail = redact(str(exc), settings.secrets)
+        detail = redact(str(exc))
         hint = f"; {NATIVE_DRIVER_HINT}" if "Failed to load the driver" in detail else ""
         raise ConnectionFailed(
             f"cannot connect to {settings.display()} "
@@ -138,6 +138,4 @@ class DriverSession:
         try:
             self.connection.close()
         except Exception as exc:  # closing a broken connection: nothing left to save
-            log.debug(
-                "closing the SQL Server connection: %s", redact(str(exc), self.settings.secrets)
-            )
+            log.debug("closing the SQL Server connection: %s", redact(str(exc)))

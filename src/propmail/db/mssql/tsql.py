@@ -94,7 +94,6 @@ OPEN_UPLOAD_LOG = (
     "SELECT CAST(SCOPE_IDENTITY() AS INT);"
 )
 
-SET_STATE = "UPDATE dbo.UploadLog SET ProcessingState = ? WHERE UploadLogId = ?"
 
 # A failure the procedure could not record itself (staging, a lost connection): never
 # overwrites a load that committed (3) or the procedure's own message (4).
@@ -151,17 +150,9 @@ PROCESS_RESULT = (
     "ProcessingState",
 )
 
-# sp_getapplock on the resource the procedure uses, for callers of `Backend.transaction()`.
-LOCK_REGION = (
-    "SET NOCOUNT ON; "
-    "DECLARE @rc INT; "
-    "EXEC @rc = sys.sp_getapplock @Resource = ?, @LockMode = N'Exclusive', "
-    "@LockOwner = N'Transaction', @LockTimeout = ?; "
-    "SELECT @rc;"
-)
-
 
 def region_lock_resource(region_id: int) -> str:
+    """The sp_getapplock resource ProcessPythonEnhancedData holds while it loads a region."""
     return f"propmail:region:{int(region_id)}"
 
 
@@ -180,7 +171,7 @@ def process_upload(client_clock: bool) -> str:
 
 
 def statements() -> dict[str, str]:
-    """Every statement (or batch, for LOCK_REGION) this module sends, by name."""
+    """Every statement this module sends, by name."""
     return {
         "MISSING_OBJECTS": MISSING_OBJECTS,
         "SERVER_INFO": SERVER_INFO,
@@ -189,7 +180,6 @@ def statements() -> dict[str, str]:
         "REGION_EXISTS": REGION_EXISTS,
         "ENSURE_REGION": ENSURE_REGION,
         "OPEN_UPLOAD_LOG": OPEN_UPLOAD_LOG,
-        "SET_STATE": SET_STATE,
         "FAIL_UPLOAD_LOG": FAIL_UPLOAD_LOG,
         "UPLOAD_LOG_ROW": UPLOAD_LOG_ROW,
         "TABLE_COUNTS": TABLE_COUNTS,
@@ -197,7 +187,6 @@ def statements() -> dict[str, str]:
         "CLEAR_STAGE[location]": CLEAR_STAGE[1],
         "STAGE_JSON": STAGE_JSON,
         "GET_OR_CREATE_CODES": GET_OR_CREATE_CODES,
-        "LOCK_REGION": LOCK_REGION,
         "process_upload(server clock)": process_upload(False),
         "process_upload(client clock)": process_upload(True),
     }

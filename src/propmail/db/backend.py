@@ -1,0 +1,97 @@
+"""The database seam: what the job, the library API and the command line ask of a database.
+
+`propmail.db.plan.SqlBackend` implements it with generated SQL (SQLite, PostgreSQL);
+`propmail.db.mssql.MssqlBackend` through the procedures it installs on SQL Server. Every
+backend's password is remembered by `propmail.redact` as the backend is made, so no message
+about it can show the password.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from propmail import redact
+from propmail.db.results import Batch, LoadResult, Preview
+from propmail.progress import Step, no_step
+from propmail.settings import NewList, Rules
+
+
+class Backend(ABC):
+    """A database propmail loads into."""
+
+    def __init__(self, display_url: str, passwords: Iterable[str | None] = ()) -> None:
+        for password in passwords:
+            if password:
+                redact.remember_secret(password)
+        self.display_url = redact.redact(display_url)  # password masked, in the query too
+
+    # -- the connection and the schema ------------------------------------------------------
+
+    @abstractmethod
+    def test_connection(self) -> dict[str, Any]:
+        """Connect once and report the server; raises if the database cannot be used."""
+
+    def exists(self) -> bool:
+        """Whether the database is there at all; asking must not create it."""
+        return True
+
+    @abstractmethod
+    def has_schema(self) -> bool:
+        """Whether propmail's tables are all there."""
+
+    @abstractmethod
+    def create_schema(self) -> None:
+        """Create (or complete) propmail's tables; safe to repeat."""
+
+    @abstractmethod
+    def init(self, regions: dict[int, str | None], rules: Rules) -> list[str]:
+        """Create the schema, the regions given and the base list codes; returns codes created."""
+
+    @abstractmethod
+    def counts(self) -> dict[str, int]:
+        """Rows per propmail table."""
+
+    @abstractmethod
+    def dispose(self) -> None:
+        """Close every connection this backend holds."""
+
+    # -- master data ------------------------------------------------------------------------
+
+    @abstractmethod
+    def require_region(self, region_id: int) -> None:
+        """Raise InputError (naming the command that adds it) if the region does not exist."""
+
+    @abstractmethod
+    def resolve_codes(
+        self, codes: list[str], new_list: NewList
+    ) -> tuple[dict[str, int], list[str]]:
+        """Get-or-create one ListPriorityId per code, in one transaction; returns (ids, created)."""
+
+    @abstractmethod
+    def read_rows(
+        self, table: str, columns: dict[str, pl.DataType], batch_rows: int
+    ) -> Iterator[pl.DataFrame]:
+        """A stored table's `columns`, in key order, `batch_rows` at a time."""
+
+    # -- UploadLog and the load -------------------------------------------------------------
+
+    @abstractmethod
+    def open_upload_log(self, region_id: int, file_name: str, now: datetime) -> int:
+        """Record that an upload was received; returns its UploadLogId."""
+
+    @abstractmethod
+    def upload_log(self, log_id: int) -> dict[str, Any]:
+        """One UploadLog row by column name."""
+
+    @abstractmethod
+    def load(self, log_id: int, batch: Batch, step: Step = no_step) -> LoadResult:
+        """Merge one upload, all or nothing; `step` is called with the name of each stage."""
+
+    @abstractmethod
+    def preview(self, batch: Batch, step: Step = no_step) -> Preview:
+        """What `load` would do, and nothing written (the dry run)."""

@@ -1,0 +1,444 @@
+"""The load every generated-SQL backend follows (SQLite, PostgreSQL), and its dry run.
+
+A load is one transaction: lock the region, then the steps of `SqlBackend.load_steps` in
+order (stage owners and locations, get-or-create the list codes, merge owners, merge
+locations, final updates, drop the staging tables). UploadLog states are written so that
+another connection can watch them; on failure the transaction is rolled back and UploadLog
+records state 4 with the message.
+
+The dry run stages the same way inside a transaction that is always rolled back; its counts
+come from the very statements the load runs (`sql.owner_counts`, `sql.location_counts`,
+`sql.missing_codes`), so the prediction and the load cannot drift apart. Nothing persists: no
+owner, location or list code, not even an UploadLog row. Its parity view compares, for every
+location of the upload that the database already has, its stored list code with the code this
+upload gives it, grouped by old code -> new code.
+
+A subclass supplies the transaction, the region lock and the bulk staging, and may override
+how a timestamp is bound and how the owner merge is counted.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from abc import abstractmethod
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
+
+import polars as pl
+from sqlalchemy import Connection, Engine, func, insert, inspect, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from propmail import redact
+from propmail.db import schema, sql
+from propmail.db.backend import Backend
+from propmail.db.results import Batch, LoadResult, Preview, code_changes
+from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field, State
+from propmail.db.stored import stream_rows
+from propmail.errors import InputError, LoadError
+from propmail.progress import Step, no_step
+from propmail.settings import NewList, Rules
+
+log = logging.getLogger("propmail")
+
+# Stands in for the id of an owner or list code the load would create: no real id is negative.
+PENDING_ID = -1
+CODE_FIELDS = (Field("Code", schema.TEXT),)
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """`moment` minus whole months, the day clamped to the month's end (DATEADD(MM, -n, ...))."""
+    index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+@dataclass
+class Run:
+    """One load under way: its transaction, its upload, its bound parameters, its counts."""
+
+    conn: Connection
+    log_id: int
+    batch: Batch
+    params: dict[str, Any]
+    result: LoadResult
+
+
+class LoadStep(NamedTuple):
+    """One step of the load: the name `step` reports, the UploadLog state written as it
+    starts (None: no change), and what it does inside the load's transaction."""
+
+    name: str
+    state: int | None
+    action: Callable[[Run], None]
+
+
+class SqlBackend(Backend):
+    """A database loaded with the generated SQL of `propmail.db.sql` through SQLAlchemy."""
+
+    dialect: sql.Dialect = sql.SQLITE
+
+    def __init__(self, engine: Engine, display_url: str) -> None:
+        redact.remember(engine.url)  # a driver's error may echo the URL or DSN
+        super().__init__(display_url)
+        self.engine = engine
+
+    # -- the steps that differ per backend ------------------------------------------------
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[Connection]:
+        """A connection inside a write transaction, committed on success, rolled back on error."""
+
+    @abstractmethod
+    def lock_region(self, conn: Connection, region_id: int) -> None:
+        """Make two loads of the same region wait for each other (held until commit)."""
+
+    @abstractmethod
+    def stage(
+        self, conn: Connection, name: str, fields: tuple[Field, ...], frame: pl.DataFrame
+    ) -> None:
+        """Bulk-load `frame` (columns = `fields`) into a new temporary table `name`."""
+
+    def timestamp(self, moment: datetime) -> Any:
+        """A timestamp as the driver should bind it."""
+        return moment
+
+    def merge_owners(
+        self, conn: Connection, params: dict[str, Any], staged: int
+    ) -> tuple[int, int, int]:
+        """Upsert the staged owners; returns how many were inserted, updated, unchanged.
+
+        Counted beforehand, which is exact where one load writes at a time (SQLite).
+        """
+        inserted, updated, unchanged = conn.execute(
+            text(sql.owner_counts(self.dialect)), params
+        ).one()
+        conn.execute(text(sql.owner_upsert(self.dialect)), params)
+        return int(inserted), int(updated), int(unchanged)
+
+    def set_state(self, log_id: int, state: int, conn: Connection | None = None) -> None:
+        """Write a processing state that other connections see at once (committed apart)."""
+        with self.engine.begin() as side:
+            side.execute(
+                update(schema.upload_log)
+                .where(schema.upload_log.c.UploadLogId == log_id)
+                .values(ProcessingState=state)
+            )
+
+    # -- the connection and the schema ------------------------------------------------------
+
+    def test_connection(self) -> dict[str, Any]:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(select(1))
+                version = conn.dialect.server_version_info
+        except SQLAlchemyError as exc:
+            raise LoadError(f"cannot connect to {self.display_url}: {exc.args[0]}") from None
+        return {"server": self.display_url, "version": ".".join(str(p) for p in version or ())}
+
+    def has_schema(self) -> bool:
+        names = set(inspect(self.engine).get_table_names())
+        return all(t.name in names for t in schema.TABLES)
+
+    def create_schema(self) -> None:
+        schema.metadata.create_all(self.engine)
+
+    def init(self, regions: dict[int, str | None], rules: Rules) -> list[str]:
+        self.create_schema()
+        with self.transaction() as conn:
+            existing = set(conn.scalars(select(schema.region.c.RegionId)))
+            for region_id, name in regions.items():
+                if region_id in existing:
+                    if name:
+                        conn.execute(
+                            update(schema.region)
+                            .where(schema.region.c.RegionId == region_id)
+                            .values(Name=name)
+                        )
+                    continue
+                conn.execute(insert(schema.region).values(RegionId=region_id, Name=name))
+                # a new region gets the frequency row of every list that exists already
+                conn.execute(
+                    insert(schema.region_list_frequency).from_select(
+                        ["Frequency", "ListId", "RegionId", "DividedBy"],
+                        select(
+                            text(str(int(rules.new_list.frequency))),
+                            schema.list_priority.c.ListPriorityId,
+                            text(str(int(region_id))),
+                            text(str(int(rules.new_list.divided_by))),
+                        ),
+                    )
+                )
+            created = []
+            for rule in rules.priority:
+                found = conn.scalar(
+                    select(schema.list_priority.c.ListPriorityId).where(
+                        schema.list_priority.c.Code == rule.code
+                    )
+                )
+                if found is None:
+                    new_id = conn.execute(
+                        insert(schema.list_priority).values(
+                            Code=rule.code,
+                            Name=rule.code,
+                            PriorityLevel=rules.new_list.priority_level,
+                            ProcessingOrder=rules.new_list.processing_order,
+                            IsAbsentee=rule.is_absentee,
+                        )
+                    ).inserted_primary_key[0]  # type: ignore[index]
+                    conn.execute(
+                        text(sql.insert_frequencies(self.dialect, [new_id])),
+                        {
+                            "frequency": rules.new_list.frequency,
+                            "divided_by": rules.new_list.divided_by,
+                        },
+                    )
+                    created.append(rule.code)
+        return created
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            return {
+                t.name: int(conn.scalar(select(func.count()).select_from(t)) or 0)
+                for t in schema.TABLES
+            }
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # -- master data ------------------------------------------------------------------------
+
+    def require_region(self, region_id: int) -> None:
+        with self.engine.connect() as conn:
+            found = conn.scalar(
+                select(schema.region.c.RegionId).where(schema.region.c.RegionId == region_id)
+            )
+        if found is None:
+            raise InputError(
+                f"region {region_id} does not exist in {self.display_url}; "
+                f"add it with: propmail db init --region {region_id}=NAME",
+                column="--region",
+            )
+
+    def resolve_codes(
+        self, codes: list[str], new_list: NewList
+    ) -> tuple[dict[str, int], list[str]]:
+        with self.transaction() as conn:
+            return self.create_codes(conn, codes, new_list)
+
+    def create_codes(
+        self, conn: Connection, codes: list[str], new_list: NewList
+    ) -> tuple[dict[str, int], list[str]]:
+        """Get-or-create one ListPriorityId per code, in one batch; returns (ids, created)."""
+        self.stage(
+            conn,
+            sql.STAGE_CODE,
+            CODE_FIELDS,
+            pl.DataFrame({"Code": sorted(set(codes))}, schema={"Code": pl.String}),
+        )
+        created = conn.execute(
+            text(sql.insert_codes(self.dialect)),
+            {
+                "priority_level": new_list.priority_level,
+                "processing_order": new_list.processing_order,
+                "is_absentee": new_list.is_absentee,
+            },
+        ).all()
+        for list_id, code in created:
+            log.info("new list code %r: ListPriorityId %s", code, list_id)
+        if created:
+            conn.execute(
+                text(sql.insert_frequencies(self.dialect, [r[0] for r in created])),
+                {"frequency": new_list.frequency, "divided_by": new_list.divided_by},
+            )
+        ids = {code: int(i) for code, i in conn.execute(text(sql.code_ids(self.dialect)))}
+        conn.execute(text(sql.drop_stage_table(sql.STAGE_CODE)))
+        return ids, sorted(r[1] for r in created)
+
+    def read_rows(
+        self, table: str, columns: dict[str, pl.DataType], batch_rows: int
+    ) -> Iterator[pl.DataFrame]:
+        return stream_rows(self.engine, table, columns, batch_rows)
+
+    # -- UploadLog ----------------------------------------------------------------------------
+
+    def open_upload_log(self, region_id: int, file_name: str, now: datetime) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                insert(schema.upload_log).values(
+                    RegionId=region_id,
+                    FileName=file_name,
+                    ProcessingState=State.RECEIVED,
+                    ProcessingStarted=now,
+                )
+            )
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def fail(self, log_id: int, message: str, now: datetime) -> None:
+        with self.engine.begin() as side:
+            side.execute(
+                update(schema.upload_log)
+                .where(schema.upload_log.c.UploadLogId == log_id)
+                .values(
+                    ProcessingState=State.FAILED,
+                    ErrorMessage=redact.redact(message)[:4000],
+                    ProcessingEnded=now,
+                )
+            )
+
+    def upload_log(self, log_id: int) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(schema.upload_log).where(schema.upload_log.c.UploadLogId == log_id)
+            ).one()
+        return dict(row._mapping)
+
+    # -- the load -----------------------------------------------------------------------------
+
+    def load_params(self, batch: Batch) -> dict[str, Any]:
+        """The bound parameters of the load's statements (the clock and the update window)."""
+        now = batch.now
+        return {
+            "now": self.timestamp(now),
+            "day_start": self.timestamp(now.replace(hour=0, minute=0, second=0, microsecond=0)),
+            "cutoff": self.timestamp(months_before(now, batch.rules.update_window_months)),
+            "region": batch.region_id,
+        }
+
+    def stage_upload(self, conn: Connection, batch: Batch) -> None:
+        self.stage(
+            conn, sql.STAGE_OWNER, OWNER_FIELDS, batch.owners.select([f.name for f in OWNER_FIELDS])
+        )
+        self.stage(
+            conn,
+            sql.STAGE_LOCATION,
+            STAGE_LOCATION_FIELDS,
+            batch.locations.select([f.name for f in STAGE_LOCATION_FIELDS]),
+        )
+
+    def load_steps(self) -> list[LoadStep]:
+        """The load after the region lock, in order, all inside its one transaction."""
+        return [
+            LoadStep("staging", None, self._stage),
+            LoadStep("list codes", None, self._list_codes),
+            LoadStep("merging owners", None, self._merge_owners),
+            LoadStep("merging locations", State.MERGING_LOCATIONS, self._merge_locations),
+            LoadStep("final updates", State.FINAL_UPDATES, self._final_updates),
+            LoadStep("dropping staging tables", None, self._drop_staging),
+        ]
+
+    def load(self, log_id: int, batch: Batch, step: Step = no_step) -> LoadResult:
+        result = LoadResult(
+            upload_log_id=log_id, region_id=batch.region_id, rows_processed=batch.locations.height
+        )
+        self.set_state(log_id, State.MERGING_OWNERS)
+        try:
+            with self.transaction() as conn:
+                self.lock_region(conn, batch.region_id)
+                run = Run(conn, log_id, batch, self.load_params(batch), result)
+                for name, state, action in self.load_steps():
+                    if state is not None:
+                        self.set_state(log_id, state, conn)
+                    step(name)
+                    action(run)
+                step("commit")
+        except BaseException as exc:
+            self.fail(log_id, f"{type(exc).__name__}: {exc}", datetime.now())
+            if isinstance(exc, Exception):
+                # the driver's own words, not the SQL statement SQLAlchemy wraps around them
+                reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+                message = redact.redact(reason)
+                raise LoadError(f"load failed and was rolled back: {message}") from exc
+            raise
+        result.processing_state = State.DONE
+        return result
+
+    def _stage(self, run: Run) -> None:
+        self.stage_upload(run.conn, run.batch)
+
+    def _list_codes(self, run: Run) -> None:
+        codes = run.batch.locations["PriorityCode"].unique().to_list()
+        _, run.result.new_codes = self.create_codes(run.conn, codes, run.batch.rules.new_list)
+
+    def _merge_owners(self, run: Run) -> None:
+        r = run.result
+        (r.owners_inserted, r.owners_updated, r.owners_unchanged) = self.merge_owners(
+            run.conn, run.params, run.batch.owners.height
+        )
+
+    def _merge_locations(self, run: Run) -> None:
+        r = run.result
+        (
+            r.locations_inserted,
+            r.locations_updated,
+            r.locations_unchanged,
+            r.locations_frozen,
+        ) = run.conn.execute(text(sql.location_counts(self.dialect)), run.params).one()
+        run.conn.execute(text(sql.location_upsert(self.dialect)), run.params)
+
+    def _final_updates(self, run: Run) -> None:
+        run.conn.execute(
+            update(schema.upload_log)
+            .where(schema.upload_log.c.UploadLogId == run.log_id)
+            .values(
+                ProcessingState=State.DONE,
+                RowsProcessed=run.batch.locations.height,
+                ProcessingEnded=run.batch.now,
+            )
+        )
+
+    def _drop_staging(self, run: Run) -> None:
+        for name in (sql.STAGE_OWNER, sql.STAGE_LOCATION):
+            run.conn.execute(text(sql.drop_stage_table(name)))
+
+    # -- the dry run --------------------------------------------------------------------------
+
+    @contextmanager
+    def rolled_back(self) -> Iterator[Connection]:
+        """A connection in a transaction that is rolled back whatever happens."""
+        with self.engine.connect() as conn:
+            try:
+                yield conn
+            finally:
+                conn.rollback()
+
+    def preview(self, batch: Batch, step: Step = no_step) -> Preview:
+        """Stages into temporary tables inside a transaction that is always rolled back."""
+        d = self.dialect
+        params = self.load_params(batch)
+        rows_per_code = batch.rows_per_code()
+        codes = pl.DataFrame({"Code": sorted(rows_per_code)}, schema={"Code": pl.String})
+        counts = LoadResult(
+            upload_log_id=None, region_id=batch.region_id, rows_processed=batch.locations.height
+        )
+        with self.rolled_back() as conn:
+            step("staging")
+            self.stage_upload(conn, batch)
+            self.stage(conn, sql.STAGE_CODE, CODE_FIELDS, codes)
+            step("list codes")
+            counts.new_codes = list(conn.scalars(text(sql.missing_codes(d))))
+            step("comparing owners")
+            (counts.owners_inserted, counts.owners_updated, counts.owners_unchanged) = conn.execute(
+                text(sql.owner_counts(d)), params
+            ).one()
+            step("comparing locations")
+            (
+                counts.locations_inserted,
+                counts.locations_updated,
+                counts.locations_unchanged,
+                counts.locations_frozen,
+            ) = conn.execute(text(sql.location_counts(d, PENDING_ID)), params).one()
+            step("parity")
+            parity = code_changes(list(conn.execute(text(sql.code_parity(d)), params)))
+        return Preview(
+            counts=counts,
+            new_code_rows={code: rows_per_code[code] for code in counts.new_codes},
+            existing=counts.locations_updated
+            + counts.locations_unchanged
+            + counts.locations_frozen,
+            parity=parity,
+        )

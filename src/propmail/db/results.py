@@ -1,0 +1,100 @@
+"""The values that cross the database seam: one upload to load, and what loading it did.
+
+A `Batch` is what every backend loads or previews; a `LoadResult` is what a load did (or a dry
+run would do); a `Preview` is the dry run's diff, with one `CodeChange` per old -> new code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from propmail.settings import Rules
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One upload for one region, as the pipeline produced it, with the load's clock."""
+
+    region_id: int
+    owners: pl.DataFrame
+    locations: pl.DataFrame
+    rules: Rules
+    now: datetime
+
+    def rows_per_code(self) -> dict[str, int]:
+        """How many locations carry each list code."""
+        counted = self.locations.group_by("PriorityCode").len().iter_rows()
+        return {code: int(n) for code, n in counted}
+
+
+@dataclass
+class LoadResult:
+    """What one load did (or, for a dry run, would do)."""
+
+    upload_log_id: int | None
+    region_id: int
+    rows_processed: int = 0
+    owners_inserted: int = 0
+    owners_updated: int = 0
+    owners_unchanged: int = 0
+    locations_inserted: int = 0
+    locations_updated: int = 0
+    locations_unchanged: int = 0
+    locations_frozen: int = 0
+    new_codes: list[str] = field(default_factory=list)
+    processing_state: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class CodeChange:
+    """Existing locations whose list code this upload changes from `old_code` to `new_code`."""
+
+    old_code: str | None
+    new_code: str
+    locations: int
+    frozen: int  # of those, outside the update window: the load leaves them as they are
+    examples: list[str] = field(default_factory=list)  # parcel ids (PrimaryId)
+
+    @property
+    def changing(self) -> int:
+        return self.locations - self.frozen
+
+
+@dataclass
+class Preview:
+    """The dry run's diff against the database."""
+
+    counts: LoadResult  # what the load would report; upload_log_id is None
+    new_code_rows: dict[str, int]  # list code not in the database -> locations carrying it
+    existing: int  # locations of the upload the database already has (this region)
+    parity: list[CodeChange] = field(default_factory=list)
+
+    @property
+    def code_changes(self) -> int:
+        """Existing locations whose stored list code differs from the new one."""
+        return sum(c.locations for c in self.parity)
+
+    @property
+    def same_code(self) -> int:
+        return self.existing - self.code_changes
+
+
+def code_changes(rows: list[Any]) -> list[CodeChange]:
+    """Rows of (old_code, new_code, locations, frozen, example) -> one CodeChange per pair,
+    largest first."""
+    pairs: dict[tuple[str | None, str], CodeChange] = {}
+    for old_code, new_code, locations, frozen, example in rows:
+        change = pairs.setdefault(
+            (old_code, new_code), CodeChange(old_code, new_code, int(locations), int(frozen))
+        )
+        change.examples.append(example)
+    for change in pairs.values():
+        change.examples.sort()
+    return sorted(pairs.values(), key=lambda c: (-c.locations, c.old_code or "", c.new_code))
