@@ -10,7 +10,7 @@ import pytest
 
 from propmail.errors import InputError
 from propmail.read import read_upload
-from propmail.safety import MAX_RATIO, check_file, sniff
+from propmail.read.safety import MAX_RATIO, check_file, sniff
 from tests.hostile import files
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
