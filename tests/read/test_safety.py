@@ -11,9 +11,9 @@ import pytest
 from propmail.errors import InputError
 from propmail.read import read_upload
 from propmail.read.safety import MAX_RATIO, check_file, sniff
-from tests.hostile import files
+from tests.read.hostile import files
 
-EXAMPLES = Path(__file__).parents[1] / "examples"
+EXAMPLES = Path(__file__).parents[2] / "examples"
 
 
 def refused(path: Path, match: str) -> InputError:
