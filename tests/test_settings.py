@@ -57,6 +57,8 @@ def test_an_override_replaces_only_its_keys(tmp_path: Path) -> None:
         ("[classification]\ntrust = ['TR', 3]\n", "classification.trust[1]"),
         ("[new_list]\nfrequency = true\n", "new_list.frequency"),
         ("[typo]\nx = 1\n", "typo"),
+        ("priority = [1]\n", "priority[0]: expected a table"),
+        ("[[prefix]]\nprefix = 'X-'\nall = []\n", "prefix[0].all: needs at least one condition"),
     ],
 )
 def test_errors_name_the_bad_key(tmp_path: Path, text: str, key: str) -> None:

@@ -68,7 +68,7 @@ def _priority(top: Table) -> tuple[PriorityRule, ...]:
         is_absentee = table.get("is_absentee", int)
         rule = PriorityRule(code=(code or "").strip(), when=when or "", is_absentee=is_absentee)
         parsed.append(rule)
-    if not parsed and top.ok("priority"):
+    if top.data.get("priority") == []:
         top.fail("priority", "at least one rule is needed")
     return tuple(parsed)
 
@@ -132,7 +132,7 @@ def _prefixes(top: Table) -> tuple[PrefixRule, ...]:
         if "all" in table.data:
             table.only({"prefix", "all"})
             conditions = tuple(_condition(sub) for sub in table.tables("all"))
-            if not conditions and table.ok("all"):
+            if table.data["all"] == []:
                 table.fail("all", "needs at least one condition")
         else:
             inline = {k: v for k, v in table.data.items() if k != "prefix"}

@@ -143,9 +143,17 @@ class Table:
         return Table({} if value is None else value, self.key(key), self.problems)
 
     def tables(self, key: str) -> list[Table]:
-        """The list of tables `key` (``[[prefix]]``), each with its index in its path."""
-        items = self.get(key, list) or []
-        return [Table(item, f"{self.key(key)}[{i}]", self.problems) for i, item in enumerate(items)]
+        """The list of tables `key` (``[[prefix]]``), each with its index in its path.
+
+        An item that is not a table is noted and left out, so its keys are not reported too.
+        """
+        paths = [
+            (f"{self.key(key)}[{i}]", item) for i, item in enumerate(self.get(key, list) or [])
+        ]
+        for path, item in paths:
+            if not isinstance(item, dict):
+                self.problems.add(path, "expected a table")
+        return [Table(item, path, self.problems) for path, item in paths if isinstance(item, dict)]
 
     def only(self, allowed: Collection[str], what: str = "key") -> None:
         """Note every key that is not `allowed`."""
