@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from propmail.errors import SettingsError
+from propmail.rules.codes import OPERATORS
+from propmail.rules.priority import CONDITIONS
+from propmail.rules.slug import STYLES
 from propmail.settings import load_rules
 
 
@@ -53,6 +57,8 @@ def test_an_override_replaces_only_its_keys(tmp_path: Path) -> None:
         ("[classification]\ntrust = ['TR', 3]\n", "classification.trust[1]"),
         ("[new_list]\nfrequency = true\n", "new_list.frequency"),
         ("[typo]\nx = 1\n", "typo"),
+        ("priority = [1]\n", "priority[0]: expected a table"),
+        ("[[prefix]]\nprefix = 'X-'\nall = []\n", "prefix[0].all: needs at least one condition"),
     ],
 )
 def test_errors_name_the_bad_key(tmp_path: Path, text: str, key: str) -> None:
@@ -71,3 +77,49 @@ def test_not_toml_and_missing_file(tmp_path: Path) -> None:
         load_rules(bad)
     with pytest.raises(SettingsError, match="not found"):
         load_rules(tmp_path / "missing.toml")
+
+
+def test_every_bad_key_is_reported_in_one_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        "[[prefix]]\nprefix = 'X-'\ncolumn = 'LienType'\nop = 'gt'\n"
+        "[slug]\nstyle = 'camel'\n"
+        "[load]\nupdate_window_months = -1\n"
+    )
+    with pytest.raises(SettingsError) as info:
+        load_rules(path)
+    operators = ", ".join(OPERATORS)
+    assert str(info.value) == (
+        f"file {path}: prefix[0].op: unknown operator 'gt' (expected one of {operators}); "
+        "slug.style: unknown style 'camel' (expected one of underscore, propercase); "
+        "load.update_window_months: must be 0 or more"
+    )
+
+
+def test_one_problem_per_key_and_every_item_of_a_list(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        "[classification]\ntrust = ['TR', 3, '']\n"
+        "[[priority]]\ncode = ''\nwhen = 'always'\nis_absentee = 'no'\n"
+        "[[prefix]]\nprefix = 'X-'\ncolumn = 'Vacant'\nop = 'in'\nvalues = 'Yes'\n"
+    )
+    with pytest.raises(SettingsError) as info:
+        load_rules(path)
+    problems = info.value.message.split("; ")
+    assert [p.split(": ")[0] for p in problems] == [
+        "classification.trust[1]",
+        "classification.trust[2]",
+        "priority[0].code",
+        "priority[0].is_absentee",
+        "prefix[0].values",
+    ]
+    assert problems[-1] == "prefix[0].values: expected a list, got 'Yes'"
+
+
+def test_the_names_a_rule_may_use_come_from_the_rules(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text("[[priority]]\ncode = 'X'\nwhen = 'never'\nis_absentee = 0\n")
+    with pytest.raises(SettingsError, match=re.escape(", ".join(CONDITIONS))):
+        load_rules(path)
+    assert set(STYLES) == {"underscore", "propercase"}
+    assert {p.op for rule in load_rules().prefixes for p in rule.conditions} <= set(OPERATORS)

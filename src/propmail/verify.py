@@ -13,8 +13,7 @@ import polars as pl
 
 from propmail.db import Backend
 from propmail.errors import InputError
-from propmail.rules.slug import slug_expr
-from propmail.settings import SLUG_STYLES
+from propmail.rules.slug import STYLES, slug_expr
 
 BATCH_ROWS = 100_000
 SAMPLE = 5
@@ -58,7 +57,7 @@ def compare(batch: pl.DataFrame, style: str) -> pl.DataFrame:
 
 def verify_slugs(
     backend: Backend,
-    styles: tuple[str, ...] = SLUG_STYLES,
+    styles: tuple[str, ...] = tuple(STYLES),
     sample: int = SAMPLE,
     batch_rows: int = BATCH_ROWS,
 ) -> SlugCheck:

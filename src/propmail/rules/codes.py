@@ -15,44 +15,69 @@ Text comparisons are trimmed and case-insensitive, as under SQL Server's default
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import polars as pl
 
-from propmail.settings import Condition, Rules
+if TYPE_CHECKING:
+    from propmail.settings import Condition, Rules
 
 
 def _text(column: str) -> pl.Expr:
     return pl.col(column).cast(pl.String).str.strip_chars().str.to_uppercase()
 
 
+def _not_null(condition: Condition, rules: Rules) -> pl.Expr:
+    return pl.col(condition.column).is_not_null()
+
+
+def _eq(condition: Condition, rules: Rules) -> pl.Expr:
+    if isinstance(condition.value, str):
+        return _text(condition.column) == condition.value.strip().upper()
+    number = pl.col(condition.column).cast(pl.Float64, strict=False)
+    return number == float(condition.value or 0)
+
+
+def _in(condition: Condition, rules: Rules) -> pl.Expr:
+    return _text(condition.column).is_in([v.strip().upper() for v in condition.values])
+
+
+def _between(condition: Condition, rules: Rules) -> pl.Expr:
+    number = pl.col(condition.column).cast(pl.Float64, strict=False)
+    expr = pl.lit(True)
+    if condition.low is not None:
+        low = pl.lit(condition.low)
+        expr = expr & (number >= low if condition.low_inclusive else number > low)
+    if condition.high is not None:
+        high = pl.lit(condition.high)
+        expr = expr & (number <= high if condition.high_inclusive else number < high)
+    return expr
+
+
+def _ncoa_move(condition: Condition, rules: Rules) -> pl.Expr:
+    return _text(condition.column).is_in(list(rules.ncoa_moves))
+
+
+def _ncoa_drop(condition: Condition, rules: Rules) -> pl.Expr:
+    not_drops = list(rules.ncoa_moves) + list(rules.ncoa_not_drops)
+    return pl.col(condition.column).is_not_null() & ~_text(condition.column).is_in(not_drops)
+
+
+# The operators a prefix condition may use; the rules file's `op` must be one of these names.
+OPERATORS: dict[str, Callable[[Condition, Rules], pl.Expr]] = {
+    "not_null": _not_null,
+    "eq": _eq,
+    "in": _in,
+    "between": _between,
+    "ncoa_move": _ncoa_move,
+    "ncoa_drop": _ncoa_drop,
+}
+
+
 def condition_expr(condition: Condition, rules: Rules) -> pl.Expr:
     """A prefix condition as a polars expression that is never null."""
-    col = pl.col(condition.column)
-    if condition.op == "not_null":
-        expr = col.is_not_null()
-    elif condition.op == "eq":
-        if isinstance(condition.value, str):
-            expr = _text(condition.column) == condition.value.strip().upper()
-        else:
-            expr = col.cast(pl.Float64, strict=False) == float(condition.value or 0)
-    elif condition.op == "in":
-        expr = _text(condition.column).is_in([v.strip().upper() for v in condition.values])
-    elif condition.op == "between":
-        number = col.cast(pl.Float64, strict=False)
-        expr = pl.lit(True)
-        if condition.low is not None:
-            low = pl.lit(condition.low)
-            expr = expr & (number >= low if condition.low_inclusive else number > low)
-        if condition.high is not None:
-            high = pl.lit(condition.high)
-            expr = expr & (number <= high if condition.high_inclusive else number < high)
-    elif condition.op == "ncoa_move":
-        expr = _text(condition.column).is_in(list(rules.ncoa_moves))
-    elif condition.op == "ncoa_drop":
-        not_drops = list(rules.ncoa_moves) + list(rules.ncoa_not_drops)
-        expr = col.is_not_null() & ~_text(condition.column).is_in(not_drops)
-    else:  # settings validation keeps this unreachable
-        raise ValueError(f"unknown operator {condition.op!r}")
-    return expr.fill_null(False)
+    return OPERATORS[condition.op](condition, rules).fill_null(False)
 
 
 def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:

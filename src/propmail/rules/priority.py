@@ -12,9 +12,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 
-from propmail.settings import Rules
+if TYPE_CHECKING:
+    from propmail.settings import Rules
 
 
 def _clean(column: str) -> pl.Expr:
@@ -26,25 +29,25 @@ def _differs(left: str, right: str) -> pl.Expr:
     return (_clean(left) != _clean(right)).fill_null(False)
 
 
-def conditions() -> dict[str, pl.Expr]:
-    """The named conditions a priority rule may use (no user text is evaluated)."""
-    absentee = ~pl.col("IsOwnerOccupied")
-    return {
-        "owner_occupied": pl.col("IsOwnerOccupied"),
-        "state_differs": absentee & _differs("OwnerState", "LocationState"),
-        "zip_differs": absentee & _differs("OwnerZip", "LocationZip"),
-        "same_zip": absentee & ~_differs("OwnerZip", "LocationZip"),
-        "always": pl.lit(True),
-    }
+_ABSENTEE = ~pl.col("IsOwnerOccupied")
+
+# The named conditions a priority rule may use (no user text is evaluated); the rules file's
+# `when` must be one of these names.
+CONDITIONS: dict[str, pl.Expr] = {
+    "owner_occupied": pl.col("IsOwnerOccupied"),
+    "state_differs": _ABSENTEE & _differs("OwnerState", "LocationState"),
+    "zip_differs": _ABSENTEE & _differs("OwnerZip", "LocationZip"),
+    "same_zip": _ABSENTEE & ~_differs("OwnerZip", "LocationZip"),
+    "always": pl.lit(True),
+}
 
 
 def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     """Add BasePriorityCode and IsAbsentee; null where no rule matches (rejected later)."""
-    named = conditions()
     code: pl.Expr = pl.lit(None, dtype=pl.String)
     absentee: pl.Expr = pl.lit(None, dtype=pl.Int8)
     for rule in reversed(rules.priority):  # build the chain so the first rule wins
-        condition = named[rule.when]
+        condition = CONDITIONS[rule.when]
         code = pl.when(condition).then(pl.lit(rule.code)).otherwise(code)
         absentee = pl.when(condition).then(pl.lit(rule.is_absentee, pl.Int8)).otherwise(absentee)
     return frame.with_columns(code.alias("BasePriorityCode"), absentee.alias("IsAbsentee"))

@@ -17,9 +17,13 @@ letter, lower-cased otherwise.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import polars as pl
 
-from propmail.settings import Rules
+if TYPE_CHECKING:
+    from propmail.settings import Rules
 
 
 def _clean(column: str) -> pl.Expr:
@@ -38,16 +42,26 @@ def slug_parts(street: str = "OwnerAddress1", zip_: str = "OwnerZip") -> tuple[p
     return _clean(street).fill_null(""), _clean(zip_).fill_null("")
 
 
+def _underscore(street: pl.Expr, zip_: pl.Expr) -> pl.Expr:
+    return street.str.replace_all(r"\s+", "_") + "_" + zip_
+
+
+def _propercase(street: pl.Expr, zip_: pl.Expr) -> pl.Expr:
+    # polars' titlecase upper-cases a letter after any non-letter, as dbo.ProperCase does
+    return (street + "_" + zip_).str.to_titlecase()
+
+
+# The slug styles, from the cleaned street and ZIP; the rules file's `style` must be one of these.
+STYLES: dict[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
+    "underscore": _underscore,
+    "propercase": _propercase,
+}
+
+
 def slug_expr(style: str, street: str = "OwnerAddress1", zip_: str = "OwnerZip") -> pl.Expr:
     """The slug as an expression; null when the street or the ZIP is empty."""
     street_part, zip_part = slug_parts(street, zip_)
-    if style == "underscore":
-        slug = street_part.str.replace_all(r"\s+", "_") + "_" + zip_part
-    elif style == "propercase":
-        # polars' titlecase upper-cases a letter after any non-letter, as dbo.ProperCase does
-        slug = (street_part + "_" + zip_part).str.to_titlecase()
-    else:
-        raise ValueError(f"unknown slug style {style!r}")
+    slug = STYLES[style](street_part, zip_part)
     return pl.when((street_part != "") & (zip_part != "")).then(slug)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import propmail
-from tests.hostile import files
+from tests.read.hostile import files
 
 MEMORY_LIMIT_MB = 300
 SRC = str(Path(propmail.__file__).parents[1])

@@ -1,11 +1,11 @@
-"""Peak memory of `propmail process` on each hostile file: python -m tests.hostile.measure"""
+"""Peak memory of `propmail process` on each hostile file: python -m tests.read.hostile.measure"""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
 
-from tests.test_hostile_files import HOSTILE, process
+from tests.read.test_hostile_files import HOSTILE, process
 
 
 def main() -> None:

@@ -10,10 +10,10 @@ import pytest
 
 from propmail.errors import InputError
 from propmail.read import read_upload
-from propmail.safety import MAX_RATIO, check_file, sniff
-from tests.hostile import files
+from propmail.read.safety import MAX_RATIO, check_file, sniff
+from tests.read.hostile import files
 
-EXAMPLES = Path(__file__).parents[1] / "examples"
+EXAMPLES = Path(__file__).parents[2] / "examples"
 
 
 def refused(path: Path, match: str) -> InputError:

@@ -1,0 +1,26 @@
+"""Input files -> the canonical frame of SPEC 2: `read_upload`, `read_niche`, the column mapping.
+
+The modules, in the order a file passes through them:
+
+- `safety`: hostile or mislabelled files refused before any reader library opens them
+- `files`: csv / xlsx / parquet -> a sheet of text cells and its header row
+- `xlsx`: what calamine does not give: number formats, the 1904 date system
+- `mapping`: the mapping file (which source headers mean which column) and its validation
+- `headers`: source headers -> canonical columns; the required ones checked
+- `values`: text -> typed values by `Kind`, unparseable values counted
+- `reader`: all of the above -> `ReadResult`
+"""
+
+from __future__ import annotations
+
+from propmail.read.mapping import ColumnMapping, default_mapping, load_mapping
+from propmail.read.reader import ReadResult, read_niche, read_upload
+
+__all__ = [
+    "ColumnMapping",
+    "ReadResult",
+    "default_mapping",
+    "load_mapping",
+    "read_niche",
+    "read_upload",
+]
