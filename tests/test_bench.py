@@ -14,7 +14,8 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, select, text
 
 from propmail import synth
-from propmail.bench import data, floor, guide
+from propmail.bench import data
+from propmail.bench.baselines import floor, guide
 from propmail.bench.measure import StageClock, peak_rss_mb
 from propmail.cli import main
 from propmail.db import Backend, schema

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from propmail.cli import main
+from propmail.cli import exit_status, main
+from propmail.errors import InputError, LoadError, SettingsError
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 
@@ -169,3 +170,9 @@ def test_db_url_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert run("process", str(EXAMPLES / "upload.csv")).exit_code == 2  # no --region
     assert run("db", "init", "--region", "forty").exit_code == 2
+
+
+def test_exit_status_per_error() -> None:
+    assert exit_status(LoadError("rolled back")) == 1
+    assert exit_status(InputError("bad row", row=3)) == 2
+    assert exit_status(SettingsError("bad key")) == 2

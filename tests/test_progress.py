@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+import logging
 
 import pytest
 from rich.console import Console
 
-from propmail.progress import StageProgress
+from propmail.progress import StageProgress, progress
 
 
 def terminal() -> tuple[Console, io.StringIO]:
@@ -53,3 +54,19 @@ def test_a_failing_stage_is_crossed_not_ticked() -> None:
     first_line, failed_line = shown(stages)
     assert first_line.startswith("✓ reading upload")
     assert "✗ merging locations" in failed_line and "✓" not in failed_line
+
+
+def test_off_a_terminal_each_stage_is_a_log_line(caplog: pytest.LogCaptureFixture) -> None:
+    buffer = io.StringIO()
+    with caplog.at_level(logging.INFO, logger="propmail"), progress(Console(file=buffer)) as step:
+        step("reading upload")
+        step("merging owners")
+    assert [r.getMessage() for r in caplog.records] == ["reading upload", "merging owners"]
+    assert buffer.getvalue() == ""
+
+
+def test_on_a_terminal_the_stages_get_bars() -> None:
+    console, buffer = terminal()
+    with progress(console) as step:
+        step("reading upload")
+    assert "reading upload" in buffer.getvalue()

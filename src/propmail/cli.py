@@ -19,11 +19,10 @@ from rich.markup import escape
 
 from propmail import redact
 from propmail.bench import DEFAULT_PG_URL
-from propmail.db import connect
+from propmail.db import Backend, connect
 from propmail.errors import LoadError, PropmailError
 from propmail.job import run_job
-from propmail.progress import StageProgress, Step
-from propmail.report import write_report
+from propmail.progress import progress
 from propmail.settings import load_rules
 from propmail.summary import print_slug_check, print_summary
 from propmail.verify import verify_slugs
@@ -35,10 +34,9 @@ out = Console()
 DB_HELP = "SQLAlchemy URL; default $PROPMAIL_DB_URL, else sqlite:///propmail.db"
 
 
-def _fail(exc: PropmailError) -> None:
-    code = 1 if isinstance(exc, LoadError) else 2
-    _print_error(str(exc))
-    sys.exit(code)
+def exit_status(exc: PropmailError) -> int:
+    """1 when the load failed (and was rolled back), 2 for bad input or settings."""
+    return 1 if isinstance(exc, LoadError) else 2
 
 
 def _print_error(message: str) -> None:
@@ -48,13 +46,19 @@ def _print_error(message: str) -> None:
 
 
 class _Main(click.Group):
-    """The command group; an unexpected error ends in one masked line, not a traceback."""
+    """The command group: every error of every command ends in one masked line, not a traceback.
+
+    A propmail error exits with its `exit_status`, an unexpected one with 1.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except PropmailError as exc:
+            _print_error(str(exc))
+            sys.exit(exit_status(exc))
         except Exception as exc:
             log.debug("unexpected error", exc_info=True)  # with -v; masked by the filter
             _print_error(f"unexpected {type(exc).__name__}: {exc} (run with -v for details)")
@@ -62,13 +66,13 @@ class _Main(click.Group):
 
 
 @contextmanager
-def progress() -> Iterator[Step]:
-    """A bar per stage on a terminal (reading, rules, staging, merging), log lines elsewhere."""
-    if err.is_terminal:
-        with StageProgress(err) as stages:
-            yield stages.step
-    else:
-        yield lambda name: log.info("%s", name)
+def open_backend(db_url: str | None) -> Iterator[Backend]:
+    """The database of `db_url` (else $PROPMAIL_DB_URL), disposed of however the block ends."""
+    backend = connect(db_url)
+    try:
+        yield backend
+    finally:
+        backend.dispose()
 
 
 def _region(value: str) -> tuple[int, str | None]:
@@ -102,17 +106,11 @@ def db() -> None:
 @click.option("--rules", "rules_path", type=click.Path(), help="Rules file (base list codes).")
 def db_init(db_url: str | None, regions: tuple[str, ...], rules_path: str | None) -> None:
     """Create the tables, the regions given and the base list codes."""
-    try:
-        wanted = dict(_region(r) for r in regions)
-        rules = load_rules(rules_path)
-        backend = connect(db_url)
-        try:
-            created = backend.init(wanted, rules)
-            counts = backend.counts()
-        finally:
-            backend.dispose()
-    except PropmailError as exc:
-        _fail(exc)
+    wanted = dict(_region(r) for r in regions)
+    rules = load_rules(rules_path)
+    with open_backend(db_url) as backend:
+        created = backend.init(wanted, rules)
+        counts = backend.counts()
     out.print(f"database ready: {escape(backend.display_url)}")
     out.print(
         f"regions: {counts['Region']}, list codes: {counts['ListPriority']}"
@@ -124,15 +122,9 @@ def db_init(db_url: str | None, regions: tuple[str, ...], rules_path: str | None
 @click.option("--db", "db_url", help=DB_HELP)
 def db_test(db_url: str | None) -> None:
     """Connect and report the server (on SQL Server: @@VERSION and an OPENJSON round trip)."""
-    try:
-        backend = connect(db_url)
-        try:
-            info = backend.test_connection()
-            installed = backend.has_schema()
-        finally:
-            backend.dispose()
-    except PropmailError as exc:
-        _fail(exc)
+    with open_backend(db_url) as backend:
+        info = backend.test_connection()
+        installed = backend.has_schema()
     for key, value in info.items():
         out.print(f"{key}: {value}", highlight=False)
     out.print(f"propmail schema installed: {'yes' if installed else 'no (run propmail db init)'}")
@@ -178,23 +170,22 @@ def process(
     report_dir: str | None,
 ) -> None:
     """Process UPLOAD (xlsx, csv or parquet) and merge it into the database."""
-    try:
-        with progress() as step:
-            result = run_job(
-                upload,
-                region_id,
-                niches,
-                db_url=db_url,
-                rules_path=rules_path,
-                mapping_path=mapping_path,
-                step=step,
-                dry_run=dry_run,
-            )
-            if report_dir:
-                step("writing the report")
-                files = write_report(result, report_dir)
-    except PropmailError as exc:
-        _fail(exc)
+    with progress(err) as step:
+        result = run_job(
+            upload,
+            region_id,
+            niches,
+            db_url=db_url,
+            rules_path=rules_path,
+            mapping_path=mapping_path,
+            step=step,
+            dry_run=dry_run,
+        )
+        if report_dir:
+            from propmail.report import write_report  # Jinja2 loads only when a report is asked for
+
+            step("writing the report")
+            files = write_report(result, report_dir)
     print_summary(result, out)
     if report_dir:
         out.print(f"report: {files.html}  (also {files.json.name}, {files.rejects.name})")
@@ -208,15 +199,9 @@ def process(
 )
 def verify_slugs_command(db_url: str | None, rules_path: str | None, sample: int) -> None:
     """Recompute every stored Owner.Slug with each slug style and print the match rates."""
-    try:
-        rules = load_rules(rules_path)
-        backend = connect(db_url)
-        try:
-            check = verify_slugs(backend, sample=sample)
-        finally:
-            backend.dispose()
-    except PropmailError as exc:
-        _fail(exc)
+    rules = load_rules(rules_path)
+    with open_backend(db_url) as backend:
+        check = verify_slugs(backend, sample=sample)
     print_slug_check(check, rules.slug_style, backend.display_url, out)
 
 
@@ -277,10 +262,7 @@ def bench(
         work=work,
         guide_rows=guide_rows,
     )
-    try:
-        results = runner.run(config, lambda line: err.print(f"bench: {line}", highlight=False))
-    except PropmailError as exc:
-        _fail(exc)
+    results = runner.run(config, lambda line: err.print(f"bench: {line}", highlight=False))
     out.print(report.markdown(results), highlight=False, markup=False, soft_wrap=True)
     if json_path:
         json_path.write_text(report.as_json(results), encoding="utf-8")

@@ -1,13 +1,15 @@
 """Progress on a terminal: one bar per stage of the job (reading, rules, staging, merging).
 
 A stage's bar runs while the stage works and fills when the next one starts, with the time it
-took; a stage that failed keeps a cross. Off a terminal the command line logs plain lines
-instead (see `propmail.cli.progress`).
+took; a stage that failed keeps a cross. Off a terminal each stage is a plain log line
+instead (`progress`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 from rich.console import Console
@@ -16,9 +18,16 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 Step = Callable[[str], None]
 """Called with the name of each stage of a job as it starts (progress display, timing)."""
 
+log = logging.getLogger("propmail")
+
 
 def no_step(_name: str) -> None:
     """The Step of a caller that wants no progress."""
+
+
+def log_step(name: str) -> None:
+    """The Step off a terminal: one log line per stage."""
+    log.info("%s", name)
 
 
 class StageProgress:
@@ -62,3 +71,13 @@ class StageProgress:
             self.current = None
         self._finish()
         self.progress.stop()
+
+
+@contextmanager
+def progress(console: Console) -> Iterator[Step]:
+    """A bar per stage on a terminal `console`, a log line per stage elsewhere."""
+    if console.is_terminal:
+        with StageProgress(console) as stages:
+            yield stages.step
+    else:
+        yield log_step

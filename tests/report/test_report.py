@@ -6,6 +6,7 @@ import csv
 import json
 import re
 from html.parser import HTMLParser
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import polars as pl
 import pytest
 
 from propmail.contract import SOURCE_ROW, UPLOAD_COLUMNS
-from propmail.report import ReportFiles, schema, write_report
+from propmail.report import ReportFiles, build, render, schema, write_report
 from propmail.report.cells import FORMULA_START, as_text, neutralize
 from tests.report.conftest import HOSTILE, Job
 
@@ -183,3 +184,19 @@ def test_report_html_loads_nothing_from_anywhere(dry_job: Job, tmp_path: Path) -
         assert needle not in page, needle
     links = re.findall(r'href="([^"]*)"', page)
     assert links and all(link.startswith("#") for link in links)
+
+
+def test_every_value_the_page_prints_is_neutralized_and_escaped(dry_job: Job) -> None:
+    report = build(dry_job.result)
+    report["upload"] = {**report["upload"], "file": "=<b>x</b>.csv"}
+    page = render({**report, "database": "@<i>db</i>"})
+    assert "<title>propmail report: &#39;=&lt;b&gt;x&lt;/b&gt;.csv</title>" in page
+    assert "database &#39;@&lt;i&gt;db&lt;/i&gt; · region 40" in page
+    assert "<b>" not in page and "<i>" not in page
+
+
+def test_report_html_inlines_its_style_sheet(dry_job: Job) -> None:
+    css = resources.files("propmail.report").joinpath("templates/report.css").read_text("utf-8")
+    page = render(build(dry_job.result))
+    (style,) = re.findall(r"<style>(.*?)</style>", page, flags=re.DOTALL)
+    assert style.strip() == css.strip()

@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from propmail.bench import floor, guide
+from propmail.bench.baselines import floor, guide
 from propmail.bench.measure import StageClock, peak_rss_mb, reset_peak_rss
 from propmail.db import connect
 from propmail.job import run_job

@@ -78,11 +78,12 @@ def _latin_letters() -> dict[str, str]:
 
 _LATIN = _latin_letters()
 _LATIN_PATTERNS, _LATIN_REPLACEMENTS = list(_LATIN), list(_LATIN.values())
-_WORDS = _word_map()
+STREET_WORDS = _word_map()
+"""Every word the street key abbreviates -> its Pub 28 form (``AVENUE`` -> ``AVE``)."""
 # Words are matched as " WORD " in a line whose spaces are doubled, so that every word keeps
 # its own pair of spaces: one Aho-Corasick pass replaces them all, no split into lists.
-_WORD_PATTERNS = [f" {k} " for k in _WORDS]
-_WORD_REPLACEMENTS = [f" {v} " for v in _WORDS.values()]
+_WORD_PATTERNS = [f" {k} " for k in STREET_WORDS]
+_WORD_REPLACEMENTS = [f" {v} " for v in STREET_WORDS.values()]
 
 _UNIT_DESIGNATORS = {  # APARTMENT and APT, SUITE and STE, ...
     word

@@ -9,7 +9,6 @@ table: no rules, no counting, no change detection, no UploadLog. The tables are 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -20,8 +19,7 @@ from propmail.db import connect_sql as connect
 from propmail.db import schema
 from propmail.db.postgres import LOAD_WORK_MEM
 from propmail.db.schema import LOCATION_FIELDS, OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field
-
-Step = Callable[[str], None]
+from propmail.progress import Step
 
 _SQL_TYPES = {
     schema.FLAG: "INTEGER",
