@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from propmail.contract import NICHE_COLUMNS
+
 FIRST = np.array(
     [
         "JOHN",
@@ -244,9 +246,7 @@ def niche(
     """A niche list drawn from an upload: some rows by parcel id, some by address only."""
     rng = np.random.default_rng(seed)
     n = max(1, int(frame.height * fraction))
-    rows = frame.select("LocationPrimaryId", "LocationAddress1", "LocationZip")[
-        rng.choice(frame.height, n, replace=False).tolist()
-    ]
+    rows = frame.select(list(NICHE_COLUMNS))[rng.choice(frame.height, n, replace=False).tolist()]
     address_only = rng.random(n) < by_address
     lost = rng.random(n) < unmatched
     return rows.with_columns(
