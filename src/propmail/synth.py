@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from propmail.contract import NICHE_COLUMNS
+from propmail.contract import NICHE_COLUMNS, UPLOAD_COLUMNS
 
 FIRST = np.array(
     [
@@ -233,7 +233,8 @@ def upload(n: int, seed: int = 1) -> pl.DataFrame:
             "Vacant": sometimes(0.05, np.full(n, "Yes")),
         }
     )
-    return frame
+    # a canonical column without a model here is left blank, as a provider leaves it
+    return frame.with_columns(pl.lit("").alias(c) for c in UPLOAD_COLUMNS if c not in frame.columns)
 
 
 def niche(
