@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
 
 from propmail import pipeline, synth
-from propmail.contract import SOURCE_ROW
+from propmail.contract import LOCATION, SOURCE_ROW, STORED, UPLOAD_COLUMNS, stored
+from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS
 from propmail.read import read_upload
 from propmail.settings import load_rules
 
@@ -29,3 +32,23 @@ def test_a_repeated_parcel_keeps_its_last_row_and_the_reason_names_it(tmp_path: 
         (4, "duplicate parcel id: row 6 of the file is kept"),
     ]
     assert kept[SOURCE_ROW].to_list() == [2, 4, 6]
+
+
+def test_the_pure_pipeline_loads_without_the_database_layer() -> None:
+    check = (
+        "import sys, propmail.pipeline; "
+        "assert 'propmail.db' not in sys.modules and 'sqlalchemy' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", check], check=True)
+
+
+def test_owners_and_locations_are_the_stored_columns_of_the_contract(tmp_path: Path) -> None:
+    synth.upload(20, seed=3).write_csv(tmp_path / "u.csv")
+    result = pipeline.run(read_upload(tmp_path / "u.csv").frame, load_rules())
+    assert set(result.owners.columns) == {f.name for f in OWNER_FIELDS}
+    assert result.locations.columns == [c.name for c in stored(LOCATION)]
+    assert {f.name for f in STAGE_LOCATION_FIELDS} == set(result.locations.columns)
+    # every source is an upload column or a derived field the pipeline makes
+    made = {*result.processed.columns, "FullAddress"}
+    assert {c.source for c in STORED} <= made
+    assert {c.source for c in STORED if not c.derived} <= set(UPLOAD_COLUMNS)

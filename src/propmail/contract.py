@@ -1,11 +1,28 @@
-"""The input contract (SPEC section 2): canonical columns, the required set, their kinds."""
+"""Every column of the product once: what the upload holds (SPEC 2) and what a load stores (SPEC 4).
+
+Two tables. UPLOAD lists each canonical upload column, the kind it is read as, and whether a
+file must have it. STORED lists each column a load writes into Owner or Location: its storage
+kind and its source, the processed column that fills it (an upload column copied as it is, or
+a derived field of SPEC 3). The reader, the pipeline, the database schema and the report take
+their column lists from here; the shipped T-SQL restates them by hand, checked by its tests.
+
+>>> UPLOAD_COLUMNS["LocationZip"], "LocationZip" in REQUIRED
+(<Kind.ZIP5: 'zip5'>, True)
+>>> [(c.table, c.name) for c in STORED if c.source == "LocationCounty"]
+[('Owner', 'MailingCounty'), ('Location', 'County')]
+>>> [(c.name, c.source) for c in STORED if c.table == LOCATION and c.derived][:3]
+[('OwnerSlug', 'OwnerSlug'), ('PriorityCode', 'ListCode'), ('IsOwnerOccupied', 'IsOwnerOccupied')]
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 
 
 class Kind(Enum):
+    """How an upload column is read."""
+
     TEXT = "text"  # kept exactly as text: identifiers, names, codes
     ZIP5 = "zip5"  # text, padded back to five digits when it arrives as a number
     ZIP4 = "zip4"  # text, four digits
@@ -13,65 +30,160 @@ class Kind(Enum):
     NUMBER = "number"  # 45%, $120,000, blanks; unparseable -> null and counted
 
 
-PROPERTY: dict[str, Kind] = {
-    "LocationPrimaryId": Kind.TEXT,
-    "LocationAddress1": Kind.TEXT,
-    "LocationCity": Kind.TEXT,
-    "LocationState": Kind.TEXT,
-    "LocationZip": Kind.ZIP5,
-    "LocationCounty": Kind.TEXT,
-    "LocationNeighborhood": Kind.TEXT,
-    "LocationAcres": Kind.NUMBER,
-    "LocationSellDate": Kind.DATE,
-    "LocationSellAmount": Kind.NUMBER,
-    "LocationGrantor": Kind.TEXT,
-}
-OWNER: dict[str, Kind] = {
-    "OwnerName": Kind.TEXT,
-    "OwnerFirstName": Kind.TEXT,
-    "OwnerLastName": Kind.TEXT,
-    "OwnerAddress1": Kind.TEXT,
-    "OwnerAddress2": Kind.TEXT,
-    "OwnerCity": Kind.TEXT,
-    "OwnerState": Kind.TEXT,
-    "OwnerZip": Kind.ZIP5,
-    "OwnerMailingZip4": Kind.ZIP4,
-    "DoNotMail": Kind.TEXT,
-}
-MAIL_PREP: dict[str, Kind] = {
-    "RequestStreet": Kind.TEXT,
-    "RequestCity": Kind.TEXT,
-    "RequestState": Kind.TEXT,
-    "RequestZip": Kind.TEXT,
-    "FullAccuzipResponse": Kind.TEXT,
-    "ResponseNCOA": Kind.TEXT,
-}
-DISTRESS: dict[str, Kind] = {
-    "EstLoanToValue": Kind.NUMBER,
-    "EstEquity": Kind.NUMBER,
-    "LienType": Kind.TEXT,
-    "BKDate": Kind.DATE,
-    "DivorceDate": Kind.DATE,
-    "PreFcRecordingDate": Kind.DATE,
-    "Vacant": Kind.TEXT,
-}
+# Storage kinds: how a stored column is typed on every backend (db/schema.py, the T-SQL).
+TEXT = "text"  # VARCHAR(255) / NVARCHAR(255)
+LONGTEXT = "longtext"  # TEXT / NVARCHAR(MAX)
+FLAG = "flag"  # SMALLINT / BIT
+INT = "int"
+NUMBER = "number"  # FLOAT
+DATE = "date"
+TIMESTAMP = "timestamp"
 
-UPLOAD_COLUMNS: dict[str, Kind] = {**PROPERTY, **OWNER, **MAIL_PREP, **DISTRESS}
 
-REQUIRED: tuple[str, ...] = (
-    "LocationPrimaryId",
-    "OwnerName",
-    "OwnerAddress1",
-    "OwnerZip",
-    "LocationAddress1",
-    "LocationZip",
+@dataclass(frozen=True)
+class UploadColumn:
+    """A canonical column of the upload file."""
+
+    name: str
+    kind: Kind
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Field:
+    """A database column a load writes, and its storage kind."""
+
+    name: str
+    kind: str
+
+
+OWNER, LOCATION = "Owner", "Location"
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A column of the owner or location rows a load sends to the database."""
+
+    table: str  # OWNER or LOCATION
+    name: str  # spelled as the production database spells it
+    kind: str  # a storage kind
+    source: str  # the processed column that fills it
+    staged_only: bool = False  # sent with the row for the load to resolve; not a table column
+
+    @property
+    def field(self) -> Field:
+        return Field(self.name, self.kind)
+
+    @property
+    def derived(self) -> bool:
+        """Filled by a derived field (SPEC 3), not copied from an upload column."""
+        return self.source not in UPLOAD_COLUMNS
+
+
+# fmt: off
+UPLOAD: tuple[UploadColumn, ...] = (
+    # property
+    UploadColumn("LocationPrimaryId",    Kind.TEXT,   required=True),
+    UploadColumn("LocationAddress1",     Kind.TEXT,   required=True),
+    UploadColumn("LocationCity",         Kind.TEXT),
+    UploadColumn("LocationState",        Kind.TEXT),
+    UploadColumn("LocationZip",          Kind.ZIP5,   required=True),
+    UploadColumn("LocationCounty",       Kind.TEXT),
+    UploadColumn("LocationNeighborhood", Kind.TEXT),
+    UploadColumn("LocationAcres",        Kind.NUMBER),
+    UploadColumn("LocationSellDate",     Kind.DATE),
+    UploadColumn("LocationSellAmount",   Kind.NUMBER),
+    UploadColumn("LocationGrantor",      Kind.TEXT),
+    # owner
+    UploadColumn("OwnerName",            Kind.TEXT,   required=True),
+    UploadColumn("OwnerFirstName",       Kind.TEXT),
+    UploadColumn("OwnerLastName",        Kind.TEXT),
+    UploadColumn("OwnerAddress1",        Kind.TEXT,   required=True),
+    UploadColumn("OwnerAddress2",        Kind.TEXT),
+    UploadColumn("OwnerCity",            Kind.TEXT),
+    UploadColumn("OwnerState",           Kind.TEXT),
+    UploadColumn("OwnerZip",             Kind.ZIP5,   required=True),
+    UploadColumn("OwnerMailingZip4",     Kind.ZIP4),
+    UploadColumn("DoNotMail",            Kind.TEXT),
+    # mail prep (AccuZip)
+    UploadColumn("RequestStreet",        Kind.TEXT),
+    UploadColumn("RequestCity",          Kind.TEXT),
+    UploadColumn("RequestState",         Kind.TEXT),
+    UploadColumn("RequestZip",           Kind.TEXT),
+    UploadColumn("FullAccuzipResponse",  Kind.TEXT),
+    UploadColumn("ResponseNCOA",         Kind.TEXT),
+    # distress
+    UploadColumn("EstLoanToValue",       Kind.NUMBER),
+    UploadColumn("EstEquity",            Kind.NUMBER),
+    UploadColumn("LienType",             Kind.TEXT),
+    UploadColumn("BKDate",               Kind.DATE),
+    UploadColumn("DivorceDate",          Kind.DATE),
+    UploadColumn("PreFcRecordingDate",   Kind.DATE),
+    UploadColumn("Vacant",               Kind.TEXT),
 )
+
+# In each table's column order. A source that is no upload column is a derived field.
+STORED: tuple[Stored, ...] = (
+    Stored(OWNER,    "Slug",               TEXT,     "OwnerSlug"),            # 3.9, the key
+    Stored(OWNER,    "Name",               TEXT,     "OwnerName"),
+    Stored(OWNER,    "FirstName",          TEXT,     "OwnerFirstName"),
+    Stored(OWNER,    "LastName",           TEXT,     "OwnerLastName"),
+    Stored(OWNER,    "Address1",           TEXT,     "OwnerAddress1"),
+    Stored(OWNER,    "Address2",           TEXT,     "OwnerAddress2"),
+    Stored(OWNER,    "City",               TEXT,     "OwnerCity"),
+    Stored(OWNER,    "State",              TEXT,     "OwnerState"),
+    Stored(OWNER,    "Zip",                TEXT,     "OwnerZip"),
+    Stored(OWNER,    "FullAddress",        LONGTEXT, "FullAddress"),          # SPEC 4, per owner
+    Stored(OWNER,    "IsBusiness",         FLAG,     "IsBusiness"),           # 3.1
+    Stored(OWNER,    "AlternateName",      TEXT,     "AlternateName"),        # 3.4
+    Stored(OWNER,    "DoNotMail",          TEXT,     "DoNotMail"),
+    Stored(OWNER,    "MailingZip4",        TEXT,     "OwnerMailingZip4"),
+    Stored(OWNER,    "MailingCounty",      TEXT,     "LocationCounty"),
+    Stored(OWNER,    "AccuzipRequest",     LONGTEXT, "AccuzipRequest"),       # Request* joined
+    Stored(OWNER,    "AccuzipResponse",    LONGTEXT, "FullAccuzipResponse"),
+
+    Stored(LOCATION, "PrimaryId",          TEXT,     "LocationPrimaryId"),
+    # the location's owner: the load resolves Location.OwnerId from it
+    Stored(LOCATION, "OwnerSlug",          TEXT,     "OwnerSlug",           staged_only=True),
+    Stored(LOCATION, "PriorityCode",       TEXT,     "ListCode"),             # 3.7
+    Stored(LOCATION, "IsOwnerOccupied",    FLAG,     "IsOwnerOccupied"),      # 3.2
+    Stored(LOCATION, "IsTrust",            FLAG,     "IsTrust"),              # 3.1
+    Stored(LOCATION, "IsChurch",           FLAG,     "IsChurch"),             # 3.1
+    Stored(LOCATION, "IsBusiness",         FLAG,     "IsBusiness"),           # 3.1
+    Stored(LOCATION, "OwnerGrantorMatch",  FLAG,     "OwnerGrantorMatch"),    # 3.3
+    Stored(LOCATION, "Address1",           TEXT,     "LocationAddress1"),
+    Stored(LOCATION, "City",               TEXT,     "LocationCity"),
+    Stored(LOCATION, "State",              TEXT,     "LocationState"),
+    Stored(LOCATION, "Zip",                TEXT,     "LocationZip"),
+    Stored(LOCATION, "County",             TEXT,     "LocationCounty"),
+    Stored(LOCATION, "Neighborhood",       TEXT,     "LocationNeighborhood"),
+    Stored(LOCATION, "Acres",              NUMBER,   "LocationAcres"),
+    Stored(LOCATION, "SellDate",           DATE,     "LocationSellDate"),
+    Stored(LOCATION, "SellAmount",         NUMBER,   "LocationSellAmount"),
+    Stored(LOCATION, "Grantor",            TEXT,     "LocationGrantor"),
+    Stored(LOCATION, "EstLoanToValue",     NUMBER,   "EstLoanToValue"),
+    Stored(LOCATION, "EstEquity",          NUMBER,   "EstEquity"),
+    Stored(LOCATION, "LienType",           TEXT,     "LienType"),
+    Stored(LOCATION, "BKDate",             DATE,     "BKDate"),
+    Stored(LOCATION, "DivorceDate",        DATE,     "DivorceDate"),
+    Stored(LOCATION, "PreFcRecordingDate", DATE,     "PreFcRecordingDate"),
+    Stored(LOCATION, "Vacant",             TEXT,     "Vacant"),
+    Stored(LOCATION, "ResponseNCOA",       TEXT,     "ResponseNCOA"),
+)
+# fmt: on
+
+UPLOAD_COLUMNS: dict[str, Kind] = {c.name: c.kind for c in UPLOAD}
+REQUIRED: tuple[str, ...] = tuple(c.name for c in UPLOAD if c.required)
+
+
+def stored(table: str) -> tuple[Stored, ...]:
+    """The columns a load sends for one table, in its column order."""
+    return tuple(c for c in STORED if c.table == table)
+
 
 # A niche list needs the parcel id, or the property address and ZIP.
 NICHE_COLUMNS: dict[str, Kind] = {
-    "LocationPrimaryId": Kind.TEXT,
-    "LocationAddress1": Kind.TEXT,
-    "LocationZip": Kind.ZIP5,
+    c: UPLOAD_COLUMNS[c] for c in ("LocationPrimaryId", "LocationAddress1", "LocationZip")
 }
 
 # The source row number (1 = first data row, header excluded + 1 -> spreadsheet row 2).

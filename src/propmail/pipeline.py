@@ -2,6 +2,10 @@
 
 The rules run in the order of SPEC section 3; each is a pure function over the frame.
 ListPriorityId (3.8) needs the database, so the load resolves it from ``locations.PriorityCode``.
+The owner and location columns come from the contract's table of stored columns:
+
+>>> LOCATION_COLUMNS["PriorityCode"], OWNER_COLUMNS["MailingCounty"].meta.output_name()
+('ListCode', 'LocationCounty')
 """
 
 from __future__ import annotations
@@ -12,8 +16,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from propmail import storable
-from propmail.contract import SOURCE_ROW
-from propmail.db.schema import LOCATION_FIELDS, OWNER_FIELDS, TEXT
+from propmail.contract import LOCATION, OWNER, SOURCE_ROW, TEXT, stored
 from propmail.progress import Step, no_step
 from propmail.rules import classification, codes, grantor, names, niche, occupancy, priority, slug
 from propmail.rules.address import LOCATION_STREET, normalize_street
@@ -32,55 +35,15 @@ RULES: tuple[Rule, ...] = (
     codes.derive,  # EnhancedCode
 )
 
-# Owner columns (database name -> expression over the processed frame), aggregated per slug.
+# Owner columns aggregated per slug (database name -> expression over the processed frame);
+# the slug is the group key, and FullAddress is made from the aggregated address.
 OWNER_COLUMNS: dict[str, pl.Expr] = {
-    "Name": pl.col("OwnerName"),
-    "FirstName": pl.col("OwnerFirstName"),
-    "LastName": pl.col("OwnerLastName"),
-    "Address1": pl.col("OwnerAddress1"),
-    "Address2": pl.col("OwnerAddress2"),
-    "City": pl.col("OwnerCity"),
-    "State": pl.col("OwnerState"),
-    "Zip": pl.col("OwnerZip"),
-    "IsBusiness": pl.col("IsBusiness"),
-    "AlternateName": pl.col("AlternateName"),
-    "DoNotMail": pl.col("DoNotMail"),
-    "MailingZip4": pl.col("OwnerMailingZip4"),
-    "MailingCounty": pl.col("LocationCounty"),
-    "AccuzipRequest": pl.col("AccuzipRequest"),
-    "AccuzipResponse": pl.col("FullAccuzipResponse"),
+    c.name: pl.col(c.source) for c in stored(OWNER) if c.name not in ("Slug", "FullAddress")
 }
 
 # Location columns (database name -> processed column); RegionId, OwnerId, ListPriorityId
 # are resolved by the load.
-LOCATION_COLUMNS: dict[str, str] = {
-    "PrimaryId": "LocationPrimaryId",
-    "OwnerSlug": "OwnerSlug",
-    "PriorityCode": "ListCode",
-    "IsOwnerOccupied": "IsOwnerOccupied",
-    "IsTrust": "IsTrust",
-    "IsChurch": "IsChurch",
-    "IsBusiness": "IsBusiness",
-    "OwnerGrantorMatch": "OwnerGrantorMatch",
-    "Address1": "LocationAddress1",
-    "City": "LocationCity",
-    "State": "LocationState",
-    "Zip": "LocationZip",
-    "County": "LocationCounty",
-    "Neighborhood": "LocationNeighborhood",
-    "Acres": "LocationAcres",
-    "SellDate": "LocationSellDate",
-    "SellAmount": "LocationSellAmount",
-    "Grantor": "LocationGrantor",
-    "EstLoanToValue": "EstLoanToValue",
-    "EstEquity": "EstEquity",
-    "LienType": "LienType",
-    "BKDate": "BKDate",
-    "DivorceDate": "DivorceDate",
-    "PreFcRecordingDate": "PreFcRecordingDate",
-    "Vacant": "Vacant",
-    "ResponseNCOA": "ResponseNCOA",
-}
+LOCATION_COLUMNS: dict[str, str] = {c.name: c.source for c in stored(LOCATION)}
 
 
 @dataclass
@@ -135,16 +98,16 @@ def derive_all(
 
 def stored_text_columns(frame: pl.DataFrame) -> dict[str, bool]:
     """Processed text columns written to the database -> whether their column is TEXT(255)."""
-    owner = {f.name: f.kind for f in OWNER_FIELDS}
-    location = {f.name: f.kind for f in LOCATION_FIELDS}
-    # (source column, database kind); FullAddress is made of columns checked on their own
-    written = [(e.meta.output_name(), owner[n]) for n, e in OWNER_COLUMNS.items()]
-    written += [(LOCATION_COLUMNS[n], kind) for n, kind in location.items()]
-    written += [("OwnerSlug", owner["Slug"])]  # derived last: the file's own column is named
+    owner = {c.name: c for c in stored(OWNER)}
+    # FullAddress is made of columns checked on their own; the key is derived last, so a
+    # reason names the file's own column first
+    written = [owner[name] for name in OWNER_COLUMNS]
+    written += [c for c in stored(LOCATION) if not c.staged_only]
+    written += [owner["Slug"]]
     out: dict[str, bool] = {}
-    for source, kind in written:
-        if frame.schema.get(source) == pl.String:
-            out[source] = out.get(source, False) or kind == TEXT
+    for column in written:
+        if frame.schema.get(column.source) == pl.String:
+            out[column.source] = out.get(column.source, False) or column.kind == TEXT
     return out
 
 

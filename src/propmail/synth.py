@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from propmail.contract import NICHE_COLUMNS, UPLOAD_COLUMNS
+
 FIRST = np.array(
     [
         "JOHN",
@@ -231,7 +233,8 @@ def upload(n: int, seed: int = 1) -> pl.DataFrame:
             "Vacant": sometimes(0.05, np.full(n, "Yes")),
         }
     )
-    return frame
+    # a canonical column without a model here is left blank, as a provider leaves it
+    return frame.with_columns(pl.lit("").alias(c) for c in UPLOAD_COLUMNS if c not in frame.columns)
 
 
 def niche(
@@ -244,9 +247,7 @@ def niche(
     """A niche list drawn from an upload: some rows by parcel id, some by address only."""
     rng = np.random.default_rng(seed)
     n = max(1, int(frame.height * fraction))
-    rows = frame.select("LocationPrimaryId", "LocationAddress1", "LocationZip")[
-        rng.choice(frame.height, n, replace=False).tolist()
-    ]
+    rows = frame.select(list(NICHE_COLUMNS))[rng.choice(frame.height, n, replace=False).tolist()]
     address_only = rng.random(n) < by_address
     lost = rng.random(n) < unmatched
     return rows.with_columns(

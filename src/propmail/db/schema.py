@@ -1,12 +1,11 @@
 """The legacy tables of SPEC section 4, with the exact names the production database uses.
 
-One column list per table drives the SQLAlchemy tables (SQLite, PostgreSQL), the staging
-tables of a load and the column lists of the generated SQL.
+The column lists come from the contract's table of stored columns (`propmail.contract`);
+they drive the SQLAlchemy tables (SQLite, PostgreSQL), the staging tables of a load and the
+column lists of the generated SQL.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from sqlalchemy import (
     Column,
@@ -24,14 +23,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeEngine
 
-TEXT, FLAG, INT, NUMBER, DATE, TIMESTAMP, LONGTEXT = (
-    "text",
-    "flag",
-    "int",
-    "number",
-    "date",
-    "timestamp",
-    "longtext",
+from propmail.contract import (
+    DATE,
+    FLAG,
+    INT,
+    LOCATION,
+    LONGTEXT,
+    NUMBER,
+    OWNER,
+    TEXT,
+    TIMESTAMP,
+    Field,
+    stored,
 )
 
 _SA_TYPES: dict[str, TypeEngine] = {
@@ -44,64 +47,14 @@ _SA_TYPES: dict[str, TypeEngine] = {
     TIMESTAMP: DateTime(),
 }
 
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    kind: str
-
-
 # Columns a load writes; InsertedDate / ModifiedDate / UpdatedDate are set by the load itself.
-OWNER_FIELDS: tuple[Field, ...] = (
-    Field("Slug", TEXT),
-    Field("Name", TEXT),
-    Field("FirstName", TEXT),
-    Field("LastName", TEXT),
-    Field("Address1", TEXT),
-    Field("Address2", TEXT),
-    Field("City", TEXT),
-    Field("State", TEXT),
-    Field("Zip", TEXT),
-    Field("FullAddress", LONGTEXT),
-    Field("IsBusiness", FLAG),
-    Field("AlternateName", TEXT),
-    Field("DoNotMail", TEXT),
-    Field("MailingZip4", TEXT),
-    Field("MailingCounty", TEXT),
-    Field("AccuzipRequest", LONGTEXT),
-    Field("AccuzipResponse", LONGTEXT),
-)
-
-LOCATION_FIELDS: tuple[Field, ...] = (
-    Field("PrimaryId", TEXT),
-    Field("PriorityCode", TEXT),
-    Field("IsOwnerOccupied", FLAG),
-    Field("IsTrust", FLAG),
-    Field("IsChurch", FLAG),
-    Field("IsBusiness", FLAG),
-    Field("OwnerGrantorMatch", FLAG),
-    Field("Address1", TEXT),
-    Field("City", TEXT),
-    Field("State", TEXT),
-    Field("Zip", TEXT),
-    Field("County", TEXT),
-    Field("Neighborhood", TEXT),
-    Field("Acres", NUMBER),
-    Field("SellDate", DATE),
-    Field("SellAmount", NUMBER),
-    Field("Grantor", TEXT),
-    Field("EstLoanToValue", NUMBER),
-    Field("EstEquity", NUMBER),
-    Field("LienType", TEXT),
-    Field("BKDate", DATE),
-    Field("DivorceDate", DATE),
-    Field("PreFcRecordingDate", DATE),
-    Field("Vacant", TEXT),
-    Field("ResponseNCOA", TEXT),
-)
-
+OWNER_FIELDS: tuple[Field, ...] = tuple(c.field for c in stored(OWNER))
+LOCATION_FIELDS: tuple[Field, ...] = tuple(c.field for c in stored(LOCATION) if not c.staged_only)
 # The staged location row also names its owner by slug; OwnerId is resolved in SQL.
-STAGE_LOCATION_FIELDS: tuple[Field, ...] = (*LOCATION_FIELDS, Field("OwnerSlug", TEXT))
+STAGE_LOCATION_FIELDS: tuple[Field, ...] = (
+    *LOCATION_FIELDS,
+    *(c.field for c in stored(LOCATION) if c.staged_only),
+)
 
 AUDIT_FIELDS = ("InsertedDate", "ModifiedDate", "UpdatedDate")
 
