@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from propmail.bench.baselines.guide_fields import create_owner_slugs, number
-from propmail.db.base import months_before
+from propmail.db.plan import months_before
 from propmail.db.schema import LOCATION_FIELDS, OWNER_FIELDS, Field
 from propmail.pipeline import LOCATION_COLUMNS
 from propmail.progress import Step
