@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from propmail.rules import priority
-from propmail.settings import PRIORITY_CONDITIONS, Rules, load_rules
+from propmail.settings import Rules, load_rules
 
 CASES = list(csv.DictReader((Path(__file__).parents[1] / "fixtures" / "priority_cases.csv").open()))
 TEXT = ("LocationState", "OwnerState", "LocationZip", "OwnerZip")
@@ -69,7 +69,7 @@ def test_base_priority_code(case: dict[str, str], rule_sets: dict[str, Rules]) -
 
 def test_the_table_covers_every_condition_and_every_rule_set() -> None:
     conditions = {when for rules in RULE_SETS.values() if rules for _, when, _ in rules}
-    assert conditions == set(PRIORITY_CONDITIONS)
+    assert conditions == set(priority.CONDITIONS)
     assert {c["rules"] for c in CASES} == set(RULE_SETS)
     assert {"OO", "ABS1", "ABS2", "ABS3", ""} <= {c["BasePriorityCode"] for c in CASES}
     assert all(c["source"].startswith("SPEC") for c in CASES)
