@@ -1,9 +1,26 @@
-"""The library API under the guide's names. DataFrames at this surface are pandas.
+r"""The library API under the guide's names. DataFrames at this surface are pandas.
 
->>> from propmail import PropertyProcessor, DatabaseIntegrator        # doctest: +SKIP
->>> out = PropertyProcessor().process_excel_file_for_database("upload.xlsx", region_id=40)
->>> DatabaseIntegrator("sqlite:///propmail.db").insert_processed_data(
-...     out["owners_df"], out["locations_df"], region_id=40)
+One upload end to end, into a new SQLite file with region 40:
+
+>>> import pathlib, tempfile
+>>> from propmail import DatabaseIntegrator, PropertyProcessor
+>>> from propmail.db import connect
+>>> from propmail.settings import load_rules
+>>> work = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (work / "upload.csv").write_text(
+...     "LocationPrimaryId,OwnerName,OwnerAddress1,OwnerZip,LocationAddress1,LocationZip\n"
+...     "12-345,SMITH JOHN & MARY,9 Oak St,24016,9 Oak St,24016\n"
+... )
+>>> url = f"sqlite:///{work / 'propmail.db'}"
+>>> backend = connect(url)
+>>> backend.init({40: "Roanoke"}, load_rules())
+['OO', 'ABS1', 'ABS2', 'ABS3']
+>>> backend.dispose()
+>>> out = PropertyProcessor().process_excel_file_for_database(work / "upload.csv", region_id=40)
+>>> with DatabaseIntegrator(url) as db:
+...     result = db.insert_processed_data(out["owners_df"], out["locations_df"], region_id=40)
+>>> result["success"], result["locations_inserted"], result["new_codes"]
+(True, 1, [])
 """
 
 from __future__ import annotations

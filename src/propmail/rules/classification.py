@@ -25,10 +25,13 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from propmail.settings import Classification, Rules
+if TYPE_CHECKING:
+    from propmail.settings import Classification, Rules
+
 
 FLAGS = ("IsTrust", "IsChurch", "IsBusiness", "IsEstate", "IsGovernment")
 

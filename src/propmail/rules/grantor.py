@@ -31,11 +31,14 @@ The rule: the two are the same party when one set contains the other, in any wor
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from propmail.rules.classification import normalize_text, text_column
-from propmail.settings import Classification, Rules
+
+if TYPE_CHECKING:
+    from propmail.settings import Classification, Rules
 
 # Words that say how a party holds title, not who it is (besides the trust and estate keywords).
 PARTY_WORDS = (

@@ -29,11 +29,15 @@ with the exceptions of `UPPER_WORDS` (legal suffixes, roman numerals), ``Mc`` (`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 
 from propmail.rules import classification
 from propmail.rules.classification import FLAGS, text_column
-from propmail.settings import Rules
+
+if TYPE_CHECKING:
+    from propmail.settings import Rules
 
 # Words printed in capitals: legal suffixes and roman numerals (Inc, Corp, Co, Ltd are title case).
 UPPER_WORDS = (

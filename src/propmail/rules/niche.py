@@ -8,12 +8,15 @@ already present as a segment of the code is not added again, so re-running chang
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from propmail.contract import SOURCE_ROW
 from propmail.rules.address import LOCATION_STREET, address_key
-from propmail.settings import Rules
+
+if TYPE_CHECKING:
+    from propmail.settings import Rules
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,14 @@ Anything else there (``C/O ...``, ``ATTN ...``) is not part of the street and is
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import polars as pl
 
 from propmail.rules.address import LOCATION_STREET, normalize_street, normalize_zip5
-from propmail.settings import Rules
+
+if TYPE_CHECKING:
+    from propmail.settings import Rules
 
 _LOCATION = "_occupancy_location"
 _OWNER = "_occupancy_owner"
