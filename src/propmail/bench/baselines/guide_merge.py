@@ -12,26 +12,17 @@ from typing import Any
 import pandas as pd
 
 from propmail.bench.baselines.guide_fields import create_owner_slugs, number
+from propmail.contract import OWNER, stored
 from propmail.db.plan import months_before
 from propmail.db.schema import LOCATION_FIELDS, OWNER_FIELDS, Field
 from propmail.pipeline import LOCATION_COLUMNS
 from propmail.progress import Step
 
+# propmail's own owner columns, less those the guide makes itself (the slug, the two built ones)
 OWNER_SOURCE = {
-    "Name": "OwnerName",
-    "FirstName": "OwnerFirstName",
-    "LastName": "OwnerLastName",
-    "Address1": "OwnerAddress1",
-    "Address2": "OwnerAddress2",
-    "City": "OwnerCity",
-    "State": "OwnerState",
-    "Zip": "OwnerZip",
-    "IsBusiness": "IsBusiness",
-    "AlternateName": "AlternateName",
-    "DoNotMail": "DoNotMail",
-    "MailingZip4": "OwnerMailingZip4",
-    "MailingCounty": "LocationCounty",
-    "AccuzipResponse": "FullAccuzipResponse",
+    c.name: c.source
+    for c in stored(OWNER)
+    if c.name not in ("Slug", "FullAddress", "AccuzipRequest")
 }
 # propmail's own location columns; the guide keeps its final code in PriorityCode
 LOCATION_SOURCE = {

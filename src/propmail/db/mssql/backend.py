@@ -272,16 +272,7 @@ class MssqlBackend(Backend):
         new_list = batch.rules.new_list
         params: list[Any] = [key, batch.region_id, *([clock] if clock is not None else [])]
         # bound in the order of tsql.PROCESS_PARAMETERS
-        params += [
-            batch.rules.update_window_months,
-            new_list.priority_level,
-            new_list.processing_order,
-            new_list.is_absentee,
-            new_list.frequency,
-            new_list.divided_by,
-            self.settings.lock_timeout_ms,
-            int(dry_run),
-        ]
+        params += [batch.rules.update_window_months, *self._new_list_params(new_list), int(dry_run)]
         try:
             self._stage(key, owner_rows, location_rows, step)
             step("merging in SQL Server")
