@@ -20,6 +20,21 @@ settings.register_profile("ci", max_examples=200, deadline=None)
 settings.register_profile("full", max_examples=10_000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--slow", action="store_true", help="run the tests marked slow here too")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Long proofs (marked `slow`) run in CI and with --slow, not on every local run."""
+    if os.environ.get("CI") or config.getoption("--slow"):
+        return
+    skip = pytest.mark.skip(reason="slow proof: runs in CI (CI=true) or with --slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 PG_SERVER_URL = os.environ.get(
     "PROPMAIL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
