@@ -41,6 +41,13 @@ class Classification:
     estate: tuple[str, ...]
     estate_exclude: tuple[str, ...]
     government: tuple[str, ...]
+    business_words: tuple[str, ...]
+    government_weak: tuple[str, ...]
+    person_names: tuple[str, ...]
+    trust_in_company: tuple[str, ...]
+    trust_exclude: tuple[str, ...]
+    church_exclude: tuple[str, ...]
+    estate_in_company: tuple[str, ...]
 
 
 def _classification(table: Table) -> Classification:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import re
 from pathlib import Path
 
 import polars as pl
@@ -45,6 +46,50 @@ def test_without_first_and_last_name_columns() -> None:
     out = classification.derive(frame, load_rules())
     assert out["IsChurch"].to_list() == [True, False]
     assert out["IsTrust"].to_list() == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("name", "shaped"),
+    [
+        ("TEMPLE, ANDREW C", True),  # SURNAME, GIVEN
+        ("BANK , JOHN & LAVONNE", True),  # a space before the comma
+        ("BANKS III, ROY", True),  # a generational suffix before the comma
+        ("O'HOLDING, MARY", True),  # an apostrophe in the surname
+        ("TEMPLE ANDREW C", False),  # no comma
+        ("GRACE TEMPLE, THE", False),  # two words before the comma
+        ("TEMPLE, 1ST", False),  # no given name after the comma
+    ],
+)
+def test_person_shaped(name: str, shaped: bool) -> None:
+    assert (re.match(classification.PERSON_SHAPED, name) is not None) == shaped
+
+
+def test_a_name_with_a_legal_form_is_not_person_shaped() -> None:
+    frame = pl.DataFrame({"OwnerName": ["TEMPLE, ANDREW C", "TEMPLE, ANDREW C LLC"]})
+    out = classification.derive(frame, load_rules())
+    # the name is a company's, and TEMPLE is read as a church word again
+    assert out["IsChurch"].to_list() == [False, True]
+    assert out["IsBusiness"].to_list() == [False, True]
+
+
+def test_the_second_owner_line_is_read() -> None:
+    frame = pl.DataFrame(
+        {
+            "OwnerName": ["TINDLEY TEMPLE UNITED", "720-22 CHESTNUT STREET", "SMITH JOHN"],
+            "OwnerName2": ["METHODIST CHURCH", "CONDOMINIUM ASSOCIATION", None],
+        }
+    )
+    out = classification.derive(frame, load_rules())
+    assert out["IsChurch"].to_list() == [True, False, False]
+    assert out["IsBusiness"].to_list() == [False, True, False]
+    assert out.columns == [*frame.columns, *FLAGS]
+
+
+def test_person_names_is_a_setting(tmp_path: Path) -> None:
+    override = tmp_path / "rules.toml"
+    override.write_text("[classification]\nperson_names = []\n", encoding="utf-8")
+    frame = pl.DataFrame({"OwnerName": ["TEMPLE, ANDREW C"]})
+    assert classification.derive(frame, load_rules(override))["IsChurch"].to_list() == [True]
 
 
 def test_patterns_are_built_once_per_rules() -> None:

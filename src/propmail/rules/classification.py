@@ -1,24 +1,48 @@
 """SPEC 3.1: owner classification flags from the owner name.
 
-Each flag is a whole-token match of the rules file's keyword list against the owner name,
-upper-cased with punctuation turned into spaces (apostrophes dropped: ``DEC'D`` -> ``DECD``),
-so ``TR`` is a trust but ``TRUMAN`` is not, and ``INC`` never fires on ``INCE``. A keyword of
-several words matches those words in a row. The flags are independent: a church's LLC is both.
+Each flag is a whole-token match of the rules file's keyword lists against the owner name and
+its second line (``OwnerName2``, where the upload has one), upper-cased with punctuation turned
+into spaces (apostrophes dropped: ``DEC'D`` -> ``DECD``), so ``TR`` is a trust but ``TRUMAN`` is
+not, and ``INC`` never fires on ``INCE``. A keyword of several words matches those words in a
+row. Text after a care-of mark (``%``, ``C/O``) is not the owner's and is not read. The flags
+are independent: a church's LLC is both.
 
-Three refinements:
+Position and form refine the plain match:
 
-- ``CO-TRUSTEE`` is one word (``COTRUSTEE``, a trust word), so its ``CO`` is not a company.
-- An estate keyword inside an ``estate_exclude`` phrase does not count (``REAL ESTATE``,
-  ``... ESTATES LLC``).
-- Church words are also surnames (Church, Temple, Parish, Chapel). When the provider split the
-  owner into first and last name, a one-word last name at the start or end of the owner name is
-  not read as a church word (``CHURCH JOHN`` with last name ``CHURCH`` is a person).
+- **Legal forms** (``business``) match however they are written: letters with periods are
+  closed up first (``P.C.`` -> ``PC``, ``L.L.C.`` -> ``LLC``, ``ACME L.P.`` -> ``ACME LP``).
+  A legal form makes a business on its own. Company words without one (``business_words``:
+  ``HOLDINGS``, ``REALTY``, ``ASSOCIATES``...) make a business too, except in a trust's name,
+  in a public body's name (``PHILADELPHIA LAND BANK``) and as a person's name. A name with
+  neither (``MD RENO 2``) is not flagged: nothing in it says company.
+- **Person-shaped** names: ``SURNAME, GIVEN ...`` (one word, a generational suffix allowed,
+  then a comma and a given name) with no legal form. In such a name the keywords that are also
+  people's names (``person_names``: ``TEMPLE, ANDREW C``, ``HOLDING, CHARLIE H & MILDRED K``)
+  do not count, wherever they stand (``REED, DIANA CHURCH, SHAVON`` is two people); a keyword
+  that is no one's name (``MUMININ, MASJID AL``) still does. A name without a comma is not
+  person-shaped (``HOLDING CHARLIE H`` counts), except that where the provider filled both the
+  first and the last name columns, a one-word last name opening or closing the name is the
+  person's (``CHURCH JOHN`` with last name ``CHURCH``).
+- **Trusts**: ``CO-TRUSTEE`` is one word (``COTRUSTEE``), so its ``CO`` is not a company. The
+  entity words ``trust_in_company`` (``TRUST``) in a name with a legal form are a company's name
+  (``UPPER VALLEY LAND TRUST INC``); a trustee (``TR``, ``TTEE``) is a trust whatever else the
+  name holds. ``trust_exclude`` phrases (``BANK & TRUST``, ``COLLEGE TRUSTEES``) do not count.
+- **Estates**: an estate keyword inside an ``estate_exclude`` phrase does not count (``REAL
+  ESTATE``, ``... ESTATES LLC``). A life estate is written ``LIFE ESTATE``, ``(LIFE)``, ``L/E``
+  or a closing ``LE`` after an initial or a suffix (``MCKEOUGH JAMES C LE``); a closing ``LE``
+  after a given name is the surname Le (``SMITH, ROSE LE``).
+- **Government** by form: ``government`` phrases (``TOWN OF`` either side, ``COMMONWEALTH``,
+  ``COMM OF``, ``... AUTHORITY``) in a name with no legal form and no church word (``CITY OF
+  REFUGE APOSTOLIC CHURCH`` is a church); ``government_weak`` tokens (``USA``) only where no
+  company word is present either (``FGV USA PROPERTIES INC`` is a company).
+- Church words in a ``church_exclude`` phrase (``CHURCH ST``, ``TEMPLE UNIVERSITY``) do not count.
 
 >>> import polars as pl
 >>> from propmail.settings import load_rules
->>> frame = pl.DataFrame({"OwnerName": ["SMITH JOHN TR", "TRUMAN HARRY", "GRACE CHURCH LLC"]})
+>>> names = ["SMITH JOHN TR", "TEMPLE, ANDREW C", "GRACE CHURCH LLC", "BOTTI LAW FIRM, P.C."]
+>>> frame = pl.DataFrame({"OwnerName": names})
 >>> derive(frame, load_rules()).select("IsTrust", "IsChurch", "IsBusiness").rows()
-[(True, False, False), (False, False, False), (False, True, True)]
+[(True, False, False), (False, False, False), (False, True, True), (False, False, True)]
 """
 
 from __future__ import annotations
@@ -44,9 +68,13 @@ def normalize_text(text: str) -> str:
 
 def normalized(name: pl.Expr) -> pl.Expr:
     """Upper case, apostrophes dropped, every other run of non-alphanumerics one space."""
+    return _tokens(name.str.to_uppercase())
+
+
+def _tokens(upper: pl.Expr) -> pl.Expr:
+    """`normalized` of text already in upper case."""
     return (
-        name.str.to_uppercase()
-        .str.replace_all(r"\bCO-", "CO")
+        upper.str.replace_all(r"\bCO-", "CO")
         .str.replace_all("'", "", literal=True)
         .str.replace_all(r"[^A-Z0-9]+", " ")
         .str.strip_chars()
@@ -66,7 +94,7 @@ def keyword_pattern(words: tuple[str, ...]) -> str | None:
 
 @lru_cache(maxsize=16)
 def patterns(classification: Classification) -> dict[str, str | None]:
-    """The regex of each flag (and of the estate exclusions), built once per rules object."""
+    """The regex of each keyword list of the rules file, built once per rules object."""
     c = classification
     return {
         "IsTrust": keyword_pattern(c.trust),
@@ -75,7 +103,27 @@ def patterns(classification: Classification) -> dict[str, str | None]:
         "IsEstate": keyword_pattern(c.estate),
         "IsGovernment": keyword_pattern(c.government),
         "estate_exclude": keyword_pattern(c.estate_exclude),
+        "business_words": keyword_pattern(c.business_words),
+        "government_weak": keyword_pattern(c.government_weak),
+        "person_names": keyword_pattern(c.person_names),
+        "trust_in_company": keyword_pattern(c.trust_in_company),
+        "trust_exclude": keyword_pattern(c.trust_exclude),
+        "church_exclude": keyword_pattern(c.church_exclude),
+        # with a legal form, the estate keywords other than the company's own words
+        "estate_with_form": keyword_pattern(_minus(c.estate, c.estate_in_company)),
+        # a name with none of these words has no flag: the rules run only on the others
+        "any": keyword_pattern(
+            (
+                *(*c.trust, *c.church, *c.business, *c.business_words),
+                *(*c.estate, *c.government, *c.government_weak, *LIFE_WORDS),
+            )
+        ),
     }
+
+
+def _minus(words: tuple[str, ...], left_out: tuple[str, ...]) -> tuple[str, ...]:
+    drop = {normalize_text(w) for w in left_out}
+    return tuple(w for w in words if normalize_text(w) not in drop)
 
 
 def text_column(frame: pl.DataFrame, name: str) -> pl.Expr:
@@ -83,10 +131,44 @@ def text_column(frame: pl.DataFrame, name: str) -> pl.Expr:
     return pl.col(name) if name in frame.columns else pl.lit(None, dtype=pl.String)
 
 
+# `SURNAME, GIVEN`: one word (a generational suffix allowed), a comma, then a given name
+PERSON_SHAPED = r"^[A-Z][A-Z'-]*(?: (?:JR|SR|II|III|IV))?\s*,\s*[A-Z]"
+# a life estate written as a marker, read before normalizing: (LIFE), L/E
+LIFE_MARK = r"\(LIFE\b|\bL/E\b"
+# a closing LE after an initial or a suffix, in the normalized name: MCKEOUGH JAMES C LE
+LIFE_LE = r"\b(?:[A-Z]|JR|SR|II|III|IV) LE$"
+# what a life estate marker becomes once normalized: (LIFE), L/E, LE
+LIFE_WORDS = ("LIFE", "L E", "LE")
+# the word after OF names a place, not a legal form: COMMONWEALTH OF PA
+AFTER_OF = r"\bOF \S+"
+
+
+def owner_text(frame: pl.DataFrame) -> pl.Expr:
+    """Both owner lines, upper case, care-of text cut, letters written with periods closed up."""
+    both = pl.col("OwnerName")
+    if "OwnerName2" in frame.columns:
+        both = pl.concat_str(both, pl.col("OwnerName2"), separator=" ", ignore_nulls=True)
+    return (
+        both.str.to_uppercase()
+        .str.replace(r"(?:%|\bC/O\b).*$", "")
+        .str.replace_all(r"\b([A-Z])\.\s?([A-Z])\.(?:\s?([A-Z])(?:\.|\b))?", "$1$2$3 ")
+    )
+
+
 def _contains(text: pl.Expr, pattern: str | None) -> pl.Expr:
     if pattern is None:
         return pl.lit(False)
     return text.str.contains(pattern).fill_null(False)
+
+
+def _without(text: pl.Expr, pattern: str | None) -> pl.Expr:
+    """`text` with every match of `pattern` blanked out (a phrase that must not count)."""
+    return text if pattern is None else text.str.replace_all(pattern, " ")
+
+
+def _after_first_word(text: pl.Expr) -> pl.Expr:
+    """`text` from its first space on (a company's opening word is its name)."""
+    return text.str.slice(text.str.find(" ", literal=True).fill_null(text.str.len_chars()))
 
 
 def _without_person_surname(name: pl.Expr, last: pl.Expr, first: pl.Expr) -> pl.Expr:
@@ -105,24 +187,65 @@ def _without_person_surname(name: pl.Expr, last: pl.Expr, first: pl.Expr) -> pl.
 def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     """Add IsTrust, IsChurch, IsBusiness, IsEstate, IsGovernment (Boolean, never null)."""
     found = patterns(rules.classification)
-    exclude = found["estate_exclude"]
-    # the normalized names are computed once, as temporary columns
-    name, last = pl.col("__name"), pl.col("__last")
-    estate_text = name if exclude is None else name.str.replace_all(exclude, " ")
-    church_text = _without_person_surname(name, last, text_column(frame, "OwnerFirstName"))
-    return (
+    # the texts and the facts several flags share are computed once, as temporary columns
+    raw, name, last = pl.col("__raw"), pl.col("__name"), pl.col("__last")
+    legal = pl.col("__legal")
+    person = raw.str.contains(PERSON_SHAPED).fill_null(False) & ~legal
+    personal = _without_person_surname(name, last, pl.col("OwnerFirstName"))
+    # in a person-shaped name, a keyword that is also a person's name is the person's
+    as_named = pl.when(person).then(_without(personal, found["person_names"])).otherwise(personal)
+    trust_named = _without(name, found["trust_exclude"])
+    trust_text = (
+        pl.when(legal)
+        .then(_after_first_word(_without(trust_named, found["trust_in_company"])))
+        .otherwise(trust_named)
+    )
+    church = _contains(_without(as_named, found["church_exclude"]), found["IsChurch"])
+    company_word = _contains(as_named, found["business_words"])
+    government = (_contains(name, found["IsGovernment"]) & ~church) | (
+        _contains(name, found["government_weak"]) & ~company_word
+    )
+    estate_text = _without(name, found["estate_exclude"])
+    estate = (
+        pl.when(legal)
+        .then(_contains(estate_text, found["estate_with_form"]))
+        .otherwise(_contains(estate_text, found["IsEstate"]))
+        | raw.str.contains(LIFE_MARK).fill_null(False)
+        | name.str.contains(LIFE_LE).fill_null(False)
+    )
+    prepared = (
         frame.lazy()
+        .select(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
+            owner_text(frame).alias("__raw"),
+            *(text_column(frame, c).alias(c) for c in ("OwnerFirstName", "OwnerLastName")),
+        )
+        .with_columns(_tokens(raw).alias("__name"))
+        .filter(_contains(name, found["any"]))
         .with_columns(
-            normalized(pl.col("OwnerName")).alias("__name"),
-            normalized(text_column(frame, "OwnerLastName")).alias("__last"),
+            normalized(pl.col("OwnerLastName")).alias("__last"),
+            _contains(name.str.replace_all(AFTER_OF, "OF"), found["IsBusiness"]).alias("__legal"),
+        )
+    )
+    flagged = (
+        prepared.with_columns(
+            _contains(trust_text, found["IsTrust"]).alias("IsTrust"),
+            _contains(trust_named, found["trust_in_company"]).alias("__trust_entity"),
+            church.alias("IsChurch"),
+            (government & ~legal).alias("IsGovernment"),
+            estate.alias("IsEstate"),
         )
         .with_columns(
-            _contains(name, found["IsTrust"]).alias("IsTrust"),
-            _contains(church_text, found["IsChurch"]).alias("IsChurch"),
-            _contains(name, found["IsBusiness"]).alias("IsBusiness"),
-            _contains(estate_text, found["IsEstate"]).alias("IsEstate"),
-            _contains(name, found["IsGovernment"]).alias("IsGovernment"),
+            (legal | (company_word & ~pl.col("IsGovernment") & ~pl.col("__trust_entity"))).alias(
+                "IsBusiness"
+            )
         )
-        .drop("__name", "__last")
+        .select("__row", *FLAGS)
         .collect()
+    )
+    unflagged = frame.drop(*FLAGS, strict=False)
+    return (
+        unflagged.with_row_index("__row")
+        .join(flagged, on="__row", how="left", maintain_order="left")
+        .select(*unflagged.columns, *(pl.col(f).fill_null(False) for f in FLAGS))
     )
