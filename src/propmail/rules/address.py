@@ -102,6 +102,8 @@ _UNIT_DESIGNATORS = {  # APARTMENT and APT, SUITE and STE, ...
     for word in (long, short)
 }
 _DESIGNATOR = "(?:" + "|".join(sorted(_UNIT_DESIGNATORS, key=len, reverse=True)) + ")"
+UNIT_DESIGNATOR = _DESIGNATOR
+"""A regular expression for the unit designators that take a number (``APT``, ``UNIT``, ...)."""
 # APT4 -> APT 4 (a designator glued to its number)
 _GLUED_UNIT = rf"\b({_DESIGNATOR})([0-9])"
 # the last word(s) of the line: designators and #, then the unit id -> "# id". After a named

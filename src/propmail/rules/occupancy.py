@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 from scourgify.address_constants import STREET_TYPE_ABBREVIATIONS
 
-from propmail.rules.address import normalize_street, normalize_zip5
+from propmail.rules.address import UNIT_DESIGNATOR, normalize_street, normalize_zip5
 
 if TYPE_CHECKING:
     from propmail.settings import Rules
@@ -64,13 +64,22 @@ _SUFFIXES = "|".join(
     sorted({v for v in STREET_TYPE_ABBREVIATIONS.values() if " " not in v}, key=len, reverse=True)
 )
 # the street key: [directional] name [suffix] [directional]; the name is at least one word
-_STREET = rf"^(?:({_DIRECTIONAL}) )?(.+?)(?: ({_SUFFIXES}))?(?: ({_DIRECTIONAL}))?$"
+# and the unit last, as the Pub 28 key writes it: "# 4"
+_STREET = (
+    rf"^(?:(?P<pre>{_DIRECTIONAL}) )?(?P<core>.+?)(?: (?P<suffix>{_SUFFIXES}))?"
+    rf"(?: (?P<post>{_DIRECTIONAL}))?(?: ?# (?P<unit>[A-Z0-9/]+))?$"
+)
+_STREET_PARTS = ("pre", "core", "suffix", "post")
 # a house number: 135, 135A, 135.5, 135 1/2, a range 604-36 or 130R-32, then a break
 # (a letter apart from the number is a half lot unless it is a directional: 37 A IRVING ST)
-_NUMBER = r"^(\d+)(?:-?[A-Z]| [A-DF-MO-RT-VX-Z]\b)?(?: ?- ?(\d+)[A-Z]?)?(?:\.5| 1/2)?(?:[ ,]+|$)"
+_NUMBER = (
+    r"^\s*(?P<low>\d+)(?:-?[A-Z]|\s+[A-DF-MO-RT-VX-Z]\b)?(?:\s*-\s*(?P<high>\d+)[A-Z]?)?"
+    r"(?:\.5|\s+1/2)?(?:[\s,]+|$)"
+)
 # a county's unit between the house number and the street: 35 UN 10 SKYLINE DR
-_UNIT_AFTER_NUMBER = r"^(\d+[A-Z]?) (?:UN|U|UNIT|APT|#) ?([0-9][A-Z0-9]*) (.+)$"
-_TRAILING_UNIT = r" ?# ([A-Z0-9/]+)$"
+_UNIT_AFTER_NUMBER = r"^\s*(\d+[A-Z]?)\s+(?:UN|U|UNIT|APT|#)\s*([0-9][A-Z0-9]*)\s+(.+)$"
+# a line that is a unit alone: APT 2, # 2, UNIT 3-B, STE. 200
+_UNIT_ALONE = rf"^\s*(?:(?:{UNIT_DESIGNATOR}|#)\.?\s*)+([A-Z0-9][A-Z0-9/.-]*)\s*$"
 _PO_BOX = r"\b(?:P\.? ?O\.?|POST OFFICE) ?(?:BOX|BX)\b"
 
 
@@ -124,8 +133,6 @@ def _raw(expr: pl.Expr) -> pl.Expr:
     return (
         expr.cast(pl.String)
         .str.to_uppercase()
-        .str.replace_all(r"\s+", " ")
-        .str.strip_chars(" ,")
         .str.replace(_UNIT_AFTER_NUMBER, "${1} ${3} UNIT ${2}")
     )
 
@@ -134,28 +141,30 @@ def _is_address(raw: pl.Expr) -> pl.Expr:
     return raw.str.contains(_NUMBER) | raw.str.contains(_PO_BOX)
 
 
-def _parts(raw: pl.Expr, extra_unit: pl.Expr, name: str) -> list[pl.Expr]:
-    """`raw` (upper case, `_raw`) as columns ``{name}_low``, ``_high``, ``_pre``, ... ``_po``."""
-    low_text = raw.str.extract(_NUMBER, 1)
-    high_text = raw.str.extract(_NUMBER, 2)
-    low = low_text.cast(pl.Int64, strict=False)
+def _parts(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Columns ``{name}_raw`` (an upper-case line, `_raw`) and ``{name}_extra`` (a unit given
+    apart) split into ``{name}_low``, ``_high``, ``_pre``, ``_core``, ``_suffix``, ``_post``,
+    ``_unit`` and ``_po``. Each step is its own column, so no part is computed twice."""
+    raw, c = pl.col(f"{name}_raw"), lambda part: pl.col(f"{name}_{part}")
+    frame = frame.with_columns(
+        raw.str.extract_groups(_NUMBER).alias(f"{name}_number"),
+        normalize_street(raw.str.replace(_NUMBER, "")).alias(f"{name}_street"),
+        raw.str.contains(_PO_BOX).fill_null(False).alias(f"{name}_po"),
+    )
+    low_text, high_text = c("number").struct.field("low"), c("number").struct.field("high")
     # 604-36: the range's end replaces the last digits of its start
     kept = (low_text.str.len_chars() - high_text.str.len_chars()).clip(lower_bound=0)
     high = pl.concat_str(low_text.str.head(kept), high_text).cast(pl.Int64, strict=False)
-    rest = pl.when(low.is_not_null()).then(raw.str.replace(_NUMBER, "")).otherwise(raw)
-    street = normalize_street(rest)
-    unit = pl.coalesce(street.str.extract(_TRAILING_UNIT, 1), extra_unit)
-    body = street.str.replace(_TRAILING_UNIT, "")
-    return [
-        low.alias(f"{name}_low"),
-        pl.max_horizontal(low, high).fill_null(low).alias(f"{name}_high"),
-        *(
-            body.str.extract(_STREET, i).alias(f"{name}_{part}")
-            for i, part in enumerate(("pre", "core", "suffix", "post"), start=1)
-        ),
-        unit.alias(f"{name}_unit"),
-        raw.str.contains(_PO_BOX).fill_null(False).alias(f"{name}_po"),
-    ]
+    frame = frame.with_columns(
+        low_text.cast(pl.Int64, strict=False).alias(f"{name}_low"),
+        high.alias(f"{name}_high"),
+        c("street").str.extract_groups(_STREET).alias(f"{name}_body"),
+    )
+    return frame.with_columns(
+        pl.max_horizontal(c("low"), c("high")).fill_null(c("low")).alias(f"{name}_high"),
+        *(c("body").struct.field(part).alias(f"{name}_{part}") for part in _STREET_PARTS),
+        pl.coalesce(c("body").struct.field("unit"), c("extra")).alias(f"{name}_unit"),
+    ).drop(f"{name}_raw", f"{name}_extra", f"{name}_number", f"{name}_street", f"{name}_body")
 
 
 def _agree(a: str, b: str) -> pl.Expr:
@@ -177,26 +186,52 @@ def _column(frame: pl.DataFrame, name: str) -> pl.Expr:
     return pl.col(name) if name in frame.columns else pl.lit(None, pl.String)
 
 
-def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
-    """`frame` with the Boolean column ``IsOwnerOccupied`` added."""
-    settings = rules.occupancy
-    line1, line2 = _raw(pl.col("OwnerAddress1")), _raw(_column(frame, "OwnerAddress2"))
+def _same_town(frame: pl.DataFrame) -> pl.Expr:
+    # a mailing state left out (inside the city field) agrees, as a suffix on one side does
+    mail_state = _place(_column(frame, "OwnerState"), "")
+    same_city = _place(_column(frame, "LocationCity"), " ") == _place(
+        _column(frame, "OwnerCity"), " "
+    )
+    return same_city & (
+        mail_state.is_null() | (_place(_column(frame, "LocationState"), "") == mail_state)
+    )
+
+
+def _in_same_town(frame: pl.DataFrame, rules: Rules) -> pl.Series:
+    """Per row: the ZIPs agree, or (without a site ZIP, by the setting) the city and state."""
+    site_zip = normalize_zip5(pl.col("LocationZip"))
+    agree = site_zip == normalize_zip5(pl.col("OwnerZip"))
+    by_city = rules.occupancy.without_site_zip == "city_state"
+    if by_city and frame.select(site_zip.is_null().any()).item():  # cities only where needed
+        agree = pl.when(site_zip.is_null()).then(_same_town(frame)).otherwise(agree)
+    return frame.select(agree.fill_null(False)).to_series()
+
+
+def _same_street(frame: pl.DataFrame, rules: Rules) -> pl.Series:
+    """Per row: the site and the mailing street lines are the same place (house, street, unit)."""
+    frame = frame.with_columns(
+        _raw(pl.col("OwnerAddress1")).alias("_line1"),
+        _raw(_column(frame, "OwnerAddress2")).alias("_line2"),
+    )
+    line1, line2 = pl.col("_line1"), pl.col("_line2")
     first_is_address = _is_address(line1).fill_null(False)
-    owner_line = (
+    frame = frame.select(
+        _raw(pl.col("LocationAddress1")).alias("_site_raw"),
+        pl.lit(None, pl.String).alias("_site_extra"),
+        is_placeholder(pl.col("LocationAddress1")).alias("_site_placeholder"),
         pl.when(first_is_address | ~_is_address(line2).fill_null(False))
         .then(line1)
         .otherwise(line2)
+        .alias("_mail_raw"),
+        # a unit alone on line 2 (APT 2, # 2) belongs to the street of line 1
+        pl.when(first_is_address)
+        .then(line2.str.extract(_UNIT_ALONE, 1).str.replace_all(r"[-.]", ""))
+        .alias("_mail_extra"),
     )
-    # a unit alone on line 2 (APT 2, # 2) belongs to the street of line 1
-    line2_unit = normalize_street(line2).str.extract(r"^# ([A-Z0-9/]+)$", 1)
-    owner_unit = pl.when(first_is_address).then(line2_unit)
-    columns = [
-        *_parts(_raw(pl.col("LocationAddress1")), pl.lit(None, pl.String), "_site"),
-        *_parts(owner_line, owner_unit, "_mail"),
-    ]
+    frame = _parts(_parts(frame, "_site"), "_mail")
     units_agree = (
         _agree("_site_unit", "_mail_unit")
-        if settings.unit_on_one_side == "same"
+        if rules.occupancy.unit_on_one_side == "same"
         else pl.col("_site_unit").eq_missing(pl.col("_mail_unit"))
     )
     numbers_agree = (
@@ -207,19 +242,8 @@ def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
             <= pl.min_horizontal("_site_high", "_mail_high")
         )
     )
-    site_zip = normalize_zip5(pl.col("LocationZip"))
-    # a mailing state left out (inside the city field) agrees, as a suffix on one side does
-    mail_state = _place(_column(frame, "OwnerState"), "")
-    same_town = (
-        _place(_column(frame, "LocationCity"), " ") == _place(_column(frame, "OwnerCity"), " ")
-    ) & (mail_state.is_null() | (_place(_column(frame, "LocationState"), "") == mail_state))
-    zips_agree = (
-        pl.when(site_zip.is_null() & (settings.without_site_zip == "city_state"))
-        .then(same_town)
-        .otherwise(site_zip == normalize_zip5(pl.col("OwnerZip")))
-    )
-    same_place = (
-        ~is_placeholder(pl.col("LocationAddress1"))
+    same = (
+        ~pl.col("_site_placeholder")
         & ~pl.col("_site_po")
         & ~pl.col("_mail_po")
         & numbers_agree.fill_null(False)
@@ -228,11 +252,15 @@ def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
         & _agree("_site_suffix", "_mail_suffix")
         & _agree("_site_post", "_mail_post")
         & units_agree
-        & zips_agree
     )
-    added = [c.meta.output_name() for c in columns]
-    return (
-        frame.with_columns(columns)
-        .with_columns(same_place.fill_null(False).alias("IsOwnerOccupied"))
-        .drop(added)
-    )
+    return frame.select(same.fill_null(False)).to_series()
+
+
+def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+    """`frame` with the Boolean column ``IsOwnerOccupied`` added."""
+    town = _in_same_town(frame, rules)
+    # the streets are parsed only where the town agrees: most absentee rows never are
+    rows = town.arg_true()
+    same = _same_street(frame[rows], rules)
+    occupied = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True).alias("IsOwnerOccupied")
+    return frame.with_columns(occupied.scatter(rows, same) if rows.len() else occupied)
