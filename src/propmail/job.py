@@ -21,6 +21,7 @@ from propmail.progress import Step, no_step
 from propmail.read import ColumnMapping, ReadResult, load_mapping, read_niche, read_upload
 from propmail.redact import redact
 from propmail.rules.niche import NicheList
+from propmail.rules.occupancy import SiteQuality, site_quality
 from propmail.settings import Rules, load_rules
 
 
@@ -54,6 +55,7 @@ class JobResult:
     db_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     preview: Preview | None = None  # the dry run's diff (then `load` is None)
+    site: SiteQuality | None = None  # placeholder site addresses and empty site ZIPs
 
     @property
     def seconds(self) -> float:
@@ -141,6 +143,7 @@ def run_job(
         finished=datetime.now(),
         db_url=backend.display_url,
         preview=preview,
+        site=site_quality(upload.frame, rules),
     )
 
 

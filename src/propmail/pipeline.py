@@ -84,7 +84,7 @@ def derive_all(
 
     `step` is called with the name of each stage as it starts (progress, timing).
     """
-    # the property street in Pub 28 form, used by occupancy and niche matching, made once
+    # the property street in Pub 28 form, for niche matching, made once
     frame = frame.with_columns(normalize_street(pl.col("LocationAddress1")).alias(LOCATION_STREET))
     for rule in RULES:
         frame = rule(frame, rules)

@@ -26,11 +26,15 @@ from typing import Any
 
 from propmail.contract import UPLOAD_COLUMNS
 from propmail.rules.codes import OPERATORS
+from propmail.rules.occupancy import UNIT_ON_ONE_SIDE, WITHOUT_SITE_ZIP
 from propmail.rules.priority import CONDITIONS
 from propmail.rules.slug import STYLES
 from propmail.validation import Problems, Table, parse_toml, read_toml
 
-SECTIONS = ("classification", "priority", "prefix", "ncoa", "niche", "slug", "load", "new_list")
+SECTIONS = (
+    "classification", "priority", "prefix", "ncoa", "niche", "slug", "load", "new_list",
+    "occupancy",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,21 @@ def _new_list(table: Table) -> NewList:
 
 
 @dataclass(frozen=True)
+class Occupancy:
+    """How IsOwnerOccupied treats what only one address says (docs/conventions.md)."""
+
+    unit_on_one_side: str = "same"  # "same": one building is one place; "different"
+    without_site_zip: str = "city_state"  # "city_state": compare city and state; "absentee"
+
+
+def _occupancy(table: Table) -> Occupancy:
+    table.only({"unit_on_one_side", "without_site_zip"})
+    unit = table.choice("unit_on_one_side", UNIT_ON_ONE_SIDE, "value")
+    no_zip = table.choice("without_site_zip", WITHOUT_SITE_ZIP, "value")
+    return Occupancy(unit_on_one_side=unit or "same", without_site_zip=no_zip or "city_state")
+
+
+@dataclass(frozen=True)
 class Rules:
     classification: Classification
     priority: tuple[PriorityRule, ...]
@@ -200,6 +219,7 @@ class Rules:
     slug_style: str
     update_window_months: int
     new_list: NewList
+    occupancy: Occupancy = Occupancy()
     source: str = "rules.toml"
 
 
@@ -221,6 +241,7 @@ def _rules(data: dict[str, Any], source: str) -> Rules:
         slug_style=_slug(top.table("slug")),
         update_window_months=_load(top.table("load")),
         new_list=_new_list(top.table("new_list")),
+        occupancy=_occupancy(top.table("occupancy")),
         source=source,
     )
     problems.check()

@@ -31,6 +31,7 @@ def summary_rows(result: JobResult) -> list[tuple[str, str]]:
         rows.append(("optional columns missing", ", ".join(result.upload.missing_columns)))
     for column, count in sorted(result.upload.unparseable.items()):
         rows.append((f"unparseable {column} (now null)", f"{count:,}"))
+    rows += _site_rows(result)
     for outcome in p.niche:
         rows.append(
             (
@@ -62,6 +63,23 @@ def summary_rows(result: JobResult) -> list[tuple[str, str]]:
         if load.upload_log_id is not None:
             rows.append(("UploadLogId", str(load.upload_log_id)))
     rows.append(("time", f"{result.seconds:.1f} s"))
+    return rows
+
+
+def _site_rows(result: JobResult) -> list[tuple[str, str]]:
+    """Placeholder site addresses and empty site ZIPs, with the rules left undecided."""
+    site = result.site
+    if site is None:
+        return []
+    rows = []
+    if site.placeholder_addresses:
+        rows.append(("site address a placeholder or empty", f"{site.placeholder_addresses:,}"))
+        undecided = ", ".join(site.undecided_for_placeholders)
+        rows.append(("  undecided (not owner-occupied)", undecided))
+    if site.empty_zips:
+        rows.append(("site ZIP empty", f"{site.empty_zips:,}"))
+        rows.append(("  owner occupancy compared by", site.zip_fallback))
+        rows.append(("  undecided", ", ".join(site.undecided_for_empty_zips)))
     return rows
 
 

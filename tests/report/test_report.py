@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
@@ -17,6 +18,9 @@ import pytest
 from propmail.contract import SOURCE_ROW, UPLOAD_COLUMNS
 from propmail.report import ReportFiles, build, render, schema, write_report
 from propmail.report.cells import FORMULA_START, as_text, neutralize
+from propmail.rules.occupancy import SiteQuality, site_quality
+from propmail.settings import load_rules
+from propmail.summary import summary_rows
 from tests.report.conftest import HOSTILE, Job
 
 
@@ -200,3 +204,33 @@ def test_report_html_inlines_its_style_sheet(dry_job: Job) -> None:
     page = render(build(dry_job.result))
     (style,) = re.findall(r"<style>(.*?)</style>", page, flags=re.DOTALL)
     assert style.strip() == css.strip()
+
+
+def test_placeholder_site_addresses_and_empty_zips_are_counted_and_named(
+    dry_job: Job, tmp_path: Path
+) -> None:
+    result = dry_job.result
+    assert result.site == site_quality(result.upload.frame, load_rules())
+    poor = replace(result, site=SiteQuality(3, 2, "city and state"))
+    files, report = written(Job(poor, dry_job.upload, dry_job.db_url), tmp_path)
+    validate(report)
+    assert report["site_quality"] == {
+        "placeholder_addresses": 3,
+        "empty_zips": 2,
+        "zip_fallback": "city and state",
+        "undecided_for_placeholders": ["IsOwnerOccupied", "niche address match"],
+        "undecided_for_empty_zips": [
+            "niche address match",
+            "BasePriorityCode zip_differs / same_zip",
+        ],
+    }
+    page = files.html.read_text("utf-8")
+    assert "Site addresses the rules cannot use" in page
+    assert "compared by city and state" in page
+    rows = dict(summary_rows(poor))
+    assert rows["site address a placeholder or empty"] == "3"
+    assert rows["site ZIP empty"] == "2"
+    assert rows["  owner occupancy compared by"] == "city and state"
+    clean = replace(result, site=SiteQuality(0, 0, "city and state"))
+    assert "site ZIP empty" not in dict(summary_rows(clean))
+    assert "Site addresses the rules cannot use" not in render(build(clean))

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scourgify.address_constants import DIRECTIONAL_REPLACEMENTS, STREET_TYPE_ABBREVIATIONS
 
-from propmail.rules.address import address_key, normalize_street, normalize_zip5
+from propmail.rules.address import ASSESSOR_WORDS, address_key, normalize_street, normalize_zip5
 
 
 def streets(values: list[str | None]) -> list[str | None]:
@@ -69,10 +69,32 @@ def test_unit_designators_compare_equal() -> None:
 
 @pytest.mark.parametrize(
     ("word", "short"),
-    [(k, v) for k, v in STREET_TYPE_ABBREVIATIONS.items() if " " not in k and k != v],
+    [
+        (k, v)
+        for k, v in STREET_TYPE_ABBREVIATIONS.items()
+        if " " not in k and k != v and k not in ASSESSOR_WORDS
+    ],
 )
 def test_every_pub28_street_suffix(word: str, short: str) -> None:
     assert street(f"1 Main {word}") == f"1 MAIN {short}"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # assessors' CR is a circle and PK a pike, where Pub 28 reads CREEK and PARK
+        ("40 John Paul Cr", "40 JOHN PAUL CIR"),
+        ("9 Hamstead Crsg", "9 HAMSTEAD XING"),
+        ("1 Sunset Bd", "1 SUNSET BLVD"),
+        ("12 Old Pk", "12 OLD PIKE"),
+        ("21 Broadman Pky.", "21 BROADMAN PKWY"),
+        ("45 River Dr. So.", "45 RIV DR S"),
+        # SAINT is a word of the name, written either way
+        ("3 Saint James Church Rd", "3 ST JAMES CHURCH RD"),
+    ],
+)
+def test_assessor_abbreviations(raw: str, expected: str) -> None:
+    assert street(raw) == expected
 
 
 @pytest.mark.parametrize(("word", "short"), DIRECTIONAL_REPLACEMENTS.items())

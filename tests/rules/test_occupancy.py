@@ -5,6 +5,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from propmail.errors import InputError
 from propmail.rules import occupancy
 from propmail.settings import Rules, load_rules
 
@@ -17,7 +18,10 @@ def rules() -> Rules:
 
 
 def upload(rows: list[dict[str, str | None]]) -> pl.DataFrame:
-    columns = ["LocationAddress1", "LocationZip", "OwnerAddress1", "OwnerAddress2", "OwnerZip"]
+    columns = [
+        "LocationAddress1", "LocationZip", "LocationCity", "LocationState",
+        "OwnerAddress1", "OwnerAddress2", "OwnerCity", "OwnerState", "OwnerZip",
+    ]  # fmt: skip
     return pl.DataFrame(
         [{c: row.get(c) for c in columns} for row in rows], schema=dict.fromkeys(columns, pl.String)
     )
@@ -25,12 +29,16 @@ def upload(rows: list[dict[str, str | None]]) -> pl.DataFrame:
 
 def test_labelled_cases(rules: Rules) -> None:
     cases = pl.read_csv(CASES, infer_schema=False)
-    assert cases.height >= 25
+    assert cases.height >= 70
     frame = cases.select(
         pl.col("location_address").alias("LocationAddress1"),
         pl.col("location_zip").alias("LocationZip"),
+        pl.col("location_city").alias("LocationCity"),
+        pl.col("location_state").alias("LocationState"),
         pl.col("owner_address").alias("OwnerAddress1"),
-        pl.lit(None, pl.String).alias("OwnerAddress2"),
+        pl.col("owner_address2").alias("OwnerAddress2"),
+        pl.col("owner_city").alias("OwnerCity"),
+        pl.col("owner_state").alias("OwnerState"),
         pl.col("owner_zip").alias("OwnerZip"),
     )
     got = occupancy.derive(frame, rules)["IsOwnerOccupied"]
@@ -51,7 +59,7 @@ def test_labelled_cases(rules: Rules) -> None:
         ("456 Oak Ave Apt 2", "456 OAK AVE", "APT 2", True),
         ("456 Oak Ave Apt 2", "456 OAK AVE", "#2", True),
         ("456 Oak Ave Apt 2", "456 OAK AVE", "Unit 3", False),
-        ("456 Oak Ave", "456 OAK AVE", "APT 2", False),
+        ("456 Oak Ave", "456 OAK AVE", "APT 2", True),  # one building (unit_on_one_side)
         # a unit already in OwnerAddress1 is not doubled
         ("456 Oak Ave Apt 2", "456 OAK AVE APT 2", "APT 2", True),
         # anything else in OwnerAddress2 is ignored
@@ -92,3 +100,72 @@ def test_adds_only_its_column_and_works_without_address2(rules: Rules) -> None:
     assert got.columns == [*frame.columns, "IsOwnerOccupied"]
     assert got.drop("IsOwnerOccupied").equals(frame)
     assert got["IsOwnerOccupied"].to_list() == [True, False]
+
+
+def overridden(tmp_path: Path, text: str) -> Rules:
+    path = tmp_path / "rules.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_rules(path)
+
+
+def test_a_unit_on_one_side_is_a_setting(rules: Rules, tmp_path: Path) -> None:
+    frame = upload(
+        [
+            {"LocationAddress1": "426 John Mahar Hwy", "LocationZip": "02184",
+             "OwnerAddress1": "426 JOHN MAHAR HWY #110", "OwnerZip": "02184"},
+            {"LocationAddress1": "35 UN 10 Skyline Dr", "LocationZip": "02184",
+             "OwnerAddress1": "35 SKYLINE DRIVE UNIT 10", "OwnerZip": "02184"},
+        ]
+    )  # fmt: skip
+    assert occupancy.derive(frame, rules)["IsOwnerOccupied"].to_list() == [True, True]
+    strict = overridden(tmp_path, '[occupancy]\nunit_on_one_side = "different"\n')
+    assert occupancy.derive(frame, strict)["IsOwnerOccupied"].to_list() == [False, True]
+
+
+def test_without_a_site_zip_city_and_state_decide_unless_set_absentee(
+    rules: Rules, tmp_path: Path
+) -> None:
+    frame = upload(
+        [
+            {"LocationAddress1": "677 Liberty Ave", "LocationCity": "Jersey City",
+             "LocationState": "NJ", "OwnerAddress1": "677 LIBERTY AVE.",
+             "OwnerCity": "JERSEY CITY", "OwnerState": "N.J.", "OwnerZip": "07307"},
+        ]
+    )  # fmt: skip
+    assert occupancy.derive(frame, rules)["IsOwnerOccupied"].to_list() == [True]
+    absentee = overridden(tmp_path, '[occupancy]\nwithout_site_zip = "absentee"\n')
+    assert occupancy.derive(frame, absentee)["IsOwnerOccupied"].to_list() == [False]
+    # a site ZIP, where there is one, decides: the city is not asked
+    with_zip = frame.with_columns(LocationZip=pl.lit("07306"))
+    assert occupancy.derive(with_zip, rules)["IsOwnerOccupied"].to_list() == [False]
+
+
+def test_an_unknown_setting_value_is_named(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"occupancy\.unit_on_one_side: unknown value 'maybe'"):
+        overridden(tmp_path, '[occupancy]\nunit_on_one_side = "maybe"\n')
+
+
+def test_site_quality_counts_placeholders_and_empty_zips(rules: Rules, tmp_path: Path) -> None:
+    frame = upload(
+        [
+            {"LocationAddress1": "INVALID", "LocationZip": "24016"},
+            {"LocationAddress1": " unknown ", "LocationZip": "24016"},
+            {"LocationAddress1": "0", "LocationZip": None},
+            {"LocationAddress1": None, "LocationZip": "24016"},
+            {"LocationAddress1": "1 Main St", "LocationZip": ""},
+            {"LocationAddress1": "1 Main St", "LocationZip": "24016"},
+        ]
+    )
+    quality = occupancy.site_quality(frame, rules)
+    assert (quality.placeholder_addresses, quality.empty_zips) == (4, 2)
+    assert quality.zip_fallback == "city and state"
+    assert quality.undecided_for_placeholders == ("IsOwnerOccupied", "niche address match")
+    assert "IsOwnerOccupied" not in quality.undecided_for_empty_zips  # compared by city
+    assert "niche address match" in quality.undecided_for_empty_zips
+    absentee = overridden(tmp_path, '[occupancy]\nwithout_site_zip = "absentee"\n')
+    by_nothing = occupancy.site_quality(frame, absentee)
+    assert by_nothing.zip_fallback == "nothing"
+    assert "IsOwnerOccupied" in by_nothing.undecided_for_empty_zips
+    clean = occupancy.site_quality(frame.tail(1), rules)
+    assert (clean.placeholder_addresses, clean.empty_zips) == (0, 0)
+    assert clean.undecided_for_placeholders == clean.undecided_for_empty_zips == ()

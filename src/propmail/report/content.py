@@ -75,6 +75,7 @@ def build(result: JobResult, generated_at: datetime | None = None) -> dict[str, 
             {"row": row, "column": column, "value": value}
             for row, column, value in result.upload.unparseable_examples
         ],
+        "site_quality": _site_quality(result),
         "rejects": _rejects(p.rejects),
         "niche": [_niche(outcome) for outcome in p.niche],
         "load": _load(result),
@@ -119,6 +120,20 @@ def _listed(frame: pl.DataFrame) -> dict[str, Any]:
         "total": frame.height,
         "truncated": frame.height > MAX_LISTED,
         "rows": head.to_dicts(),
+    }
+
+
+def _site_quality(result: JobResult) -> dict[str, Any] | None:
+    """Placeholder site addresses and empty site ZIPs, and the rules they left undecided."""
+    site = result.site
+    if site is None:
+        return None
+    return {
+        "placeholder_addresses": site.placeholder_addresses,
+        "empty_zips": site.empty_zips,
+        "zip_fallback": site.zip_fallback,
+        "undecided_for_placeholders": list(site.undecided_for_placeholders),
+        "undecided_for_empty_zips": list(site.undecided_for_empty_zips),
     }
 
 

@@ -2,10 +2,12 @@
 
 The key is upper case ASCII, words separated by one space, every word abbreviated as Pub 28 does:
 street suffixes (``AVENUE`` -> ``AVE``), directionals (``NORTHEAST`` -> ``NE``), ordinal words
-(``FIRST`` -> ``1ST``) and unit designators. A unit that takes a number (``APT``, ``UNIT``,
-``STE``, ``#``, ...) becomes Pub 28's generic ``# <id>``, so ``APT 4``, ``UNIT 4``, ``# 4`` and
-``#4`` are the same unit. Words are mapped wherever they stand, the same way on both sides of a
-comparison, so ``123 COURT ST`` becomes ``123 CT ST``: a key, not a mailing line.
+(``FIRST`` -> ``1ST``), unit designators, and the abbreviations assessors use beyond Pub 28
+(``CR`` -> ``CIR``, ``BD`` -> ``BLVD``, ``SAINT`` -> ``ST``). A unit that takes a number
+(``APT``, ``UNIT``, ``STE``, ``#``, ...) becomes Pub 28's generic ``# <id>``, so ``APT 4``,
+``UNIT 4``, ``# 4`` and ``#4`` are the same unit. Words are mapped wherever they stand, the same
+way on both sides of a comparison, so ``123 COURT ST`` becomes ``123 CT ST``: a key, not a
+mailing line.
 
 >>> import polars as pl
 >>> pl.select(normalize_street(pl.lit("456 North Oak Avenue, Apt. 2-B"))).item()
@@ -48,6 +50,13 @@ def _ordinal_words() -> dict[str, str]:
     return words
 
 
+# What assessors write that Pub 28 does not list (CR is Pub 28's CREEK, PK its PARK; on a
+# county's roll they are CIRCLE and PIKE), and SAINT, which Pub 28 leaves spelled out while
+# counties write ST: ST JAMES CHURCH RD and SAINT JAMES CHURCH RD are one street.
+ASSESSOR_WORDS = {"CR": "CIR", "CRSG": "XING", "BD": "BLVD", "PK": "PIKE", "PKY": "PKWY",
+                   "SAINT": "ST", "SO": "S"}  # fmt: skip
+
+
 def _word_map() -> dict[str, str]:
     """One word -> its Pub 28 form; later tables win (KEY is a street suffix before a unit)."""
     street_types = {k: v for k, v in STREET_TYPE_ABBREVIATIONS.items() if " " not in k}
@@ -58,6 +67,7 @@ def _word_map() -> dict[str, str]:
         **DIRECTIONAL_REPLACEMENTS,
         **street_types,
         **_ordinal_words(),
+        **ASSESSOR_WORDS,
     }
     words = {k: v for k, v in words.items() if k != v}
     # a replaced word must not be replaced again, or normalizing twice would differ from once
@@ -92,6 +102,8 @@ _UNIT_DESIGNATORS = {  # APARTMENT and APT, SUITE and STE, ...
     for word in (long, short)
 }
 _DESIGNATOR = "(?:" + "|".join(sorted(_UNIT_DESIGNATORS, key=len, reverse=True)) + ")"
+UNIT_DESIGNATOR = _DESIGNATOR
+"""A regular expression for the unit designators that take a number (``APT``, ``UNIT``, ...)."""
 # APT4 -> APT 4 (a designator glued to its number)
 _GLUED_UNIT = rf"\b({_DESIGNATOR})([0-9])"
 # the last word(s) of the line: designators and #, then the unit id -> "# id". After a named
@@ -156,7 +168,7 @@ def normalize_zip5(expr: pl.Expr) -> pl.Expr:
     )
 
 
-# the normalized LocationAddress1, shared by the occupancy and niche rules within a pipeline run
+# the normalized LocationAddress1, made once by the pipeline for the niche rule
 LOCATION_STREET = "_location_street"
 
 

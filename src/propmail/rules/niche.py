@@ -70,7 +70,7 @@ class UploadKeys:
 
     @classmethod
     def of(cls, frame: pl.DataFrame) -> UploadKeys:
-        if LOCATION_STREET in frame.columns:  # normalized by the occupancy rule already
+        if LOCATION_STREET in frame.columns:  # normalized by the pipeline already
             key = address_key(pl.col(LOCATION_STREET), pl.col("LocationZip"), normalized=True)
         else:
             key = address_key(pl.col("LocationAddress1"), pl.col("LocationZip"))

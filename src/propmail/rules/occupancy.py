@@ -1,68 +1,266 @@
 """IsOwnerOccupied (SPEC 3.2): the property and the owner's mailing address are the same place.
 
-Both street lines are normalized to Pub 28 form (`propmail.rules.address`), then house number,
-street and unit must be equal, and so must the 5-digit ZIPs. A blank mailing street or ZIP is
-not owner-occupied (False, never null).
+Each address is split into its house number, its street (an optional directional, the name, an
+optional suffix and an optional directional after it, all in the Pub 28 key of
+`propmail.rules.address`) and its unit. The conventions are those of docs/conventions.md,
+"Owner occupancy":
 
-OwnerAddress2 counts only when it holds a unit alone (``APT 2``, ``# 2``, ``UNIT 2``) and
-OwnerAddress1 has none: providers often split a condo owner's mailing address into
-``456 OAK AVE`` / ``APT 2``, and ignoring the second line would call that owner absentee.
-Anything else there (``C/O ...``, ``ATTN ...``) is not part of the street and is ignored.
+- the house numbers agree: a half lot (``135 1/2``, ``135.5``, ``135A``) is its whole number, and
+  a range (``604-36``, read 604 to 636) agrees with any number inside it;
+- the street names are equal; a directional or a suffix written on one side only agrees, two
+  different ones do not (``HADDINGTON LN`` is not ``HADDINGTON ST``); ``SAINT`` is ``ST`` and the
+  abbreviations assessors use (``CR``, ``CRSG``, ``BD``, ``PK``) are read as Pub 28's;
+- a unit written on both sides must be the same; on one side only it follows
+  ``[occupancy] unit_on_one_side`` (``same``, the default: the same building is the same place).
+  A county's unit after the house number (``35 UN 10 SKYLINE DR``) is read as the unit;
+- the mailing street is the first owner line that is an address (a house number or a PO box):
+  a care-of or a name on OwnerAddress1 gives way to OwnerAddress2; a unit alone on
+  OwnerAddress2 (``APT 2``) is the unit of OwnerAddress1;
+- a PO box is never owner-occupied;
+- the 5-digit ZIPs are equal; where the site has no ZIP, ``[occupancy] without_site_zip =
+  "city_state"`` (the default) compares the cities and states instead.
+
+Where an address is missing or a placeholder (`site_quality`), the row is not owner-occupied:
+False, never null.
 
 >>> import polars as pl
 >>> from propmail.settings import load_rules
 >>> frame = pl.DataFrame({
-...     "LocationAddress1": ["123 North Main Street", "456 Oak Ave Apt 2"],
-...     "LocationZip": ["02134", "24016"],
-...     "OwnerAddress1": ["123 N MAIN ST", "456 OAK AVENUE"],
-...     "OwnerAddress2": [None, "#2"],
-...     "OwnerZip": ["02134", "24016-1234"],
+...     "LocationAddress1": ["35 UN 10 SKYLINE DR", "1616-22 MCKEAN ST", "40 JOHN PAUL CR"],
+...     "LocationZip": ["02184", "19145", None],
+...     "LocationCity": ["BRAINTREE", "PHILADELPHIA", "JERSEY CITY"],
+...     "LocationState": ["MA", "PA", "NJ"],
+...     "OwnerAddress1": ["35 SKYLINE DRIVE UNIT 10", "C/O JOHN SMITH", "40 JOHN PAUL CIRCLE"],
+...     "OwnerAddress2": [None, "1620 MCKEAN STREET", None],
+...     "OwnerCity": ["BRAINTREE", "PHILADELPHIA", "Jersey City"],
+...     "OwnerState": ["MA", "PA", "N.J."],
+...     "OwnerZip": ["02184", "19145-1234", "07307"],
 ... })
 >>> derive(frame, load_rules())["IsOwnerOccupied"].to_list()
-[True, True]
+[True, True, True]
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import polars as pl
+from scourgify.address_constants import STREET_TYPE_ABBREVIATIONS
 
-from propmail.rules.address import LOCATION_STREET, normalize_street, normalize_zip5
+from propmail.rules.address import UNIT_DESIGNATOR, normalize_street, normalize_zip5
 
 if TYPE_CHECKING:
     from propmail.settings import Rules
 
-_LOCATION = "_occupancy_location"
-_OWNER = "_occupancy_owner"
-_OWNER_UNIT = "_occupancy_owner_unit"
+UNIT_ON_ONE_SIDE = ("same", "different")
+WITHOUT_SITE_ZIP = ("city_state", "absentee")
+
+# what assessor extracts write where the site address is not known
+PLACEHOLDERS = ("INVALID", "UNKNOWN", "0", "NONE", "N/A", "NA", "TBD")
+
+_DIRECTIONAL = "N|S|E|W|NE|NW|SE|SW"
+_SUFFIXES = "|".join(
+    sorted({v for v in STREET_TYPE_ABBREVIATIONS.values() if " " not in v}, key=len, reverse=True)
+)
+# the street key: [directional] name [suffix] [directional]; the name is at least one word
+# and the unit last, as the Pub 28 key writes it: "# 4"
+_STREET = (
+    rf"^(?:(?P<pre>{_DIRECTIONAL}) )?(?P<core>.+?)(?: (?P<suffix>{_SUFFIXES}))?"
+    rf"(?: (?P<post>{_DIRECTIONAL}))?(?: ?# (?P<unit>[A-Z0-9/]+))?$"
+)
+_STREET_PARTS = ("pre", "core", "suffix", "post")
+# a house number: 135, 135A, 135.5, 135 1/2, a range 604-36 or 130R-32, then a break
+# (a letter apart from the number is a half lot unless it is a directional: 37 A IRVING ST)
+_NUMBER = (
+    r"^\s*(?P<low>\d+)(?:-?[A-Z]|\s+[A-DF-MO-RT-VX-Z]\b)?(?:\s*-\s*(?P<high>\d+)[A-Z]?)?"
+    r"(?:\.5|\s+1/2)?(?:[\s,]+|$)"
+)
+# a county's unit between the house number and the street: 35 UN 10 SKYLINE DR
+_UNIT_AFTER_NUMBER = r"^\s*(\d+[A-Z]?)\s+(?:UN|U|UNIT|APT|#)\s*([0-9][A-Z0-9]*)\s+(.+)$"
+# a line that is a unit alone: APT 2, # 2, UNIT 3-B, STE. 200
+_UNIT_ALONE = rf"^\s*(?:(?:{UNIT_DESIGNATOR}|#)\.?\s*)+([A-Z0-9][A-Z0-9/.-]*)\s*$"
+_PO_BOX = r"\b(?:P\.? ?O\.?|POST OFFICE) ?(?:BOX|BX)\b"
+
+
+@dataclass(frozen=True)
+class SiteQuality:
+    """Rows whose site address or site ZIP the rules cannot use, and the rules left undecided."""
+
+    placeholder_addresses: int  # LocationAddress1 empty or a placeholder (INVALID, UNKNOWN, 0)
+    empty_zips: int  # LocationZip empty (or not a ZIP)
+    zip_fallback: str  # what rows without a site ZIP were compared by: "city and state", "nothing"
+
+    @property
+    def undecided_for_placeholders(self) -> tuple[str, ...]:
+        """The rules that cannot be decided for a placeholder site address (not owner-occupied)."""
+        return ("IsOwnerOccupied", "niche address match") if self.placeholder_addresses else ()
+
+    @property
+    def undecided_for_empty_zips(self) -> tuple[str, ...]:
+        """The rules that cannot be decided without a site ZIP."""
+        if not self.empty_zips:
+            return ()
+        by_zip = ("niche address match", "BasePriorityCode zip_differs / same_zip")
+        return by_zip if self.zip_fallback == "city and state" else ("IsOwnerOccupied", *by_zip)
+
+
+def is_placeholder(line: pl.Expr) -> pl.Expr:
+    """True where a site line is empty or a placeholder: nothing a rule can compare."""
+    text = line.cast(pl.String).str.strip_chars().str.to_uppercase()
+    return text.is_null() | (text == "") | text.is_in(PLACEHOLDERS)
+
+
+def site_quality(frame: pl.DataFrame, rules: Rules) -> SiteQuality:
+    """The counts the summary and the report show for the upload's site addresses.
+
+    >>> import polars as pl
+    >>> from propmail.settings import load_rules
+    >>> frame = pl.DataFrame({"LocationAddress1": ["INVALID", "", "1 MAIN ST"],
+    ...                       "LocationZip": ["24016", None, None]})
+    >>> site_quality(frame, load_rules())
+    SiteQuality(placeholder_addresses=2, empty_zips=2, zip_fallback='city and state')
+    """
+    counts = frame.select(
+        is_placeholder(pl.col("LocationAddress1")).sum().alias("placeholders"),
+        normalize_zip5(pl.col("LocationZip")).is_null().sum().alias("zips"),
+    ).row(0)
+    by_city = rules.occupancy.without_site_zip == "city_state"
+    return SiteQuality(int(counts[0]), int(counts[1]), "city and state" if by_city else "nothing")
+
+
+def _raw(expr: pl.Expr) -> pl.Expr:
+    return (
+        expr.cast(pl.String)
+        .str.to_uppercase()
+        .str.replace(_UNIT_AFTER_NUMBER, "${1} ${3} UNIT ${2}")
+    )
+
+
+def _is_address(raw: pl.Expr) -> pl.Expr:
+    return raw.str.contains(_NUMBER) | raw.str.contains(_PO_BOX)
+
+
+def _parts(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Columns ``{name}_raw`` (an upper-case line, `_raw`) and ``{name}_extra`` (a unit given
+    apart) split into ``{name}_low``, ``_high``, ``_pre``, ``_core``, ``_suffix``, ``_post``,
+    ``_unit`` and ``_po``. Each step is its own column, so no part is computed twice."""
+    raw, c = pl.col(f"{name}_raw"), lambda part: pl.col(f"{name}_{part}")
+    frame = frame.with_columns(
+        raw.str.extract_groups(_NUMBER).alias(f"{name}_number"),
+        normalize_street(raw.str.replace(_NUMBER, "")).alias(f"{name}_street"),
+        raw.str.contains(_PO_BOX).fill_null(False).alias(f"{name}_po"),
+    )
+    low_text, high_text = c("number").struct.field("low"), c("number").struct.field("high")
+    # 604-36: the range's end replaces the last digits of its start
+    kept = (low_text.str.len_chars() - high_text.str.len_chars()).clip(lower_bound=0)
+    high = pl.concat_str(low_text.str.head(kept), high_text).cast(pl.Int64, strict=False)
+    frame = frame.with_columns(
+        low_text.cast(pl.Int64, strict=False).alias(f"{name}_low"),
+        high.alias(f"{name}_high"),
+        c("street").str.extract_groups(_STREET).alias(f"{name}_body"),
+    )
+    return frame.with_columns(
+        pl.max_horizontal(c("low"), c("high")).fill_null(c("low")).alias(f"{name}_high"),
+        *(c("body").struct.field(part).alias(f"{name}_{part}") for part in _STREET_PARTS),
+        pl.coalesce(c("body").struct.field("unit"), c("extra")).alias(f"{name}_unit"),
+    ).drop(f"{name}_raw", f"{name}_extra", f"{name}_number", f"{name}_street", f"{name}_body")
+
+
+def _agree(a: str, b: str) -> pl.Expr:
+    """Equal, or written on one side only."""
+    return pl.col(a).is_null() | pl.col(b).is_null() | (pl.col(a) == pl.col(b))
+
+
+def _place(expr: pl.Expr, gap: str) -> pl.Expr:
+    """A city (`gap` " ") or a state (`gap` "": N.J. is NJ) in upper-case letters.
+
+    A city field that goes on with the state or the ZIP (``JERSEY CITY, NEW JERSEY 07305``)
+    is read up to the comma or the first digit.
+    """
+    text = expr.cast(pl.String).str.to_uppercase().str.replace(r"[,0-9].*$", "")
+    return text.str.replace_all(r"[^A-Z]+", gap).str.strip_chars().replace("", None)
+
+
+def _column(frame: pl.DataFrame, name: str) -> pl.Expr:
+    return pl.col(name) if name in frame.columns else pl.lit(None, pl.String)
+
+
+def _same_town(frame: pl.DataFrame) -> pl.Expr:
+    # a mailing state left out (inside the city field) agrees, as a suffix on one side does
+    mail_state = _place(_column(frame, "OwnerState"), "")
+    same_city = _place(_column(frame, "LocationCity"), " ") == _place(
+        _column(frame, "OwnerCity"), " "
+    )
+    return same_city & (
+        mail_state.is_null() | (_place(_column(frame, "LocationState"), "") == mail_state)
+    )
+
+
+def _in_same_town(frame: pl.DataFrame, rules: Rules) -> pl.Series:
+    """Per row: the ZIPs agree, or (without a site ZIP, by the setting) the city and state."""
+    site_zip = normalize_zip5(pl.col("LocationZip"))
+    agree = site_zip == normalize_zip5(pl.col("OwnerZip"))
+    by_city = rules.occupancy.without_site_zip == "city_state"
+    if by_city and frame.select(site_zip.is_null().any()).item():  # cities only where needed
+        agree = pl.when(site_zip.is_null()).then(_same_town(frame)).otherwise(agree)
+    return frame.select(agree.fill_null(False)).to_series()
+
+
+def _same_street(frame: pl.DataFrame, rules: Rules) -> pl.Series:
+    """Per row: the site and the mailing street lines are the same place (house, street, unit)."""
+    frame = frame.with_columns(
+        _raw(pl.col("OwnerAddress1")).alias("_line1"),
+        _raw(_column(frame, "OwnerAddress2")).alias("_line2"),
+    )
+    line1, line2 = pl.col("_line1"), pl.col("_line2")
+    first_is_address = _is_address(line1).fill_null(False)
+    frame = frame.select(
+        _raw(pl.col("LocationAddress1")).alias("_site_raw"),
+        pl.lit(None, pl.String).alias("_site_extra"),
+        is_placeholder(pl.col("LocationAddress1")).alias("_site_placeholder"),
+        pl.when(first_is_address | ~_is_address(line2).fill_null(False))
+        .then(line1)
+        .otherwise(line2)
+        .alias("_mail_raw"),
+        # a unit alone on line 2 (APT 2, # 2) belongs to the street of line 1
+        pl.when(first_is_address)
+        .then(line2.str.extract(_UNIT_ALONE, 1).str.replace_all(r"[-.]", ""))
+        .alias("_mail_extra"),
+    )
+    frame = _parts(_parts(frame, "_site"), "_mail")
+    units_agree = (
+        _agree("_site_unit", "_mail_unit")
+        if rules.occupancy.unit_on_one_side == "same"
+        else pl.col("_site_unit").eq_missing(pl.col("_mail_unit"))
+    )
+    numbers_agree = (
+        pl.when(pl.col("_site_low").is_null() & pl.col("_mail_low").is_null())
+        .then(True)
+        .otherwise(
+            pl.max_horizontal("_site_low", "_mail_low")
+            <= pl.min_horizontal("_site_high", "_mail_high")
+        )
+    )
+    same = (
+        ~pl.col("_site_placeholder")
+        & ~pl.col("_site_po")
+        & ~pl.col("_mail_po")
+        & numbers_agree.fill_null(False)
+        & (pl.col("_site_core") == pl.col("_mail_core"))
+        & _agree("_site_pre", "_mail_pre")
+        & _agree("_site_suffix", "_mail_suffix")
+        & _agree("_site_post", "_mail_post")
+        & units_agree
+    )
+    return frame.select(same.fill_null(False)).to_series()
 
 
 def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     """`frame` with the Boolean column ``IsOwnerOccupied`` added."""
-    address2 = pl.col("OwnerAddress2") if "OwnerAddress2" in frame.columns else pl.lit(None)
-    owner, unit = pl.col(_OWNER), pl.col(_OWNER_UNIT)
-    # the pipeline normalizes the property street once for this rule and the niche rule
-    location = (
-        pl.col(LOCATION_STREET)
-        if LOCATION_STREET in frame.columns
-        else normalize_street(pl.col("LocationAddress1"))
-    )
-    # normalized + " # 2" is already normal form: the unit is the last part of a Pub 28 line
-    with_unit = (
-        pl.when(unit.str.contains(r"^# [A-Z0-9/]+$") & ~owner.str.contains(" # ", literal=True))
-        .then(pl.concat_str(owner, pl.lit(" "), unit))
-        .otherwise(owner)
-    )
-    same_place = (pl.col(_LOCATION) == with_unit) & (
-        normalize_zip5(pl.col("LocationZip")) == normalize_zip5(pl.col("OwnerZip"))
-    )
-    return (
-        frame.with_columns(
-            location.alias(_LOCATION),
-            normalize_street(pl.col("OwnerAddress1")).alias(_OWNER),
-            normalize_street(address2).alias(_OWNER_UNIT),
-        )
-        .with_columns(same_place.fill_null(False).alias("IsOwnerOccupied"))
-        .drop(_LOCATION, _OWNER, _OWNER_UNIT)
-    )
+    town = _in_same_town(frame, rules)
+    # the streets are parsed only where the town agrees: most absentee rows never are
+    rows = town.arg_true()
+    same = _same_street(frame[rows], rules)
+    occupied = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True).alias("IsOwnerOccupied")
+    return frame.with_columns(occupied.scatter(rows, same) if rows.len() else occupied)
