@@ -7,7 +7,11 @@ dropped too: single letters (middle initials), numbers (trust dates), ``&``, ``E
 `PARTY_WORDS` (``AND``, ``TRUST``, ``TRUSTEE``, ``TR``, ``REVOCABLE``, ``LIVING``, ``FAMILY``,
 ``ESTATE``, ``OF``, ...).
 
-The rule: the two are the same party when one set contains the other, in any word order.
+The rule: the two are the same party when one set contains the other, in any word order, or
+when they have a person in common. A deed index lists its parties separated by commas
+(``BARR CAROL L, GRAHAM DONALD A``); a person in common is a party of two words or more on one
+side whose words all stand in one party of the other (``GRAY DONNA L, TAYLOR DONNA LEE`` /
+``GRAY DONNA LEE, MERRILL HEATHER ANNE``: Donna Gray kept her share).
 
 - ``JOHN A SMITH`` / ``SMITH JOHN``: match; ``JOHN SMITH`` / ``JANE SMITH``: no match.
 - ``SMITH JOHN & MARY`` / ``SMITH MARY``: match (a spouse added or removed).
@@ -17,6 +21,8 @@ The rule: the two are the same party when one set contains the other, in any wor
 - ``JR`` / ``SR`` are kept: ``SMITH JOHN JR`` matches ``SMITH JOHN`` but not ``SMITH JOHN SR``
   (father and son are two parties).
 - A null owner or grantor, or one with no word left (``TRUST``), is no match.
+- ``SMITH JOHN & MARY`` / ``SMITH JOHN & JANE``: no match; ``&`` joins co-owners of one party,
+  and neither party contains the other.
 
 >>> import polars as pl
 >>> from propmail.settings import load_rules
@@ -45,6 +51,8 @@ PARTY_WORDS = (
     "AND", "THE", "OF", "FOR", "FAMILY", "LIVING", "REV", "LIV", "TRUST", "TRUSTEE", "TR",
     "ESTATE", "EST", "ETAL", "ETUX", "ETVIR", "AGREEMENT", "DECLARATION", "DTD", "DATED",
     "UA", "UAD", "UTA", "UDT", "LIFE", "TENANT",
+    # capacities a deed index writes after a name (administrator, executor, attorney)
+    "ADMR", "ADMX", "EXTR", "EXTX", "EXEC", "EXR", "ATTY", "POA",
 )  # fmt: skip
 
 
@@ -74,19 +82,66 @@ def party_words(name: pl.Expr, ignored: tuple[str, ...]) -> pl.Expr:
     )
 
 
+def contained(left: pl.Expr, right: pl.Expr) -> pl.Expr:
+    """The smaller of two word sets is all shared with the larger (and not empty)."""
+    shared = left.list.set_intersection(right).list.len()
+    return (shared > 0) & (shared == pl.min_horizontal(left.list.len(), right.list.len()))
+
+
+ROW = "__row"
+
+
+def _parties(rows: pl.LazyFrame, name: str, ignored: tuple[str, ...]) -> pl.LazyFrame:
+    """One row per comma-separated party of two identifying words or more: (__row, words)."""
+    return (
+        rows.select(ROW, pl.col(name).str.split(",").alias("party"))
+        .explode("party")
+        .with_columns(party_words(pl.col("party"), ignored).alias("words"))
+        .filter(pl.col("words").list.len() >= 2)
+        .select(ROW, "words")
+    )
+
+
+def person_in_common(names: pl.DataFrame, ignored: tuple[str, ...]) -> pl.Series:
+    """Rows of `names` (owner, grantor) where a comma-separated party of each contains the other.
+
+    Only a name with a comma can list several parties, so only those rows are taken apart.
+    """
+    rows = (
+        names.lazy()
+        .with_row_index(ROW)
+        .filter(
+            pl.col("grantor").is_not_null()
+            & (
+                pl.col("owner").str.contains(",", literal=True)
+                | pl.col("grantor").str.contains(",", literal=True)
+            )
+        )
+    )
+    found = (
+        _parties(rows, "owner", ignored)
+        .join(_parties(rows, "grantor", ignored), on=ROW, suffix="_grantor")
+        .filter(contained(pl.col("words"), pl.col("words_grantor")))
+        .select(pl.col(ROW).unique())
+        .collect()
+    )
+    return pl.int_range(names.height, eager=True, dtype=pl.UInt32).is_in(found[ROW].implode())
+
+
 def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     """Add OwnerGrantorMatch (Boolean, never null)."""
     ignored = ignored_words(rules.classification)
-    owner, grantor = pl.col("__owner"), pl.col("__grantor")
-    shared = owner.list.set_intersection(grantor).list.len()
-    # one set contains the other: all the words of the smaller one are shared
-    smaller = pl.min_horizontal(owner.list.len(), grantor.list.len())
-    match = (
-        frame.lazy()
-        .select(
-            party_words(pl.col("OwnerName"), ignored).alias("__owner"),
-            party_words(text_column(frame, "LocationGrantor"), ignored).alias("__grantor"),
-        )
-        .select(((shared > 0) & (shared == smaller)).fill_null(False).alias("OwnerGrantorMatch"))
+    names = frame.select(
+        pl.col("OwnerName").alias("owner"), text_column(frame, "LocationGrantor").alias("grantor")
     )
-    return frame.with_columns(match.collect())
+    whole = (
+        names.lazy()
+        .select(party_words(pl.col(c), ignored) for c in ("owner", "grantor"))
+        .select(contained(pl.col("owner"), pl.col("grantor")).fill_null(False))
+        .collect()
+        .to_series()
+        .alias("OwnerGrantorMatch")
+    )
+    # the parties are compared only where the whole names did not match already
+    rest = names.with_columns(pl.when(~whole).then(pl.col("grantor")).alias("grantor"))
+    return frame.with_columns(whole | person_in_common(rest, ignored))
