@@ -12,7 +12,6 @@ spreadsheet shows it (for csv, the record number: a quoted field with a line bre
 
 from __future__ import annotations
 
-import codecs
 import io
 import re
 from collections.abc import Callable
@@ -42,6 +41,7 @@ class Sheet:
 
 HEADER_SEARCH = 20  # rows a header row is looked for in
 SEPARATORS = (",", ";", "\t", "|")
+SNIFF_BYTES = 65536  # the start of a csv file its separator is told from
 _FOOTER = r"(?i)^\s*(?:grand\s+)?(?:totals?|sum|count|records?|end of (?:file|report))\b"
 Score = Callable[[list[str]], int]  # how well a row of cells reads as a header row
 
@@ -181,30 +181,35 @@ def _sheet_index(wanted: str, names: list[str], name: str) -> int:
 
 
 def _read_csv(path: Path, notes: list[str]) -> pl.DataFrame:
-    data = path.read_bytes()
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
+    with path.open("rb") as f:
+        head = f.read(SNIFF_BYTES)
+    separator = _sniff(head.decode("utf-8", errors="replace"))  # the separators are ASCII
+
+    def read(source: Path | io.BytesIO) -> pl.DataFrame:
+        return pl.read_csv(source, has_header=False, infer_schema=False, separator=separator)
+
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        # not UTF-8: Windows-1252, else Latin-1 (which decodes anything)
+        grid = read(path)  # polars drops a UTF-8 byte-order mark
+    except pl.exceptions.ComputeError as exc:
+        if "utf-8" not in str(exc).lower():
+            raise
+        data = path.read_bytes()  # not UTF-8: Windows-1252, else Latin-1 (which decodes anything)
         try:
             text, encoding = data.decode("cp1252"), "Windows-1252"
         except UnicodeDecodeError:
             text, encoding = data.decode("latin-1"), "Latin-1"
         notes.append(f"text decoded as {encoding}")
-        data = text.encode("utf-8")
-    separator = _sniff(text[:65536])
+        grid = read(io.BytesIO(text.encode("utf-8")))
     if separator != ",":
         notes.append(f"separator {separator!r}")
-    return pl.read_csv(io.BytesIO(data), has_header=False, infer_schema=False, separator=separator)
+    return grid
 
 
 def _sniff(sample: str) -> str:
     """The separator that splits the first lines into the same, largest number of fields."""
     lines = [line for line in re.sub(r'"[^"]*"', '""', sample).splitlines()[:20] if line.strip()]
-    if len(lines) > 1 and len(sample) == 65536:
-        lines = lines[:-1]  # the sample may cut the last line short
+    if len(lines) > 1 and not sample.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the sample cut the last line short
 
     def fields(sep: str) -> tuple[bool, int]:
         counts = {line.count(sep) for line in lines}

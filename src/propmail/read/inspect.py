@@ -7,14 +7,14 @@ first problems the reader would report; and the mapping used, as a file `--mappi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
 
 from propmail.contract import REQUIRED, UPLOAD_COLUMNS, Kind
 from propmail.read import layouts
-from propmail.read.mapping import ColumnMapping, to_toml
+from propmail.read.mapping import ColumnMapping, normalize, to_toml
 from propmail.read.reader import read_loosely
 
 SAMPLES = 5
@@ -91,7 +91,32 @@ def inspect_file(
         missing_required=[c for c in REQUIRED if c in result.missing_columns],
         problems=problems[:PROBLEMS],
         notes=result.notes,
-        mapping_text=to_toml(used, result.direct, comment),
+        mapping_text=to_toml(_present(used, result.headers), result.direct, comment),
+    )
+
+
+def _present(mapping: ColumnMapping, headers: list[str]) -> ColumnMapping:
+    """`mapping` with only the made columns whose headers the file has: the rest read nothing."""
+    have = {normalize(h) for h in headers if h}
+
+    def known(names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(h for h in names if normalize(h) in have)
+
+    return replace(
+        mapping,
+        joins=tuple(
+            replace(j, headers=known(j.headers), prefer=known(j.prefer))
+            for j in mapping.joins
+            if known(j.headers)
+        ),
+        firsts=tuple(
+            replace(f, headers=known(f.headers)) for f in mapping.firsts if known(f.headers)
+        ),
+        splits=tuple(
+            replace(s, headers=known(s.headers)) for s in mapping.splits if known(s.headers)
+        ),
+        blocks=tuple(b for b in mapping.blocks if known(b.lines)),
+        units={c: known(hs) for c, hs in mapping.units.items() if known(hs)},
     )
 
 
