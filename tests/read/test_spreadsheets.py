@@ -117,3 +117,11 @@ def test_a_sheet_the_workbook_lacks_exits_2_naming_the_sheets(tmp_path: Path) ->
     result = CliRunner().invoke(main, ["inspect", str(path), "--sheet", "Missing"])
     assert result.exit_code == 2
     assert "no sheet 'Missing'" in result.output
+
+
+def test_a_last_data_row_that_begins_like_a_total_is_kept(tmp_path: Path) -> None:
+    last = ["Total 9", "9 ELM ST", "27601", "TOTAL HOLDINGS LLC", "9 ELM ST", "27601"]
+    path = _workbook(tmp_path / "up.xlsx", {"Data": [HEADER, *ROWS, last]})
+    result = read_upload(path)
+    assert result.frame["OwnerName"][-1] == "TOTAL HOLDINGS LLC"
+    assert result.notes == []

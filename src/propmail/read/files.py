@@ -41,6 +41,7 @@ class Sheet:
 
 HEADER_SEARCH = 20  # rows a header row is looked for in
 SEPARATORS = (",", ";", "\t", "|")
+FOOTER_CELLS = 3  # a totals line has a label and a figure or two
 SNIFF_BYTES = 65536  # the start of a csv file its separator is told from
 _FOOTER = r"(?i)^\s*(?:grand\s+)?(?:totals?|sum|count|records?|end of (?:file|report))\b"
 Score = Callable[[list[str]], int]  # how well a row of cells reads as a header row
@@ -123,16 +124,19 @@ def _header_row(grid: pl.DataFrame, non_empty: pl.Series, score: Score | None) -
 
 
 def _drop_footer(data: pl.DataFrame) -> tuple[pl.DataFrame, list[int]]:
-    """The data without the totals or footer lines at its end, and the data rows left out."""
+    """The data without the totals or footer lines at its end, and the data rows left out.
+
+    A footer line is short (at most FOOTER_CELLS cells) and its first cell says what it is.
+    """
     tail = data.tail(HEADER_SEARCH)
-    cells = tail.select(pl.concat_str(pl.all().cast(pl.String).fill_null(""), separator=" "))
-    lines = cells.to_series().str.strip_chars().to_list()
     start, footer = data.height - tail.height, list[int]()
-    for i in reversed(range(len(lines))):  # from the end: blank lines skipped, footers taken
-        if lines[i] and not re.search(_FOOTER, lines[i]):
+    for i, row in reversed(list(enumerate(tail.rows()))):  # at most 20 rows, from the end
+        cells = [str(v).strip() for v in row if v is not None and str(v).strip()]
+        if not cells:
+            continue  # blank lines between the data and its footer
+        if len(cells) > FOOTER_CELLS or not re.search(_FOOTER, cells[0]):
             break
-        if lines[i]:
-            footer.insert(0, start + i)
+        footer.insert(0, start + i)
     return (data.slice(0, footer[0]), footer) if footer else (data, [])
 
 
