@@ -111,12 +111,8 @@ def _read(
     counts, examples = values.unparseable(parsed, picked, columns)
     consumed = used.source_headers()
     direct = {c: source.headers[p] for c, p in picked.items() if 0 <= p < width}
-    fed.update({c: [h] for c, h in direct.items()})  # a column the file has beats a derived one
-    for site in filled:  # from the mailing address, or a constant (no header)
-        fed[site] = list(fed.get(FROM_MAILING.get(site, ""), []))
-    for unit, pos in units.items():  # a unit column feeds its street
-        fed.setdefault(derive.street_of(unit), []).append(source.headers[pos])
-    fed = {c: fed[c] for c in picked if c in fed}
+    units_fed = {derive.street_of(u): source.headers[p] for u, p in units.items()}
+    fed = _fed(fed, direct, filled, units_fed, picked)
     appended = set(derived.headers[width:]) - set(source.headers)
     extra = [h for h in extra if normalize(h) not in consumed and h not in appended]
     result = ReadResult(
@@ -136,3 +132,20 @@ def _read(
         direct=direct,
     )
     return result, text
+
+
+def _fed(
+    derived: Mapping[str, list[str]],
+    direct: Mapping[str, str],
+    filled: list[str],
+    units: Mapping[str, str],
+    picked: Mapping[str, int],
+) -> dict[str, list[str]]:
+    """Canonical column -> the source headers it is read from, in canonical order."""
+    fed = {c: list(hs) for c, hs in derived.items()}
+    fed.update({c: [h] for c, h in direct.items()})  # a column the file has beats a derived one
+    for site in filled:  # from the mailing address, or a constant (no header)
+        fed[site] = list(fed.get(FROM_MAILING.get(site, ""), []))
+    for street, header in units.items():  # a unit column feeds its street
+        fed.setdefault(street, []).append(header)
+    return {c: fed[c] for c in picked if c in fed}
