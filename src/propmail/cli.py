@@ -146,7 +146,11 @@ def db_test(db_url: str | None) -> None:
     "--mapping",
     "mapping_path",
     type=click.Path(dir_okay=False),
-    help="Column-mapping file (TOML) for other providers' headers.",
+    help="Column-mapping file (TOML), or a shipped layout by name (canonical, list-provider, "
+    "county); default: the layout the headers fit.",
+)
+@click.option(
+    "--sheet", help="Workbook sheet: its name or number (default: the first a layout knows)."
 )
 @click.option(
     "--dry-run",
@@ -166,6 +170,7 @@ def process(
     db_url: str | None,
     rules_path: str | None,
     mapping_path: str | None,
+    sheet: str | None,
     dry_run: bool,
     report_dir: str | None,
 ) -> None:
@@ -180,6 +185,7 @@ def process(
             mapping_path=mapping_path,
             step=step,
             dry_run=dry_run,
+            sheet=sheet,
         )
         if report_dir:
             from propmail.report import write_report  # Jinja2 loads only when a report is asked for
@@ -189,6 +195,37 @@ def process(
     print_summary(result, out)
     if report_dir:
         out.print(f"report: {files.html}  (also {files.json.name}, {files.rejects.name})")
+
+
+@main.command("inspect")
+@click.argument("upload", type=click.Path(dir_okay=False))
+@click.option(
+    "--mapping",
+    "mapping_path",
+    help="Mapping file or shipped layout name; default: the layout the headers fit.",
+)
+@click.option(
+    "--sheet", help="Workbook sheet: its name or number (default: the first a layout knows)."
+)
+@click.option(
+    "--write-mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the mapping used as an editable TOML file that process --mapping takes.",
+)
+def inspect_command(
+    upload: str, mapping_path: str | None, sheet: str | None, write_mapping: Path | None
+) -> None:
+    """Show how UPLOAD would be read (sheet, header row, layout, columns); no database."""
+    from propmail.read import resolve_mapping
+    from propmail.read.inspect import inspect_file
+
+    mapping = resolve_mapping(mapping_path) if mapping_path else None
+    found = inspect_file(upload, mapping, sheet)
+    for line in found.lines():
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
+    if write_mapping:
+        write_mapping.write_text(found.mapping_text, encoding="utf-8")
+        out.print(f"mapping written: {write_mapping}", highlight=False, markup=False)
 
 
 @main.command("verify-slugs")

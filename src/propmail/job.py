@@ -18,7 +18,7 @@ from propmail import pipeline
 from propmail.db import Backend, Batch, LoadResult, Preview, connect
 from propmail.errors import InputError, LoadError
 from propmail.progress import Step, no_step
-from propmail.read import ColumnMapping, ReadResult, load_mapping, read_niche, read_upload
+from propmail.read import ColumnMapping, ReadResult, read_niche, read_upload, resolve_mapping
 from propmail.redact import redact
 from propmail.rules.niche import NicheList
 from propmail.rules.occupancy import SiteQuality, site_quality
@@ -68,11 +68,12 @@ def prepare(
     rules: Rules | None = None,
     mapping: ColumnMapping | None = None,
     step: Step = no_step,
+    sheet: str | None = None,
 ) -> tuple[ReadResult, list[ReadResult], pipeline.Processed]:
-    """Read and process without touching a database."""
+    """Read and process without touching a database; `sheet` picks a workbook's sheet."""
     rules = rules or load_rules()
     step("reading upload")
-    upload = read_upload(upload_path, mapping)
+    upload = read_upload(upload_path, mapping, sheet)
     niches, niche_lists = [], []
     for spec in niche_specs:
         kind, path = parse_niche_spec(spec)
@@ -103,6 +104,7 @@ def run_job(
     backend: Backend | None = None,
     now: datetime | None = None,
     dry_run: bool = False,
+    sheet: str | None = None,
 ) -> JobResult:
     """The whole monthly job. Raises InputError (bad input) or LoadError (rolled back).
 
@@ -110,8 +112,8 @@ def run_job(
     """
     started = datetime.now()
     rules = load_rules(rules_path)
-    mapping = load_mapping(mapping_path) if mapping_path else None
-    upload, niches, processed = prepare(upload_path, niche_specs, rules, mapping, step)
+    mapping = resolve_mapping(mapping_path) if mapping_path else None
+    upload, niches, processed = prepare(upload_path, niche_specs, rules, mapping, step, sheet)
     step("connecting")
     own_backend = backend is None
     backend = backend or connect(db_url)

@@ -14,12 +14,22 @@ from propmail.verify import SlugCheck
 MAX_CODES_SHOWN = 20
 
 
+def _layout_rows(result: JobResult) -> list[tuple[str, str]]:
+    """The layout the upload was read through, and what the reader chose or left out."""
+    upload = result.upload
+    rows = [("layout", upload.layout)] if upload.layout else []
+    if upload.sheet:
+        rows.append(("sheet", upload.sheet))
+    return rows + [("  read", note) for note in upload.notes]
+
+
 def summary_rows(result: JobResult) -> list[tuple[str, str]]:
     """(label, value) pairs, in the order they are printed."""
     p = result.processed
     rows: list[tuple[str, str]] = [
         ("database", result.db_url),
         ("upload", result.upload.source),
+        *_layout_rows(result),
         ("rows read", f"{result.upload.frame.height:,}"),
         ("rows rejected", f"{p.rejects.height:,}"),
     ]

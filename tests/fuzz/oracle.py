@@ -46,7 +46,8 @@ OWNER = {
     "AccuzipResponse": "FullAccuzipResponse",
 }
 # text columns written to a TEXT(255) column, and those only checked for NUL (long text)
-STORED_TEXT = [c for c in UPLOAD_COLUMNS if UPLOAD_COLUMNS[c] is Kind.TEXT]
+READ_ONLY = {"OwnerName2"}  # read for the envelope name, stored nowhere
+STORED_TEXT = [c for c in UPLOAD_COLUMNS if UPLOAD_COLUMNS[c] is Kind.TEXT and c not in READ_ONLY]
 LONG_TEXT = ["FullAccuzipResponse", "RequestStreet", "RequestCity", "RequestState", "RequestZip"]
 UNSTORED = {"RequestStreet", "RequestCity", "RequestState", "RequestZip"}
 _RUNS = re.compile(f"[{re.escape(WHITE_SPACE)}]+")

@@ -65,7 +65,8 @@ def test_every_bad_key_of_a_mapping_file_is_reported_in_one_error(tmp_path: Path
     with pytest.raises(SettingsError) as info:
         load_mapping(path)
     assert str(info.value) == (
-        f"file {path}: colums: unknown table (expected one of columns, niche); "
+        f"file {path}: colums: unknown table (expected one of block, columns, constants, first, "
+        "from_mailing, join, layout, niche, split, units); "
         "columns.OwnerNmae: unknown canonical column; did you mean OwnerName?; "
         "columns.OwnerCity: expected a header or a list of headers; "
         "niche.OwnerName: unknown canonical column"

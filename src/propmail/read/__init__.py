@@ -6,13 +6,17 @@ The modules, in the order a file passes through them:
 - `files`: csv / xlsx / parquet -> a sheet of text cells and its header row
 - `xlsx`: what calamine does not give: number formats, the 1904 date system
 - `mapping`: the mapping file (which source headers mean which column) and its validation
+- `layouts`: the shipped layouts (mapping files) and a file's layout detected by its headers
+- `derive`: canonical columns made from several source columns (joins, splits, blocks)
 - `headers`: source headers -> canonical columns; the required ones checked
 - `values`: text -> typed values by `Kind`, unparseable values counted
 - `reader`: all of the above -> `ReadResult`
+- `inspect`: what reading a file would do, without a database (`propmail inspect`)
 """
 
 from __future__ import annotations
 
+from propmail.read.layouts import resolve as resolve_mapping
 from propmail.read.mapping import ColumnMapping, default_mapping, load_mapping
 from propmail.read.reader import ReadResult, read_niche, read_upload
 
@@ -23,4 +27,5 @@ __all__ = [
     "load_mapping",
     "read_niche",
     "read_upload",
+    "resolve_mapping",
 ]

@@ -1,7 +1,11 @@
 """A file -> its sheet: csv, xlsx/xls or parquet read as text, and its header row found.
 
 The safety checks (`propmail.read.safety`) run first, before any reader library touches the
-file. The first sheet of a workbook is read; its first non-empty row is the header.
+file. Spreadsheets are taken as people save them: the sheet is the one asked for (`--sheet`),
+else the first whose header row a layout recognizes; the header row is the row among the
+first 20 that the layouts recognize best (else the first non-empty one), title rows above it
+and a totals line below the data are left out and noted. A csv file's separator (`,` `;` tab
+`|`) is sniffed, a byte-order mark dropped, Windows-1252 or Latin-1 text decoded and named.
 `Sheet.first_row` keeps the spreadsheet row number of the data, so a row can be named as the
 spreadsheet shows it (for csv, the record number: a quoted field with a line break is one row).
 """
@@ -9,6 +13,8 @@ spreadsheet shows it (for csv, the record number: a quoted field with a line bre
 from __future__ import annotations
 
 import io
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,9 +35,19 @@ class Sheet:
     first_row: int  # spreadsheet row number of the frame's first row
     formats: dict[int, str] = field(default_factory=dict)  # xlsx number format per column
     date1904: bool = False  # the workbook counts serial dates from 1904-01-01
+    notes: list[str] = field(default_factory=list)  # what was chosen or left out, for the summary
+    sheet_name: str = ""  # the workbook sheet read ("" for csv and parquet)
 
 
-def load(path: Path) -> Sheet:
+HEADER_SEARCH = 20  # rows a header row is looked for in
+SEPARATORS = (",", ";", "\t", "|")
+FOOTER_CELLS = 3  # a totals line has a label and a figure or two
+SNIFF_BYTES = 65536  # the start of a csv file its separator is told from
+_FOOTER = r"(?i)^\s*(?:grand\s+)?(?:totals?|sum|count|records?|end of (?:file|report))\b"
+Score = Callable[[list[str]], int]  # how well a row of cells reads as a header row
+
+
+def load(path: Path, sheet: str | None = None, score: Score | None = None) -> Sheet:
     """The sheet of an input file; InputError if it is missing, unsafe, unreadable or empty."""
     name, suffix = path.name, path.suffix.lower()
     if suffix not in SUFFIXES:
@@ -39,16 +55,18 @@ def load(path: Path) -> Sheet:
     if not path.is_file():
         raise InputError("file not found", file=name)
     safety.check_file(path)  # before any reader library touches the file
+    notes: list[str] = []
+    sheet_index, sheet_name = 0, ""
     try:
         if suffix == ".parquet":
             frame = pl.read_parquet(path)
             return Sheet(frame, list(frame.columns), first_row=2)
         if suffix == ".csv":
-            grid = _read_csv(path)
+            grid = _read_csv(path, notes)
         else:
             book = fastexcel.read_excel(path)
-            # skip_rows=0 keeps leading blank rows, so row i of the grid is sheet row i + 1.
-            grid = book.load_sheet(0, header_row=None, skip_rows=0, dtypes="string").to_polars()
+            sheet_index, grid = _pick_sheet(book, sheet, score, notes, name)
+            sheet_name = book.sheet_names[sheet_index]
     except (fastexcel.FastExcelError, pl.exceptions.PolarsError, OSError) as exc:
         kind = "an Excel workbook" if suffix in EXCEL_SUFFIXES else f"a {suffix[1:]} file"
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -56,28 +74,150 @@ def load(path: Path) -> Sheet:
             reason = "a row has more fields than the header (an unquoted comma?)"
         raise InputError(f"cannot read as {kind}: {reason}", file=name) from None
 
-    non_empty = grid.select(pl.any_horizontal(pl.all().is_not_null())).to_series().arg_true()
+    non_empty = _non_empty(grid)
     if non_empty.is_empty():
         raise InputError("the file is empty", file=name)
-    header_index = int(non_empty[0])
+    header_index = _header_row(grid, non_empty, score)
+    skipped = [int(i) + 1 for i in non_empty if i < header_index]
+    if skipped:
+        notes.append(f"header row {header_index + 1}; title rows {_rows(skipped)} left out")
     headers = [str(v).strip() if v is not None else "" for v in grid.row(header_index)]
-    sheet = Sheet(grid.slice(header_index + 1), headers, first_row=header_index + 2)
+    data = grid.slice(header_index + 1)
+    data, footer = _drop_footer(data)
+    if footer:
+        notes.append(
+            f"totals line{'s' if len(footer) > 1 else ''} left out: row "
+            + _rows([header_index + 2 + i for i in footer])
+        )
+    result = Sheet(data, headers, header_index + 2, notes=notes, sheet_name=sheet_name)
     if suffix in (".xlsx", ".xlsm"):
         first_col = next((i for i, h in enumerate(headers) if h), 0)
-        sheet.formats = xlsx.number_formats(path, header_index + 1, first_col)
-        sheet.date1904 = xlsx.uses_1904(path)
-    return sheet
+        # the formats are read from the first sheet's part only
+        result.formats = (
+            xlsx.number_formats(path, header_index + 1, first_col) if sheet_index == 0 else {}
+        )
+        result.date1904 = xlsx.uses_1904(path)
+    return result
 
 
-def _read_csv(path: Path) -> pl.DataFrame:
+def _rows(numbers: list[int]) -> str:
+    return ", ".join(str(n) for n in numbers[:10]) + (", ..." if len(numbers) > 10 else "")
+
+
+def _non_empty(grid: pl.DataFrame) -> pl.Series:
+    return grid.select(pl.any_horizontal(pl.all().is_not_null())).to_series().arg_true()
+
+
+def _cells(grid: pl.DataFrame, index: int) -> list[str]:
+    return [str(v).strip() if v is not None else "" for v in grid.row(index)]
+
+
+def _header_row(grid: pl.DataFrame, non_empty: pl.Series, score: Score | None) -> int:
+    """The row among the first non-empty ones the layouts recognize best; else the first."""
+    first = int(non_empty[0])
+    if score is None:
+        return first
+    tried = [int(i) for i in non_empty[:HEADER_SEARCH]]
+    points = [score(_cells(grid, i)) for i in tried]
+    best = max(points)
+    return tried[points.index(best)] if best > 0 else first
+
+
+def _drop_footer(data: pl.DataFrame) -> tuple[pl.DataFrame, list[int]]:
+    """The data without the totals or footer lines at its end, and the data rows left out.
+
+    A footer line is short (at most FOOTER_CELLS cells) and its first cell says what it is.
+    """
+    tail = data.tail(HEADER_SEARCH)
+    start, footer = data.height - tail.height, list[int]()
+    for i, row in reversed(list(enumerate(tail.rows()))):  # at most 20 rows, from the end
+        cells = [str(v).strip() for v in row if v is not None and str(v).strip()]
+        if not cells:
+            continue  # blank lines between the data and its footer
+        if len(cells) > FOOTER_CELLS or not re.search(_FOOTER, cells[0]):
+            break
+        footer.insert(0, start + i)
+    return (data.slice(0, footer[0]), footer) if footer else (data, [])
+
+
+def _pick_sheet(
+    book: fastexcel.ExcelReader,
+    wanted: str | None,
+    score: Score | None,
+    notes: list[str],
+    name: str,
+) -> tuple[int, pl.DataFrame]:
+    names = list(book.sheet_names)
+
+    def grid(index: int) -> pl.DataFrame:
+        # skip_rows=0 keeps leading blank rows, so row i of the grid is sheet row i + 1.
+        return book.load_sheet(index, header_row=None, skip_rows=0, dtypes="string").to_polars()
+
+    if wanted is not None:
+        index = _sheet_index(wanted, names, name)
+        return index, grid(index)
+    if len(names) == 1 or score is None:
+        return 0, grid(0)
+    for index in range(len(names)):
+        candidate = grid(index)
+        rows = _non_empty(candidate)
+        if (
+            not rows.is_empty()
+            and score(_cells(candidate, _header_row(candidate, rows, score))) > 0
+        ):
+            if index:
+                notes.append(f"sheet {names[index]!r} (the first whose headers a layout knows)")
+            return index, candidate
+    return 0, grid(0)
+
+
+def _sheet_index(wanted: str, names: list[str], name: str) -> int:
+    if wanted in names:
+        return names.index(wanted)
+    if wanted.isdigit() and 1 <= int(wanted) <= len(names):
+        return int(wanted) - 1
+    listed = ", ".join(repr(n) for n in names)
+    raise InputError(
+        f"no sheet {wanted!r}; the workbook has {listed} (or 1..{len(names)})",
+        file=name,
+        column="--sheet",
+    )
+
+
+def _read_csv(path: Path, notes: list[str]) -> pl.DataFrame:
+    with path.open("rb") as f:
+        head = f.read(SNIFF_BYTES)
+    separator = _sniff(head.decode("utf-8", errors="replace"))  # the separators are ASCII
+
+    def read(source: Path | io.BytesIO) -> pl.DataFrame:
+        return pl.read_csv(source, has_header=False, infer_schema=False, separator=separator)
+
     try:
-        return pl.read_csv(path, has_header=False, infer_schema=False)
+        grid = read(path)  # polars drops a UTF-8 byte-order mark
     except pl.exceptions.ComputeError as exc:
         if "utf-8" not in str(exc).lower():
             raise
-    data = path.read_bytes()  # not UTF-8: Windows-1252, else Latin-1 (which decodes anything)
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    return pl.read_csv(io.BytesIO(text.encode("utf-8")), has_header=False, infer_schema=False)
+        data = path.read_bytes()  # not UTF-8: Windows-1252, else Latin-1 (which decodes anything)
+        try:
+            text, encoding = data.decode("cp1252"), "Windows-1252"
+        except UnicodeDecodeError:
+            text, encoding = data.decode("latin-1"), "Latin-1"
+        notes.append(f"text decoded as {encoding}")
+        grid = read(io.BytesIO(text.encode("utf-8")))
+    if separator != ",":
+        notes.append(f"separator {separator!r}")
+    return grid
+
+
+def _sniff(sample: str) -> str:
+    """The separator that splits the first lines into the same, largest number of fields."""
+    lines = [line for line in re.sub(r'"[^"]*"', '""', sample).splitlines()[:20] if line.strip()]
+    if len(lines) > 1 and not sample.endswith(("\n", "\r")):
+        lines = lines[:-1]  # the sample cut the last line short
+
+    def fields(sep: str) -> tuple[bool, int]:
+        counts = {line.count(sep) for line in lines}
+        return (len(counts) == 1, max(counts, default=0))
+
+    best = max(SEPARATORS, key=lambda sep: (fields(sep)[1] > 0, fields(sep)))
+    return best if fields(best)[1] > 0 else ","

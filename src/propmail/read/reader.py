@@ -1,22 +1,23 @@
 """The readers: an upload or niche file (xlsx / csv / parquet) -> the canonical frame of SPEC 2.
 
 A file passes through the modules of `propmail.read` in turn: safety checks and its sheet
-(`files`), headers matched to canonical columns (`headers`, by the `mapping`), then every
-matched column cast by its `Kind` (`values`).
+(`files`), its layout recognized by its headers (`layouts`) unless a mapping is given, the
+columns made from several columns (`derive`), headers matched to canonical columns
+(`headers`), then every matched column cast by its `Kind` (`values`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from propmail.contract import NICHE_COLUMNS, UPLOAD_COLUMNS, Kind
 from propmail.errors import InputError
-from propmail.read import files, headers, values
-from propmail.read.mapping import ColumnMapping
+from propmail.read import derive, files, headers, layouts, values
+from propmail.read.mapping import FROM_MAILING, ColumnMapping, normalize
 
 
 @dataclass
@@ -27,37 +28,124 @@ class ReadResult:
     unparseable_examples: list[tuple[int, str, str]]  # (row, column, raw value)
     extra_columns: list[str]  # source columns not mapped, ignored
     source: str  # the file name
+    layout: str = ""  # the shipped layout used, or the mapping file given
+    notes: list[str] = field(default_factory=list)  # sheet, header row, encoding, rows left out
+    fed: dict[str, list[str]] = field(default_factory=dict)  # canonical column -> source headers
+    headers: list[str] = field(default_factory=list)  # the header row as the file has it
+    header_row: int = 1  # its spreadsheet row number
+    sheet: str = ""  # the workbook sheet read
+    mapping: ColumnMapping | None = None  # the mapping or layout it was read through
+    direct: dict[str, str] = field(default_factory=dict)  # canonical column -> its one header
 
 
-def read_upload(path: str | Path, mapping: ColumnMapping | None = None) -> ReadResult:
-    """Read an upload file; `mapping` (a user file) is laid over the default mapping."""
-    return _read(Path(path), mapping, UPLOAD_COLUMNS, niche=False)
+def read_upload(
+    path: str | Path, mapping: ColumnMapping | None = None, sheet: str | None = None
+) -> ReadResult:
+    """Read an upload file: through `mapping` if given, else through the layout its headers fit.
+
+    `sheet` names a workbook's sheet (or its number from 1); else the first a layout knows.
+    """
+    return _read(Path(path), mapping, UPLOAD_COLUMNS, niche=False, sheet=sheet)[0]
 
 
 def read_niche(path: str | Path, mapping: ColumnMapping | None = None) -> ReadResult:
     """Read a niche list: it needs LocationPrimaryId, or LocationAddress1 and LocationZip."""
-    return _read(Path(path), mapping, NICHE_COLUMNS, niche=True)
+    return _read(Path(path), mapping, NICHE_COLUMNS, niche=True, sheet=None)[0]
+
+
+def read_loosely(
+    path: str | Path, mapping: ColumnMapping | None = None, sheet: str | None = None
+) -> tuple[ReadResult, pl.DataFrame]:
+    """An upload read as far as it goes: missing required columns are only listed in the
+    result; with the text frame the values were parsed from (`propmail inspect`)."""
+    return _read(Path(path), mapping, UPLOAD_COLUMNS, niche=False, sheet=sheet, strict=False)
+
+
+def layout_of(
+    sheet: files.Sheet, mapping: ColumnMapping | None, niche: bool, name: str
+) -> ColumnMapping:
+    """The mapping a sheet is read through: the one given, else the layout detected."""
+    if mapping is not None:
+        return mapping
+    layout, _ = layouts.detect(sheet.headers, niche, name)
+    return layout
+
+
+def header_score(mapping: ColumnMapping | None, niche: bool) -> files.Score:
+    """How well a row reads as the header row: the headers a layout (or `mapping`) knows."""
+    known = [mapping] if mapping is not None else list(layouts.shipped())
+    owned = [layouts.own_headers(m, niche) for m in known]
+    if mapping is not None and not mapping.name:  # a user's file lays over the canonical names
+        owned = [owned[0] | layouts.own_headers(layouts.shipped()[0], niche)]
+    return lambda cells: max(sum(1 for c in cells if c and normalize(c) in own) for own in owned)
 
 
 def _read(
-    path: Path, mapping: ColumnMapping | None, columns: Mapping[str, Kind], *, niche: bool
-) -> ReadResult:
+    path: Path,
+    mapping: ColumnMapping | None,
+    columns: Mapping[str, Kind],
+    *,
+    niche: bool,
+    sheet: str | None,
+    strict: bool = True,
+) -> tuple[ReadResult, pl.DataFrame]:
     name = path.name
-    sheet = files.load(path)
-    picked, extra = headers.match_headers(sheet, columns, mapping, niche, name)
-    headers.check_required(picked, niche, sheet.headers, name)
+    source = files.load(path, sheet, header_score(mapping, niche))
+    used = layout_of(source, mapping, niche, name)
+    width = len(source.headers)
+    derived, fed = derive.derive_sheet(source, used)
+    picked, extra = headers.match_headers(derived, columns, used, niche, name)
+    filled = derive.filled(used, picked)
+    if strict:
+        headers.check_required({**picked, **dict.fromkeys(filled, -1)}, niche, source.headers, name)
 
-    text = values.text_frame(sheet, picked, columns)
-    if text.height == 0:
+    units = derive.unit_columns(source, used)
+    text_columns = {**columns, **dict.fromkeys(units, Kind.TEXT)}
+    text = values.text_frame(derived, {**picked, **units}, text_columns)
+    text = derive.finish_text(text, used)
+    if text.height == 0 and strict:
         raise InputError("no data rows below the header", file=name)
-    formats = {c: sheet.formats.get(p, "") for c, p in picked.items()}
-    parsed = values.parsed_frame(text, columns, formats, date1904=sheet.date1904)
+    picked = {c: picked.get(c, -1) for c in columns if c in picked or c in filled}
+    formats = {c: derived.formats.get(p, "") for c, p in picked.items()}
+    parsed = values.parsed_frame(text, columns, formats, date1904=derived.date1904)
     counts, examples = values.unparseable(parsed, picked, columns)
-    return ReadResult(
+    consumed = used.source_headers()
+    direct = {c: source.headers[p] for c, p in picked.items() if 0 <= p < width}
+    units_fed = {derive.street_of(u): source.headers[p] for u, p in units.items()}
+    fed = _fed(fed, direct, filled, units_fed, picked)
+    appended = set(derived.headers[width:]) - set(source.headers)
+    extra = [h for h in extra if normalize(h) not in consumed and h not in appended]
+    result = ReadResult(
         frame=values.canonical_frame(parsed, picked, columns),
         missing_columns=[c for c in columns if c not in picked],
         unparseable=counts,
         unparseable_examples=examples,
         extra_columns=extra,
         source=name,
+        layout=used.name or used.source,
+        notes=source.notes,
+        fed=fed,
+        headers=source.headers,
+        header_row=source.first_row - 1,
+        sheet=source.sheet_name,
+        mapping=used,
+        direct=direct,
     )
+    return result, text
+
+
+def _fed(
+    derived: Mapping[str, list[str]],
+    direct: Mapping[str, str],
+    filled: list[str],
+    units: Mapping[str, str],
+    picked: Mapping[str, int],
+) -> dict[str, list[str]]:
+    """Canonical column -> the source headers it is read from, in canonical order."""
+    fed = {c: list(hs) for c, hs in derived.items()}
+    fed.update({c: [h] for c, h in direct.items()})  # a column the file has beats a derived one
+    for site in filled:  # from the mailing address, or a constant (no header)
+        fed[site] = list(fed.get(FROM_MAILING.get(site, ""), []))
+    for street, header in units.items():  # a unit column feeds its street
+        fed.setdefault(street, []).append(header)
+    return {c: fed[c] for c in picked if c in fed}

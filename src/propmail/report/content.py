@@ -51,6 +51,8 @@ def build(result: JobResult, generated_at: datetime | None = None) -> dict[str, 
             "rows": result.upload.frame.height,
             "missing_columns": list(result.upload.missing_columns),
             "extra_columns": list(result.upload.extra_columns),
+            "layout": result.upload.layout,
+            "read_notes": list(result.upload.notes),
         },
         "summary": {
             "rows_read": result.upload.frame.height,

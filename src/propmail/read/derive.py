@@ -1,0 +1,204 @@
+"""Canonical columns made from several source columns, as polars expressions over the text cells.
+
+A mapping's second-version entries (`propmail.read.mapping`) run in two steps:
+
+- `derive_sheet`, before the headers are matched: joins, firsts, splits and mailing blocks
+  become new columns of the sheet, each headed by its canonical name. A one-to-one column the
+  file also has wins over a derived one (`headers` looks the mapping up before canonical names).
+- `finish_text`, on the text frame: a unit appended to its street, `from_mailing`, constants.
+
+>>> sheet = Sheet(pl.DataFrame({"a": ["C/O ANN LEE", "1 MAIN ST"], "b": ["9 OAK AVE",
+...     "RALEIGH NC 27609-6317"], "c": ["CARY, N.C. 27511", None]}), ["L1", "L2", "L3"], 2)
+>>> mapping = ColumnMapping(blocks=(Block(("L1", "L2", "L3")),))
+>>> derived, fed = derive_sheet(sheet, mapping)
+>>> derived.frame.select(derived.frame.columns[3:]).rows()
+[('9 OAK AVE', 'C/O ANN LEE', 'CARY', 'NC', '27511', None), \
+('1 MAIN ST', None, 'RALEIGH', 'NC', '27609', '6317')]
+>>> derived.headers[3:], fed["OwnerZip"]
+(['OwnerAddress1', 'OwnerAddress2', 'OwnerCity', 'OwnerState', 'OwnerZip', 'OwnerMailingZip4'], \
+['L1', 'L2', 'L3'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+import polars as pl
+
+from propmail.read.files import Sheet
+from propmail.read.mapping import FROM_MAILING, Block, ColumnMapping, normalize
+
+# CITY ST ZIP-4, as assessors print it: "RALEIGH NC 27609-6317", "JERSEY CITY, N.J.  07307".
+_CSZ = (
+    r"^(?P<city>.*?)[\s,]*\b(?P<state>[A-Z]\.?[A-Z]\.?)"
+    r"(?:\s+(?P<zip>[0-9]{5})(?:[- ]?(?P<zip4>[0-9]{4}))?)?$"
+)
+_CARE_OF = r"^(?:C/O|C\\O|ATTN:?|ATTENTION|%)\s"
+# a unit without its designator ("4B") is written with "#", as USPS Publication 28 does
+_BARE_UNIT = r"^[0-9A-Z-]{1,6}$"
+PARTS = {
+    "owner": ("OwnerCity", "OwnerState", "OwnerZip", "OwnerMailingZip4"),
+    "location": ("LocationCity", "LocationState", "LocationZip", ""),
+}
+_UNIT = "\0unit:"  # prefix of a unit column carried into the text frame
+
+
+def derive_sheet(sheet: Sheet, mapping: ColumnMapping) -> tuple[Sheet, dict[str, list[str]]]:
+    """The sheet with the derived columns appended; canonical column -> the headers it read."""
+    positions = _positions(sheet.headers)
+    exprs: dict[str, pl.Expr] = {}
+    fed: dict[str, list[str]] = {}
+
+    def col(header: str) -> pl.Expr:
+        return _text(sheet.frame, positions[normalize(header)])
+
+    def present(headers: tuple[str, ...]) -> list[str]:
+        return [
+            sheet.headers[positions[normalize(h)]] for h in headers if normalize(h) in positions
+        ]
+
+    def add(canon: str, expr: pl.Expr, headers: list[str]) -> None:
+        if canon and canon not in exprs:  # the first entry that reaches a column wins
+            exprs[canon] = expr
+            fed[canon] = headers
+
+    for join in mapping.joins:
+        found = present(join.headers)
+        if found:
+            joined = _blank_null(
+                pl.concat_str([col(h) for h in found], separator=join.separator, ignore_nulls=True)
+            )
+            preferred = [col(h) for h in present(join.prefer)]
+            add(join.into, pl.coalesce(*preferred, joined), present(join.prefer) + found)
+    for first in mapping.firsts:
+        found = present(first.headers)
+        if found:
+            add(first.into, pl.coalesce(*(col(h) for h in found)), found)
+    for split in mapping.splits:
+        found = present(split.headers)[:1]
+        if found:
+            for canon, part in _split(col(found[0]), split.into).items():
+                add(canon, part, found)
+    for block in mapping.blocks:
+        found = present(block.lines)
+        if found:
+            for canon, part in _block([col(h) for h in found]).items():
+                add(canon, part, found)
+    if not exprs:
+        return sheet, fed
+    names = [f"\0derived:{c}" for c in exprs]
+    frame = sheet.frame.with_columns(e.alias(n) for e, n in zip(exprs.values(), names, strict=True))
+    return replace(sheet, frame=frame, headers=[*sheet.headers, *exprs]), fed
+
+
+def unit_columns(sheet: Sheet, mapping: ColumnMapping) -> dict[str, int]:
+    """The text-frame name of each street's unit column -> its position in the sheet."""
+    positions = _positions(sheet.headers)
+    out = {}
+    for street, headers in mapping.units.items():
+        pos = next((positions[normalize(h)] for h in headers if normalize(h) in positions), None)
+        if pos is not None:
+            out[_UNIT + street] = pos
+    return out
+
+
+def street_of(unit: str) -> str:
+    """The street a unit column of the text frame is appended to."""
+    return unit.removeprefix(_UNIT)
+
+
+def finish_text(text: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame:
+    """Units appended to their streets, `from_mailing` and constants; unit columns dropped."""
+    units = [c for c in text.columns if c.startswith(_UNIT)]
+    steps = []
+    for unit in units:
+        street = street_of(unit)
+        if street in text.columns:
+            cell = pl.col(unit)
+            shown = pl.when(cell.str.contains(_BARE_UNIT)).then(pl.lit("# ") + cell).otherwise(cell)
+            steps.append(
+                pl.when(cell.is_null())
+                .then(pl.col(street))
+                .otherwise(pl.concat_str([pl.col(street), shown], separator=" ", ignore_nulls=True))
+                .alias(street)
+            )
+    same_street = _street_key("LocationAddress1") == _street_key("OwnerAddress1")
+    for site in mapping.from_mailing:
+        mailing = FROM_MAILING[site]
+        if {mailing, "LocationAddress1", "OwnerAddress1"} <= set(text.columns):
+            from_mail = pl.when(same_street).then(pl.col(mailing))
+            steps.append(
+                (pl.coalesce(site, from_mail) if site in text.columns else from_mail).alias(site)
+            )
+    for canon, value in mapping.constants.items():
+        constant = pl.lit(value, pl.String)
+        steps.append(
+            (pl.coalesce(canon, constant) if canon in text.columns else constant).alias(canon)
+        )
+    return text.with_columns(steps).drop(units)
+
+
+def filled(mapping: ColumnMapping, picked: Mapping[str, int]) -> list[str]:
+    """The canonical columns `finish_text` adds that the file's headers do not give."""
+    fill = [
+        c
+        for c in mapping.from_mailing
+        if c not in picked
+        and {FROM_MAILING[c], "LocationAddress1", "OwnerAddress1"} <= picked.keys()
+    ]
+    return fill + [c for c in mapping.constants if c not in picked and c not in fill]
+
+
+def _street_key(column: str) -> pl.Expr:
+    return pl.col(column).str.to_uppercase().str.replace_all(r"[^0-9A-Z]+", " ").str.strip_chars()
+
+
+def _positions(headers: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for pos, header in enumerate(headers):
+        out.setdefault(normalize(header), pos)
+    return out
+
+
+def _text(frame: pl.DataFrame, pos: int) -> pl.Expr:
+    return _blank_null(pl.col(frame.columns[pos]).cast(pl.String).str.strip_chars())
+
+
+def _blank_null(expr: pl.Expr) -> pl.Expr:
+    return pl.when(expr.str.len_bytes() > 0).then(expr)
+
+
+def _split(cell: pl.Expr, into: str) -> dict[str, pl.Expr]:
+    groups = _blank_null(cell.str.to_uppercase().str.replace_all(r"\s+", " ")).str.extract_groups(
+        _CSZ
+    )
+    city, state, zip5, zip4 = PARTS[into]
+    parts = {
+        city: _blank_null(groups.struct.field("city").str.strip_chars(" ,")),
+        state: groups.struct.field("state").str.replace_all(".", "", literal=True),
+        zip5: groups.struct.field("zip"),
+        zip4: groups.struct.field("zip4"),
+    }
+    return {c: e for c, e in parts.items() if c}
+
+
+def _block(lines: list[pl.Expr]) -> dict[str, pl.Expr]:
+    """Mailing lines -> street (the lines between care-of and the last), care-of, CITY ST ZIP."""
+    kept = pl.concat_list(lines).list.drop_nulls()
+    first = kept.list.first()
+    care_of = first.str.to_uppercase().str.contains(_CARE_OF) & (kept.list.len() > 1)
+    street_lines = (
+        pl.when(care_of)
+        .then(kept.list.slice(1, kept.list.len() - 2))
+        .otherwise(kept.list.slice(0, kept.list.len() - 1))
+    )
+    street = _blank_null(street_lines.list.join(" "))
+    return {
+        "OwnerAddress1": street,
+        "OwnerAddress2": pl.when(care_of).then(first),
+        **_split(kept.list.last(), "owner"),
+    }
+
+
+__all__ = ["Block", "derive_sheet", "filled", "finish_text", "unit_columns"]
