@@ -30,7 +30,17 @@ from propmail.rules.priority import CONDITIONS
 from propmail.rules.slug import STYLES
 from propmail.validation import Problems, Table, parse_toml, read_toml
 
-SECTIONS = ("classification", "priority", "prefix", "ncoa", "niche", "slug", "load", "new_list")
+SECTIONS = (
+    "classification",
+    "priority",
+    "prefix",
+    "ncoa",
+    "niche",
+    "slug",
+    "load",
+    "new_list",
+    "journal",
+)
 
 
 @dataclass(frozen=True)
@@ -183,6 +193,23 @@ def _new_list(table: Table) -> NewList:
 
 
 @dataclass(frozen=True)
+class Journal:
+    """Whether a load journals what it writes (for `propmail undo`), and for how many loads."""
+
+    enabled: bool = True
+    keep_loads_per_region: int = 3
+
+
+def _journal(table: Table) -> Journal:
+    table.only({f.name for f in fields(Journal)})
+    enabled = table.get("enabled", bool)
+    keep = table.get("keep_loads_per_region", int)
+    if keep is not None and keep < 1:
+        table.fail("keep_loads_per_region", "must be 1 or more")
+    return Journal(enabled=bool(enabled), keep_loads_per_region=keep or 1)
+
+
+@dataclass(frozen=True)
 class Rules:
     classification: Classification
     priority: tuple[PriorityRule, ...]
@@ -194,6 +221,7 @@ class Rules:
     update_window_months: int
     new_list: NewList
     source: str = "rules.toml"
+    journal: Journal = Journal()
 
 
 def _rules(data: dict[str, Any], source: str) -> Rules:
@@ -215,6 +243,7 @@ def _rules(data: dict[str, Any], source: str) -> Rules:
         update_window_months=_load(top.table("load")),
         new_list=_new_list(top.table("new_list")),
         source=source,
+        journal=_journal(top.table("journal")),
     )
     problems.check()
     return rules
