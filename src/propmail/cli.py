@@ -244,6 +244,12 @@ def verify_slugs_command(db_url: str | None, rules_path: str | None, sample: int
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write every figure as JSON.",
 )
+@click.option(
+    "--rules",
+    "rules_path",
+    type=click.Path(dir_okay=False),
+    help="Rules file for propmail's runs (e.g. [journal] enabled = false).",
+)
 def bench(
     rows: int,
     backends: tuple[str, ...],
@@ -251,6 +257,7 @@ def bench(
     guide_rows: int,
     work: Path | None,
     json_path: Path | None,
+    rules_path: str | None,
 ) -> None:
     """Time a synthetic month end to end against the floor and the guide's design."""
     from propmail.bench import report, runner
@@ -261,6 +268,7 @@ def bench(
         pg_url=pg_url,
         work=work,
         guide_rows=guide_rows,
+        rules=rules_path,
     )
     results = runner.run(config, lambda line: err.print(f"bench: {line}", highlight=False))
     out.print(report.markdown(results), highlight=False, markup=False, soft_wrap=True)
