@@ -273,6 +273,7 @@ class MssqlBackend(Backend):
         params: list[Any] = [key, batch.region_id, *([clock] if clock is not None else [])]
         # bound in the order of tsql.PROCESS_PARAMETERS
         params += [batch.rules.update_window_months, *self._new_list_params(new_list), int(dry_run)]
+        params += [int(batch.rules.journal.enabled), batch.rules.journal.keep_loads_per_region]
         try:
             self._stage(key, owner_rows, location_rows, step)
             step("merging in SQL Server")

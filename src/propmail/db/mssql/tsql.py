@@ -20,6 +20,12 @@ SCRIPTS: tuple[str, ...] = (
 )
 
 TABLES = ("Region", "ListPriority", "RegionListFrequency", "Owner", "Location", "UploadLog")
+JOURNAL_TABLES = (
+    "PropmailJournal",
+    "PropmailJournalOwner",
+    "PropmailJournalLocation",
+    "PropmailJournalList",
+)
 STAGE_OWNER = "dbo.PropmailStageOwner"
 STAGE_LOCATION = "dbo.PropmailStageLocation"
 STAGE_TABLES = (STAGE_OWNER, STAGE_LOCATION)
@@ -57,7 +63,7 @@ def install_batches() -> list[tuple[str, str]]:
 # Objects a complete install has; an empty result means the schema is there.
 MISSING_OBJECTS = (
     "SELECT v.name FROM (VALUES "
-    + ", ".join(f"(N'dbo.{t}', N'U')" for t in TABLES)
+    + ", ".join(f"(N'dbo.{t}', N'U')" for t in (*TABLES, *JOURNAL_TABLES))
     + ", "
     + ", ".join(f"(N'{t}', N'U')" for t in STAGE_TABLES)
     + ", "
@@ -131,6 +137,8 @@ PROCESS_PARAMETERS = (
     "dividedBy",
     "lockTimeoutMs",
     "dryRun",
+    "journal",
+    "keepLoads",
 )
 
 
