@@ -17,7 +17,6 @@ import polars as pl
 
 from propmail import redact
 from propmail.db.results import Batch, JournaledLoad, LoadResult, Preview, Undone
-from propmail.errors import InputError
 from propmail.progress import Step, no_step
 from propmail.settings import NewList, Rules
 
@@ -99,19 +98,17 @@ class Backend(ABC):
 
     # -- the load journal and undo ------------------------------------------------------------
 
-    def _no_journal(self) -> InputError:
-        return InputError(f"{self.display_url} keeps no load journal, so no load can be undone")
-
+    @abstractmethod
     def undo(self, log_id: int, cascade: bool = False, dry_run: bool = False) -> list[Undone]:
         """Put back every row load `log_id` wrote, in one transaction under the region lock;
         with `cascade` the later loads that wrote the same rows go first, newest first.
-        Returns what each load undone put back (`dry_run`: would put back; nothing written)."""
-        raise self._no_journal()
+        Returns what each load undone put back (`dry_run`: would put back; nothing written).
+        A load that cannot be undone raises InputError saying why (naming the later loads)."""
 
+    @abstractmethod
     def journaled_loads(self, region_id: int | None = None) -> list[JournaledLoad]:
         """The loads that can still be undone, newest first."""
-        raise self._no_journal()
 
+    @abstractmethod
     def prune_journal(self, keep: int) -> int:
         """Keep the journal of the newest `keep` loads per region; returns loads dropped."""
-        raise self._no_journal()
