@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import text
 
 from propmail.cli import main
 from propmail.db import Backend
@@ -135,3 +136,18 @@ def test_the_commands_list_undo_and_prune(backend: Backend, months: tuple[Path, 
     assert again.exit_code == 2 and "undone already" in again.output
     pruned = runner.invoke(main, ["journal", "prune", "--db", url])
     assert pruned.exit_code == 0 and "0 loads dropped" in pruned.output
+
+
+def test_a_reused_upload_log_id_loads_and_undoes_with_its_own_journal(
+    backend: Backend, months: tuple[Path, Path]
+) -> None:
+    p1, _ = months
+    load(backend, p1, MONTH1)
+    with backend.engine.begin() as conn:  # type: ignore[attr-defined]
+        for table in ("Location", "Owner", "UploadLog"):
+            conn.execute(text(f'DELETE FROM "{table}"'))
+    again = load(backend, p1, MONTH2)  # SQLite hands out UploadLogId 1 again
+    (undone,) = backend.undo(again)
+    assert undone.locations_deleted == 400
+    # month 1's list codes stay: the second load found them there and created none
+    assert canonical(backend, ("Owner", "Location")) == {"Owner": [], "Location": []}

@@ -405,6 +405,9 @@ class SqlBackend(Backend):
         """The load's own journal row, and the list codes it created."""
         if not run.batch.rules.journal.enabled:
             return
+        # SQLite gives a deleted UploadLog row's id out again: a journal under it is stale
+        for statement in journal.drop(self.dialect):
+            run.conn.execute(text(statement), {"log_id": run.log_id})
         run.conn.execute(
             text(journal.record_load(self.dialect)), {"log_id": run.log_id, **run.params}
         )
