@@ -281,6 +281,12 @@ def verify_slugs_command(db_url: str | None, rules_path: str | None, sample: int
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write every figure as JSON.",
 )
+@click.option(
+    "--rules",
+    "rules_path",
+    type=click.Path(dir_okay=False),
+    help="Rules file for propmail's runs (e.g. [journal] enabled = false).",
+)
 def bench(
     rows: int,
     backends: tuple[str, ...],
@@ -288,6 +294,7 @@ def bench(
     guide_rows: int,
     work: Path | None,
     json_path: Path | None,
+    rules_path: str | None,
 ) -> None:
     """Time a synthetic month end to end against the floor and the guide's design."""
     from propmail.bench import report, runner
@@ -298,11 +305,71 @@ def bench(
         pg_url=pg_url,
         work=work,
         guide_rows=guide_rows,
+        rules=rules_path,
     )
     results = runner.run(config, lambda line: err.print(f"bench: {line}", highlight=False))
     out.print(report.markdown(results), highlight=False, markup=False, soft_wrap=True)
     if json_path:
         json_path.write_text(report.as_json(results), encoding="utf-8")
+
+
+@main.command("undo")
+@click.argument("upload_log_id", metavar="UPLOADLOGID", type=int)
+@click.option("--db", "db_url", help=DB_HELP)
+@click.option(
+    "--cascade", is_flag=True, help="Undo the later loads that wrote the same rows first."
+)
+@click.option("--dry-run", is_flag=True, help="Print what would be put back; write nothing.")
+def undo_command(upload_log_id: int, db_url: str | None, cascade: bool, dry_run: bool) -> None:
+    """Put back every row the load UPLOADLOGID wrote, as it was before (UploadLog state 11)."""
+    with open_backend(db_url) as backend:
+        undone = backend.undo(upload_log_id, cascade=cascade, dry_run=dry_run)
+    verb = "would undo" if dry_run else "undone"
+    for u in undone:
+        out.print(
+            f"{verb}: upload {u.upload_log_id} (region {u.region_id}): "
+            f"locations {u.locations_restored} restored, {u.locations_deleted} deleted; "
+            f"owners {u.owners_restored} restored, {u.owners_deleted} deleted; "
+            f"list codes {u.codes_deleted} deleted ({u.frequencies_deleted} frequency rows)",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@main.group("journal")
+def journal_group() -> None:
+    """The load journal that `propmail undo` takes loads back with."""
+
+
+@journal_group.command("list")
+@click.option("--db", "db_url", help=DB_HELP)
+@click.option("--region", "region_id", type=int, help="Only this region's loads.")
+def journal_list(db_url: str | None, region_id: int | None) -> None:
+    """The loads that can still be undone, newest first, with what their journal holds."""
+    with open_backend(db_url) as backend:
+        loads = backend.journaled_loads(region_id)
+    if not loads:
+        out.print("no load can be undone (the journal is empty)")
+    for j in loads:
+        out.print(
+            f"upload {j.upload_log_id}  region {j.region_id}  loaded {j.loaded_at}  "
+            f"{escape(j.file_name or '')}: owners {j.owners_updated} updated, "
+            f"{j.owners_inserted} inserted; locations {j.locations_updated} updated, "
+            f"{j.locations_inserted} inserted; {j.codes_created} new list codes",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@journal_group.command("prune")
+@click.option("--db", "db_url", help=DB_HELP)
+@click.option("--rules", "rules_path", type=click.Path(dir_okay=False), help="Rules file.")
+def journal_prune(db_url: str | None, rules_path: str | None) -> None:
+    """Drop the journal of every load older than the newest [journal] keep_loads_per_region."""
+    keep = load_rules(rules_path).journal.keep_loads_per_region
+    with open_backend(db_url) as backend:
+        dropped = backend.prune_journal(keep)
+    out.print(f"journal pruned: {dropped} loads dropped, the newest {keep} per region kept")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -33,7 +33,7 @@ from propmail.validation import Problems, Table, parse_toml, read_toml
 
 SECTIONS = (
     "classification", "priority", "prefix", "ncoa", "niche", "slug", "load", "new_list",
-    "occupancy",
+    "occupancy", "journal",
 )  # fmt: skip
 
 
@@ -209,6 +209,23 @@ def _occupancy(table: Table) -> Occupancy:
 
 
 @dataclass(frozen=True)
+class Journal:
+    """Whether a load journals what it writes (for `propmail undo`), and for how many loads."""
+
+    enabled: bool = True
+    keep_loads_per_region: int = 3
+
+
+def _journal(table: Table) -> Journal:
+    table.only({f.name for f in fields(Journal)})
+    enabled = table.get("enabled", bool)
+    keep = table.get("keep_loads_per_region", int)
+    if keep is not None and keep < 1:
+        table.fail("keep_loads_per_region", "must be 1 or more")
+    return Journal(enabled=bool(enabled), keep_loads_per_region=keep or 1)
+
+
+@dataclass(frozen=True)
 class Rules:
     classification: Classification
     priority: tuple[PriorityRule, ...]
@@ -221,6 +238,7 @@ class Rules:
     new_list: NewList
     occupancy: Occupancy = Occupancy()
     source: str = "rules.toml"
+    journal: Journal = Journal()
 
 
 def _rules(data: dict[str, Any], source: str) -> Rules:
@@ -243,6 +261,7 @@ def _rules(data: dict[str, Any], source: str) -> Rules:
         new_list=_new_list(top.table("new_list")),
         occupancy=_occupancy(top.table("occupancy")),
         source=source,
+        journal=_journal(top.table("journal")),
     )
     problems.check()
     return rules

@@ -91,6 +91,8 @@ def test_the_merge_gets_the_rules_and_the_server_clock(rules: Rules) -> None:
         "dividedBy": rules.new_list.divided_by,
         "lockTimeoutMs": 600_000,
         "dryRun": 0,
+        "journal": 1,
+        "keepLoads": rules.journal.keep_loads_per_region,
     }
     server = FakeServer()
     loaded(server, 10, owners.height)
@@ -178,7 +180,7 @@ def test_a_dry_run_uses_a_session_key_writes_no_uploadlog_and_rolls_back(rules: 
     vacant = locations.filter(locations["PriorityCode"] == "Vacant-OO").height
     assert preview.new_code_rows == {"Vacant-OO": vacant} and preview.existing == 0
     (call,) = server.sent("EXEC dbo.ProcessPythonEnhancedData")
-    assert call.params[0] == -58 and call.params[-1] == 1  # @dryRun = 1
+    assert call.params[0] == -58 and call.params[-3] == 1  # @dryRun = 1 (then @journal, @keepLoads)
     assert all(c.params[0] == -58 for c in server.sent(tsql.STAGE_JSON))
     assert not server.sent("UPDATE dbo.UploadLog") and not server.sent("INSERT INTO dbo.UploadLog")
 

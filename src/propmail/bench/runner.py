@@ -45,6 +45,7 @@ class Config:
     work: Path | None = None  # default: a temporary directory, removed afterwards
     guide_rows: int = 100_000  # the literal design runs on at most this many rows
     seed: int = 1
+    rules: str | None = None  # a rules file for propmail's runs (e.g. [journal] enabled = false)
 
 
 @dataclass
@@ -157,6 +158,7 @@ def run_backend(
                 REGION_ID,
                 now,
                 save,
+                config.rules,
             )
             _done(echo, f"{backend}: propmail {name}", runs[name])
         echo(f"{backend}: floor")

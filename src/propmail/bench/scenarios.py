@@ -47,12 +47,15 @@ def propmail_month(
     region_id: int,
     now: datetime,
     save_frames: str | None = None,
+    rules_path: str | None = None,
 ) -> dict[str, Any]:
     """`propmail process` as the command line runs it (run_job), stage by stage."""
     clock = StageClock()
     reset_peak_rss()
     started = time.perf_counter()
-    result = run_job(upload, region_id, niche_specs, db_url=url, step=clock.step, now=now)
+    result = run_job(
+        upload, region_id, niche_specs, db_url=url, rules_path=rules_path, step=clock.step, now=now
+    )
     out = _result(clock, started)
     load = result.load.as_dict() if result.load else {}
     load["new_codes"] = len(load.get("new_codes", []))

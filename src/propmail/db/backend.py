@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 
 from propmail import redact
-from propmail.db.results import Batch, LoadResult, Preview
+from propmail.db.results import Batch, JournaledLoad, LoadResult, Preview, Undone
 from propmail.progress import Step, no_step
 from propmail.settings import NewList, Rules
 
@@ -95,3 +95,20 @@ class Backend(ABC):
     @abstractmethod
     def preview(self, batch: Batch, step: Step = no_step) -> Preview:
         """What `load` would do, and nothing written (the dry run)."""
+
+    # -- the load journal and undo ------------------------------------------------------------
+
+    @abstractmethod
+    def undo(self, log_id: int, cascade: bool = False, dry_run: bool = False) -> list[Undone]:
+        """Put back every row load `log_id` wrote, in one transaction under the region lock;
+        with `cascade` the later loads that wrote the same rows go first, newest first.
+        Returns what each load undone put back (`dry_run`: would put back; nothing written).
+        A load that cannot be undone raises InputError saying why (naming the later loads)."""
+
+    @abstractmethod
+    def journaled_loads(self, region_id: int | None = None) -> list[JournaledLoad]:
+        """The loads that can still be undone, newest first."""
+
+    @abstractmethod
+    def prune_journal(self, keep: int) -> int:
+        """Keep the journal of the newest `keep` loads per region; returns loads dropped."""

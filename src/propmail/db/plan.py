@@ -33,9 +33,9 @@ from sqlalchemy import Connection, Engine, func, insert, inspect, select, text, 
 from sqlalchemy.exc import SQLAlchemyError
 
 from propmail import redact
-from propmail.db import schema, sql
+from propmail.db import journal, schema, sql, undo
 from propmail.db.backend import Backend
-from propmail.db.results import Batch, LoadResult, Preview, code_changes
+from propmail.db.results import Batch, JournaledLoad, LoadResult, Preview, Undone, code_changes
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field, State
 from propmail.db.stored import stream_rows
 from propmail.errors import InputError, LoadError
@@ -142,7 +142,7 @@ class SqlBackend(Backend):
 
     def has_schema(self) -> bool:
         names = set(inspect(self.engine).get_table_names())
-        return all(t.name in names for t in schema.TABLES)
+        return all(t.name in names for t in (*schema.TABLES, *schema.JOURNAL_TABLES))
 
     def create_schema(self) -> None:
         schema.metadata.create_all(self.engine)
@@ -325,9 +325,13 @@ class SqlBackend(Backend):
         return [
             LoadStep("staging", None, self._stage),
             LoadStep("list codes", None, self._list_codes),
+            LoadStep("journal: list codes", None, self._journal_codes),
+            LoadStep("journal: owners", None, self._journal_owners),
             LoadStep("merging owners", None, self._merge_owners),
+            LoadStep("journal: locations", None, self._journal_locations),
             LoadStep("merging locations", State.MERGING_LOCATIONS, self._merge_locations),
             LoadStep("final updates", State.FINAL_UPDATES, self._final_updates),
+            LoadStep("journal: retention", None, self._journal_retention),
             LoadStep("dropping staging tables", None, self._drop_staging),
         ]
 
@@ -394,6 +398,75 @@ class SqlBackend(Backend):
     def _drop_staging(self, run: Run) -> None:
         for name in (sql.STAGE_OWNER, sql.STAGE_LOCATION):
             run.conn.execute(text(sql.drop_stage_table(name)))
+
+    # -- the journal ---------------------------------------------------------------------------
+
+    def _journal_codes(self, run: Run) -> None:
+        """The load's own journal row, and the list codes it created."""
+        if not run.batch.rules.journal.enabled:
+            return
+        # SQLite gives a deleted UploadLog row's id out again: a journal under it is stale
+        for statement in journal.drop(self.dialect):
+            run.conn.execute(text(statement), {"log_id": run.log_id})
+        run.conn.execute(
+            text(journal.record_load(self.dialect)), {"log_id": run.log_id, **run.params}
+        )
+        if run.result.new_codes:
+            lp = schema.list_priority.c
+            created = run.conn.scalars(
+                select(lp.ListPriorityId).where(lp.Code.in_(run.result.new_codes))
+            )
+            run.conn.execute(
+                text(journal.record_list(self.dialect)),
+                [{"log_id": run.log_id, "list_id": int(i)} for i in created],
+            )
+
+    def _journal_owners(self, run: Run) -> None:
+        if run.batch.rules.journal.enabled:
+            run.conn.execute(
+                text(journal.record_owners(self.dialect)), {"log_id": run.log_id, **run.params}
+            )
+
+    def _journal_locations(self, run: Run) -> None:
+        if run.batch.rules.journal.enabled:
+            run.conn.execute(
+                text(journal.record_locations(self.dialect)), {"log_id": run.log_id, **run.params}
+            )
+
+    def _journal_retention(self, run: Run) -> None:
+        keep = run.batch.rules.journal.keep_loads_per_region
+        self.prune_region(run.conn, run.batch.region_id, keep)
+
+    def prune_region(self, conn: Connection, region_id: int, keep: int) -> None:
+        for statement in journal.prune(self.dialect):
+            conn.execute(text(statement), {"region": region_id, "keep": keep})
+
+    def prune_journal(self, keep: int) -> int:
+        with self.transaction() as conn:
+            regions = list(conn.scalars(select(schema.journal.c.RegionId).distinct()))
+            before = conn.scalar(select(func.count()).select_from(schema.journal)) or 0
+            for region_id in regions:
+                self.prune_region(conn, int(region_id), keep)
+            after = conn.scalar(select(func.count()).select_from(schema.journal)) or 0
+        return int(before) - int(after)
+
+    def journaled_loads(self, region_id: int | None = None) -> list[JournaledLoad]:
+        if not self.has_schema():
+            return []
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                text(journal.loads(self.dialect, region_id is not None)), {"region": region_id}
+            )
+            return [JournaledLoad(*row) for row in rows]
+
+    def undo(self, log_id: int, cascade: bool = False, dry_run: bool = False) -> list[Undone]:
+        d = self.dialect
+        with self.rolled_back() if dry_run else self.transaction() as conn:
+            self.lock_region(conn, undo.region_of(conn, log_id))
+            order = undo.plan(conn, d, log_id, cascade)
+            for region_id in sorted({r for _, r in order}):
+                self.lock_region(conn, region_id)
+            return [undo.undo_one(conn, d, i, r) for i, r in order]
 
     # -- the dry run --------------------------------------------------------------------------
 

@@ -98,3 +98,32 @@ def code_changes(rows: list[Any]) -> list[CodeChange]:
     for change in pairs.values():
         change.examples.sort()
     return sorted(pairs.values(), key=lambda c: (-c.locations, c.old_code or "", c.new_code))
+
+
+@dataclass
+class Undone:
+    """What undoing one load put back (or, for a dry run, would put back)."""
+
+    upload_log_id: int
+    region_id: int
+    owners_restored: int = 0
+    owners_deleted: int = 0
+    locations_restored: int = 0
+    locations_deleted: int = 0
+    frequencies_deleted: int = 0
+    codes_deleted: int = 0
+
+
+@dataclass(frozen=True)
+class JournaledLoad:
+    """A load whose journal is kept, so that it can be undone, and what the journal holds."""
+
+    upload_log_id: int
+    region_id: int
+    loaded_at: Any
+    file_name: str | None
+    owners_updated: int
+    owners_inserted: int
+    locations_updated: int
+    locations_inserted: int
+    codes_created: int

@@ -135,6 +135,53 @@ upload_log = Table(
 
 TABLES = (region, list_priority, region_list_frequency, owner, location, upload_log)
 
+# The load journal: propmail's own tables beside the legacy ones, which it never alters. One
+# PropmailJournal row per load that can still be undone (LoadedAt is the clock the load wrote
+# into InsertedDate and UpdatedDate); per row the load wrote, its key and, for a row it updated,
+# every column as it was before (Inserted = 0), or only the key of a row it inserted
+# (Inserted = 1); the list codes it created (their RegionListFrequency rows are those of the
+# ListId). A row is journaled under its natural key (Slug; RegionId and PrimaryId).
+journal = Table(
+    "PropmailJournal",
+    metadata,
+    Column("UploadLogId", Integer, primary_key=True, autoincrement=False),
+    Column("RegionId", Integer, nullable=False),
+    Column("LoadedAt", DateTime(), nullable=False),
+)
+
+journal_owner = Table(
+    "PropmailJournalOwner",
+    metadata,
+    Column("UploadLogId", Integer, primary_key=True, autoincrement=False),
+    Column("Inserted", SmallInteger, nullable=False),
+    Column("OwnerId", Integer),
+    *_columns(OWNER_FIELDS, Slug=Column("Slug", String(255), primary_key=True)),
+    *_audit(),
+)
+
+journal_location = Table(
+    "PropmailJournalLocation",
+    metadata,
+    Column("UploadLogId", Integer, primary_key=True, autoincrement=False),
+    Column("RegionId", Integer, primary_key=True, autoincrement=False),
+    Column("Inserted", SmallInteger, nullable=False),
+    Column("LocationId", Integer),
+    Column("OwnerId", Integer),
+    Column("ListPriorityId", Integer),
+    *_columns(LOCATION_FIELDS, PrimaryId=Column("PrimaryId", String(255), primary_key=True)),
+    *_audit(),
+)
+
+journal_list = Table(
+    "PropmailJournalList",
+    metadata,
+    Column("UploadLogId", Integer, primary_key=True, autoincrement=False),
+    Column("ListPriorityId", Integer, primary_key=True, autoincrement=False),
+)
+
+# rows first, the load's own row last (the order in which a load's journal is dropped)
+JOURNAL_TABLES = (journal_owner, journal_location, journal_list, journal)
+
 
 class State:
     """UploadLog.ProcessingState values, as the legacy procedure writes them."""
@@ -145,3 +192,4 @@ class State:
     FINAL_UPDATES = 10
     DONE = 3
     FAILED = 4
+    UNDONE = 11  # propmail's own: `propmail undo` put back what the load changed

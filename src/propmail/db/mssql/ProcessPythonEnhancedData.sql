@@ -18,6 +18,10 @@
 -- connection sees them; 9 merging locations and 10 final updates are written inside the
 -- transaction (visible to READ UNCOMMITTED / NOLOCK readers); 3 done commits with the data.
 -- @dryRun = 1 runs the same merge, returns its counts and rolls everything back.
+-- The load journal is written inside the transaction: each MERGE outputs the before-image of
+-- every row it rewrites (deleted.*) and the key of every row it inserts (#Propmail*Written,
+-- which also gives the counts), copied into the journal tables unless @journal = 0. The
+-- journal of the region's loads older than its @keepLoads newest is dropped.
 CREATE OR ALTER PROCEDURE dbo.ProcessPythonEnhancedData
     @uploadLogId INT,
     @regionId INT,
@@ -31,7 +35,9 @@ CREATE OR ALTER PROCEDURE dbo.ProcessPythonEnhancedData
     @frequency INT = 26,
     @dividedBy INT = 4,
     @lockTimeoutMs INT = 600000,
-    @dryRun BIT = 0
+    @dryRun BIT = 0,
+    @journal BIT = 1,
+    @keepLoads INT = 3
 AS
 BEGIN
     SET NOCOUNT ON;
@@ -51,8 +57,7 @@ BEGIN
     DECLARE @locationsUpdated INT = 0;
     DECLARE @locationsFrozen INT = 0;
     DECLARE @newCodes NVARCHAR(MAX);
-    DECLARE @ownerActions TABLE (MergeAction NVARCHAR(10) NOT NULL);
-    DECLARE @locationActions TABLE (MergeAction NVARCHAR(10) NOT NULL);
+    DECLARE @pruned TABLE (UploadLogId INT NOT NULL PRIMARY KEY);
     DECLARE @createdCodes TABLE (Code NVARCHAR(255) COLLATE DATABASE_DEFAULT NOT NULL);
 
     BEGIN TRY
@@ -165,6 +170,31 @@ BEGIN
         FROM #PropmailLocationSource AS s
         JOIN #PropmailCodes AS c ON c.Code = s.PriorityCode;
 
+        CREATE TABLE #PropmailOwnerWritten (
+            UploadLogId INT NOT NULL,
+            Slug NVARCHAR(255) COLLATE DATABASE_DEFAULT NOT NULL,
+            Inserted SMALLINT NOT NULL,
+            OwnerId INT NULL,
+            Name NVARCHAR(255) COLLATE DATABASE_DEFAULT NULL,
+            FirstName NVARCHAR(255) COLLATE DATABASE_DEFAULT NULL,
+            LastName NVARCHAR(255) COLLATE DATABASE_DEFAULT NULL,
+            Address1 NVARCHAR(255) COLLATE DATABASE_DEFAULT NULL,
+            Address2 NVARCHAR(255) COLLATE DATABASE_DEFAULT NULL,
+            City NVARCHAR(255) COLLATE DATABASE_DEFAULT NULL,
+            State NVARCHAR(255) COLLATE DATABASE_DEFAULT NULL,
+            Zip NVARCHAR(255) COLLATE DATABASE_DEFAULT NULL,
+            FullAddress NVARCHAR(MAX) NULL,
+            IsBusiness BIT NULL,
+            AlternateName NVARCHAR(255) COLLATE DATABASE_DEFAULT NULL,
+            DoNotMail NVARCHAR(255) COLLATE DATABASE_DEFAULT NULL,
+            MailingZip4 NVARCHAR(255) COLLATE DATABASE_DEFAULT NULL,
+            MailingCounty NVARCHAR(255) COLLATE DATABASE_DEFAULT NULL,
+            AccuzipRequest NVARCHAR(MAX) NULL,
+            AccuzipResponse NVARCHAR(MAX) NULL,
+            InsertedDate DATETIME NULL,
+            ModifiedDate DATETIME NULL,
+            UpdatedDate DATETIME NULL
+        );
         -- owners: matched -> every column rewritten when it changed or was not touched today
         MERGE INTO dbo.Owner WITH (HOLDLOCK) AS o
         USING #PropmailOwnerSource AS s
@@ -209,7 +239,15 @@ BEGIN
             s.Zip, s.FullAddress, s.IsBusiness, s.AlternateName, s.DoNotMail, s.MailingZip4,
             s.MailingCounty, s.AccuzipRequest, s.AccuzipResponse, @now
         )
-        OUTPUT $action INTO @ownerActions;
+        -- the journal: every row written, its before-image (deleted.*) or, inserted, its key
+        OUTPUT
+            @uploadLogId, inserted.Slug, CASE WHEN $action = N'INSERT' THEN 1 ELSE 0 END,
+            deleted.OwnerId, deleted.Name, deleted.FirstName, deleted.LastName, deleted.Address1,
+            deleted.Address2, deleted.City, deleted.State, deleted.Zip, deleted.FullAddress,
+            deleted.IsBusiness, deleted.AlternateName, deleted.DoNotMail, deleted.MailingZip4,
+            deleted.MailingCounty, deleted.AccuzipRequest, deleted.AccuzipResponse,
+            deleted.InsertedDate, deleted.ModifiedDate, deleted.UpdatedDate
+        INTO #PropmailOwnerWritten;
 
         UPDATE dbo.UploadLog SET ProcessingState = 9 WHERE UploadLogId = @uploadLogId;
 
@@ -217,6 +255,42 @@ BEGIN
         FROM #PropmailLocationSource AS s
         JOIN dbo.Owner AS o ON o.Slug = s.OwnerSlug;
 
+        CREATE TABLE #PropmailLocationWritten (
+            UploadLogId INT NOT NULL,
+            RegionId INT NOT NULL,
+            PrimaryId NVARCHAR(255) COLLATE DATABASE_DEFAULT NOT NULL,
+            Inserted SMALLINT NOT NULL,
+            LocationId INT NULL,
+            OwnerId INT NULL,
+            ListPriorityId INT NULL,
+            PriorityCode NVARCHAR(255) COLLATE DATABASE_DEFAULT NULL,
+            IsOwnerOccupied BIT NULL,
+            IsTrust BIT NULL,
+            IsChurch BIT NULL,
+            IsBusiness BIT NULL,
+            OwnerGrantorMatch BIT NULL,
+            Address1 NVARCHAR(255) COLLATE DATABASE_DEFAULT NULL,
+            City NVARCHAR(255) COLLATE DATABASE_DEFAULT NULL,
+            State NVARCHAR(255) COLLATE DATABASE_DEFAULT NULL,
+            Zip NVARCHAR(255) COLLATE DATABASE_DEFAULT NULL,
+            County NVARCHAR(255) COLLATE DATABASE_DEFAULT NULL,
+            Neighborhood NVARCHAR(255) COLLATE DATABASE_DEFAULT NULL,
+            Acres FLOAT NULL,
+            SellDate DATE NULL,
+            SellAmount FLOAT NULL,
+            Grantor NVARCHAR(255) COLLATE DATABASE_DEFAULT NULL,
+            EstLoanToValue FLOAT NULL,
+            EstEquity FLOAT NULL,
+            LienType NVARCHAR(255) COLLATE DATABASE_DEFAULT NULL,
+            BKDate DATE NULL,
+            DivorceDate DATE NULL,
+            PreFcRecordingDate DATE NULL,
+            Vacant NVARCHAR(255) COLLATE DATABASE_DEFAULT NULL,
+            ResponseNCOA NVARCHAR(255) COLLATE DATABASE_DEFAULT NULL,
+            InsertedDate DATETIME NULL,
+            ModifiedDate DATETIME NULL,
+            UpdatedDate DATETIME NULL
+        );
         -- frozen: matched, but neither inserted nor updated within the window; left as they are
         SELECT @locationsFrozen = COUNT(*)
         FROM #PropmailLocationSource AS s
@@ -289,18 +363,76 @@ BEGIN
             s.SellAmount, s.Grantor, s.EstLoanToValue, s.EstEquity, s.LienType, s.BKDate,
             s.DivorceDate, s.PreFcRecordingDate, s.Vacant, s.ResponseNCOA, @now
         )
-        OUTPUT $action INTO @locationActions;
+        -- the journal: every row written, its before-image (deleted.*) or, inserted, its key
+        OUTPUT
+            @uploadLogId, @regionId, inserted.PrimaryId,
+            CASE WHEN $action = N'INSERT' THEN 1 ELSE 0 END, deleted.LocationId, deleted.OwnerId,
+            deleted.ListPriorityId, deleted.PriorityCode, deleted.IsOwnerOccupied, deleted.IsTrust,
+            deleted.IsChurch, deleted.IsBusiness, deleted.OwnerGrantorMatch, deleted.Address1,
+            deleted.City, deleted.State, deleted.Zip, deleted.County, deleted.Neighborhood,
+            deleted.Acres, deleted.SellDate, deleted.SellAmount, deleted.Grantor,
+            deleted.EstLoanToValue, deleted.EstEquity, deleted.LienType, deleted.BKDate,
+            deleted.DivorceDate, deleted.PreFcRecordingDate, deleted.Vacant, deleted.ResponseNCOA,
+            deleted.InsertedDate, deleted.ModifiedDate, deleted.UpdatedDate
+        INTO #PropmailLocationWritten;
 
         UPDATE dbo.UploadLog SET ProcessingState = 10 WHERE UploadLogId = @uploadLogId;
 
         SELECT
-            @ownersInserted = COUNT(CASE WHEN a.MergeAction = N'INSERT' THEN 1 END),
-            @ownersUpdated = COUNT(CASE WHEN a.MergeAction = N'UPDATE' THEN 1 END)
-        FROM @ownerActions AS a;
+            @ownersInserted = COUNT(CASE WHEN j.Inserted = 1 THEN 1 END),
+            @ownersUpdated = COUNT(CASE WHEN j.Inserted = 0 THEN 1 END)
+        FROM #PropmailOwnerWritten AS j;
         SELECT
-            @locationsInserted = COUNT(CASE WHEN a.MergeAction = N'INSERT' THEN 1 END),
-            @locationsUpdated = COUNT(CASE WHEN a.MergeAction = N'UPDATE' THEN 1 END)
-        FROM @locationActions AS a;
+            @locationsInserted = COUNT(CASE WHEN j.Inserted = 1 THEN 1 END),
+            @locationsUpdated = COUNT(CASE WHEN j.Inserted = 0 THEN 1 END)
+        FROM #PropmailLocationWritten AS j;
+
+        IF @journal = 1
+        BEGIN
+            INSERT INTO dbo.PropmailJournalLocation (
+                UploadLogId, RegionId, PrimaryId, Inserted, LocationId, OwnerId, ListPriorityId,
+                PriorityCode, IsOwnerOccupied, IsTrust, IsChurch, IsBusiness, OwnerGrantorMatch,
+                Address1, City, State, Zip, County, Neighborhood, Acres, SellDate, SellAmount,
+                Grantor, EstLoanToValue, EstEquity, LienType, BKDate, DivorceDate,
+                PreFcRecordingDate, Vacant, ResponseNCOA, InsertedDate, ModifiedDate, UpdatedDate
+            )
+            SELECT
+                UploadLogId, RegionId, PrimaryId, Inserted, LocationId, OwnerId, ListPriorityId,
+                PriorityCode, IsOwnerOccupied, IsTrust, IsChurch, IsBusiness, OwnerGrantorMatch,
+                Address1, City, State, Zip, County, Neighborhood, Acres, SellDate, SellAmount,
+                Grantor, EstLoanToValue, EstEquity, LienType, BKDate, DivorceDate,
+                PreFcRecordingDate, Vacant, ResponseNCOA, InsertedDate, ModifiedDate, UpdatedDate
+            FROM #PropmailLocationWritten;
+            INSERT INTO dbo.PropmailJournalOwner (
+                UploadLogId, Slug, Inserted, OwnerId, Name, FirstName, LastName, Address1,
+                Address2, City, State, Zip, FullAddress, IsBusiness, AlternateName, DoNotMail,
+                MailingZip4, MailingCounty, AccuzipRequest, AccuzipResponse, InsertedDate,
+                ModifiedDate, UpdatedDate
+            )
+            SELECT
+                UploadLogId, Slug, Inserted, OwnerId, Name, FirstName, LastName, Address1,
+                Address2, City, State, Zip, FullAddress, IsBusiness, AlternateName, DoNotMail,
+                MailingZip4, MailingCounty, AccuzipRequest, AccuzipResponse, InsertedDate,
+                ModifiedDate, UpdatedDate
+            FROM #PropmailOwnerWritten;
+            INSERT INTO dbo.PropmailJournal (UploadLogId, RegionId, LoadedAt)
+            VALUES (@uploadLogId, @regionId, @now);
+            INSERT INTO dbo.PropmailJournalList (UploadLogId, ListPriorityId)
+            SELECT @uploadLogId, lp.ListPriorityId
+            FROM @createdCodes AS c
+            JOIN dbo.ListPriority AS lp ON lp.Code = c.Code;
+        END;
+        -- retention: the journal of this region's loads older than its @keepLoads newest
+        INSERT INTO @pruned (UploadLogId)
+        SELECT a.UploadLogId FROM dbo.PropmailJournal AS a
+        WHERE a.RegionId = @regionId AND (
+            SELECT COUNT(*) FROM dbo.PropmailJournal AS b
+            WHERE b.RegionId = a.RegionId AND b.UploadLogId > a.UploadLogId
+        ) >= @keepLoads;
+        DELETE j FROM dbo.PropmailJournalOwner AS j JOIN @pruned AS p ON p.UploadLogId = j.UploadLogId;
+        DELETE j FROM dbo.PropmailJournalLocation AS j JOIN @pruned AS p ON p.UploadLogId = j.UploadLogId;
+        DELETE j FROM dbo.PropmailJournalList AS j JOIN @pruned AS p ON p.UploadLogId = j.UploadLogId;
+        DELETE j FROM dbo.PropmailJournal AS j JOIN @pruned AS p ON p.UploadLogId = j.UploadLogId;
         SET @newCodes = (SELECT c.Code FROM @createdCodes AS c ORDER BY c.Code FOR JSON PATH);
 
         UPDATE dbo.UploadLog

@@ -32,7 +32,7 @@ from propmail.db.mssql.session import (
     Session,
     connect_dbapi,
 )
-from propmail.db.results import Batch, LoadResult, Preview
+from propmail.db.results import Batch, JournaledLoad, LoadResult, Preview, Undone
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, State
 from propmail.db.stored import stream_rows
 from propmail.errors import InputError, LoadError, PropmailError
@@ -273,6 +273,7 @@ class MssqlBackend(Backend):
         params: list[Any] = [key, batch.region_id, *([clock] if clock is not None else [])]
         # bound in the order of tsql.PROCESS_PARAMETERS
         params += [batch.rules.update_window_months, *self._new_list_params(new_list), int(dry_run)]
+        params += [int(batch.rules.journal.enabled), batch.rules.journal.keep_loads_per_region]
         try:
             self._stage(key, owner_rows, location_rows, step)
             step("merging in SQL Server")
@@ -401,6 +402,49 @@ class MssqlBackend(Backend):
             new_codes=sorted(c["Code"] for c in codes),
             processing_state=None if state is None else int(state),
         )
+
+    # -- the load journal and undo ------------------------------------------------------------
+
+    def undo(self, log_id: int, cascade: bool = False, dry_run: bool = False) -> list[Undone]:
+        """One load at a time through dbo.PropmailUndoLoad, which names the later loads in the
+        way; --cascade is not offered here: undo them first, newest first."""
+        if cascade:
+            raise InputError(
+                "--cascade is not available on SQL Server: undo the later loads first, newest "
+                "first (propmail undo names them)",
+                column="--cascade",
+            )
+        params = (log_id, self.settings.lock_timeout_ms, int(dry_run))
+        try:
+            rows = self._run(tsql.UNDO_LOAD, params, "PropmailUndoLoad")
+        except LoadError as exc:
+            refused = str(exc).partition(f"upload {log_id} cannot be undone")
+            if refused[1]:
+                raise InputError(refused[1] + refused[2], column="UPLOADLOGID") from None
+            raise
+        row = dict(zip(tsql.UNDO_RESULT, rows[0], strict=True))
+        return [
+            Undone(
+                upload_log_id=int(row["UploadLogId"]),
+                region_id=int(row["RegionId"]),
+                owners_restored=int(row["OwnersRestored"]),
+                owners_deleted=int(row["OwnersDeleted"]),
+                locations_restored=int(row["LocationsRestored"]),
+                locations_deleted=int(row["LocationsDeleted"]),
+                frequencies_deleted=int(row["FrequenciesDeleted"]),
+                codes_deleted=int(row["CodesDeleted"]),
+            )
+        ]
+
+    def journaled_loads(self, region_id: int | None = None) -> list[JournaledLoad]:
+        rows = self._run(tsql.JOURNALED_LOADS, (region_id, region_id), "reading the journal")
+        return [JournaledLoad(*row) for row in rows]
+
+    def prune_journal(self, keep: int) -> int:
+        before = len(self.journaled_loads())
+        for statement in tsql.PRUNE_JOURNAL:
+            self._run(statement, (keep,), "pruning the journal")
+        return before - len(self.journaled_loads())
 
     def dispose(self) -> None:
         self._reconnect()

@@ -264,3 +264,93 @@ BEGIN
     CREATE UNIQUE NONCLUSTERED INDEX UX_ListPriority_Code ON dbo.ListPriority (Code);
 END;
 GO
+
+-- The load journal (propmail's own tables; the legacy tables are not altered): one
+-- PropmailJournal row per load that can be undone, the before-image of every row a load
+-- rewrote (Inserted = 0) or the key of every row it inserted (Inserted = 1), the list codes
+-- it created. Written by ProcessPythonEnhancedData inside its transaction.
+IF OBJECT_ID(N'dbo.PropmailJournal', N'U') IS NULL
+CREATE TABLE dbo.PropmailJournal (
+    UploadLogId INT NOT NULL,
+    RegionId INT NOT NULL,
+    LoadedAt DATETIME2(3) NOT NULL,
+    CONSTRAINT PK_PropmailJournal PRIMARY KEY CLUSTERED (UploadLogId)
+);
+GO
+
+IF OBJECT_ID(N'dbo.PropmailJournalOwner', N'U') IS NULL
+CREATE TABLE dbo.PropmailJournalOwner (
+    UploadLogId INT NOT NULL,
+    Slug NVARCHAR(255) NOT NULL,
+    Inserted SMALLINT NOT NULL,
+    OwnerId INT NULL,
+    Name NVARCHAR(255) NULL,
+    FirstName NVARCHAR(255) NULL,
+    LastName NVARCHAR(255) NULL,
+    Address1 NVARCHAR(255) NULL,
+    Address2 NVARCHAR(255) NULL,
+    City NVARCHAR(255) NULL,
+    State NVARCHAR(255) NULL,
+    Zip NVARCHAR(255) NULL,
+    FullAddress NVARCHAR(MAX) NULL,
+    IsBusiness BIT NULL,
+    AlternateName NVARCHAR(255) NULL,
+    DoNotMail NVARCHAR(255) NULL,
+    MailingZip4 NVARCHAR(255) NULL,
+    MailingCounty NVARCHAR(255) NULL,
+    AccuzipRequest NVARCHAR(MAX) NULL,
+    AccuzipResponse NVARCHAR(MAX) NULL,
+    InsertedDate DATETIME NULL,
+    ModifiedDate DATETIME NULL,
+    UpdatedDate DATETIME NULL,
+    CONSTRAINT PK_PropmailJournalOwner PRIMARY KEY CLUSTERED (UploadLogId, Slug)
+);
+GO
+
+IF OBJECT_ID(N'dbo.PropmailJournalLocation', N'U') IS NULL
+CREATE TABLE dbo.PropmailJournalLocation (
+    UploadLogId INT NOT NULL,
+    RegionId INT NOT NULL,
+    PrimaryId NVARCHAR(255) NOT NULL,
+    Inserted SMALLINT NOT NULL,
+    LocationId INT NULL,
+    OwnerId INT NULL,
+    ListPriorityId INT NULL,
+    PriorityCode NVARCHAR(255) NULL,
+    IsOwnerOccupied BIT NULL,
+    IsTrust BIT NULL,
+    IsChurch BIT NULL,
+    IsBusiness BIT NULL,
+    OwnerGrantorMatch BIT NULL,
+    Address1 NVARCHAR(255) NULL,
+    City NVARCHAR(255) NULL,
+    State NVARCHAR(255) NULL,
+    Zip NVARCHAR(255) NULL,
+    County NVARCHAR(255) NULL,
+    Neighborhood NVARCHAR(255) NULL,
+    Acres FLOAT NULL,
+    SellDate DATE NULL,
+    SellAmount FLOAT NULL,
+    Grantor NVARCHAR(255) NULL,
+    EstLoanToValue FLOAT NULL,
+    EstEquity FLOAT NULL,
+    LienType NVARCHAR(255) NULL,
+    BKDate DATE NULL,
+    DivorceDate DATE NULL,
+    PreFcRecordingDate DATE NULL,
+    Vacant NVARCHAR(255) NULL,
+    ResponseNCOA NVARCHAR(255) NULL,
+    InsertedDate DATETIME NULL,
+    ModifiedDate DATETIME NULL,
+    UpdatedDate DATETIME NULL,
+    CONSTRAINT PK_PropmailJournalLocation PRIMARY KEY CLUSTERED (UploadLogId, RegionId, PrimaryId)
+);
+GO
+
+IF OBJECT_ID(N'dbo.PropmailJournalList', N'U') IS NULL
+CREATE TABLE dbo.PropmailJournalList (
+    UploadLogId INT NOT NULL,
+    ListPriorityId INT NOT NULL,
+    CONSTRAINT PK_PropmailJournalList PRIMARY KEY CLUSTERED (UploadLogId, ListPriorityId)
+);
+GO

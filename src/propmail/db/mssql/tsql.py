@@ -17,9 +17,16 @@ SCRIPTS: tuple[str, ...] = (
     "PropmailGetOrCreateListCodes.sql",
     "PropmailEnsureRegion.sql",
     "ProcessPythonEnhancedData.sql",
+    "PropmailUndoLoad.sql",
 )
 
 TABLES = ("Region", "ListPriority", "RegionListFrequency", "Owner", "Location", "UploadLog")
+JOURNAL_TABLES = (
+    "PropmailJournal",
+    "PropmailJournalOwner",
+    "PropmailJournalLocation",
+    "PropmailJournalList",
+)
 STAGE_OWNER = "dbo.PropmailStageOwner"
 STAGE_LOCATION = "dbo.PropmailStageLocation"
 STAGE_TABLES = (STAGE_OWNER, STAGE_LOCATION)
@@ -29,6 +36,7 @@ PROCEDURES = (
     "PropmailGetOrCreateListCodes",
     "PropmailEnsureRegion",
     "ProcessPythonEnhancedData",
+    "PropmailUndoLoad",
 )
 
 _GO = re.compile(r"^[ \t]*GO[ \t]*(?:--[^\n]*)?$", re.IGNORECASE | re.MULTILINE)
@@ -57,7 +65,7 @@ def install_batches() -> list[tuple[str, str]]:
 # Objects a complete install has; an empty result means the schema is there.
 MISSING_OBJECTS = (
     "SELECT v.name FROM (VALUES "
-    + ", ".join(f"(N'dbo.{t}', N'U')" for t in TABLES)
+    + ", ".join(f"(N'dbo.{t}', N'U')" for t in (*TABLES, *JOURNAL_TABLES))
     + ", "
     + ", ".join(f"(N'{t}', N'U')" for t in STAGE_TABLES)
     + ", "
@@ -131,6 +139,8 @@ PROCESS_PARAMETERS = (
     "dividedBy",
     "lockTimeoutMs",
     "dryRun",
+    "journal",
+    "keepLoads",
 )
 
 
@@ -148,6 +158,52 @@ PROCESS_RESULT = (
     "LocationsFrozen",
     "NewCodes",
     "ProcessingState",
+)
+
+
+UNDO_LOAD = "EXEC dbo.PropmailUndoLoad @uploadLogId = ?, @lockTimeoutMs = ?, @dryRun = ?"
+
+# The one row PropmailUndoLoad returns, column by column (the fields of `Undone`).
+UNDO_RESULT = (
+    "UploadLogId",
+    "RegionId",
+    "OwnersRestored",
+    "OwnersDeleted",
+    "LocationsRestored",
+    "LocationsDeleted",
+    "FrequenciesDeleted",
+    "CodesDeleted",
+)
+
+# The loads that can be undone, newest first, with what their journal holds.
+JOURNALED_LOADS = (
+    "SELECT j.UploadLogId, j.RegionId, j.LoadedAt, u.FileName, "
+    + ", ".join(
+        f"(SELECT COUNT(*) FROM dbo.{t} AS x WHERE x.UploadLogId = j.UploadLogId{w})"
+        for t, w in (
+            ("PropmailJournalOwner", " AND x.Inserted = 0"),
+            ("PropmailJournalOwner", " AND x.Inserted = 1"),
+            ("PropmailJournalLocation", " AND x.Inserted = 0"),
+            ("PropmailJournalLocation", " AND x.Inserted = 1"),
+            ("PropmailJournalList", ""),
+        )
+    )
+    + " FROM dbo.PropmailJournal AS j LEFT JOIN dbo.UploadLog AS u "
+    "ON u.UploadLogId = j.UploadLogId WHERE ? IS NULL OR j.RegionId = ? ORDER BY j.UploadLogId DESC"
+)
+
+# Drop the journal of every load older than the ? newest of its region, its own row last.
+_OLDER = (
+    "(SELECT COUNT(*) FROM dbo.PropmailJournal AS b "
+    "WHERE b.RegionId = a.RegionId AND b.UploadLogId > a.UploadLogId) >= ?"
+)
+PRUNE_JOURNAL = (
+    *(
+        f"DELETE x FROM dbo.{t} AS x JOIN dbo.PropmailJournal AS a "
+        f"ON a.UploadLogId = x.UploadLogId WHERE {_OLDER}"
+        for t in JOURNAL_TABLES[1:]
+    ),
+    f"DELETE a FROM dbo.PropmailJournal AS a WHERE {_OLDER}",
 )
 
 
@@ -189,4 +245,7 @@ def statements() -> dict[str, str]:
         "GET_OR_CREATE_CODES": GET_OR_CREATE_CODES,
         "process_upload(server clock)": process_upload(False),
         "process_upload(client clock)": process_upload(True),
+        "UNDO_LOAD": UNDO_LOAD,
+        "JOURNALED_LOADS": JOURNALED_LOADS,
+        **{f"PRUNE_JOURNAL[{i}]": s for i, s in enumerate(PRUNE_JOURNAL)},
     }

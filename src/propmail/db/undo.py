@@ -1,0 +1,110 @@
+"""Undoing journaled loads inside one transaction (SQLite, PostgreSQL): which loads must be
+undone first, and putting one load's rows back.
+
+A load can be undone while its journal is kept and no later load wrote the same rows; with
+`cascade` those later loads are undone first, newest first (found through their journals,
+transitively: a load that overlaps one of them goes too). Just before a load's rows are put
+back, `changed_since` makes sure nothing wrote them since, which also catches a load that kept
+no journal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select, text, update
+
+from propmail.db import journal, schema
+from propmail.db.results import Undone
+from propmail.db.schema import State
+from propmail.db.sql import Dialect
+from propmail.errors import InputError
+
+
+def region_of(conn: Connection, log_id: int) -> int:
+    """The region of a journaled load; InputError naming why a load cannot be undone."""
+    region = conn.scalar(
+        select(schema.journal.c.RegionId).where(schema.journal.c.UploadLogId == log_id)
+    )
+    if region is not None:
+        return int(region)
+    state = conn.scalar(
+        select(schema.upload_log.c.ProcessingState).where(schema.upload_log.c.UploadLogId == log_id)
+    )
+    if state is None:
+        reason = "there is no such upload"
+    elif state == State.UNDONE:
+        reason = "it was undone already"
+    elif state != State.DONE:
+        reason = f"it did not complete (UploadLog state {state}): a failed load wrote nothing"
+    else:
+        reason = (
+            "its journal is not kept (dropped by retention, [journal] keep_loads_per_region, "
+            "or loaded with [journal] enabled = false)"
+        )
+    raise InputError(f"upload {log_id} cannot be undone: {reason}", column="UPLOADLOGID")
+
+
+def _later(conn: Connection, log_id: int) -> list[tuple[int, int]]:
+    """(UploadLogId, RegionId) of the journaled loads after `log_id`, oldest first."""
+    j = schema.journal.c
+    rows = conn.execute(
+        select(j.UploadLogId, j.RegionId).where(j.UploadLogId > log_id).order_by(j.UploadLogId)
+    )
+    return [(int(a), int(b)) for a, b in rows]
+
+
+def _overlap(conn: Connection, d: Dialect, log_id: int, later: int) -> int:
+    return int(
+        conn.execute(text(journal.overlap(d)), {"log_id": log_id, "later": later}).scalar_one()
+    )
+
+
+def plan(conn: Connection, d: Dialect, log_id: int, cascade: bool) -> list[tuple[int, int]]:
+    """The loads to undo, newest first, as (UploadLogId, RegionId); `log_id` is last.
+
+    Without `cascade`, InputError naming every later load that wrote rows of `log_id`.
+    """
+    chosen = [(log_id, region_of(conn, log_id))]
+    blocking: list[tuple[int, int, int]] = []  # (later load, region, rows in common)
+    for later, region in _later(conn, log_id):
+        # a later load is in the way if it wrote rows of any load already chosen before it
+        ahead = [c for c, _ in chosen] if cascade else [log_id]
+        common = sum(_overlap(conn, d, c, later) for c in ahead if c < later)
+        if common:
+            blocking.append((later, region, common))
+            chosen.append((later, region))
+    if blocking and not cascade:
+        named = "; ".join(
+            f"upload {later} (region {region}, {common} rows in common)"
+            for later, region, common in blocking
+        )
+        raise InputError(
+            f"upload {log_id} cannot be undone: later loads wrote its rows since: {named}; "
+            "undo those first, or undo with --cascade (newest first)",
+            column="UPLOADLOGID",
+        )
+    return sorted(chosen, reverse=True)
+
+
+def undo_one(conn: Connection, d: Dialect, log_id: int, region_id: int) -> Undone:
+    """Put back every row load `log_id` wrote, drop its journal, mark it undone."""
+    params: dict[str, Any] = {"log_id": log_id}
+    since = int(conn.execute(text(journal.changed_since(d)), params).scalar_one())
+    if since:
+        raise InputError(
+            f"upload {log_id} cannot be undone: {since} of the rows it wrote were written "
+            "since by a load that kept no journal ([journal] enabled = false)",
+            column="UPLOADLOGID",
+        )
+    done = Undone(upload_log_id=log_id, region_id=region_id)
+    for name, statement in journal.undo_steps(d):
+        setattr(done, name, int(conn.execute(text(statement), params).rowcount))
+    for statement in journal.drop(d):
+        conn.execute(text(statement), params)
+    conn.execute(
+        update(schema.upload_log)
+        .where(schema.upload_log.c.UploadLogId == log_id)
+        .values(ProcessingState=State.UNDONE)
+    )
+    return done
