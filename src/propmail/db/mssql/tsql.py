@@ -17,6 +17,7 @@ SCRIPTS: tuple[str, ...] = (
     "PropmailGetOrCreateListCodes.sql",
     "PropmailEnsureRegion.sql",
     "ProcessPythonEnhancedData.sql",
+    "PropmailBatchJob.sql",
 )
 
 TABLES = ("Region", "ListPriority", "RegionListFrequency", "Owner", "Location", "UploadLog")
