@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
+from propmail.batch import split as split_module
 from propmail.batch.manifest import load_manifest
 from propmail.batch.split import split
 from propmail.cli import main
@@ -47,7 +48,10 @@ def _regions_csv(path: Path) -> Path:
 
 
 @pytest.mark.parametrize("ext", ["csv", "parquet"])
-def test_each_output_holds_exactly_its_regions_rows(tmp_path: Path, ext: str) -> None:
+def test_each_output_holds_exactly_its_regions_rows(
+    tmp_path: Path, ext: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(split_module, "CHUNK_ROWS", 700)  # many chunks, appended per region
     national = _national(5_000)
     source = tmp_path / f"national.{ext}"
     national.write_csv(source) if ext == "csv" else national.write_parquet(source)

@@ -3,8 +3,8 @@
 The region of a row comes from the values of one or more columns (county FIPS; state and
 county; a ZIP's first three digits with ``prefix=3``) looked up in a small table of values to
 RegionIds, a CSV (the columns and ``RegionId``) or a TOML file (``[regions]``, several columns'
-values joined with ``|``). polars' streaming engine reads the file in batches and writes each
-region's rows to ``region-<RegionId>.<ext>`` as it goes, so memory stays bounded whatever the
+values joined with ``|``). polars' streaming engine reads the file in chunks and each chunk's rows
+are appended to ``region-<RegionId>.<ext>`` as it goes, so memory stays bounded whatever the
 input's size; rows of no region go to ``unmatched.<ext>``. The manifest for `propmail batch`
 is written beside them, in its glob form.
 """
@@ -14,14 +14,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from propmail.errors import InputError
 from propmail.validation import Problems, Table, read_toml
 
 REGION = "RegionId"
 _KEY = "__propmail_region_key"
+CHUNK_ROWS = 250_000
 
 
 @dataclass(frozen=True)
@@ -98,28 +101,64 @@ def split(
         )
     regions = load_regions(regions_path, by)
     ext = "parquet" if source.suffix.lower() == ".parquet" else "csv"
-    keyed = frame.with_columns(_key_expr(by, prefix)).join(
-        regions.lazy(), on=_KEY, how="left", maintain_order="none"
-    )
-    rows = keyed.drop(_KEY)
-    target = pl.PartitionBy(
-        out,
-        key=REGION,
-        include_key=False,
-        file_path_provider=lambda args: _file_name(args.partition_keys[REGION][0], ext),
-        approximate_bytes_per_file=None,  # one file per region, however large
-    )
-    sink = (
-        rows.sink_parquet(target, lazy=True, mkdir=True)
-        if ext == "parquet"
-        else rows.sink_csv(target, lazy=True, mkdir=True, maintain_order=False)
-    )
-    counts = keyed.group_by(REGION).len()
-    _, counted = pl.collect_all([sink, counts], engine="streaming")
-    per_region = dict(zip(counted[REGION].to_list(), counted["len"].to_list(), strict=True))
+    mapping = dict(zip(regions[_KEY].to_list(), regions[REGION].to_list(), strict=True))
+    region = _key_expr(by, prefix).replace_strict(mapping, default=None, return_dtype=pl.Int64)
+    keyed = frame.with_columns(region.alias(REGION))
+    out.mkdir(parents=True, exist_ok=True)
+    counts = _write(keyed, out, ext)
     manifest = out / "manifest.toml"
     manifest.write_text(manifest_text(ext), encoding="utf-8")
-    return SplitResult(per_region, manifest)
+    return SplitResult(counts, manifest)
+
+
+def _write(keyed: pl.LazyFrame, out: Path, ext: str) -> dict[int | None, int]:
+    """Stream `keyed` in chunks, appending each region's rows to its file; rows per region.
+
+    The loop is over chunks of CHUNK_ROWS, never rows: memory is one chunk (and polars' read
+    ahead), whatever the file's size.
+    """
+    counts: dict[int | None, int] = {}
+    writers: dict[int | None, Any] = {}
+    try:
+        for chunk in keyed.collect_batches(chunk_size=CHUNK_ROWS, maintain_order=False):
+            for (region,), part in chunk.partition_by(REGION, as_dict=True).items():
+                rows = part.drop(REGION)
+                if region not in writers:
+                    writers[region] = _open(out / _file_name(region, ext), rows, ext)
+                writers[region].write(rows)
+                counts[region] = counts.get(region, 0) + rows.height
+    finally:
+        for writer in writers.values():
+            writer.close()
+    return counts
+
+
+class _CsvAppender:
+    def __init__(self, path: Path) -> None:
+        self.handle = open(path, "wb")  # noqa: SIM115  (closed by close())
+        self.header = True
+
+    def write(self, rows: pl.DataFrame) -> None:
+        rows.write_csv(self.handle, include_header=self.header)
+        self.header = False
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+class _ParquetAppender:
+    def __init__(self, path: Path, rows: pl.DataFrame) -> None:
+        self.writer = pq.ParquetWriter(path, rows.to_arrow().schema)
+
+    def write(self, rows: pl.DataFrame) -> None:
+        self.writer.write_table(rows.to_arrow())
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def _open(path: Path, rows: pl.DataFrame, ext: str) -> _CsvAppender | _ParquetAppender:
+    return _ParquetAppender(path, rows) if ext == "parquet" else _CsvAppender(path)
 
 
 def _file_name(region: int | None, ext: str) -> str:
