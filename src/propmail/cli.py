@@ -372,5 +372,59 @@ def journal_prune(db_url: str | None, rules_path: str | None) -> None:
     out.print(f"journal pruned: {dropped} loads dropped, the newest {keep} per region kept")
 
 
+@main.command("batch")
+@click.argument("manifest_path", metavar="MANIFEST", type=click.Path(dir_okay=False))
+@click.option("--db", "db_url", help=DB_HELP)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Worker processes; default the cores, capped by max_concurrent_loads.",
+)
+@click.option("--retry-failed", is_flag=True, help="Run only the jobs that failed before.")
+def batch_command(
+    manifest_path: str, db_url: str | None, jobs: int | None, retry_failed: bool
+) -> None:
+    """Load every job of MANIFEST (TOML); what is done with the same content is skipped."""
+    from propmail.batch.manifest import load_manifest
+    from propmail.batch.run import exit_status as batch_status
+    from propmail.batch.run import run_batch
+    from propmail.batch.show import BatchProgress, outcome_table
+
+    manifest = load_manifest(manifest_path)
+    with BatchProgress(err, len(manifest.jobs)) as report:
+        outcomes = run_batch(manifest, db_url, jobs, retry_failed, report)
+    out.print(outcome_table(outcomes))
+    status = batch_status(outcomes)
+    if status:
+        failed = [o.job.key for o in outcomes if o.exit_status]
+        _print_error(f"{len(failed)} of {len(outcomes)} jobs not done: {', '.join(failed)}")
+        sys.exit(status)
+
+
+@main.command("split")
+@click.argument("source", metavar="NATIONAL_FILE", type=click.Path(dir_okay=False))
+@click.option("--by", "by", required=True, help="Column(s) naming the region, comma-separated.")
+@click.option(
+    "--regions",
+    "regions_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Values to RegionIds: CSV (the --by columns and RegionId) or TOML ([regions]).",
+)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
+@click.option("--prefix", type=click.IntRange(min=1), help="Use the value's first N characters.")
+def split_command(
+    source: str, by: str, regions_path: str, out_dir: str, prefix: int | None
+) -> None:
+    """Split NATIONAL_FILE (csv or parquet) into one upload per region, and its manifest."""
+    from propmail.batch.split import split
+
+    result = split(source, [c.strip() for c in by.split(",")], regions_path, out_dir, prefix)
+    unmatched = result.counts.pop(None, 0)
+    total = sum(result.counts.values())
+    out.print(f"{len(result.counts)} regions, {total:,} rows; {unmatched:,} rows of no region")
+    out.print(f"manifest: {result.manifest}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

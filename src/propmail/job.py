@@ -6,7 +6,7 @@ The command line and the library API both call `run_job`; it owns no business ru
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -105,10 +105,12 @@ def run_job(
     now: datetime | None = None,
     dry_run: bool = False,
     sheet: str | None = None,
+    on_upload_log: Callable[[int], None] | None = None,
 ) -> JobResult:
     """The whole monthly job. Raises InputError (bad input) or LoadError (rolled back).
 
     With `dry_run` the database is only read: the result carries the diff (`preview`).
+    `on_upload_log` is given the UploadLogId before the load starts (the batch ledger keeps it).
     """
     started = datetime.now()
     rules = load_rules(rules_path)
@@ -128,6 +130,8 @@ def run_job(
             backend.require_region(region_id)
             log_id = backend.open_upload_log(region_id, Path(upload_path).name, started)
             step(f"upload received (UploadLogId {log_id})")
+            if on_upload_log:
+                on_upload_log(log_id)
             load = backend.load(log_id, batch, step)
     except SQLAlchemyError as exc:  # the server is down, refuses us, or dropped the connection
         reason = " ".join(str(getattr(exc, "orig", None) or exc).split())

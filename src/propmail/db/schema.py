@@ -193,3 +193,22 @@ class State:
     DONE = 3
     FAILED = 4
     UNDONE = 11  # propmail's own: `propmail undo` put back what the load changed
+
+
+# -- the batch ledger: one row per manifest job, so a batch is idempotent and resumable -------
+# Its own metadata: `create_schema` and `has_schema` stay about the legacy tables.
+
+ledger_metadata = MetaData()
+
+batch_job = Table(
+    "PropmailBatchJob",
+    ledger_metadata,
+    Column("JobKey", String(450), primary_key=True),
+    Column("RegionId", Integer, nullable=False),
+    Column("ContentHash", String(64), nullable=False),
+    Column("UploadLogId", Integer),
+    Column("State", String(16), nullable=False),
+    Column("Attempts", Integer, nullable=False),
+    Column("Error", Text()),
+    Column("UpdatedAt", DateTime()),
+)

@@ -18,6 +18,7 @@ SCRIPTS: tuple[str, ...] = (
     "PropmailEnsureRegion.sql",
     "ProcessPythonEnhancedData.sql",
     "PropmailUndoLoad.sql",
+    "PropmailBatchJob.sql",
 )
 
 TABLES = ("Region", "ListPriority", "RegionListFrequency", "Owner", "Location", "UploadLog")

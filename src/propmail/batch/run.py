@@ -1,0 +1,190 @@
+"""The batch: each manifest job through `propmail.job.run_job` in a pool of worker processes.
+
+Loads of one region wait for each other (the backend's region lock); different regions load side
+by side, at most `--jobs` at once, capped by the manifest's `max_concurrent_loads` because the
+database, not Python, is what they share. The ledger skips what is done with the same content,
+retries what a crash interrupted, and keeps a failure from stopping the other jobs.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from propmail.batch import ledger
+from propmail.batch.manifest import Job, Manifest
+from propmail.db import Backend, connect, resolve_url
+from propmail.db.schema import State
+from propmail.errors import LoadError, PropmailError
+from propmail.job import parse_niche_spec, run_job
+from propmail.redact import redact
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one job in this batch."""
+
+    job: Job
+    state: str  # done, skipped (done before), failed, gave up
+    rows: int = 0
+    seconds: float = 0.0
+    upload_log_id: int | None = None
+    error: str | None = None
+    exit_status: int = 0  # of a failed job: 1 the load failed, 2 bad input
+
+
+Report = Callable[[Outcome | None, int], None]  # (a finished job, how many are running)
+
+
+def workers(requested: int | None, manifest: Manifest) -> int:
+    """--jobs, else the cores; never more than the database's `max_concurrent_loads`."""
+    return max(1, min(requested or os.cpu_count() or 1, manifest.max_concurrent_loads))
+
+
+def job_hash(job: Job) -> str:
+    niches = [(f"niche {kind}", path) for kind, path in map(parse_niche_spec, job.niche)]
+    files = [("upload", job.upload), *niches, ("rules", job.rules), ("mapping", job.mapping)]
+    try:
+        return ledger.content_hash(job.region, files)
+    except OSError as exc:
+        return f"unreadable: {exc.strerror}"  # the job runs and fails, naming the file
+
+
+def run_batch(
+    manifest: Manifest,
+    db_url: str | None = None,
+    jobs: int | None = None,
+    retry_failed: bool = False,
+    report: Report | None = None,
+    now: datetime | None = None,
+) -> list[Outcome]:
+    """Every job of the manifest that the ledger says to run; one Outcome per manifest job."""
+    url = resolve_url(db_url)
+    backend = connect(url)
+    try:
+        if not backend.has_schema():
+            backend.create_schema()
+        ledger.create(_engine(backend))
+        known = ledger.entries(_engine(backend))
+        outcomes: dict[str, Outcome] = {}
+        todo: list[tuple[Job, str]] = []
+        for job in manifest.jobs:
+            content = job_hash(job)
+            entry = _recovered(backend, known.get(job.key), content)
+            verdict = ledger.decide(
+                entry, content, retry_failed=retry_failed, max_attempts=manifest.max_attempts
+            )
+            if verdict == "run":
+                todo.append((job, content))
+            elif verdict == "skip" and entry is not None and entry.state == ledger.DONE:
+                outcomes[job.key] = Outcome(job, "skipped", upload_log_id=entry.upload_log_id)
+            elif verdict in ("failed", "gave up") and entry is not None:
+                outcomes[job.key] = Outcome(job, verdict, error=entry.error, exit_status=1)
+    finally:
+        backend.dispose()
+    for outcome in outcomes.values():
+        if report:
+            report(outcome, 0)
+    for outcome in _pool(todo, url, workers(jobs, manifest), now, report):
+        outcomes[outcome.job.key] = outcome
+    return [outcomes[job.key] for job in manifest.jobs if job.key in outcomes]
+
+
+def _recovered(backend: Backend, entry: ledger.Entry | None, content: str) -> ledger.Entry | None:
+    """A job left running whose load had committed (killed before the ledger heard) is done."""
+    if entry is None or entry.state != ledger.RUNNING or entry.upload_log_id is None:
+        return entry
+    state = backend.upload_log(entry.upload_log_id).get("ProcessingState")
+    if state != State.DONE or entry.content_hash != content:
+        return entry
+    ledger.record(_engine(backend), entry.key, State=ledger.DONE)
+    return ledger.Entry(**{**entry.__dict__, "state": ledger.DONE})
+
+
+def _pool(
+    todo: list[tuple[Job, str]],
+    url: str,
+    size: int,
+    now: datetime | None,
+    report: Report | None,
+) -> list[Outcome]:
+    if not todo:
+        return []
+    results: list[Outcome] = []
+    # spawned, not forked: a fork of a process whose polars thread pool ran can deadlock
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=size, mp_context=context) as pool:
+        pending: dict[Future[Outcome], Job] = {
+            pool.submit(run_one, job, content, url, now): job for job, content in todo
+        }
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                job = pending.pop(future)
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    message = "a worker process died; rerun the batch to retry"
+                    outcome = Outcome(job, ledger.FAILED, error=message, exit_status=1)
+                results.append(outcome)
+                if report:
+                    report(outcome, min(size, len(pending)))
+    return results
+
+
+def run_one(job: Job, content: str, url: str, now: datetime | None = None) -> Outcome:
+    """One job in a worker: ledger started, the load, ledger done or failed."""
+    backend = connect(url)
+    engine = _engine(backend)
+    started = time.perf_counter()
+    try:
+        ledger.start(engine, job.key, job.region, content)
+        result = run_job(
+            job.upload,
+            job.region,
+            job.niche,
+            rules_path=job.rules,
+            mapping_path=job.mapping,
+            backend=backend,
+            now=now,
+            on_upload_log=lambda log_id: ledger.record(engine, job.key, UploadLogId=log_id),
+        )
+        ledger.record(engine, job.key, State=ledger.DONE)
+    except Exception as exc:  # any failure is this job's alone: recorded, the batch goes on
+        known = isinstance(exc, PropmailError)
+        message = redact(str(exc) if known else f"unexpected {type(exc).__name__}: {exc}")
+        ledger.record(engine, job.key, State=ledger.FAILED, Error=message[:4000])
+        status = 2 if known and not isinstance(exc, LoadError) else 1
+        return Outcome(job, ledger.FAILED, error=message, exit_status=status)
+    finally:
+        backend.dispose()
+    load = result.load
+    return Outcome(
+        job,
+        ledger.DONE,
+        rows=load.rows_processed if load else 0,
+        seconds=time.perf_counter() - started,
+        upload_log_id=load.upload_log_id if load else None,
+    )
+
+
+def _engine(backend: Backend) -> Engine:
+    """The SQLAlchemy engine every backend keeps on its database (the ledger's statements)."""
+    engine: Engine = backend.engine  # type: ignore[attr-defined]
+    return engine
+
+
+def exit_status(outcomes: list[Outcome]) -> int:
+    """0 when every job is done (now or before); else the worst failure's status."""
+    return max((o.exit_status for o in outcomes), default=0)
+
+
+__all__ = ["Outcome", "exit_status", "run_batch", "run_one", "workers"]

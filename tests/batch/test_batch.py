@@ -1,0 +1,93 @@
+"""`propmail batch` on SQLite and PostgreSQL: the same tables as one job at a time, idempotent
+by its ledger, a failure kept to its own job and retried once fixed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from propmail.batch import ledger
+from propmail.batch.manifest import load_manifest
+from propmail.batch.run import exit_status, run_batch
+from propmail.cli import main
+from propmail.db import connect, schema
+from tests.batch.data import REGIONS, init, one_by_one, tables, write_month
+from tests.conftest import BACKENDS, backend_url
+from tests.db.helpers import MONTH1
+
+
+@pytest.fixture(params=BACKENDS)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return backend_url(request, request.param, tmp_path / "db")
+
+
+def _reset_to_empty(url: str) -> None:
+    backend = connect(url)
+    schema.metadata.drop_all(backend.engine)
+    schema.ledger_metadata.drop_all(backend.engine)
+    backend.dispose()
+
+
+def _upload_logs(url: str) -> int:
+    backend = connect(url)
+    with backend.engine.connect() as conn:
+        count = conn.execute(select(func.count()).select_from(schema.upload_log)).scalar_one()
+    backend.dispose()
+    return int(count)
+
+
+def test_batch_equals_the_jobs_one_by_one_and_a_rerun_loads_nothing(
+    url: str, tmp_path: Path
+) -> None:
+    manifest = load_manifest(write_month(tmp_path))
+    _reset_to_empty(url)
+    init(url)
+    one_by_one(tmp_path, url)
+    expected = tables(url)
+
+    _reset_to_empty(url)
+    init(url)
+    outcomes = run_batch(manifest, url, jobs=3, now=MONTH1)
+    assert [o.state for o in outcomes] == ["done"] * len(REGIONS)
+    assert exit_status(outcomes) == 0
+    assert tables(url) == expected
+
+    again = run_batch(manifest, url, jobs=3, now=MONTH1)
+    assert [o.state for o in again] == ["skipped"] * len(REGIONS)
+    assert _upload_logs(url) == len(REGIONS)
+    assert tables(url) == expected
+
+
+def test_a_broken_file_fails_alone_and_retry_failed_completes_it(url: str, tmp_path: Path) -> None:
+    path = write_month(tmp_path)
+    broken = tmp_path / "uploads" / f"region-{REGIONS[2]}.csv"
+    good = broken.read_bytes()
+    broken.write_text("nothing,a,propmail,upload,has\n1,2,3,4,5\n", encoding="utf-8")
+    _reset_to_empty(url)
+    init(url)
+
+    first = CliRunner().invoke(main, ["batch", str(path), "--db", url, "--jobs", "3"])
+    assert first.exit_code == 2, first.output
+    assert f"1 of {len(REGIONS)} jobs not done: {REGIONS[2]}:uploads/region-{REGIONS[2]}.csv" in (
+        " ".join(first.output.split())
+    )
+    backend = connect(url)
+    states = {e.region: e.state for e in ledger.entries(backend.engine).values()}
+    backend.dispose()
+    assert states == {r: ("failed" if r == REGIONS[2] else "done") for r in REGIONS}
+
+    unchanged = CliRunner().invoke(main, ["batch", str(path), "--db", url])
+    assert unchanged.exit_code != 0  # the same broken file is not retried by a plain rerun
+    assert f"{REGIONS[2]}:uploads" in unchanged.output
+    assert _upload_logs(url) == len(REGIONS) - 1
+
+    broken.write_bytes(good)
+    retried = CliRunner().invoke(main, ["batch", str(path), "--db", url, "--retry-failed"])
+    assert retried.exit_code == 0, retried.output
+    assert _upload_logs(url) == len(REGIONS)
+    backend = connect(url)
+    assert {e.state for e in ledger.entries(backend.engine).values()} == {"done"}
+    backend.dispose()

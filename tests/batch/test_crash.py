@@ -1,0 +1,77 @@
+"""kill -9 of a batch mid-way, then the same batch again: the tables of a clean run, and no job
+loaded twice (the ledger knows the UploadLogId of a load that committed before the kill)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from propmail.batch import ledger
+from propmail.batch.manifest import load_manifest
+from propmail.batch.run import run_batch
+from propmail.db import connect, schema
+from propmail.db.schema import State
+from tests.batch.data import REGIONS, init, tables, write_month
+from tests.batch.test_batch import _reset_to_empty, url  # noqa: F401  (the url fixture)
+from tests.db.helpers import MONTH1
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _done(db: str) -> int:
+    backend = connect(db)
+    try:
+        ledger.create(backend.engine)
+        return sum(e.state == ledger.DONE for e in ledger.entries(backend.engine).values())
+    finally:
+        backend.dispose()
+
+
+def _done_logs(db: str) -> list[int]:
+    backend = connect(db)
+    log = schema.upload_log
+    with backend.engine.connect() as conn:
+        rows = conn.execute(select(log.c.RegionId).where(log.c.ProcessingState == State.DONE))
+        regions = sorted(r[0] for r in rows)
+    backend.dispose()
+    return regions
+
+
+@pytest.mark.slow
+def test_a_killed_batch_rerun_equals_a_clean_run(url: str, tmp_path: Path) -> None:  # noqa: F811
+    path = write_month(tmp_path)
+    manifest = load_manifest(path)
+    _reset_to_empty(url)
+    init(url)
+    run_batch(manifest, url, jobs=3, now=MONTH1)
+    clean = tables(url)
+    clean.pop("UploadLog")
+
+    _reset_to_empty(url)
+    init(url)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.batch.runner", str(path), url],
+        cwd=ROOT,
+        start_new_session=True,  # its workers are in its process group, killed with it
+    )
+    deadline = time.monotonic() + 300
+    while _done(url) < 2 and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert child.poll() is None, "the batch ended before it could be killed"
+    os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
+    assert _done(url) < len(REGIONS)
+
+    outcomes = run_batch(manifest, url, jobs=3, now=MONTH1)
+    assert {o.state for o in outcomes} <= {"done", "skipped"}
+    after = tables(url)
+    after.pop("UploadLog")
+    assert after == clean
+    assert _done_logs(url) == sorted(REGIONS)  # each region's upload committed exactly once
