@@ -96,6 +96,7 @@ UPLOAD: tuple[UploadColumn, ...] = (
     UploadColumn("LocationGrantor",      Kind.TEXT),
     # owner
     UploadColumn("OwnerName",            Kind.TEXT,   required=True),
+    UploadColumn("OwnerName2",           Kind.TEXT),  # a second owner line, as counties give it
     UploadColumn("OwnerFirstName",       Kind.TEXT),
     UploadColumn("OwnerLastName",        Kind.TEXT),
     UploadColumn("OwnerAddress1",        Kind.TEXT,   required=True),

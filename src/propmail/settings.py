@@ -30,7 +30,9 @@ from propmail.rules.priority import CONDITIONS
 from propmail.rules.slug import STYLES
 from propmail.validation import Problems, Table, parse_toml, read_toml
 
-SECTIONS = ("classification", "priority", "prefix", "ncoa", "niche", "slug", "load", "new_list")
+SECTIONS = (
+    "classification", "priority", "prefix", "ncoa", "niche", "slug", "load", "new_list", "names",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,17 @@ def _new_list(table: Table) -> NewList:
 
 
 @dataclass(frozen=True)
+class Names:
+    trustee_title: bool = False  # print ", Trustee" after a trustee's name
+
+
+def _names(table: Table) -> Names:
+    """How the envelope name prints what operators may print differently."""
+    table.only({"trustee_title"})
+    return Names(trustee_title=bool(table.get("trustee_title", bool, False)))
+
+
+@dataclass(frozen=True)
 class Rules:
     classification: Classification
     priority: tuple[PriorityRule, ...]
@@ -194,6 +207,7 @@ class Rules:
     update_window_months: int
     new_list: NewList
     source: str = "rules.toml"
+    names: Names = Names()
 
 
 def _rules(data: dict[str, Any], source: str) -> Rules:
@@ -215,6 +229,7 @@ def _rules(data: dict[str, Any], source: str) -> Rules:
         update_window_months=_load(top.table("load")),
         new_list=_new_list(top.table("new_list")),
         source=source,
+        names=_names(top.table("names")),
     )
     problems.check()
     return rules

@@ -46,7 +46,11 @@ OWNER = {
     "AccuzipResponse": "FullAccuzipResponse",
 }
 # text columns written to a TEXT(255) column, and those only checked for NUL (long text)
-STORED_TEXT = [c for c in UPLOAD_COLUMNS if UPLOAD_COLUMNS[c] is Kind.TEXT]
+# upload text stored only through a derived field: the second owner line prints in AlternateName
+INTO_DERIVED = {"OwnerName2": "AlternateName"}
+STORED_TEXT = [
+    c for c in UPLOAD_COLUMNS if UPLOAD_COLUMNS[c] is Kind.TEXT and c not in INTO_DERIVED
+]
 LONG_TEXT = ["FullAccuzipResponse", "RequestStreet", "RequestCity", "RequestState", "RequestZip"]
 UNSTORED = {"RequestStreet", "RequestCity", "RequestState", "RequestZip"}
 _RUNS = re.compile(f"[{re.escape(WHITE_SPACE)}]+")
@@ -147,6 +151,10 @@ def _unstorable(v: dict[str, Any], street: str) -> set[str]:
                 bad.add("AlternateName")
         elif column not in LONG_TEXT and utf16_length(text) > TEXT_WIDTH:
             bad.add(column)
+    for column, derived in INTO_DERIVED.items():
+        text = v.get(column)
+        if isinstance(text, str) and ("\x00" in text or utf16_length(text) > TEXT_WIDTH):
+            bad.add(derived)
     slug = _RUNS.sub("_", street) + "_" + str(v["OwnerZip"])
     if utf16_length(slug) > TEXT_WIDTH:
         bad.add("OwnerSlug")
