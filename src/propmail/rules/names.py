@@ -251,40 +251,59 @@ def _people(frame: pl.LazyFrame) -> pl.LazyFrame:
             .with_columns(pl.col(f"{word}_s", f"{word}_g").fill_null(0))
         )
     b1, b2, comma = pl.col("__b1"), pl.col("__b2"), pl.col("__comma")
-    n1, n2 = _words(b1).list.len(), _words(b2).list.len()
-    last2_initial = b2.str.contains(r" \S$")
-    given_only2 = (
-        b2.is_not_null()
-        & ~b2.str.contains(",")
-        & (
-            (n2 == 1)
-            | ((n2 == 2) & last2_initial)
-            | (comma & (last2_initial | (pl.col("__last2_g") > pl.col("__last2_s"))))
-            | (  # SIMPSON MARK & JEAN MARIE: two given names after an & share the surname
-                pl.col("__line2").is_null()
-                & (n2 == 2)
-                & (pl.col("__first2_g") > pl.col("__first2_s"))
-                & (pl.col("__last2_g") > pl.col("__last2_s"))
-            )
+    # each stage is a column of its own, so that no expression is evaluated twice
+    frame = frame.with_columns(
+        _words(b1).list.len().alias("__n1"),
+        _words(b2).list.len().alias("__n2"),
+        b2.str.contains(r" \S$").alias("__last2_initial"),
+        (b2.is_not_null() & ~b2.str.contains(",")).alias("__plain2"),
+        b2.str.extract(r"^(\S+)").alias("__opens2"),
+        (_log_odds("__first") - _log_odds("__second")).alias("__odds"),
+    )
+    n1, n2, last2_initial = pl.col("__n1"), pl.col("__n2"), pl.col("__last2_initial")
+    given_only2 = pl.col("__plain2") & (
+        (n2 == 1)
+        | ((n2 == 2) & last2_initial)
+        | (comma & (last2_initial | (pl.col("__last2_g") > pl.col("__last2_s"))))
+        | (  # SIMPSON MARK & JEAN MARIE: two given names after an & share the surname
+            pl.col("__line2").is_null()
+            & (n2 == 2)
+            & (pl.col("__first2_g") > pl.col("__first2_s"))
+            & (pl.col("__last2_g") > pl.col("__last2_s"))
         )
     )
-    full2 = b2.is_not_null() & ~b2.str.contains(",") & ~given_only2
+    frame = frame.with_columns(given_only2.alias("__given_only2")).with_columns(
+        (pl.col("__plain2") & ~pl.col("__given_only2")).alias("__full2"),
+        ((n1 == 3) & b1.str.contains(r"^\S+ \S \S+$")).alias("__middle_initial"),  # JOHN A SMITH
+    )
+    given_only2, full2 = pl.col("__given_only2"), pl.col("__full2")
+    middle_initial, odds = pl.col("__middle_initial"), pl.col("__odds")
     last = pl.col("__last")
-    odds = _log_odds("__first") - _log_odds("__second")
-    shape_sf = (n1 >= 2) & (
-        b1.str.contains(r" \S$")
-        | given_only2.fill_null(False)
-        | (b2.str.extract(r"^(\S+)") == pl.col("__first"))
-    ).fill_null(False)
-    middle_initial = (n1 == 3) & b1.str.contains(r"^\S+ \S \S+$")  # JOHN A SMITH
-    shape_gf = (
-        middle_initial
-        | (
-            full2
-            & (pl.col("__last2") == pl.col("__last1"))
-            & (b2.str.extract(r"^(\S+)") != pl.col("__first"))
+    frame = frame.with_columns(
+        (
+            (n1 >= 2)
+            & (
+                b1.str.contains(r" \S$")
+                | given_only2.fill_null(False)
+                | (pl.col("__opens2") == pl.col("__first"))
+            ).fill_null(False)
+        ).alias("__shape_sf"),
+        (
+            middle_initial
+            | (
+                full2
+                & (pl.col("__last2") == pl.col("__last1"))
+                & (pl.col("__opens2") != pl.col("__first"))
+            )
         )
-    ).fill_null(False)
+        .fill_null(False)
+        .alias("__shape_gf"),
+    )
+    shape_sf, shape_gf = pl.col("__shape_sf"), pl.col("__shape_gf")
+    # JOHN HENRY: a common given name followed by another given name reads as written
+    given_given = (pl.col("__first_g") > 20 * pl.col("__first_s")) & (
+        pl.col("__second_g") > pl.col("__second_s")
+    )
     vote = (
         pl.when(comma | (n1 < 2)).then(0)
         .when(shape_sf & ~shape_gf).then(1)
@@ -308,6 +327,7 @@ def _people(frame: pl.LazyFrame) -> pl.LazyFrame:
         .when(shape_gf & ~shape_sf).then(False)
         .when(odds > STRONG).then(True)
         .when(odds < -STRONG).then(False)
+        .when(given_given).then(False)
         .otherwise(pl.col("__column_sf"))
     )  # fmt: skip
     frame = frame.with_columns(surname_first.alias("__sf"))
@@ -366,14 +386,81 @@ def _word_case(org: bool) -> pl.Expr:
     return cased.otherwise(w.str.slice(0, 1) + rest)
 
 
-def _cased(name: pl.Expr, org: pl.Expr) -> pl.Expr:
-    """Each word cased by `_word_case`; the first letter of the name in capitals."""
+def _token_cased(name: pl.Expr) -> pl.Expr:
+    """An organisation's name cased word by word (`_word_case`), for acronyms and closed letters."""
     tokens = name.str.extract_all(r"['’]S\b|[^\s\-&,'’/()]+|.")
-    for_org = tokens.list.eval(_word_case(org=True)).list.join("")
-    for_person = tokens.list.eval(_word_case(org=False)).list.join("")
-    cased = pl.when(org).then(for_org).otherwise(for_person)
-    cased = cased.str.replace_all(CLOSED, "", literal=True)
+    cased = tokens.list.eval(_word_case(org=True)).list.join("")
     return cased.str.slice(0, 1).str.to_uppercase() + cased.str.slice(1)
+
+
+def _fixes(org: bool) -> dict[str, str]:
+    """Literal replacements on title-cased text whose words are each wrapped in spaces."""
+    fixes = {f" {w.title()} ": f" {w} " for w in ROMAN}  # " Iii " -> " III "
+    fixes |= {f"{d}{s} ": f"{d}{s.lower()} " for d in "0123456789" for s in ("St", "Nd", "Rd", "Th")}
+    fixes |= {"'S ": "'s ", "’S ": "’s "}  # St John's, not St John'S
+    if org:
+        fixes |= {f" {w.title()} ": f" {w} " for w in UPPER_WORDS}  # " Llc " -> " LLC "
+        fixes |= {f" {w.title()} ": f" {w.lower()} " for w in LOWER_WORDS}  # " Of " -> " of "
+    return fixes
+
+
+ORG_FIXES, PERSON_FIXES = _fixes(org=True), _fixes(org=False)
+MARK = "\x01"  # title case capitalizes the letter after it: MC<MARK>KEOUGH -> Mc<MARK>Keough
+MAC_PREFIX = r"\bMAC(" + "|".join(w[3:] for w in MAC_SURNAMES) + r")\b"
+# a word of an organisation that may be an acronym: two or more letters and digits, no vowel
+ACRONYM = r"\b[0-9]*[B-DF-HJ-NP-TV-XZ][B-DF-HJ-NP-TV-XZ0-9]+\b|\b[0-9]+[B-DF-HJ-NP-TV-XZ]\b"
+NOT_CANDIDATES = rf"\b(?:{'|'.join((*UPPER_WORDS, *NOT_ACRONYMS))})\b"
+
+
+def _title_cased(name: pl.Expr, org: pl.Expr) -> pl.Expr:
+    """Title case with the exceptions of `_fixes`, Mc and Mac, all on whole strings."""
+    titled = (
+        name.str.replace_all(r"\bMC([A-Z]{2})", f"MC{MARK}$1")
+        .str.replace_all(MAC_PREFIX, f"MAC{MARK}$1")
+        .str.to_titlecase()
+    )
+    # every word between two spaces on each side, a comma a word of its own, so that each
+    # fix matches whole words only and two fixed words in a row do not share a space
+    spaced = " " + titled.str.replace_all(",", " ,", literal=True).str.replace_all(" ", "  ", literal=True) + " "
+    fixed = (
+        pl.when(org)
+        .then(spaced.str.replace_many(ORG_FIXES))
+        .otherwise(spaced.str.replace_many(PERSON_FIXES))
+        .str.replace_all(MARK, "", literal=True)
+        .str.replace_all("  ", " ", literal=True)
+        .str.replace_all(" ,", ",", literal=True)
+        .str.strip_chars(" ")
+    )
+    return fixed.str.slice(0, 1).str.to_uppercase() + fixed.str.slice(1)
+
+
+def _cased(envelope: pl.DataFrame) -> pl.Series:
+    """The envelope names (__envelope, __org) cased; word by word only where a word needs it."""
+    name, org = pl.col("__envelope"), pl.col("__org")
+    words = org & (
+        name.str.contains(CLOSED, literal=True)
+        | name.str.replace_all(NOT_CANDIDATES, "").str.contains(ACRONYM)
+    )
+    cased = envelope.select(_title_cased(name, org).str.replace_all(CLOSED, "", literal=True))
+    by_word = envelope.filter(words.fill_null(False))
+    rows = envelope.select(words.fill_null(False).arg_true()).to_series()
+    tokens = by_word.select(_token_cased(name).str.replace_all(CLOSED, "", literal=True))
+    return cased.to_series().scatter(rows, tokens.to_series())
+
+
+def _flags_of_both_lines(
+    frame: pl.DataFrame, both: pl.Expr, second: pl.Expr, rules: Rules
+) -> pl.DataFrame:
+    """The flags of the two owner lines read as one, computed only where there is a second."""
+    if frame.select(second.is_null().all()).item():
+        return frame.select(*(pl.lit(False).alias(f) for f in FLAGS))
+    lines = frame.select(both.alias("OwnerName"), second.is_not_null().alias("__two"))
+    two = lines.filter(pl.col("__two")).drop("__two")
+    flags = classification.derive(two, rules).select(FLAGS)
+    rows = lines.select(pl.col("__two").arg_true()).to_series()
+    return pl.DataFrame(
+        {f: pl.Series(f, [False] * frame.height).scatter(rows, flags[f]) for f in FLAGS}
+    )
 
 
 def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
@@ -384,9 +471,7 @@ def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     line1, line2 = _clean(pl.col("OwnerName")), _clean(second).replace("", None)
     both = pl.concat_str([pl.col("OwnerName"), second], separator=" ", ignore_nulls=True)
     # a second line may say what the first does not (TINDLEY TEMPLE UNITED / METHODIST CHURCH)
-    whole = classification.derive(
-        pl.DataFrame({"OwnerName": flagged.select(both).to_series()}), rules
-    )
+    whole = _flags_of_both_lines(flagged, both, second, rules)
     name = pl.col("__name")
     trustee = name.str.contains(rf"\b{TRUSTEE}\b")
     # SMITH JOHN ESTATE prints John Smith Estate; a life estate's marker is dropped
@@ -461,7 +546,11 @@ def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
         .list.eval(pl.element().filter(pl.element().str.strip_chars(" ,") != ""))
         .alias("__segments")
     )
-    lazy = _people(lazy)
+    # the person and the organisation readings, each computed on its own rows only
+    base = lazy.with_row_index("__row").collect()
+    orgs = base.filter(org).select(
+        "__row", _org_name(pl.col("__name"), pl.col("__line2")).alias("__envelope"), org
+    )
     people = pl.col("__people")
     titled = (
         pl.when(~pl.col("__trustee") | ~pl.lit(rules.names.trustee_title)).then(people)
@@ -469,13 +558,11 @@ def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
         .otherwise(people + ", TRUSTEE")
     )  # fmt: skip
     person = pl.when(pl.col("__estate")).then(titled + " ESTATE").otherwise(titled)
-    envelope = pl.when(org).then(_org_name(pl.col("__name"), pl.col("__line2"))).otherwise(person)
-    alternate = (
-        lazy.select(envelope.alias("__envelope"), org)
-        .select(_cased(pl.col("__envelope"), org).alias("__envelope"))
-        .select(
-            pl.when(pl.col("__envelope") != "").then(pl.col("__envelope")).alias("AlternateName")
-        )
+    persons = (
+        _people(base.lazy().filter(~org))
+        .select("__row", person.alias("__envelope"), org)
         .collect()
     )
-    return frame.with_columns(alternate)
+    envelopes = pl.concat([orgs, persons]).sort("__row")
+    cased = _cased(envelopes)
+    return frame.with_columns(cased.replace("", None).alias("AlternateName"))
