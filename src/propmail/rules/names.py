@@ -396,7 +396,8 @@ def _token_cased(name: pl.Expr) -> pl.Expr:
 def _fixes(org: bool) -> dict[str, str]:
     """Literal replacements on title-cased text whose words are each wrapped in spaces."""
     fixes = {f" {w.title()} ": f" {w} " for w in ROMAN}  # " Iii " -> " III "
-    fixes |= {f"{d}{s} ": f"{d}{s.lower()} " for d in "0123456789" for s in ("St", "Nd", "Rd", "Th")}
+    ordinals = ("St", "Nd", "Rd", "Th")  # as title case writes them after a digit: 1St, 2Nd
+    fixes |= {f"{d}{s} ": f"{d}{s.lower()} " for d in "0123456789" for s in ordinals}
     fixes |= {"'S ": "'s ", "’S ": "’s "}  # St John's, not St John'S
     if org:
         fixes |= {f" {w.title()} ": f" {w} " for w in UPPER_WORDS}  # " Llc " -> " LLC "
@@ -421,7 +422,8 @@ def _title_cased(name: pl.Expr, org: pl.Expr) -> pl.Expr:
     )
     # every word between two spaces on each side, a comma a word of its own, so that each
     # fix matches whole words only and two fixed words in a row do not share a space
-    spaced = " " + titled.str.replace_all(",", " ,", literal=True).str.replace_all(" ", "  ", literal=True) + " "
+    commas = titled.str.replace_all(",", " ,", literal=True)
+    spaced = " " + commas.str.replace_all(" ", "  ", literal=True) + " "
     fixed = (
         pl.when(org)
         .then(spaced.str.replace_many(ORG_FIXES))
@@ -559,9 +561,7 @@ def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     )  # fmt: skip
     person = pl.when(pl.col("__estate")).then(titled + " ESTATE").otherwise(titled)
     persons = (
-        _people(base.lazy().filter(~org))
-        .select("__row", person.alias("__envelope"), org)
-        .collect()
+        _people(base.lazy().filter(~org)).select("__row", person.alias("__envelope"), org).collect()
     )
     envelopes = pl.concat([orgs, persons]).sort("__row")
     cased = _cased(envelopes)
