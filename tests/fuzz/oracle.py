@@ -153,7 +153,11 @@ def _unstorable(v: dict[str, Any], street: str) -> set[str]:
             bad.add(column)
     for column, derived in INTO_DERIVED.items():
         text = v.get(column)
-        if isinstance(text, str) and ("\x00" in text or utf16_length(text) > TEXT_WIDTH):
+        if not isinstance(text, str):
+            continue
+        # printed after the first line and " & "
+        joined = utf16_length(v.get("OwnerName") or "") + 3 + utf16_length(text)
+        if "\x00" in text or joined > TEXT_WIDTH:
             bad.add(derived)
     slug = _RUNS.sub("_", street) + "_" + str(v["OwnerZip"])
     if utf16_length(slug) > TEXT_WIDTH:

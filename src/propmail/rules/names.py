@@ -530,7 +530,7 @@ def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
         | (pl.col("__segments").list.len() == 0)
     )  # fmt: skip
     lazy = lazy.with_columns(
-        organisation.alias("__org"),
+        organisation.fill_null(False).alias("__org"),
         trustee.alias("__trustee"),
         (estate_tail & ~organisation).alias("__estate"),
     )
