@@ -44,6 +44,13 @@ def test_an_override_replaces_only_its_keys(tmp_path: Path) -> None:
     assert "TRUST" in rules.classification.trust
 
 
+def test_names_settings_default_and_override(tmp_path: Path) -> None:
+    assert load_rules().names.trustee_title is False
+    path = tmp_path / "r.toml"
+    path.write_text("[names]\ntrustee_title = true\n")
+    assert load_rules(path).names.trustee_title is True
+
+
 @pytest.mark.parametrize(
     ("text", "key"),
     [
@@ -59,6 +66,8 @@ def test_an_override_replaces_only_its_keys(tmp_path: Path) -> None:
         ("[journal]\nenabled = 'no'\n", "journal.enabled"),
         ("[journal]\nkeep_loads_per_region = 0\n", "journal.keep_loads_per_region: must be 1"),
         ("[journal]\nkeep = 2\n", "journal.keep: unknown key"),
+        ("[names]\ntrustee_title = 'yes'\n", "names.trustee_title"),
+        ("[names]\ntitle = true\n", "names.title"),
         ("[typo]\nx = 1\n", "typo"),
         ("priority = [1]\n", "priority[0]: expected a table"),
         ("[[prefix]]\nprefix = 'X-'\nall = []\n", "prefix[0].all: needs at least one condition"),

@@ -33,7 +33,7 @@ from propmail.validation import Problems, Table, parse_toml, read_toml
 
 SECTIONS = (
     "classification", "priority", "prefix", "ncoa", "niche", "slug", "load", "new_list",
-    "occupancy", "journal",
+    "occupancy", "journal", "names",
 )  # fmt: skip
 
 
@@ -226,6 +226,17 @@ def _journal(table: Table) -> Journal:
 
 
 @dataclass(frozen=True)
+class Names:
+    trustee_title: bool = False  # print ", Trustee" after a trustee's name
+
+
+def _names(table: Table) -> Names:
+    """How the envelope name prints what operators may print differently."""
+    table.only({"trustee_title"})
+    return Names(trustee_title=bool(table.get("trustee_title", bool, False)))
+
+
+@dataclass(frozen=True)
 class Rules:
     classification: Classification
     priority: tuple[PriorityRule, ...]
@@ -239,6 +250,7 @@ class Rules:
     occupancy: Occupancy = Occupancy()
     source: str = "rules.toml"
     journal: Journal = Journal()
+    names: Names = Names()
 
 
 def _rules(data: dict[str, Any], source: str) -> Rules:
@@ -262,6 +274,7 @@ def _rules(data: dict[str, Any], source: str) -> Rules:
         occupancy=_occupancy(top.table("occupancy")),
         source=source,
         journal=_journal(top.table("journal")),
+        names=_names(top.table("names")),
     )
     problems.check()
     return rules

@@ -46,8 +46,11 @@ OWNER = {
     "AccuzipResponse": "FullAccuzipResponse",
 }
 # text columns written to a TEXT(255) column, and those only checked for NUL (long text)
-READ_ONLY = {"OwnerName2"}  # read for the envelope name, stored nowhere
-STORED_TEXT = [c for c in UPLOAD_COLUMNS if UPLOAD_COLUMNS[c] is Kind.TEXT and c not in READ_ONLY]
+# upload text stored only through a derived field: the second owner line prints in AlternateName
+INTO_DERIVED = {"OwnerName2": "AlternateName"}
+STORED_TEXT = [
+    c for c in UPLOAD_COLUMNS if UPLOAD_COLUMNS[c] is Kind.TEXT and c not in INTO_DERIVED
+]
 LONG_TEXT = ["FullAccuzipResponse", "RequestStreet", "RequestCity", "RequestState", "RequestZip"]
 UNSTORED = {"RequestStreet", "RequestCity", "RequestState", "RequestZip"}
 _RUNS = re.compile(f"[{re.escape(WHITE_SPACE)}]+")

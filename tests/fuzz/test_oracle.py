@@ -21,7 +21,7 @@ def test_the_oracles_text_widths_are_the_contracts() -> None:
     text = {c for c, kind in UPLOAD_COLUMNS.items() if kind is Kind.TEXT}
     limited = {c for c in text & into.keys() if into[c] == TEXT}
     assert limited == set(oracle.STORED_TEXT) - set(oracle.LONG_TEXT)
-    # text the load never copies is only stored joined into AccuzipRequest (long text), or read only
-    assert text - into.keys() == oracle.UNSTORED | oracle.READ_ONLY
+    # text the load never copies is only stored joined into AccuzipRequest (long text)
+    assert text - into.keys() == oracle.UNSTORED | oracle.INTO_DERIVED.keys()
     long_text = {c for c in text & into.keys() if into[c] == LONGTEXT}
     assert set(oracle.LONG_TEXT) == long_text | oracle.UNSTORED

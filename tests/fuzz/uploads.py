@@ -347,11 +347,16 @@ def _header(canonical: str) -> st.SearchStrategy[str]:
     return st.sampled_from([canonical, canonical.upper(), canonical.lower(), f"  {canonical} "])
 
 
+# A second owner line reaches the database only through the derived envelope name, which the
+# oracle does not derive again: tests/rules/test_names.py and the labelled real rows cover it.
+NOT_GENERATED = {"OwnerName2"}
+
+
 @st.composite
 def uploads(draw: st.DrawFn, formats: tuple[str, ...] = ("csv", "xlsx", "xlsx1904")) -> Upload:
     format = draw(st.sampled_from(formats))
     xlsx = format != "csv"
-    optional = [c for c in UPLOAD_COLUMNS if c not in REQUIRED]
+    optional = [c for c in UPLOAD_COLUMNS if c not in REQUIRED and c not in NOT_GENERATED]
     columns = [*REQUIRED, *(c for c in optional if draw(st.booleans()))]
     columns = draw(st.permutations(columns))
     headers = {c: draw(_header(c)) for c in columns}

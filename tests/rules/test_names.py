@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -39,7 +40,7 @@ def test_flags_are_computed_when_classification_did_not_run() -> None:
 def test_without_first_and_last_name_columns() -> None:
     frame = pl.DataFrame({"OwnerName": ["SMITH JOHN & MARY", "SMITH JOHN A", None]})
     out = names.derive(frame, load_rules())
-    assert out["AlternateName"].to_list() == ["John & Mary Smith", "Smith John A", None]
+    assert out["AlternateName"].to_list() == ["John & Mary Smith", "John A Smith", None]
 
 
 def test_uses_the_flags_of_the_frame() -> None:
@@ -54,3 +55,62 @@ def test_uses_the_flags_of_the_frame() -> None:
 
 def test_docstring_example() -> None:
     assert doctest.testmod(names).failed == 0
+
+
+def _names(rows: dict[str, list[str | None]], trustee_title: bool = False) -> list[str | None]:
+    rules = load_rules()
+    rules = replace(rules, names=replace(rules.names, trustee_title=trustee_title))
+    return names.derive(pl.DataFrame(rows), rules)["AlternateName"].to_list()
+
+
+def test_the_second_owner_line_is_a_co_owner_a_spouse_or_a_continuation() -> None:
+    out = _names(
+        {
+            "OwnerName": [
+                "BAKER TOM",
+                "BAKER TOM",
+                "GREENE RUTH A TR",
+                "RIVERBEND BAPTIST",
+                "LEE ANN",
+            ],
+            "OwnerName2": ["OWUSU AMA", "JUNE", "RUTH A GREENE TRUST", "CHURCH OF GOD", None],
+        }
+    )
+    assert out == [
+        "Tom Baker & Ama Owusu",  # a second owner with her own surname
+        "Tom & June Baker",  # given names only: the spouse
+        "Ruth A Greene",  # the trustee's own trust printed once
+        "Riverbend Baptist Church of God",  # a cut organisation continued
+        "Ann Lee",
+    ]
+
+
+def test_a_column_written_surname_first_decides_the_rows_that_say_nothing() -> None:
+    # KOVAC and ZELNIK are not in the frequency table; the column says surname first
+    surname_first = ["KOVAC ZELNIK", "PARKER JOHN T", "DAVIS MARY & TOM", "NGUYEN ANH Q"]
+    given_first = ["KOVAC ZELNIK", "JOHN T PARKER", "MARY A DAVIS", "ANH Q NGUYEN"]
+    assert _names({"OwnerName": surname_first})[0] == "Zelnik Kovac"
+    assert _names({"OwnerName": given_first})[0] == "Kovac Zelnik"
+
+
+def test_a_listed_column_splits_on_commas() -> None:
+    # a deed index lists whole names, each surname first, with commas
+    out = _names(
+        {"OwnerName": ["WEBB ANNA M ETA, WEBB PAUL ETA", "FORD LINDA TR, LINDA FORD TRUST"]}
+    )
+    assert out == ["Anna M & Paul Webb", "Linda Ford"]
+
+
+def test_trustee_title_prints_the_capacity() -> None:
+    rows = {"OwnerName": ["PARKER, JOHN T TRUSTEE", "PARKER, JOHN & MARY TRS", "PARKER, JOHN"]}
+    assert _names(rows) == ["John T Parker", "John & Mary Parker", "John Parker"]
+    titled = ["John T Parker, Trustee", "John & Mary Parker, Trustees", "John Parker"]
+    assert _names(rows, trustee_title=True) == titled
+
+
+def test_the_name_frequencies_are_read_once() -> None:
+    table = names.name_frequencies()
+    assert table is names.name_frequencies()
+    assert table.columns == ["name", "surname", "given"]
+    smith = table.filter(pl.col("name") == "SMITH").row(0, named=True)
+    assert smith["surname"] > 100 * smith["given"]
