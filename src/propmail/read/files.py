@@ -9,6 +9,7 @@ spreadsheet shows it (for csv, the record number: a quoted field with a line bre
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,14 +32,32 @@ class Sheet:
     date1904: bool = False  # the workbook counts serial dates from 1904-01-01
 
 
+def check_readable(path: Path) -> None:
+    """InputError unless `path` is a readable file of a type propmail reads; opens nothing."""
+    name, suffix = path.name, path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InputError(
+            f"unsupported file type {suffix or '(none)'!r}; use {', '.join(SUFFIXES)}", file=name
+        )
+    if not path.is_file():
+        raise InputError(f"file not found (looked for {path.absolute()})", file=name)
+    if not os.access(path, os.R_OK):
+        raise InputError(f"cannot read {path.absolute()}: permission denied", file=name)
+
+
+def check(path: Path) -> None:
+    """InputError unless `path` is a readable, safe file of a type propmail reads.
+
+    Cheap (no cell is read), so a job runs it on every input before anything else.
+    """
+    check_readable(path)
+    safety.check_file(path)  # before any reader library touches the file
+
+
 def load(path: Path) -> Sheet:
     """The sheet of an input file; InputError if it is missing, unsafe, unreadable or empty."""
     name, suffix = path.name, path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise InputError(f"unsupported file type {suffix or '(none)'!r}; use {SUFFIXES}", file=name)
-    if not path.is_file():
-        raise InputError("file not found", file=name)
-    safety.check_file(path)  # before any reader library touches the file
+    check(path)
     try:
         if suffix == ".parquet":
             frame = pl.read_parquet(path)
