@@ -164,6 +164,9 @@ def test_bench_command_on_sqlite(tmp_path: Path) -> None:
     _check_runs(runs, 300)
     assert "x the floor" in output and "propmail's time" in output
     assert "extrapolated from 200 rows" in output
+    # at 300 rows the targets are not judged, and the owner counts are explained
+    assert "fixed costs" in output and "not judged" in output and "**missed**" not in output
+    assert "Owner counts are of owners, not rows" in output and "owners for 300 rows" in output
     assert results["figures"]["sqlite"]["guide"] > runs["guide"]["seconds"]  # scaled to 300
 
 

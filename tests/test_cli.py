@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from propmail.cli import exit_status, main
-from propmail.errors import InputError, LoadError, SettingsError
+from propmail.errors import DatabaseUnavailable, InputError, LoadError, SettingsError
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 
@@ -104,18 +104,20 @@ def test_example_upload_loads_every_derived_field(db: tuple[str, Path]) -> None:
     assert query(path, "SELECT ProcessingState, RowsProcessed FROM UploadLog") == [(3, 308)]
 
 
-def test_missing_required_column_exits_2_and_touches_nothing(tmp_path: Path) -> None:
+def test_missing_required_column_exits_2_and_touches_nothing(
+    tmp_path: Path, db: tuple[str, Path]
+) -> None:
+    url, path = db
     upload = tmp_path / "upload.csv"
     upload.write_text(
         "LocationPrimaryId,OwnerName,OwnerAddress1,OwnerZip,LocationZip\n"
         "1,A,1 Main St,24016,24016\n"
     )
-    target = tmp_path / "never.db"
-    result = run("process", str(upload), "--region", "40", "--db", f"sqlite:///{target}")
+    result = run("process", str(upload), "--region", "40", "--db", url)
     assert result.exit_code == 2
     assert "upload.csv" in result.stderr and "LocationAddress1" in result.stderr
     assert "Traceback" not in result.stderr
-    assert not target.exists()
+    assert query(path, "SELECT COUNT(*) FROM UploadLog") == [(0,)]
 
 
 def test_a_file_that_is_not_a_spreadsheet_exits_2(tmp_path: Path, db: tuple[str, Path]) -> None:
@@ -150,16 +152,6 @@ def test_a_failed_load_exits_1_and_records_state_4(db: tuple[str, Path]) -> None
     assert query(path, "SELECT COUNT(*) FROM ListPriority") == [(4,)]
 
 
-def test_process_creates_the_schema_of_an_empty_database(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    result = run("process", str(EXAMPLES / "upload.csv"), "--region", "40", "--db", url)
-    assert result.exit_code == 2  # the region must be created first ...
-    assert "propmail db init --region 40" in result.stderr
-    assert query(tmp_path / "fresh.db", "SELECT COUNT(*) FROM Region") == [
-        (0,)
-    ]  # ... schema is there
-
-
 def test_db_url_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "env.db"
     monkeypatch.setenv("PROPMAIL_DB_URL", f"sqlite:///{path}")
@@ -176,3 +168,4 @@ def test_exit_status_per_error() -> None:
     assert exit_status(LoadError("rolled back")) == 1
     assert exit_status(InputError("bad row", row=3)) == 2
     assert exit_status(SettingsError("bad key")) == 2
+    assert exit_status(DatabaseUnavailable("connection refused")) == 4

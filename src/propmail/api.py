@@ -166,12 +166,21 @@ class ListPriorityManager:
         wanted = {c for c in list_codes if c}
         missing = sorted(wanted - self._cache.keys())
         if missing:
-            if not self.backend.has_schema():
-                self.backend.create_schema()
+            self._require_initialised()
             ids, created = self.backend.resolve_codes(missing, self.rules.new_list)
             self._cache.update(ids)
             self.created += created
         return {c: self._cache[c] for c in wanted}
+
+    def _require_initialised(self) -> None:
+        """List codes belong beside regions and the base codes: never in a bare database."""
+        backend = self.backend
+        if not backend.exists() or not backend.has_schema() or not backend.regions():
+            raise InputError(
+                f"{backend.where} has not been initialised (no propmail tables or no region); "
+                "create them first with: propmail db init --region ID=NAME "
+                "(or Backend.init in Python)"
+            )
 
     def generate_enhanced_list_codes(self, processed_df: pd.DataFrame) -> pd.Series:
         """Base priority code with the prefix rules applied (needs IsOwnerOccupied)."""

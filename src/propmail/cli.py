@@ -1,6 +1,6 @@
 """The command line: parses arguments, calls the job and a backend, prints.
 
-Exit status: 0 done; 1 the load failed and nothing was written; 2 bad input or usage.
+Exit statuses are `EXIT_STATUSES`, printed by ``propmail --help``.
 """
 
 from __future__ import annotations
@@ -17,14 +17,15 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from propmail import redact
+from propmail import __version__, redact
 from propmail.bench import DEFAULT_PG_URL
 from propmail.db import Backend, connect
-from propmail.errors import LoadError, PropmailError
-from propmail.job import run_job
+from propmail.errors import INTERRUPTED as INTERRUPTED_MESSAGE
+from propmail.errors import DatabaseUnavailable, InputError, LoadError, PropmailError
+from propmail.job import JobResult, run_job
 from propmail.progress import progress
-from propmail.settings import load_rules
-from propmail.summary import print_slug_check, print_summary
+from propmail.settings import effective_settings, load_rules, settings_toml
+from propmail.summary import print_rejects_hint, print_slug_check, print_summary
 from propmail.verify import verify_slugs
 
 log = logging.getLogger("propmail")
@@ -33,10 +34,24 @@ out = Console()
 
 DB_HELP = "SQLAlchemy URL; default $PROPMAIL_DB_URL, else sqlite:///propmail.db"
 
+LOAD_FAILED, BAD_INPUT, REPORT_FAILED, NO_DATABASE, INTERRUPTED = 1, 2, 3, 4, 130
+EXIT_STATUSES = {
+    0: "done",
+    LOAD_FAILED: "the load failed and was rolled back; UploadLog says state 4",
+    BAD_INPUT: "bad input or usage; nothing was done",
+    REPORT_FAILED: "the load was committed (UploadLog state 3), or the dry run ran, but the "
+    "report could not be written",
+    NO_DATABASE: "the database cannot be reached or used; nothing was done, no UploadLog row",
+    INTERRUPTED: "interrupted by the operator (Ctrl-C); a load under way was rolled back",
+}
+
 
 def exit_status(exc: PropmailError) -> int:
-    """1 when the load failed (and was rolled back), 2 for bad input or settings."""
-    return 1 if isinstance(exc, LoadError) else 2
+    """4 when the database cannot be used, 1 when the load failed (and was rolled back),
+    2 for bad input or settings."""
+    if isinstance(exc, DatabaseUnavailable):
+        return NO_DATABASE
+    return LOAD_FAILED if isinstance(exc, LoadError) else BAD_INPUT
 
 
 def _print_error(message: str) -> None:
@@ -56,6 +71,9 @@ class _Main(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except KeyboardInterrupt:
+            _print_error(INTERRUPTED_MESSAGE)
+            sys.exit(INTERRUPTED)
         except PropmailError as exc:
             _print_error(str(exc))
             sys.exit(exit_status(exc))
@@ -83,7 +101,17 @@ def _region(value: str) -> tuple[int, str | None]:
         raise click.BadParameter(f"{value!r}: expected ID or ID=NAME, e.g. 40=Roanoke") from None
 
 
-@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
+def _exit_status_help() -> str:
+    lines = [f"  {status:>3}  {meaning}" for status, meaning in EXIT_STATUSES.items()]
+    return "\b\nExit status:\n" + "\n".join(lines)
+
+
+@click.group(
+    cls=_Main,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=_exit_status_help(),
+)
+@click.version_option(__version__, "--version", prog_name="propmail")
 @click.option("-v", "--verbose", is_flag=True, help="Log each stage.")
 def main(verbose: bool) -> None:
     """propmail: monthly property-data uploads into the direct-mail database."""
@@ -109,6 +137,7 @@ def db_init(db_url: str | None, regions: tuple[str, ...], rules_path: str | None
     wanted = dict(_region(r) for r in regions)
     rules = load_rules(rules_path)
     with open_backend(db_url) as backend:
+        before = backend.regions()
         created = backend.init(wanted, rules)
         counts = backend.counts()
     out.print(f"database ready: {escape(backend.display_url)}")
@@ -116,6 +145,25 @@ def db_init(db_url: str | None, regions: tuple[str, ...], rules_path: str | None
         f"regions: {counts['Region']}, list codes: {counts['ListPriority']}"
         + (f" (created {', '.join(created)})" if created else "")
     )
+    for line in region_changes(before, wanted):
+        out.print(line, markup=False, highlight=False)
+
+
+def region_changes(before: dict[int, str | None], wanted: dict[int, str | None]) -> list[str]:
+    """One line per region `db init` created or renamed.
+
+    >>> region_changes({40: "Roanoke"}, {40: "Salem", 41: None, 42: "Troy"})
+    ['region 40: Roanoke -> Salem', 'region 41: created', 'region 42: created (Troy)']
+    >>> region_changes({40: "Roanoke"}, {40: None})
+    []
+    """
+    lines = []
+    for region_id, name in wanted.items():
+        if region_id not in before:
+            lines.append(f"region {region_id}: created" + (f" ({name})" if name else ""))
+        elif name and name != before[region_id]:
+            lines.append(f"region {region_id}: {before[region_id] or '(no name)'} -> {name}")
+    return lines
 
 
 @db.command("test")
@@ -123,6 +171,10 @@ def db_init(db_url: str | None, regions: tuple[str, ...], rules_path: str | None
 def db_test(db_url: str | None) -> None:
     """Connect and report the server (on SQL Server: @@VERSION and an OPENJSON round trip)."""
     with open_backend(db_url) as backend:
+        if not backend.exists():
+            raise DatabaseUnavailable(
+                f"{backend.where} does not exist (propmail db init creates it)"
+            )
         info = backend.test_connection()
         installed = backend.has_schema()
     for key, value in info.items():
@@ -175,6 +227,8 @@ def process(
     report_dir: str | None,
 ) -> None:
     """Process UPLOAD (xlsx, csv or parquet) and merge it into the database."""
+    if report_dir:
+        check_report_dir(Path(report_dir))
     with progress(err) as step:
         result = run_job(
             upload,
@@ -187,14 +241,66 @@ def process(
             dry_run=dry_run,
             sheet=sheet,
         )
+        report_error = None
         if report_dir:
             from propmail.report import write_report  # Jinja2 loads only when a report is asked for
 
             step("writing the report")
-            files = write_report(result, report_dir)
+            try:
+                files = write_report(result, report_dir)
+            except (OSError, PropmailError) as exc:
+                report_error = exc
     print_summary(result, out)
+    if report_error is not None:
+        _report_failed(result, report_dir or "", report_error)
     if report_dir:
         out.print(f"report: {files.html}  (also {files.json.name}, {files.rejects.name})")
+    else:
+        print_rejects_hint(result, out)
+
+
+def check_report_dir(path: Path) -> None:
+    """InputError unless the report folder exists writable, or could be made; creates nothing."""
+    existing = path.absolute()
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"cannot write the report: {existing} is not a folder", option="--report")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write the report: {existing} is not writable", option="--report")
+
+
+def _report_failed(result: JobResult, report_dir: str, exc: BaseException) -> None:
+    if isinstance(exc, PropmailError):
+        reason = str(exc)
+    else:
+        reason = f"cannot write the report in {report_dir}: {getattr(exc, 'strerror', exc)}"
+    if result.load is not None:
+        upload_log_id = result.load.upload_log_id
+        _print_error(
+            f"the load is committed (UploadLogId {upload_log_id}); only the report failed: {reason}"
+        )
+    else:
+        _print_error(f"the dry run wrote nothing; the report failed: {reason}")
+    sys.exit(REPORT_FAILED)
+
+
+@main.group("rules")
+def rules_group() -> None:
+    """The business settings (rules.toml and an override file)."""
+
+
+@rules_group.command("show")
+@click.option("--rules", "rules_path", type=click.Path(dir_okay=False), help="Rules file.")
+def rules_show(rules_path: str | None) -> None:
+    """Print the settings in force, as TOML, and what the rules file changed."""
+    load_rules(rules_path)  # every bad key reported, as `process` would
+    data, changes = effective_settings(rules_path)
+    over = f" with {rules_path} laid over them" if rules_path else ""
+    out.print(f"# the defaults (rules.toml){over}", markup=False, highlight=False, soft_wrap=True)
+    for change in changes:
+        out.print(f"# {rules_path}: {change}", markup=False, highlight=False, soft_wrap=True)
+    out.print(settings_toml(data), markup=False, highlight=False, soft_wrap=True)
 
 
 @main.command("inspect")

@@ -17,15 +17,19 @@ class InputError(PropmailError):
         file: str | None = None,
         row: int | None = None,
         column: str | None = None,
+        option: str | None = None,
     ) -> None:
         self.message = message
         self.file = file
         self.row = row
         self.column = column
+        self.option = option  # a command-line option, e.g. --region
         super().__init__(str(self))
 
     def __str__(self) -> str:
         where = []
+        if self.option:
+            where.append(f"option {self.option}")
         if self.file:
             where.append(f"file {self.file}")
         if self.row is not None:
@@ -41,3 +45,23 @@ class SettingsError(InputError):
 
 class LoadError(PropmailError):
     """The database load failed; it was rolled back and UploadLog says state 4."""
+
+
+class DatabaseUnavailable(LoadError):
+    """The database cannot be reached or used: nothing was done, no UploadLog row exists."""
+
+
+INTERRUPTED = "interrupted by the operator; nothing was written"
+
+
+def failure_message(exc: BaseException) -> str:
+    """What UploadLog.ErrorMessage records for a load that `exc` stopped.
+
+    >>> failure_message(KeyboardInterrupt())
+    'interrupted by the operator; nothing was written'
+    >>> failure_message(ValueError("bad"))
+    'ValueError: bad'
+    """
+    if isinstance(exc, KeyboardInterrupt):
+        return INTERRUPTED
+    return f"{type(exc).__name__}: {exc}"

@@ -6,7 +6,8 @@ The command line and the library API both call `run_job`; it owns no business ru
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -16,9 +17,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from propmail import pipeline
 from propmail.db import Backend, Batch, LoadResult, Preview, connect
-from propmail.errors import InputError, LoadError
+from propmail.errors import DatabaseUnavailable, InputError
 from propmail.progress import Step, no_step
 from propmail.read import ColumnMapping, ReadResult, read_niche, read_upload, resolve_mapping
+from propmail.read.files import check as check_file
 from propmail.redact import redact
 from propmail.rules.niche import NicheList
 from propmail.rules.occupancy import SiteQuality, site_quality
@@ -37,7 +39,7 @@ def parse_niche_spec(spec: str) -> tuple[str, Path]:
         raise InputError(
             "cannot tell the niche type from the file name; write it as TYPE=PATH",
             file=spec,
-            column="--niche",
+            option="--niche",
         )
     return name, path
 
@@ -56,6 +58,7 @@ class JobResult:
     extra: dict[str, Any] = field(default_factory=dict)
     preview: Preview | None = None  # the dry run's diff (then `load` is None)
     site: SiteQuality | None = None  # placeholder site addresses and empty site ZIPs
+    rules: Rules | None = None  # the settings in force
 
     @property
     def seconds(self) -> float:
@@ -93,6 +96,35 @@ def prepare(
     return upload, niches, processed
 
 
+def check_inputs(upload_path: str | Path, niche_specs: Sequence[str]) -> None:
+    """Every input file is there, readable and safe, before any of them is read."""
+    check_file(Path(upload_path))
+    for spec in niche_specs:
+        check_file(parse_niche_spec(spec)[1])
+
+
+def check_database(backend: Backend, region_id: int) -> None:
+    """The database is reachable, initialised and holds the region; nothing is created."""
+    if not backend.exists() or not backend.has_schema():
+        raise InputError(
+            f"{backend.where} has no propmail tables, so region {region_id} does not "
+            f"exist; create them with: propmail db init --region {region_id}=NAME",
+            option="--region",
+        )
+    backend.require_region(region_id)
+
+
+@contextmanager
+def database_errors(backend: Backend) -> Iterator[None]:
+    """A driver's error outside the load (unreachable, refused, dropped) as DatabaseUnavailable."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+        message = f"cannot use the database {backend.display_url}: {redact(reason)}"
+        raise DatabaseUnavailable(message) from None
+
+
 def run_job(
     upload_path: str | Path,
     region_id: int,
@@ -107,36 +139,37 @@ def run_job(
     sheet: str | None = None,
     on_upload_log: Callable[[int], None] | None = None,
 ) -> JobResult:
-    """The whole monthly job. Raises InputError (bad input) or LoadError (rolled back).
+    """The whole monthly job. Raises InputError (bad input), DatabaseUnavailable (nothing done)
+    or LoadError (rolled back).
 
-    With `dry_run` the database is only read: the result carries the diff (`preview`).
-    `on_upload_log` is given the UploadLogId before the load starts (the batch ledger keeps it).
+    Everything that can be checked before the upload is read is checked first: the settings,
+    the input files, the database and the region. With `dry_run` the database is only read:
+    the result carries the diff (`preview`). `on_upload_log` is given the UploadLogId before the
+    load starts (the batch ledger keeps it).
     """
     started = datetime.now()
     rules = load_rules(rules_path)
     mapping = resolve_mapping(mapping_path) if mapping_path else None
-    upload, niches, processed = prepare(upload_path, niche_specs, rules, mapping, step, sheet)
-    step("connecting")
+    check_inputs(upload_path, niche_specs)
     own_backend = backend is None
     backend = backend or connect(db_url)
-    batch = Batch(region_id, processed.owners, processed.locations, rules, now or datetime.now())
     load, preview = None, None
     try:
-        if dry_run:
-            preview = _dry_run(backend, batch, step)
-        else:
-            if not backend.has_schema():
-                backend.create_schema()
-            backend.require_region(region_id)
-            log_id = backend.open_upload_log(region_id, Path(upload_path).name, started)
-            step(f"upload received (UploadLogId {log_id})")
-            if on_upload_log:
-                on_upload_log(log_id)
-            load = backend.load(log_id, batch, step)
-    except SQLAlchemyError as exc:  # the server is down, refuses us, or dropped the connection
-        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
-        message = f"cannot use the database {backend.display_url}: {redact(reason)}"
-        raise LoadError(message) from None
+        step("connecting")
+        with database_errors(backend):
+            check_database(backend, region_id)
+        upload, niches, processed = prepare(upload_path, niche_specs, rules, mapping, step, sheet)
+        moment = now or datetime.now()
+        batch = Batch(region_id, processed.owners, processed.locations, rules, moment)
+        with database_errors(backend):
+            if dry_run:
+                preview = backend.preview(batch, step)
+            else:
+                log_id = backend.open_upload_log(region_id, Path(upload_path).name, started)
+                step(f"upload received (UploadLogId {log_id})")
+                if on_upload_log:
+                    on_upload_log(log_id)
+                load = backend.load(log_id, batch, step)
     finally:
         if own_backend:
             backend.dispose()
@@ -150,17 +183,5 @@ def run_job(
         db_url=backend.display_url,
         preview=preview,
         site=site_quality(upload.frame, rules),
+        rules=rules,
     )
-
-
-def _dry_run(backend: Backend, batch: Batch, step: Step) -> Preview:
-    """The load's diff against the database; creates nothing, not even the tables."""
-    region_id = batch.region_id
-    if not backend.exists() or not backend.has_schema():
-        raise InputError(
-            f"{backend.display_url} has no propmail tables, so region {region_id} does not "
-            f"exist; create them with: propmail db init --region {region_id}=NAME",
-            column="--region",
-        )
-    backend.require_region(region_id)
-    return backend.preview(batch, step)

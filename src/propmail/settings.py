@@ -1,6 +1,10 @@
 """The business settings: `rules.toml` shipped in the package, validated on load.
 
-An override file replaces only the keys it names (tables merge, lists replace). Each section
+An override file replaces only the keys it names: tables merge key by key and a list of words
+is replaced whole. The rule lists, ``[[prefix]]`` and ``[[priority]]``, merge by their key
+(``prefix``, ``code``): an entry replaces the rule of the same key in its place and an entry with
+a new key is added at the end; ``replace = ["prefix"]`` at the top of the file replaces the whole
+list instead. `Rules.changes` says what the file changed, one line per rule or key. Each section
 has its parser next to its dataclass; every bad key is collected and reported in one error
 that names each key path, e.g. ``rules.toml: prefix[3].op: unknown operator 'gt' (...)``.
 The names a rule may use (priority conditions, prefix operators, slug styles) are defined by
@@ -19,12 +23,14 @@ key may be.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from propmail.contract import UPLOAD_COLUMNS
+from propmail.errors import SettingsError
 from propmail.rules.codes import OPERATORS
 from propmail.rules.occupancy import UNIT_ON_ONE_SIDE, WITHOUT_SITE_ZIP
 from propmail.rules.priority import CONDITIONS
@@ -35,6 +41,8 @@ SECTIONS = (
     "classification", "priority", "prefix", "ncoa", "niche", "slug", "load", "new_list",
     "occupancy", "journal", "names",
 )  # fmt: skip
+KEYED_LISTS = {"prefix": "prefix", "priority": "code"}  # rule list -> the key of its rules
+REPLACE = "replace"  # an override's list of the rule lists it replaces whole
 
 
 @dataclass(frozen=True)
@@ -67,10 +75,10 @@ class PriorityRule:
     is_absentee: int
 
 
-def _priority(top: Table) -> tuple[PriorityRule, ...]:
+def _priority(top: Table, named: dict[int, str] | None = None) -> tuple[PriorityRule, ...]:
     """The base priority rules, tried in order (at least one)."""
     parsed = []
-    for table in top.tables("priority"):
+    for table in top.tables("priority", named):
         table.only({f.name for f in fields(PriorityRule)})
         when = table.choice("when", CONDITIONS, "condition")
         code = table.get("code", str)
@@ -133,10 +141,10 @@ class PrefixRule:
     conditions: tuple[Condition, ...]  # all must hold
 
 
-def _prefixes(top: Table) -> tuple[PrefixRule, ...]:
+def _prefixes(top: Table, named: dict[int, str] | None = None) -> tuple[PrefixRule, ...]:
     """The prefix rules in the order applied; each holds one condition inline, or `all`."""
     parsed = []
-    for table in top.tables("prefix"):
+    for table in top.tables("prefix", named):
         prefix = table.get("prefix", str)
         if prefix == "":
             table.fail("prefix", "must not be empty")
@@ -251,15 +259,22 @@ class Rules:
     source: str = "rules.toml"
     journal: Journal = Journal()
     names: Names = Names()
+    changes: tuple[str, ...] = ()  # what the rules file changed in the defaults
 
 
-def _rules(data: dict[str, Any], source: str) -> Rules:
+def _rules(
+    data: dict[str, Any],
+    source: str,
+    over: dict[str, Any] | None = None,
+    changes: tuple[str, ...] = (),
+) -> Rules:
+    """Rules from the settings `data`; `over` (the override file) names the rules it gave."""
     problems = Problems(source)
     top = Table(data, "", problems)
     top.only(SECTIONS)
     classification = _classification(top.table("classification"))
-    priority = _priority(top)
-    prefixes = _prefixes(top)
+    priority = _priority(top, _origins(data, over, "priority"))
+    prefixes = _prefixes(top, _origins(data, over, "prefix"))
     moves, not_drops = _ncoa(top.table("ncoa"))
     rules = Rules(
         classification=classification,
@@ -275,6 +290,7 @@ def _rules(data: dict[str, Any], source: str) -> Rules:
         source=source,
         journal=_journal(top.table("journal")),
         names=_names(top.table("names")),
+        changes=changes,
     )
     problems.check()
     return rules
@@ -286,17 +302,125 @@ def default_rules_text() -> str:
 
 def load_rules(path: str | Path | None = None) -> Rules:
     """The default rules, with the keys of `path` (if given) laid over them."""
+    if path is None:
+        return _rules(parse_toml(default_rules_text(), "rules.toml"), "rules.toml")
+    over = read_toml(path, "rules file")
+    data, changes = effective_settings(path, over)
+    return _rules(data, str(path), over, changes)
+
+
+def effective_settings(
+    path: str | Path | None = None, over: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The settings in force (the defaults with `path` laid over them) and what `path` changed."""
     data = parse_toml(default_rules_text(), "rules.toml")
     if path is None:
-        return _rules(data, "rules.toml")
-    return _rules(_merge(data, read_toml(path, "rules file")), str(path))
+        return data, ()
+    over = dict(over if over is not None else read_toml(path, "rules file"))
+    replaced = over.pop(REPLACE, [])
+    if not isinstance(replaced, list) or any(r not in KEYED_LISTS for r in replaced):
+        raise SettingsError(
+            f"{REPLACE}: must be a list naming {' or '.join(map(repr, KEYED_LISTS))}, "
+            f"got {replaced!r}",
+            file=str(path),
+        )
+    return overlay(data, over, frozenset(replaced))
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
+def _origins(data: dict[str, Any], over: dict[str, Any] | None, key: str) -> dict[int, str]:
+    """Merged rule index -> its path in the override file, for the rules that file gave."""
+    given = (over or {}).get(key)
+    if not isinstance(given, list):
+        return {}
+    where = {id(rule): f"{key}[{i}]" for i, rule in enumerate(given)}
+    merged = data.get(key)
+    items = merged if isinstance(merged, list) else []
+    return {i: where[id(rule)] for i, rule in enumerate(items) if id(rule) in where}
+
+
+def overlay(
+    base: dict[str, Any], over: dict[str, Any], replaced: frozenset[str] = frozenset()
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """`over` laid over `base`, and one line per change; the rule lists merge by their key.
+
+    >>> base = {"prefix": [{"prefix": "HE-", "high": 50}, {"prefix": "Liens-"}]}
+    >>> overlay(base, {"prefix": [{"prefix": "HE-", "high": 60}, {"prefix": "X-"}]})
+    ({'prefix': [{'prefix': 'HE-', 'high': 60}, {'prefix': 'Liens-'}, {'prefix': 'X-'}]}, \
+("prefix 'HE-' replaced", "prefix 'X-' added"))
+    >>> overlay(base, {"prefix": [{"prefix": "X-"}]}, frozenset({"prefix"}))[1]
+    ('prefix: the whole list replaced (1 rule)',)
+    """
+    out, changes = dict(base), list[str]()
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            out[key] = _merge(base[key], value)
-        else:
+        old = base.get(key)
+        if isinstance(value, dict) and isinstance(old, dict):
+            out[key], inner = overlay(old, value)
+            changes += [f"{key}.{change}" for change in inner]
+        elif key in KEYED_LISTS and key not in replaced and _rule_list(value, old):
+            out[key], merged = _merge_rules(old or [], value, KEYED_LISTS[key])
+            changes += [f"{key} {change}" for change in merged]
+        elif key in KEYED_LISTS and isinstance(value, list):
             out[key] = value
-    return out
+            n = len(value)
+            changes.append(f"{key}: the whole list replaced ({n} rule{'s' * (n != 1)})")
+        elif value != old:
+            out[key] = value
+            changes.append(f"{key} changed" if old is not None else f"{key} added")
+    return out, tuple(changes)
+
+
+def _rule_list(value: Any, old: Any) -> bool:
+    return all(isinstance(v, list) and all(isinstance(r, dict) for r in v) for v in (value, old))
+
+
+def _merge_rules(
+    base: list[dict[str, Any]], over: list[dict[str, Any]], key: str
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Each rule of `over` replaces the rule of `base` with the same key, else is added last."""
+    merged, changes = list(base), []
+    position = {rule.get(key): i for i, rule in enumerate(base)}
+    for rule in over:
+        name = rule.get(key)
+        if name in position:
+            if merged[position[name]] != rule:
+                changes.append(f"{name!r} replaced")
+            merged[position[name]] = rule
+        else:
+            position[name] = len(merged)
+            merged.append(rule)
+            changes.append(f"{name!r} added")
+    return merged, changes
+
+
+def settings_toml(data: dict[str, Any]) -> str:
+    """Settings written back as TOML (what `propmail rules show` prints).
+
+    >>> print(settings_toml({"slug": {"style": "underscore"}, "prefix": [{"prefix": "HE-"}]}))
+    [slug]
+    style = "underscore"
+    <BLANKLINE>
+    [[prefix]]
+    prefix = "HE-"
+    <BLANKLINE>
+    """
+    lines: list[str] = []
+    for section, value in data.items():
+        tables = value if isinstance(value, list) else [value]
+        header = f"[[{section}]]" if isinstance(value, list) else f"[{section}]"
+        for table in tables:
+            lines.append(header)
+            lines += [f"{key} = {_toml_value(v)}" for key, v in table.items()]
+            lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    return repr(value)

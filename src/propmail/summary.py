@@ -12,6 +12,7 @@ from propmail.redact import redact
 from propmail.verify import SlugCheck
 
 MAX_CODES_SHOWN = 20
+REJECTS_SHOWN = 5
 
 
 def _layout_rows(result: JobResult) -> list[tuple[str, str]]:
@@ -30,6 +31,7 @@ def summary_rows(result: JobResult) -> list[tuple[str, str]]:
         ("database", result.db_url),
         ("upload", result.upload.source),
         *_layout_rows(result),
+        *_rules_rows(result),
         ("rows read", f"{result.upload.frame.height:,}"),
         ("rows rejected", f"{p.rejects.height:,}"),
     ]
@@ -91,6 +93,34 @@ def _site_rows(result: JobResult) -> list[tuple[str, str]]:
         rows.append(("  owner occupancy compared by", site.zip_fallback))
         rows.append(("  undecided", ", ".join(site.undecided_for_empty_zips)))
     return rows
+
+
+def _rules_rows(result: JobResult) -> list[tuple[str, str]]:
+    """The rules file in force and each rule it changed."""
+    rules = result.rules
+    if rules is None or not rules.changes:
+        return [("rules", "the defaults (rules.toml)")]
+    return [("rules", rules.source)] + [("  " + change, "") for change in rules.changes]
+
+
+def print_rejects_hint(result: JobResult, console: Console) -> None:
+    """Without a report: the first rejected rows, and where to see them all."""
+    rejects = result.processed.rejects
+    if rejects.height == 0:
+        return
+    shown = rejects.head(REJECTS_SHOWN)
+    title = f"first {shown.height} of {rejects.height:,} rejected rows"
+    table = Table(title=title, title_justify="left")
+    for column in shown.columns:
+        table.add_column(column.lstrip("_"), overflow="fold")  # _row: the spreadsheet row
+    for row in shown.iter_rows():
+        table.add_row(*(Text(redact(str(v)) if v is not None else "") for v in row))
+    console.print(table)
+    console.print(
+        "every rejected row and its reason: run again with --report DIR (rejects.csv)",
+        markup=False,
+        highlight=False,
+    )
 
 
 def _dry_run_rows(preview: Preview) -> list[tuple[str, str]]:

@@ -61,7 +61,9 @@ def read_toml(path: str | Path, what: str) -> dict[str, Any]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SettingsError(f"cannot read {what}: not found", file=source) from None
+        raise SettingsError(
+            f"cannot read {what}: not found (looked for {Path(path).absolute()})", file=source
+        ) from None
     except OSError as exc:
         raise SettingsError(f"cannot read {what}: {exc.strerror}", file=source) from None
     except UnicodeDecodeError:
@@ -142,13 +144,16 @@ class Table:
         value = self.get(key, dict, {} if optional else _REQUIRED)
         return Table({} if value is None else value, self.key(key), self.problems)
 
-    def tables(self, key: str) -> list[Table]:
+    def tables(self, key: str, named: dict[int, str] | None = None) -> list[Table]:
         """The list of tables `key` (``[[prefix]]``), each with its index in its path.
 
+        `named` gives an item another path (its place in the file it came from).
         An item that is not a table is noted and left out, so its keys are not reported too.
         """
+        named = named or {}
         paths = [
-            (f"{self.key(key)}[{i}]", item) for i, item in enumerate(self.get(key, list) or [])
+            (named.get(i, f"{self.key(key)}[{i}]"), item)
+            for i, item in enumerate(self.get(key, list) or [])
         ]
         for path, item in paths:
             if not isinstance(item, dict):

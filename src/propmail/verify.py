@@ -63,7 +63,7 @@ def verify_slugs(
 ) -> SlugCheck:
     """Recompute every stored owner's slug in each style and count the matches."""
     if not backend.exists() or not backend.has_schema():
-        raise InputError(f"{backend.display_url} has no propmail tables", column="--db")
+        raise InputError(f"{backend.display_url} has no propmail tables", option="--db")
     results = [StyleMatch(style) for style in styles]
     owners = unusable = 0
     for batch in backend.read_rows("Owner", OWNER_COLUMNS, batch_rows):

@@ -78,6 +78,7 @@ def main(url: str, prepared: str, region: str, now: str, stop: str) -> None:
     with open(prepared, "rb") as file:
         ready = pickle.load(file)
     job.prepare = lambda *_args, **_kwargs: ready
+    job.check_inputs = lambda *_args, **_kwargs: None  # the pickle stands in for the files
     points = Points(stop)
     backend = connect(url)
     assert isinstance(backend, PostgresBackend)

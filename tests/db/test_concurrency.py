@@ -46,6 +46,7 @@ BITS = 9
 CODE_NUMBERS = range(1, 501)
 CODES_RULES = "\n".join(
     [
+        'replace = ["priority", "prefix"]\n',
         '[[priority]]\ncode = "OO"\nwhen = "always"\nis_absentee = 0\n',
         *(
             f'[[prefix]]\nprefix = "P{bit}-"\ncolumn = "LocationNeighborhood"\nop = "in"\n'

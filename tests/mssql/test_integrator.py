@@ -102,6 +102,7 @@ def test_frames_are_validated_before_anything_is_sent(server: FakeServer) -> Non
 
 def test_the_list_priority_manager_goes_through_the_procedure_once(server: FakeServer) -> None:
     server.answers[tsql.GET_OR_CREATE_CODES] = [("Liens - ABS1", 12, 1)]
+    server.answers[tsql.REGIONS] = [(40, "Roanoke")]
     manager = api.ListPriorityManager(backend(server))
     assert manager.get_or_create_list_priority_ids(["Liens - ABS1"]) == {"Liens - ABS1": 12}
     assert manager.get_or_create_list_priority_id("Liens - ABS1") == 12  # from the cache

@@ -115,7 +115,7 @@ def test_the_cli_reports_a_refused_connection_without_the_password(
 
     url = f"mssql+mssqlpython://loader:{SENTINEL}@{CLOSED}/Mail?login_timeout=3"
     result = CliRunner().invoke(main, ["-v", *command, "--db", url])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 4, result.output  # the database cannot be reached
     assert "cannot connect to mssql+mssqlpython://loader:***@127.0.0.1:1/Mail" in result.output
     assert SENTINEL not in result.output and SENTINEL not in debug_log.text
     assert result.exception is None or isinstance(result.exception, SystemExit)

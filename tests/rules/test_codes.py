@@ -52,6 +52,7 @@ def test_ncoa_codes_that_are_not_drops_are_a_setting(tmp_path: Path) -> None:
 def test_prefix_order_is_data(tmp_path: Path) -> None:
     path = tmp_path / "rules.toml"
     path.write_text(
+        'replace = ["prefix"]\n'
         '[[prefix]]\nprefix = "Liens-"\ncolumn = "LienType"\nop = "not_null"\n'
         '[[prefix]]\nprefix = "HE-"\ncolumn = "EstLoanToValue"\nop = "between"\n'
         "low = 0\nhigh = 50\n"
@@ -99,7 +100,10 @@ def test_base_priority(case: tuple, rules: Rules) -> None:
 
 def test_first_matching_rule_wins_and_gaps_give_null(tmp_path: Path) -> None:
     path = tmp_path / "rules.toml"
-    path.write_text('[[priority]]\ncode = "ABS1"\nwhen = "state_differs"\nis_absentee = 1\n')
+    path.write_text(
+        'replace = ["priority"]\n'
+        '[[priority]]\ncode = "ABS1"\nwhen = "state_differs"\nis_absentee = 1\n'
+    )
     frame = pl.DataFrame(
         {
             "IsOwnerOccupied": [False, True],

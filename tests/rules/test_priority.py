@@ -42,7 +42,8 @@ def rule_sets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Rules]:
             continue
         path = tmp_path_factory.mktemp("rules") / f"{name}.toml"
         path.write_text(
-            "".join(
+            'replace = ["priority"]\n'
+            + "".join(
                 f'[[priority]]\ncode = "{code}"\nwhen = "{when}"\nis_absentee = {absentee}\n'
                 for code, when, absentee in rules
             )

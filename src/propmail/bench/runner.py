@@ -110,7 +110,7 @@ class Databases:
             raise InputError(
                 f"PostgreSQL not usable at {self.server.render_as_string(hide_password=True)}: "
                 f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}",
-                column="--pg-url",
+                option="--pg-url",
             ) from None
         finally:
             engine.dispose()

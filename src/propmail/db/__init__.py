@@ -34,7 +34,7 @@ def parse_url(url: str) -> URL:
         return make_url(url)
     except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise InputError(
-            "not a database URL (expected e.g. sqlite:///propmail.db)", column="--db"
+            "not a database URL (expected e.g. sqlite:///propmail.db)", option="--db"
         ) from None
 
 
@@ -56,7 +56,7 @@ def connect(url: str | None = None) -> Backend:
     raise InputError(
         f"unsupported database {backend!r} "
         f"(sqlite, postgresql or mssql; got {display_url(parsed)})",
-        column="--db",
+        option="--db",
     )
 
 
@@ -64,7 +64,7 @@ def connect_sql(url: str | None = None) -> SqlBackend:
     """A SQLite or PostgreSQL backend, whose SQLAlchemy engine the caller may use directly."""
     backend = connect(url)
     if not isinstance(backend, SqlBackend):
-        raise InputError(f"{backend.display_url} is not SQLite or PostgreSQL", column="--db")
+        raise InputError(f"{backend.display_url} is not SQLite or PostgreSQL", option="--db")
     return backend
 
 

@@ -40,6 +40,11 @@ class Backend(ABC):
         """Whether the database is there at all; asking must not create it."""
         return True
 
+    @property
+    def where(self) -> str:
+        """The database as a message names it (a file's absolute path, else the URL)."""
+        return self.display_url
+
     @abstractmethod
     def has_schema(self) -> bool:
         """Whether propmail's tables are all there."""
@@ -51,6 +56,10 @@ class Backend(ABC):
     @abstractmethod
     def init(self, regions: dict[int, str | None], rules: Rules) -> list[str]:
         """Create the schema, the regions given and the base list codes; returns codes created."""
+
+    @abstractmethod
+    def regions(self) -> dict[int, str | None]:
+        """RegionId -> Name of the regions stored (none before the schema exists)."""
 
     @abstractmethod
     def counts(self) -> dict[str, int]:

@@ -38,7 +38,7 @@ from propmail.db.backend import Backend
 from propmail.db.results import Batch, JournaledLoad, LoadResult, Preview, Undone, code_changes
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field, State
 from propmail.db.stored import stream_rows
-from propmail.errors import InputError, LoadError
+from propmail.errors import DatabaseUnavailable, InputError, LoadError, failure_message
 from propmail.progress import Step, no_step
 from propmail.settings import NewList, Rules
 
@@ -137,7 +137,9 @@ class SqlBackend(Backend):
                 conn.execute(select(1))
                 version = conn.dialect.server_version_info
         except SQLAlchemyError as exc:
-            raise LoadError(f"cannot connect to {self.display_url}: {exc.args[0]}") from None
+            raise DatabaseUnavailable(
+                f"cannot connect to {self.display_url}: {exc.args[0]}"
+            ) from None
         return {"server": self.display_url, "version": ".".join(str(p) for p in version or ())}
 
     def has_schema(self) -> bool:
@@ -200,6 +202,13 @@ class SqlBackend(Backend):
                     created.append(rule.code)
         return created
 
+    def regions(self) -> dict[int, str | None]:
+        if not self.exists() or not self.has_schema():
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(schema.region.c.RegionId, schema.region.c.Name))
+            return {int(i): n for i, n in rows}
+
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:
             return {
@@ -221,7 +230,7 @@ class SqlBackend(Backend):
             raise InputError(
                 f"region {region_id} does not exist in {self.display_url}; "
                 f"add it with: propmail db init --region {region_id}=NAME",
-                column="--region",
+                option="--region",
             )
 
     def resolve_codes(
@@ -249,7 +258,7 @@ class SqlBackend(Backend):
             },
         ).all()
         for list_id, code in created:
-            log.info("new list code %r: ListPriorityId %s", code, list_id)
+            log.debug("new list code %r: ListPriorityId %s", code, list_id)
         if created:
             conn.execute(
                 text(sql.insert_frequencies(self.dialect, [r[0] for r in created])),
@@ -351,7 +360,7 @@ class SqlBackend(Backend):
                     action(run)
                 step("commit")
         except BaseException as exc:
-            self.fail(log_id, f"{type(exc).__name__}: {exc}", datetime.now())
+            self.fail(log_id, failure_message(exc), datetime.now())
             if isinstance(exc, Exception):
                 # the driver's own words, not the SQL statement SQLAlchemy wraps around them
                 reason = " ".join(str(getattr(exc, "orig", None) or exc).split())

@@ -29,8 +29,7 @@ def stage_rows(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def make_engine(url: URL) -> Engine:
-    if url.database and url.database != ":memory:":
-        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    """The engine; nothing is created on disk until a connection is made."""
     engine = create_engine(url)
 
     @event.listens_for(engine, "connect")
@@ -65,9 +64,26 @@ class SqliteBackend(SqlBackend):
             yield conn
 
     def exists(self) -> bool:
-        """Connecting would create a missing file; a dry run asks first."""
+        """Connecting would create a missing file; every command but `db init` asks first."""
+        path = self.path
+        return path is None or path.is_file()
+
+    @property
+    def path(self) -> Path | None:
+        """The database file, absolute (None in memory)."""
         name = self.engine.url.database
-        return not name or name == ":memory:" or Path(name).expanduser().is_file()
+        if not name or name == ":memory:":
+            return None
+        return Path(name).expanduser().absolute()
+
+    @property
+    def where(self) -> str:
+        return f"the SQLite file {self.path}" if self.path else self.display_url
+
+    def create_schema(self) -> None:
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        super().create_schema()
 
     def lock_region(self, conn: Connection, region_id: int) -> None:
         """BEGIN IMMEDIATE already holds the database's single write lock."""

@@ -13,6 +13,7 @@ spreadsheet shows it (for csv, the record number: a quoted field with a line bre
 from __future__ import annotations
 
 import io
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,14 +48,32 @@ _FOOTER = r"(?i)^\s*(?:grand\s+)?(?:totals?|sum|count|records?|end of (?:file|re
 Score = Callable[[list[str]], int]  # how well a row of cells reads as a header row
 
 
+def check_readable(path: Path) -> None:
+    """InputError unless `path` is a readable file of a type propmail reads; opens nothing."""
+    name, suffix = path.name, path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InputError(
+            f"unsupported file type {suffix or '(none)'!r}; use {', '.join(SUFFIXES)}", file=name
+        )
+    if not path.is_file():
+        raise InputError(f"file not found (looked for {path.absolute()})", file=name)
+    if not os.access(path, os.R_OK):
+        raise InputError(f"cannot read {path.absolute()}: permission denied", file=name)
+
+
+def check(path: Path) -> None:
+    """InputError unless `path` is a readable, safe file of a type propmail reads.
+
+    Cheap (no cell is read), so a job runs it on every input before anything else.
+    """
+    check_readable(path)
+    safety.check_file(path)  # before any reader library touches the file
+
+
 def load(path: Path, sheet: str | None = None, score: Score | None = None) -> Sheet:
     """The sheet of an input file; InputError if it is missing, unsafe, unreadable or empty."""
     name, suffix = path.name, path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise InputError(f"unsupported file type {suffix or '(none)'!r}; use {SUFFIXES}", file=name)
-    if not path.is_file():
-        raise InputError("file not found", file=name)
-    safety.check_file(path)  # before any reader library touches the file
+    check(path)
     notes: list[str] = []
     sheet_index, sheet_name = 0, ""
     try:

@@ -46,6 +46,7 @@ def build(result: JobResult, generated_at: datetime | None = None) -> dict[str, 
         "mode": "dry-run" if result.preview is not None else "load",
         "database": result.db_url,
         "region_id": counts.region_id if counts is not None else None,
+        "rules": _rules(result),
         "upload": {
             "file": result.upload.source,
             "rows": result.upload.frame.height,
@@ -82,6 +83,14 @@ def build(result: JobResult, generated_at: datetime | None = None) -> dict[str, 
         "niche": [_niche(outcome) for outcome in p.niche],
         "load": _load(result),
         "dry_run": _dry_run(result.preview) if result.preview is not None else None,
+    }
+
+
+def _rules(result: JobResult) -> dict[str, Any]:
+    rules = result.rules
+    return {
+        "file": rules.source if rules is not None else "rules.toml",
+        "changes": list(rules.changes) if rules is not None else [],
     }
 
 

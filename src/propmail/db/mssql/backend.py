@@ -35,7 +35,7 @@ from propmail.db.mssql.session import (
 from propmail.db.results import Batch, JournaledLoad, LoadResult, Preview, Undone
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, State
 from propmail.db.stored import stream_rows
-from propmail.errors import InputError, LoadError, PropmailError
+from propmail.errors import InputError, LoadError, PropmailError, failure_message
 from propmail.progress import Step, no_step
 from propmail.redact import redact
 from propmail.settings import NewList, Rules
@@ -166,7 +166,7 @@ class MssqlBackend(Backend):
             raise InputError(
                 f"region {region_id} does not exist in {self.display_url}; "
                 f"add it with: propmail db init --region {region_id}=NAME",
-                column="--region",
+                option="--region",
             )
 
     def _new_list_params(self, new_list: NewList) -> tuple[int, ...]:
@@ -213,6 +213,12 @@ class MssqlBackend(Backend):
             "ErrorMessage",
         )
         return dict(zip(names, rows[0], strict=True))
+
+    def regions(self) -> dict[int, str | None]:
+        if not self.has_schema():
+            return {}
+        rows = self._run(tsql.REGIONS, what="reading regions")
+        return {int(i): n for i, n in rows}
 
     def counts(self) -> dict[str, int]:
         row = self._run(tsql.TABLE_COUNTS, what="counting rows")[0]
@@ -281,7 +287,7 @@ class MssqlBackend(Backend):
                 tsql.process_upload(clock is not None), params, "ProcessPythonEnhancedData"
             )
         except BaseException as exc:
-            message = redact(f"{type(exc).__name__}: {exc}")
+            message = redact(failure_message(exc))
             state = self._recover(key, message, record=not dry_run)
             if state == State.DONE:
                 raise LoadError(

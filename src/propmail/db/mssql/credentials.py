@@ -177,7 +177,7 @@ def resolve(
         raise InputError(
             f"unsupported SQL Server driver {url.drivername!r}; use mssql+mssqlpython:// "
             "(Microsoft's mssql-python, the default) or mssql+pyodbc:// (needs an ODBC driver)",
-            column="--db",
+            option="--db",
         )
     options, extra = _options(url)
     found: dict[str, str | None] = {
@@ -214,7 +214,7 @@ def resolve(
             + "; give it in the URL, "
             + ", ".join(ENVIRONMENT[n] for n in absent)
             + (f", or SSM parameters under {prefix}" if prefix else f", or set {ENV_SSM_PREFIX}"),
-            column="--db",
+            option="--db",
         )
     settings = Settings(
         driver=driver,
@@ -259,7 +259,7 @@ def _options(url: URL) -> tuple[dict[str, str], list[tuple[str, str]]]:
         else:
             known = sorted([*OPTIONS, *ODBC_PASSTHROUGH])
             raise InputError(
-                f"unknown SQL Server URL option {key!r} (known: {', '.join(known)})", column="--db"
+                f"unknown SQL Server URL option {key!r} (known: {', '.join(known)})", option="--db"
             )
     return options, extra
 
@@ -281,7 +281,7 @@ def _positive_int(options: dict[str, str], key: str) -> int:
         value = 0
     if value <= 0:
         raise InputError(
-            f"URL option {key} must be a positive whole number, got {options[key]!r}", column="--db"
+            f"URL option {key} must be a positive whole number, got {options[key]!r}", option="--db"
         )
     return value
 
@@ -290,7 +290,7 @@ def _choice(options: dict[str, str], key: str, allowed: tuple[str, ...]) -> str:
     value = options[key].lower()
     if value not in allowed:
         raise InputError(
-            f"URL option {key} must be one of {', '.join(allowed)}, got {value!r}", column="--db"
+            f"URL option {key} must be one of {', '.join(allowed)}, got {value!r}", option="--db"
         )
     return value
 
@@ -324,7 +324,7 @@ def fetch_ssm_parameters(names: list[str], region: str | None = None) -> dict[st
     except ImportError:
         raise InputError(
             "reading credentials from AWS SSM needs boto3: pip install 'propmail[mssql]'",
-            column="--db",
+            option="--db",
         ) from None
     with _quiet_aws_logging():
         try:
@@ -335,7 +335,7 @@ def fetch_ssm_parameters(names: list[str], region: str | None = None) -> dict[st
             raise InputError(
                 f"cannot read SSM parameters {', '.join(names)}: "
                 f"{type(exc).__name__}: {redact(str(exc))}",
-                column="--db",
+                option="--db",
             ) from None
     values = {p["Name"]: p["Value"] for p in response.get("Parameters", [])}
     if response.get("InvalidParameters"):

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 
 from propmail.db.mssql.credentials import Settings
-from propmail.errors import LoadError
+from propmail.errors import DatabaseUnavailable
 from propmail.redact import redact
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 Row = tuple[Any, ...]
 
 
-class ConnectionFailed(LoadError):
+class ConnectionFailed(DatabaseUnavailable):
     """No connection to SQL Server; nothing was written."""
 
 

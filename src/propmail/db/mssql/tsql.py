@@ -90,6 +90,8 @@ SESSION_ID = "SELECT @@SPID"
 
 REGION_EXISTS = "SELECT COUNT(*) FROM dbo.Region WHERE RegionId = ?"
 
+REGIONS = "SELECT RegionId, Name FROM dbo.Region;"
+
 ENSURE_REGION = (
     "EXEC dbo.PropmailEnsureRegion @regionId = ?, @name = ?, @frequency = ?, @dividedBy = ?"
 )
@@ -236,6 +238,7 @@ def statements() -> dict[str, str]:
         "SESSION_ID": SESSION_ID,
         "REGION_EXISTS": REGION_EXISTS,
         "ENSURE_REGION": ENSURE_REGION,
+        "REGIONS": REGIONS,
         "OPEN_UPLOAD_LOG": OPEN_UPLOAD_LOG,
         "FAIL_UPLOAD_LOG": FAIL_UPLOAD_LOG,
         "UPLOAD_LOG_ROW": UPLOAD_LOG_ROW,
