@@ -21,6 +21,7 @@ from tests.db.helpers import MONTH1
 
 @pytest.fixture(params=BACKENDS)
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    (tmp_path / "db").mkdir()  # the SQLite file's folder: only `db init` makes one
     return backend_url(request, request.param, tmp_path / "db")
 
 
