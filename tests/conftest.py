@@ -74,6 +74,7 @@ def _postgres(url: str) -> Backend:
 
     backend = connect(url)
     schema.metadata.drop_all(backend.engine)
+    schema.ledger_metadata.drop_all(backend.engine)
     return backend
 
 

@@ -181,7 +181,9 @@ AMBIGUOUS = [
 def test_an_ambiguous_file_exits_2_and_names_the_candidate_layouts(tmp_path: Path) -> None:
     path = tmp_path / "both.csv"
     path.write_text(",".join(AMBIGUOUS) + "\n" + ",".join(["x"] * len(AMBIGUOUS)) + "\n")
-    for command in (["inspect", str(path)], ["process", str(path), "--region", "40"]):
+    db = f"sqlite:///{tmp_path / 'propmail.db'}"
+    assert run("db", "init", "--db", db, "--region", "40=Test").exit_code == 0
+    for command in (["inspect", str(path)], ["process", str(path), "--region", "40", "--db", db]):
         result = run(*command)
         assert result.exit_code == 2
         assert (
@@ -205,7 +207,9 @@ def test_a_missing_required_column_exits_2_naming_it_and_the_headers_seen(tmp_pa
         "APN,Address,Zip,Owner 1 First Name,Owner 1 Last Name,Mailing Address,Mailing City\n"
         "P1,1 MAIN ST,27609,ANN,LEE,1 MAIN ST,RALEIGH\n"
     )
-    result = run("process", str(path), "--region", "40", "--db", f"sqlite:///{tmp_path}/db")
+    db = f"sqlite:///{tmp_path}/db"
+    assert run("db", "init", "--db", db, "--region", "40=Test").exit_code == 0
+    result = run("process", str(path), "--region", "40", "--db", db)
     assert result.exit_code == 2
     text = " ".join(result.output.split())
     assert "missing required column OwnerZip" in text
