@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
@@ -228,3 +229,22 @@ def test_read_upload_refuses_before_reading(tmp_path: Path) -> None:
     path = files.zip_bomb(tmp_path / "up.xlsx", part=files.STRINGS, lie=True)
     with pytest.raises(InputError, match="zip bomb"):
         read_upload(path)
+
+
+def test_a_file_is_checked_once_per_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from propmail.read import files as reader
+    from propmail.read import safety
+
+    calls: list[Path] = []
+    real = safety.check_file
+    monkeypatch.setattr(safety, "check_file", lambda p: (calls.append(p), real(p))[1])
+    path = tmp_path / "up.csv"
+    path.write_text("a,b\n1,2\n")
+    reader.check(path)
+    reader.load(path)  # the job checks first, the reader again: one inflation
+    assert len(calls) == 1
+    os.utime(path, ns=(0, 0))  # a changed file is checked again
+    reader.load(path)
+    assert len(calls) == 2

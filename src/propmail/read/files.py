@@ -17,6 +17,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import fastexcel
@@ -64,9 +65,17 @@ def check_readable(path: Path) -> None:
 def check(path: Path) -> None:
     """InputError unless `path` is a readable, safe file of a type propmail reads.
 
-    Cheap (no cell is read), so a job runs it on every input before anything else.
+    Cheap (no cell is read), so a job runs it on every input before anything else; the reader
+    runs it again as it opens the file, and a file unchanged since is not inflated twice.
     """
     check_readable(path)
+    found = path.stat()
+    _checked_safe(path.absolute(), found.st_mtime_ns, found.st_size)
+
+
+@lru_cache(maxsize=64)
+def _checked_safe(path: Path, _mtime_ns: int, _size: int) -> None:
+    """The hostile-file checks, once per version of a file (a refusal is not remembered)."""
     safety.check_file(path)  # before any reader library touches the file
 
 
