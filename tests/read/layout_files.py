@@ -164,12 +164,15 @@ CANONICAL = [
     "OwnerState",
     "OwnerZip",
     "OwnerMailingZip4",
+    "OwnerFirstName",
+    "OwnerLastName",
 ]
-NAMES = ["OwnerFirstName", "OwnerLastName"]
 
 
-def canonical_values(row: Row, names: bool) -> list[str]:
-    values = [
+def canonical_values(row: Row) -> list[str]:
+    """OwnerName and OwnerName2 as the other layouts compose them (LAST FIRST, one per owner
+    line), with owner 1's first and last names."""
+    return [
         row.parcel,
         row.site_address,
         row.site_city,
@@ -185,16 +188,17 @@ def canonical_values(row: Row, names: bool) -> list[str]:
         row.mail_state,
         row.mail_zip,
         row.mail_zip4,
+        row.first,
+        row.last,
     ]
-    return values + ([row.first, row.last] if names else [])
 
 
-def write_canonical(path: Path, data: list[Row], *, names: bool = True) -> Path:
-    """The canonical csv; `names=False` leaves out the first and last names a county lacks."""
+def write_canonical(path: Path, data: list[Row]) -> Path:
+    """The canonical csv."""
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(CANONICAL + (NAMES if names else []))
-        writer.writerows(canonical_values(r, names) for r in data)
+        writer.writerow(CANONICAL)
+        writer.writerows(canonical_values(r) for r in data)
     return path
 
 

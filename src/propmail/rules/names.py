@@ -169,6 +169,12 @@ def _log_odds(word: str) -> pl.Expr:
     return ((pl.col(f"{word}_s") + 1) / (pl.col(f"{word}_g") + 1)).log()
 
 
+def _given_name(word: str) -> pl.Expr:
+    """The word is far more often a given name than a surname (two lines sharing WILLIAM share
+    a given name, not a surname: NGUYEN WILLIAM / O'BRIEN WILLIAM)."""
+    return pl.col(f"{word}_g") > 20 * pl.col(f"{word}_s")
+
+
 def _split_comma(segment: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     found = segment.str.extract_groups(r"^(?<surname>[^,]+), ?(?<given>.*)$")
     return found.struct.field("surname"), found.struct.field("given")
@@ -235,10 +241,16 @@ def _people(frame: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("__b2").str.extract(r"^(\S+) ").alias("__first2"),
     )
     for word in ("__first", "__second", "__last1", "__first2", "__last2"):
-        # looked up without apostrophes (OHARA), a hyphenated name by its first part (JEAN-PAUL)
+        # looked up without apostrophes (OHARA) or accents (PEÑA as PENA), a hyphenated name by
+        # its first part (JEAN-PAUL)
         frame = (
             frame.with_columns(
-                pl.col(word).str.extract(r"^([^-]+)").str.replace_all("['’]", "").alias("__word")
+                pl.col(word)
+                .str.extract(r"^([^-]+)")
+                .str.replace_all("['’]", "")
+                .str.normalize("NFD")
+                .str.replace_all(r"\p{M}", "")
+                .alias("__word")
             )
             .join(
                 frequencies.rename(
@@ -285,7 +297,7 @@ def _people(frame: pl.LazyFrame) -> pl.LazyFrame:
             & (
                 b1.str.contains(r" \S$")
                 | given_only2.fill_null(False)
-                | (pl.col("__opens2") == pl.col("__first"))
+                | ((pl.col("__opens2") == pl.col("__first")) & ~_given_name("__first"))
             ).fill_null(False)
         ).alias("__shape_sf"),
         (
@@ -294,6 +306,7 @@ def _people(frame: pl.LazyFrame) -> pl.LazyFrame:
                 full2
                 & (pl.col("__last2") == pl.col("__last1"))
                 & (pl.col("__opens2") != pl.col("__first"))
+                & ~_given_name("__last1")
             )
         )
         .fill_null(False)
@@ -301,9 +314,7 @@ def _people(frame: pl.LazyFrame) -> pl.LazyFrame:
     )
     shape_sf, shape_gf = pl.col("__shape_sf"), pl.col("__shape_gf")
     # JOHN HENRY: a common given name followed by another given name reads as written
-    given_given = (pl.col("__first_g") > 20 * pl.col("__first_s")) & (
-        pl.col("__second_g") > pl.col("__second_s")
-    )
+    given_given = _given_name("__first") & (pl.col("__second_g") > pl.col("__second_s"))
     vote = (
         pl.when(comma | (n1 < 2)).then(0)
         .when(shape_sf & ~shape_gf).then(1)
