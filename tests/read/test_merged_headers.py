@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from propmail.cli import main
 from propmail.job import prepare
-from propmail.read import read_niche, read_upload
+from propmail.read import read_niche, read_upload, resolve_mapping
 from tests.read import layout_files as lf
 from tests.read.test_layouts import same
 
@@ -104,3 +104,16 @@ def test_a_niche_list_with_grouped_headers_is_matched_by_them(tmp_path: Path) ->
     assert result.frame.select("LocationPrimaryId", "LocationAddress1", "LocationZip").rows() == [
         ("0001", "1 MAIN ST", "27609")
     ]
+
+
+def test_a_mapping_written_for_a_grouped_export_reads_it_as_detection_does(
+    exports: dict[str, Path], tmp_path: Path
+) -> None:
+    written = tmp_path / "mapping.toml"
+    result = CliRunner().invoke(
+        main, ["inspect", str(exports["grouped"]), "--write-mapping", str(written)]
+    )
+    assert result.exit_code == 0, result.output
+    assert '"Owner 1 First Name"' in written.read_text()
+    by_file = prepare(exports["grouped"], mapping=resolve_mapping(str(written)))[2]
+    same(by_file.processed, prepare(exports["grouped"])[2].processed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from click.testing import CliRunner
 
 from propmail.cli import main
 from propmail.contract import SOURCE_ROW
-from propmail.read import read_upload
+from propmail.read import read_upload, xlsx
 from tests.read.samples import BASE, write_xlsx
 
 
@@ -182,3 +183,28 @@ def test_number_formats_are_read_from_the_sheet_the_data_is_on(tmp_path: Path) -
     inspected = CliRunner().invoke(main, ["inspect", str(path)])
     assert inspected.exit_code == 0, inspected.output
     assert "lost their leading zeros" not in inspected.output
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 1 << 20])
+@pytest.mark.parametrize("prefix", ["", "x:"])
+def test_merged_cells_are_found_after_the_rows_whatever_the_blocks_and_prefix(
+    monkeypatch: pytest.MonkeyPatch, chunk: int, prefix: str
+) -> None:
+    """The `<mergeCells>` element follows the sheet's rows; a block may cut it anywhere, and
+    some writers prefix the spreadsheet namespace (`<x:mergeCells>`)."""
+    monkeypatch.setattr(xlsx, "CHUNK", chunk)
+    rows = "".join(f'<{prefix}row r="{r}"><{prefix}c r="A{r}"/></{prefix}row>' for r in range(50))
+    part = (
+        f"<{prefix}worksheet><{prefix}sheetData>{rows}</{prefix}sheetData>"
+        f'<{prefix}mergeCells count="2"><{prefix}mergeCell ref="A1:B1"/>'
+        f'<{prefix}mergeCell ref="C1:C2"/></{prefix}mergeCells><{prefix}pageMargins/>'
+        f"</{prefix}worksheet>"
+    ).encode()
+    fragment = xlsx._merge_fragment(io.BytesIO(part))
+    refs = [m.groups() for m in xlsx._MERGE_REF.finditer(fragment)]
+    assert refs == [(b"A1", b"B1"), (b"C1", b"C2")]
+
+
+def test_a_sheet_without_merged_cells_has_none(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "up.xlsx", lambda book, sheet: sheet.write_row(0, 0, list(BASE)))
+    assert xlsx.merged_cells(path, "Sheet1", 1, 0) == []
