@@ -3,9 +3,10 @@
 The safety checks (`propmail.read.safety`) run first, before any reader library touches the
 file. Spreadsheets are taken as people save them: the sheet is the one asked for (`--sheet`),
 else the first whose header row a layout recognizes; the header row is the row among the
-first 20 that the layouts recognize best (else the first non-empty one), title rows above it
-and a totals line below the data are left out and noted. A csv file's separator (`,` `;` tab
-`|`) is sniffed, a byte-order mark dropped, Windows-1252 or Latin-1 text decoded and named.
+first 20 that the layouts recognize best (else the first non-empty one), with the headers of
+merged cells resolved (`propmail.read.merged`), title rows above it and a totals line below
+the data are left out and noted. A csv file's separator (`,` `;` tab `|`) is sniffed, a
+byte-order mark dropped, Windows-1252 or Latin-1 text decoded and named.
 `Sheet.first_row` keeps the spreadsheet row number of the data, so a row can be named as the
 spreadsheet shows it (for csv, the record number: a quoted field with a line break is one row).
 """
@@ -137,11 +138,22 @@ class _Header:
     first_col: int  # grid position of the row's first non-blank cell, as the sheet has it
 
 
-Merges = Callable[[int, int], list[merged.Merge]]  # (header row, its first column) -> merges
+Merges = Callable[[int, int], tuple[merged.Merge, ...]]  # (header row, its first column) -> merges
 
 
 def _merges(path: Path, sheet: str) -> Merges:
-    return lambda row, first_col: xlsx.merged_cells(path, sheet, row + 1, first_col)
+    found = path.stat()
+    return lambda row, first_col: _merged_cells(
+        path.absolute(), found.st_mtime_ns, found.st_size, sheet, row + 1, first_col
+    )
+
+
+@lru_cache(maxsize=16)
+def _merged_cells(
+    path: Path, _mtime_ns: int, _size: int, sheet: str, row: int, first_col: int
+) -> tuple[merged.Merge, ...]:
+    """A sheet's merged cells, read once when the sheet is both chosen and then read."""
+    return tuple(xlsx.merged_cells(path, sheet, row, first_col))
 
 
 def _find_header(
