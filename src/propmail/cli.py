@@ -532,5 +532,41 @@ def split_command(
     out.print(f"manifest: {result.manifest}")
 
 
+@main.command("selftest")
+@click.option("--db", "db_url", help=DB_HELP + " (only a scratch schema or database is written)")
+@click.option(
+    "--rows",
+    type=click.IntRange(min=500),
+    default=2500,
+    show_default=True,
+    help="Rows of the scenario's first month.",
+)
+def selftest_command(db_url: str | None, rows: int) -> None:
+    """Prove the load semantics on this server, in a scratch schema or database it drops."""
+    from rich.table import Table
+
+    from propmail.selftest import run_selftest
+
+    report = run_selftest(
+        db_url, rows=rows, say=lambda line: err.print(f"selftest: {line}", highlight=False)
+    )
+    table = Table(title=f"propmail selftest on {escape(report.target)}", title_justify="left")
+    for column in ("property", "result", "what it means / what broke it"):
+        table.add_column(column, overflow="fold")
+    for o in report.outcomes:
+        verdict = "[green]PASS[/]" if o.passed else "[bold red]FAIL[/]"
+        table.add_row(o.name, verdict, escape(o.detail or o.description))
+    out.print(table)
+    failed = [o.name for o in report.outcomes if not o.passed]
+    out.print(
+        f"{len(report.outcomes) - len(failed)} of {len(report.outcomes)} properties pass "
+        f"({report.seconds:.0f} s)",
+        highlight=False,
+    )
+    if failed:
+        _print_error(f"selftest failed: {', '.join(failed)}")
+        sys.exit(LOAD_FAILED)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -408,6 +409,13 @@ class MssqlBackend(Backend):
             new_codes=sorted(c["Code"] for c in codes),
             processing_state=None if state is None else int(state),
         )
+
+    @contextmanager
+    def hold_region_lock(self, region_id: int) -> Iterator[None]:
+        """The procedures' sp_getapplock on the region, held by a transaction of the engine's."""
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(tsql.HOLD_REGION_LOCK, (tsql.region_lock_resource(region_id),))
+            yield
 
     # -- the load journal and undo ------------------------------------------------------------
 

@@ -210,6 +210,13 @@ PRUNE_JOURNAL = (
 )
 
 
+# The region lock of a load, held by another connection's transaction until it ends.
+HOLD_REGION_LOCK = (
+    "EXEC sys.sp_getapplock @Resource = ?, @LockMode = N'Exclusive', "
+    "@LockOwner = N'Transaction', @LockTimeout = -1"
+)
+
+
 def region_lock_resource(region_id: int) -> str:
     """The sp_getapplock resource ProcessPythonEnhancedData holds while it loads a region."""
     return f"propmail:region:{int(region_id)}"
@@ -250,6 +257,7 @@ def statements() -> dict[str, str]:
         "process_upload(server clock)": process_upload(False),
         "process_upload(client clock)": process_upload(True),
         "UNDO_LOAD": UNDO_LOAD,
+        "HOLD_REGION_LOCK": HOLD_REGION_LOCK,
         "JOURNALED_LOADS": JOURNALED_LOADS,
         **{f"PRUNE_JOURNAL[{i}]": s for i, s in enumerate(PRUNE_JOURNAL)},
     }
