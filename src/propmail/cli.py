@@ -550,7 +550,10 @@ def selftest_command(db_url: str | None, rows: int) -> None:
     report = run_selftest(
         db_url, rows=rows, say=lambda line: err.print(f"selftest: {line}", highlight=False)
     )
-    table = Table(title=f"propmail selftest on {escape(report.target)}", title_justify="left")
+    server = f" ({escape(report.server)})" if report.server else ""
+    table = Table(
+        title=f"propmail selftest on {escape(report.target)}{server}", title_justify="left"
+    )
     for column in ("property", "result", "what it means / what broke it"):
         table.add_column(column, overflow="fold")
     for o in report.outcomes:

@@ -85,6 +85,7 @@ class Report:
     target: str
     outcomes: list[Outcome]
     seconds: float = 0.0
+    server: str = ""  # the server's version, as `propmail db test` reports it
 
     @property
     def passed(self) -> bool:
@@ -170,6 +171,7 @@ class Run:
         self.trace = Trace()
         self.backend = open_backend(url)
         self.engine = engine_of(self.backend)
+        self.server = ""
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -212,6 +214,7 @@ class Run:
 
     def execute(self) -> None:
         s = self.scenario
+        self.server = str(self.backend.test_connection().get("version", ""))
         self.backend.init(s.all_regions, self.rules)
         self.snapshot("db init")
         frozen: list[tuple[Any, ...]] = []
@@ -600,4 +603,5 @@ def run_selftest(
         target=target.backend.display_url,
         outcomes=list(target.checks.outcomes.values()),
         seconds=time.monotonic() - started,
+        server=target.server,
     )
