@@ -37,7 +37,8 @@ DB_HELP = "SQLAlchemy URL; default $PROPMAIL_DB_URL, else sqlite:///propmail.db"
 LOAD_FAILED, BAD_INPUT, REPORT_FAILED, NO_DATABASE, INTERRUPTED = 1, 2, 3, 4, 130
 EXIT_STATUSES = {
     0: "done",
-    LOAD_FAILED: "the load failed and was rolled back; UploadLog says state 4",
+    LOAD_FAILED: "the load failed and was rolled back; UploadLog says state 4 "
+    "(selftest: a property failed)",
     BAD_INPUT: "bad input or usage; nothing was done",
     REPORT_FAILED: "the load was committed (UploadLog state 3), or the dry run ran, but the "
     "report could not be written",
