@@ -173,7 +173,7 @@ class Run:
         self.engine = engine_of(self.backend)
         self.server = ""
 
-    # -- helpers ------------------------------------------------------------------------------
+    # -- reading the database -----------------------------------------------------------------
 
     def snapshot(self, label: str) -> None:
         tables = canonical(self.engine)
