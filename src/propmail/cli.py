@@ -37,7 +37,8 @@ DB_HELP = "SQLAlchemy URL; default $PROPMAIL_DB_URL, else sqlite:///propmail.db"
 LOAD_FAILED, BAD_INPUT, REPORT_FAILED, NO_DATABASE, INTERRUPTED = 1, 2, 3, 4, 130
 EXIT_STATUSES = {
     0: "done",
-    LOAD_FAILED: "the load failed and was rolled back; UploadLog says state 4",
+    LOAD_FAILED: "the load failed and was rolled back; UploadLog says state 4 "
+    "(selftest: a property failed)",
     BAD_INPUT: "bad input or usage; nothing was done",
     REPORT_FAILED: "the load was committed (UploadLog state 3), or the dry run ran, but the "
     "report could not be written",
@@ -530,6 +531,45 @@ def split_command(
     total = sum(result.counts.values())
     out.print(f"{len(result.counts)} regions, {total:,} rows; {unmatched:,} rows of no region")
     out.print(f"manifest: {result.manifest}")
+
+
+@main.command("selftest")
+@click.option("--db", "db_url", help=DB_HELP + " (only a scratch schema or database is written)")
+@click.option(
+    "--rows",
+    type=click.IntRange(min=500),
+    default=2500,
+    show_default=True,
+    help="Rows of the scenario's first month.",
+)
+def selftest_command(db_url: str | None, rows: int) -> None:
+    """Prove the load semantics on this server, in a scratch schema or database it drops."""
+    from rich.table import Table
+
+    from propmail.selftest import run_selftest
+
+    report = run_selftest(
+        db_url, rows=rows, say=lambda line: err.print(f"selftest: {line}", highlight=False)
+    )
+    server = f" ({escape(report.server)})" if report.server else ""
+    table = Table(
+        title=f"propmail selftest on {escape(report.target)}{server}", title_justify="left"
+    )
+    for column in ("property", "result", "what it means / what broke it"):
+        table.add_column(column, overflow="fold")
+    for o in report.outcomes:
+        verdict = "[green]PASS[/]" if o.passed else "[bold red]FAIL[/]"
+        table.add_row(o.name, verdict, escape(o.detail or o.description))
+    out.print(table)
+    failed = [o.name for o in report.outcomes if not o.passed]
+    out.print(
+        f"{len(report.outcomes) - len(failed)} of {len(report.outcomes)} properties pass "
+        f"({report.seconds:.0f} s)",
+        highlight=False,
+    )
+    if failed:
+        _print_error(f"selftest failed: {', '.join(failed)}")
+        sys.exit(LOAD_FAILED)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -104,6 +105,11 @@ class Backend(ABC):
     @abstractmethod
     def preview(self, batch: Batch, step: Step = no_step) -> Preview:
         """What `load` would do, and nothing written (the dry run)."""
+
+    @abstractmethod
+    def hold_region_lock(self, region_id: int) -> AbstractContextManager[None]:
+        """Hold, on a connection of its own, the lock a load of `region_id` takes, until the
+        block ends; nothing is written (`propmail selftest` proves that loads wait for it)."""
 
     # -- the load journal and undo ------------------------------------------------------------
 

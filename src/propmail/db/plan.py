@@ -120,6 +120,10 @@ class SqlBackend(Backend):
         conn.execute(text(sql.owner_upsert(self.dialect)), params)
         return int(inserted), int(updated), int(unchanged)
 
+    def location_upsert(self) -> str:
+        """The Location merge statement (its update window in DO UPDATE ... WHERE)."""
+        return sql.location_upsert(self.dialect)
+
     def set_state(self, log_id: int, state: int, conn: Connection | None = None) -> None:
         """Write a processing state that other connections see at once (committed apart)."""
         with self.engine.begin() as side:
@@ -391,7 +395,7 @@ class SqlBackend(Backend):
             r.locations_unchanged,
             r.locations_frozen,
         ) = run.conn.execute(text(sql.location_counts(self.dialect)), run.params).one()
-        run.conn.execute(text(sql.location_upsert(self.dialect)), run.params)
+        run.conn.execute(text(self.location_upsert()), run.params)
 
     def _final_updates(self, run: Run) -> None:
         run.conn.execute(
@@ -476,6 +480,12 @@ class SqlBackend(Backend):
             for region_id in sorted({r for _, r in order}):
                 self.lock_region(conn, region_id)
             return [undo.undo_one(conn, d, i, r) for i, r in order]
+
+    @contextmanager
+    def hold_region_lock(self, region_id: int) -> Iterator[None]:
+        with self.transaction() as conn:
+            self.lock_region(conn, region_id)
+            yield
 
     # -- the dry run --------------------------------------------------------------------------
 
