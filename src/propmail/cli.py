@@ -8,10 +8,10 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -182,28 +182,45 @@ def db_test(db_url: str | None) -> None:
     out.print(f"propmail schema installed: {'yes' if installed else 'no (run propmail db init)'}")
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def upload_options(command: F) -> F:
+    """The options that say how an upload is read and processed (process, parity, explain)."""
+    for option in reversed(
+        (
+            click.option(
+                "--niche",
+                "niches",
+                multiple=True,
+                metavar="[TYPE=]PATH",
+                help="Niche list (repeatable, applied in order); TYPE defaults to the file name.",
+            ),
+            click.option("--db", "db_url", help=DB_HELP),
+            click.option(
+                "--rules", "rules_path", type=click.Path(dir_okay=False), help="Rules file."
+            ),
+            click.option(
+                "--mapping",
+                "mapping_path",
+                type=click.Path(dir_okay=False),
+                help="Column-mapping file (TOML), or a shipped layout by name (canonical, "
+                "list-provider, county); default: the layout the headers fit.",
+            ),
+            click.option(
+                "--sheet",
+                help="Workbook sheet: its name or number (default: the first a layout knows).",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
 @main.command("process")
 @click.argument("upload", type=click.Path(dir_okay=False))
 @click.option("--region", "region_id", type=int, required=True, help="RegionId to load into.")
-@click.option(
-    "--niche",
-    "niches",
-    multiple=True,
-    metavar="[TYPE=]PATH",
-    help="Niche list (repeatable, applied in order); TYPE defaults to the file name.",
-)
-@click.option("--db", "db_url", help=DB_HELP)
-@click.option("--rules", "rules_path", type=click.Path(dir_okay=False), help="Rules file.")
-@click.option(
-    "--mapping",
-    "mapping_path",
-    type=click.Path(dir_okay=False),
-    help="Column-mapping file (TOML), or a shipped layout by name (canonical, list-provider, "
-    "county); default: the layout the headers fit.",
-)
-@click.option(
-    "--sheet", help="Workbook sheet: its name or number (default: the first a layout knows)."
-)
+@upload_options
 @click.option(
     "--dry-run",
     is_flag=True,
@@ -530,6 +547,63 @@ def split_command(
     total = sum(result.counts.values())
     out.print(f"{len(result.counts)} regions, {total:,} rows; {unmatched:,} rows of no region")
     out.print(f"manifest: {result.manifest}")
+
+
+@main.command("parity")
+@click.argument("upload", type=click.Path(dir_okay=False))
+@click.option("--region", "region_id", type=int, required=True, help="RegionId to compare with.")
+@upload_options
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False),
+    help="Write parity.json and parity.html into this folder.",
+)
+@click.option(
+    "--suggest", is_flag=True, help="Try the legacy variants of the settings and rank them."
+)
+def parity_command(
+    upload: str,
+    region_id: int,
+    niches: tuple[str, ...],
+    db_url: str | None,
+    rules_path: str | None,
+    mapping_path: str | None,
+    sheet: str | None,
+    report_dir: str | None,
+    suggest: bool,
+) -> None:
+    """Compare every field propmail would write for UPLOAD with what the region holds now.
+
+    Read-only: nothing is written, not even UploadLog.
+    """
+    from propmail.parity import run_parity
+    from propmail.summary import print_parity
+
+    if report_dir:
+        check_report_dir(Path(report_dir))
+    with progress(err) as step:
+        result = run_parity(
+            upload,
+            region_id,
+            niches,
+            db_url=db_url,
+            rules_path=rules_path,
+            mapping_path=mapping_path,
+            suggest=suggest,
+            step=step,
+            sheet=sheet,
+        )
+    print_parity(result, out)
+    if report_dir:
+        from propmail.report.parity import write_parity_report
+
+        try:
+            files = write_parity_report(result, report_dir)
+        except OSError as exc:
+            _print_error(f"cannot write the report in {report_dir}: {exc.strerror or exc}")
+            sys.exit(REPORT_FAILED)
+        out.print(f"report: {files[0]}  (also {files[1].name})")
 
 
 if __name__ == "__main__":  # pragma: no cover

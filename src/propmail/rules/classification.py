@@ -244,8 +244,38 @@ def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
         .collect()
     )
     unflagged = frame.drop(*FLAGS, strict=False)
-    return (
+    classified = (
         unflagged.with_row_index("__row")
         .join(flagged, on="__row", how="left", maintain_order="left")
         .select(*unflagged.columns, *(pl.col(f).fill_null(False) for f in FLAGS))
     )
+    substring = rules.classification.substring
+    return classified.with_columns(substring_flag(rules.classification, f) for f in substring)
+
+
+def substring_words(classification: Classification, flag: str) -> tuple[str, ...]:
+    """The keywords of `flag` (``IsTrust``) as the rules file lists them."""
+    lists = {
+        "IsTrust": classification.trust,
+        "IsChurch": classification.church,
+        "IsBusiness": classification.business,
+        "IsEstate": classification.estate,
+        "IsGovernment": classification.government,
+    }
+    return lists[flag]
+
+
+def substring_flag(classification: Classification, flag: str) -> pl.Expr:
+    """`flag` as a legacy ``LIKE '%WORD%'``: a keyword anywhere in the upper-cased OwnerName.
+
+    >>> from propmail.settings import load_rules
+    >>> c = load_rules().classification
+    >>> legacy = type(c)(**{**c.__dict__, "trust": ("TRUST",), "substring": ("IsTrust",)})
+    >>> frame = pl.DataFrame({"OwnerName": ["SMITH JOHN TR", "TRUSTCO BANK", None]})
+    >>> frame.select(substring_flag(legacy, "IsTrust"))["IsTrust"].to_list()
+    [False, True, False]
+    """
+    words = substring_words(classification, flag)
+    upper = pl.col("OwnerName").str.to_uppercase()
+    found = pl.any_horizontal([upper.str.contains(w, literal=True) for w in words] or [False])
+    return found.fill_null(False).alias(flag)
