@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -604,6 +604,37 @@ def parity_command(
             _print_error(f"cannot write the report in {report_dir}: {exc.strerror or exc}")
             sys.exit(REPORT_FAILED)
         out.print(f"report: {files[0]}  (also {files[1].name})")
+
+
+@main.command("explain")
+@click.argument("upload", type=click.Path(dir_okay=False))
+@click.option("--parcel", required=True, help="The parcel id (LocationPrimaryId) to explain.")
+@upload_options
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+def explain_command(
+    upload: str,
+    parcel: str,
+    niches: tuple[str, ...],
+    db_url: str | None,
+    rules_path: str | None,
+    mapping_path: str | None,
+    sheet: str | None,
+    as_json: bool,
+) -> None:
+    """Every derived field of one row of UPLOAD and why; with --db, what the database holds."""
+    import json
+
+    from propmail.explain import explain_parcel, lines
+
+    with open_backend(db_url) if db_url else nullcontext() as backend:
+        explained = explain_parcel(
+            upload, parcel, niches, rules_path, mapping_path, backend=backend, sheet=sheet
+        )
+    if as_json:
+        out.print_json(json.dumps(explained.as_dict(), default=str))
+        return
+    for line in lines(explained):
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -409,16 +409,17 @@ def run_parity(
     check_inputs(upload_path, niche_specs)
     with checked_backend(db_url, backend, region_id, step) as backend:
         upload, niches, processed = prepare(upload_path, niche_specs, rules, mapping, step, sheet)
+        lists = niche_lists(niches, niche_specs)
         variants = []
         if suggest:
             for variant in calibration.variants(rules_path, rules):
                 step(f"trying {variant.setting}")
-                tried = pipeline.run(upload.frame, variant.rules, niche_lists(niches, niche_specs))
+                tried = pipeline.run(upload.frame, variant.rules, lists)
                 variants.append((variant.setting, variant.fragment, tried))
         comparison, suggestions = compare(backend, region_id, processed, variants, batch_rows, step)
     columns = list(comparison.columns.values())
     step("explaining the examples")
-    explain_examples(columns, explain.reasons_for(processed, rules))
+    explain_examples(columns, explain.reasons_for(processed, rules, lists))
     return result(
         comparison,
         suggestions,

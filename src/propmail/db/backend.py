@@ -92,6 +92,10 @@ class Backend(ABC):
         """A region's locations with their owner's columns (`propmail.db.stored.region_columns`),
         in LocationId order, `batch_rows` at a time."""
 
+    @abstractmethod
+    def read_parcel(self, parcel: str) -> pl.DataFrame:
+        """The stored locations of one parcel id, one per region, as `read_region` gives them."""
+
     # -- UploadLog and the load -------------------------------------------------------------
 
     @abstractmethod
