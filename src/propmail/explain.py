@@ -72,6 +72,7 @@ class Explainer:
         self.niches = list(niches)
         self._order: pl.DataFrame | None = None
         self._keys: UploadKeys | None = None
+        self._explained: dict[str, Explanation] = {}
 
     def rows_of(self, parcel: str) -> list[int]:
         """Indexes into the processed frame of the rows with this parcel id, in file order."""
@@ -223,9 +224,11 @@ class Explainer:
 
     def reason(self, parcel: str, column: str) -> str:
         """The reason behind one stored column of a parcel, in a line (parity's examples)."""
-        if not self.rows_of(parcel):
-            return ""
-        found = self.explain(parcel).sections
+        if parcel not in self._explained:
+            if not self.rows_of(parcel):
+                return ""
+            self._explained[parcel] = self.explain(parcel)
+        found = self._explained[parcel].sections
         name = column.split(".")[1]
         if name in classification.FLAGS:
             return found[name]["why"]
