@@ -97,3 +97,22 @@ def test_the_variants_are_valid_rules_files_that_change_one_setting() -> None:
     # from rules already calibrated, the variant undoes the setting
     calibrated = with_fragment(None, {"classification": {"match": {"trust": "substring"}}})
     assert "IsTrust by whole tokens" in {v.setting for v in variants(None, calibrated)}
+
+
+def test_rerunning_from_the_first_rule_a_variant_changes_equals_a_whole_run(
+    tmp_path: Path,
+) -> None:
+    from propmail import pipeline, synth
+    from propmail.read import read_upload
+
+    synth.upload(300, seed=8).write_csv(tmp_path / "upload.csv")
+    frame = read_upload(tmp_path / "upload.csv").frame
+    base = pipeline.run(frame, load_rules())
+    # one variant per rule it starts from
+    first = {v.start: v for v in reversed(variants(None, load_rules()))}
+    assert len(first) == 3
+    for variant in first.values():
+        whole = pipeline.run(frame, variant.rules)
+        rerun = pipeline.run(base.processed, variant.rules, start=variant.start)
+        assert rerun.locations.equals(whole.locations), variant.setting
+        assert rerun.owners.equals(whole.owners), variant.setting

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from propmail.pipeline import Rule
+from propmail.rules import classification, codes, slug
 from propmail.rules.slug import STYLES
 from propmail.settings import MATCHED_FLAGS, Rules, settings_toml, with_fragment
 
@@ -37,6 +39,16 @@ class Variant:
     setting: str  # what it changes, in words
     fragment: str  # the rules-file fragment (TOML)
     rules: Rules
+    start: Rule  # the first rule the setting changes: the pipeline reruns from there
+
+
+# the first rule each section's settings change
+FIRST_RULE: dict[str, Rule] = {
+    "classification": classification.derive,
+    "slug": slug.derive,
+    "codes": codes.derive,
+    "ncoa": codes.derive,
+}
 
 
 def fragments(rules: Rules) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -76,6 +88,11 @@ def fragments(rules: Rules) -> Iterator[tuple[str, dict[str, Any]]]:
 def variants(rules_path: str | Path | None, rules: Rules) -> list[Variant]:
     """Every legacy variant of the rules in force, ready to run."""
     return [
-        Variant(setting, settings_toml(fragment).strip(), with_fragment(rules_path, fragment))
+        Variant(
+            setting,
+            settings_toml(fragment).strip(),
+            with_fragment(rules_path, fragment),
+            FIRST_RULE[next(iter(fragment))],
+        )
         for setting, fragment in fragments(rules)
     ]

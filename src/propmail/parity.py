@@ -17,9 +17,10 @@ Owner columns are compared through each location's owner, so the rates count loc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,12 @@ from propmail.db.stored import LIST_CODE, OWNER_LINK, region_columns
 from propmail.job import check_inputs, checked_backend, database_errors, niche_lists, prepare
 from propmail.progress import Step, no_step
 from propmail.read import resolve_mapping
+from propmail.rules.niche import NicheList
 from propmail.settings import load_rules
 
-BATCH_ROWS = 100_000
+# stored rows per batch: each arrives from the driver as Python objects (45 a row) before it
+# becomes a frame, so a batch stays small next to the processed upload
+BATCH_ROWS = 25_000
 EXAMPLES = 3  # example parcel ids per pattern
 PARCEL = "Location.PrimaryId"
 # propmail's side of a compared column, next to the stored one in a joined batch
@@ -355,24 +359,34 @@ class Comparison:
 Explainer = Callable[[str, str], str]  # (parcel, column) -> the reason in explain's words
 
 
+Variants = Iterable[tuple[str, str, Callable[[], pipeline.Processed]]]
+
+
 def compare(
     backend: Backend,
     region_id: int,
     processed: pipeline.Processed,
-    variants: Sequence[tuple[str, str, pipeline.Processed]] = (),
+    variants: Variants = (),
     batch_rows: int = BATCH_ROWS,
     step: Step = no_step,
 ) -> tuple[Comparison, list[Suggestion]]:
-    """Stream the region once and compare it with `processed` and each variant's rows."""
+    """Stream the region once and compare it with `processed` and each variant's rows.
+
+    A variant is (setting, fragment, a function that processes the upload with it); each is
+    run in turn and only the values where it differs from `processed` are kept.
+    """
     rejected = processed.rejects["LocationPrimaryId"].drop_nulls()
     comparison = Comparison(propmail_rows(processed), rejected)
-    deltas = [comparison.add_variant(propmail_rows(p)) for _, _, p in variants]
+    tried = []
+    for setting, fragment, run in variants:
+        step(f"trying {setting}")
+        tried.append((setting, fragment, comparison.add_variant(propmail_rows(run()))))
     step("comparing with the database")
     with database_errors(backend):
         for batch in backend.read_region(region_id, batch_rows):
             comparison.add(batch)
     suggestions = []
-    for (setting, fragment, _), delta in zip(variants, deltas, strict=True):
+    for setting, fragment, delta in tried:
         columns = {
             c: (comparison.columns[c].agree, comparison.columns[c].agree + d)
             for c, d in delta.items()
@@ -387,6 +401,14 @@ def explain_examples(columns: list[ColumnParity], explainer: Explainer) -> None:
         for pattern in col.patterns.values():
             for example in pattern.examples:
                 example.reason = explainer(example.parcel, col.column)
+
+
+def _rerun(
+    processed: pipeline.Processed, variant: calibration.Variant, lists: list[NicheList]
+) -> pipeline.Processed:
+    """The upload processed with a variant's settings: from the first rule it changes, over
+    the rows processed already."""
+    return pipeline.run(processed.processed, variant.rules, lists, start=variant.start)
 
 
 def run_parity(
@@ -408,14 +430,12 @@ def run_parity(
     mapping = resolve_mapping(mapping_path) if mapping_path else None
     check_inputs(upload_path, niche_specs)
     with checked_backend(db_url, backend, region_id, step) as backend:
-        upload, niches, processed = prepare(upload_path, niche_specs, rules, mapping, step, sheet)
+        _, niches, processed = prepare(upload_path, niche_specs, rules, mapping, step, sheet)
         lists = niche_lists(niches, niche_specs)
-        variants = []
-        if suggest:
-            for variant in calibration.variants(rules_path, rules):
-                step(f"trying {variant.setting}")
-                tried = pipeline.run(upload.frame, variant.rules, lists)
-                variants.append((variant.setting, variant.fragment, tried))
+        variants = [
+            (v.setting, v.fragment, partial(_rerun, processed, v, lists))
+            for v in (calibration.variants(rules_path, rules) if suggest else [])
+        ]
         comparison, suggestions = compare(backend, region_id, processed, variants, batch_rows, step)
     columns = list(comparison.columns.values())
     step("explaining the examples")
