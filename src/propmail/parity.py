@@ -293,7 +293,7 @@ class Comparison:
                 )
             )
         diff = pl.concat(cells)
-        delta = {c: 0 for c in diff["column"].unique().to_list()}
+        delta = {c: 0 for c in diff["column"].unique(maintain_order=True).to_list()}
         self.variants.append((diff, delta))
         return delta
 

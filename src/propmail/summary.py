@@ -258,7 +258,7 @@ def print_parity(result: ParityResult, console: Console, patterns: int = 5) -> N
         )
     )
     table = Table(title="agreement per column", title_justify="left")
-    table.add_column("column")
+    table.add_column("column", no_wrap=True)
     for column in ("agree", "disagree", "rate"):
         table.add_column(column, justify="right")
     table.add_column("largest pattern (stored -> propmail)", overflow="fold")
@@ -293,13 +293,19 @@ def print_suggestions(result: ParityResult, console: Console) -> None:
     table = Table(title="settings tried (best first)", title_justify="left")
     for column in ("setting", "cells gained", "columns it changes: agreement now -> with it"):
         table.add_column(column, overflow="fold", justify="right" if "gained" in column else "left")
+    unchanged = [s.setting for s in result.suggestions if not s.columns]
     for s in result.suggestions:
+        if not s.columns:
+            continue
         changed = "\n".join(
             f"{c}: {100 * before:.2f} % -> {100 * after:.2f} %"
             for c, (before, after) in s.rates().items()
+            if before != after
         )
-        table.add_row(Text(s.setting), f"{s.gain:+,}", Text(changed or "no change"))
+        table.add_row(Text(s.setting), f"{s.gain:+,}", Text(changed or "the same agreement"))
     console.print(table)
+    if unchanged:
+        console.print(Text(f"no value changes with: {'; '.join(unchanged)}"))
     better = [s for s in result.suggestions if s.gain > 0]
     if not better:
         console.print("no setting tried brings propmail closer to the database")
