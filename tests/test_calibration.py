@@ -116,3 +116,15 @@ def test_rerunning_from_the_first_rule_a_variant_changes_equals_a_whole_run(
         rerun = pipeline.run(base.processed, variant.rules, start=variant.start)
         assert rerun.locations.equals(whole.locations), variant.setting
         assert rerun.owners.equals(whole.owners), variant.setting
+
+
+def test_a_keyword_list_is_extended_when_the_file_says_so(tmp_path: Path) -> None:
+    text = 'extend = ["classification.trust"]\n[classification]\ntrust = ["TRUSTCO", "TR"]\n'
+    rules = load_rules(rules_file(tmp_path, text))
+    defaults = load_rules().classification.trust
+    assert rules.classification.trust == (*defaults, "TRUSTCO")
+    assert "classification.trust extended (1 word)" in rules.changes
+    replaced = load_rules(rules_file(tmp_path, '[classification]\ntrust = ["TRUSTCO"]\n'))
+    assert replaced.classification.trust == ("TRUSTCO",)
+    with pytest.raises(SettingsError, match=r"extend: 'classification\.church' is not given"):
+        load_rules(rules_file(tmp_path, 'extend = ["classification.church"]\n'))

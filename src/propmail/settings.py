@@ -43,6 +43,7 @@ SECTIONS = (
 )  # fmt: skip
 KEYED_LISTS = {"prefix": "prefix", "priority": "code"}  # rule list -> the key of its rules
 REPLACE = "replace"  # an override's list of the rule lists it replaces whole
+EXTEND = "extend"  # an override's list of the word lists it adds words to (classification.trust)
 
 
 @dataclass(frozen=True)
@@ -367,7 +368,46 @@ def effective_settings(
             f"got {replaced!r}",
             file=str(path),
         )
-    return overlay(data, over, frozenset(replaced))
+    extended = over.pop(EXTEND, [])
+    merged, changes = overlay(data, over, frozenset(replaced))
+    return _extend(data, merged, over, extended, str(path), changes)
+
+
+def _extend(
+    base: dict[str, Any],
+    merged: dict[str, Any],
+    over: dict[str, Any],
+    extended: Any,
+    source: str,
+    changes: tuple[str, ...],
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The word lists `extended` names (``classification.trust``) get the override's words
+    after the defaults' instead of in their place.
+
+    >>> base = {"classification": {"trust": ["TRUST", "TR"]}}
+    >>> over = {"classification": {"trust": ["TRUSTCO"]}}
+    >>> merged, _ = overlay(base, over)
+    >>> extended, changes = _extend(base, merged, over, ["classification.trust"], "my.toml", ())
+    >>> extended["classification"]["trust"], changes
+    (['TRUST', 'TR', 'TRUSTCO'], ('classification.trust extended (1 word)',))
+    """
+    if not isinstance(extended, list) or not all(isinstance(e, str) for e in extended):
+        raise SettingsError(
+            f"{EXTEND}: must be a list of word lists, got {extended!r}", file=source
+        )
+    changes = tuple(c for c in changes if c.split(" ")[0] not in extended)
+    for path in extended:
+        section, _, key = path.partition(".")
+        old = base.get(section, {}).get(key) if isinstance(base.get(section), dict) else None
+        new = over.get(section, {}).get(key) if isinstance(over.get(section), dict) else None
+        if not isinstance(old, list) or not all(isinstance(w, str) for w in old):
+            raise SettingsError(f"{EXTEND}: {path!r} is no list of words", file=source)
+        if not isinstance(new, list):
+            raise SettingsError(f"{EXTEND}: {path!r} is not given in the file", file=source)
+        added = [w for w in new if w not in old]
+        merged[section] = {**merged[section], key: [*old, *added]}
+        changes += (f"{path} extended ({len(added)} word{'s' * (len(added) != 1)})",)
+    return merged, changes
 
 
 def _origins(data: dict[str, Any], over: dict[str, Any] | None, key: str) -> dict[int, str]:
