@@ -128,7 +128,9 @@ def test_parity_reports_exactly_the_planted_disagreements(
     found = {c.column: {p.pattern: p.rows for p in c.patterns.values()} for c in result.columns}
     assert found["Location.IsTrust"] == dict(planted.trust)
     assert found["Location.OwnerGrantorMatch"] == {"0 -> 1": planted.grantor}
-    assert found["Owner.Slug"] == {"spacing or punctuation (and case) only": planted.slug}
+    assert found["Owner.Slug"] == {
+        "the propercase slug style of the same owner address": planted.slug
+    }
     assert found["Location.ListPriorityId"] == dict(planted.codes)
     # nothing else differs: every other column agrees on every location
     assert {c for c, patterns in found.items() if patterns} == PLANTED

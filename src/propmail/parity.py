@@ -34,6 +34,7 @@ from propmail.job import check_inputs, checked_backend, database_errors, niche_l
 from propmail.progress import Step, no_step
 from propmail.read import resolve_mapping
 from propmail.rules.niche import NicheList
+from propmail.rules.slug import STYLES, slug_expr
 from propmail.settings import load_rules
 
 # stored rows per batch: each arrives from the driver as Python objects (45 a row) before it
@@ -158,9 +159,24 @@ def difference(stored: pl.Expr, mine: pl.Expr) -> pl.Expr:
     )
 
 
+def slug_style_of(stored: pl.Expr, otherwise: pl.Expr) -> pl.Expr:
+    """A stored Owner link that is propmail's owner address in a slug style, named as such."""
+    street, zip_ = MINE + "Owner.Address1", MINE + "Owner.Zip"
+    named = otherwise
+    for style in reversed(STYLES):
+        named = (
+            pl.when(stored == slug_expr(style, street, zip_))
+            .then(pl.lit(f"the {style} slug style of the same owner address"))
+            .otherwise(named)
+        )
+    return named
+
+
 def pattern_of(column: str) -> pl.Expr:
     """The pattern a disagreement of `column` is grouped under (stored -> propmail)."""
     stored, mine = pl.col(column), pl.col(MINE + column)
+    if column == OWNER_LINK:
+        return slug_style_of(stored, difference(stored, mine))
     if canonical_kind(column) in (FLAG, INT) or column in VALUE_COLUMNS:
         shown = [
             pl.when(e.is_null()).then(pl.lit("null")).otherwise(pl.format("'{}'", e))
