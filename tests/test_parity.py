@@ -159,6 +159,14 @@ def test_suggest_ranks_the_settings_that_close_the_planted_gaps_first(
     assert 'style = "propercase"' in top["slug style propercase"].fragment
     assert 'match = { trust = "substring" }' in trust.fragment
     assert all(s.gain <= 0 for s in result.suggestions[2:])
+    # both at once: one fragment, and the agreement of both
+    both = result.together
+    assert (
+        both is not None and both.setting == "slug style propercase + IsTrust by substring of TRUST"
+    )
+    assert both.columns["Owner.Slug"][1] == planted.slug
+    assert both.columns["Location.IsTrust"][1] == n
+    assert 'style = "propercase"' in both.fragment and 'trust = ["TRUST"]' in both.fragment
 
 
 def test_rows_on_one_side_are_counted_apart(backend: Backend, rules: Rules, tmp_path: Path) -> None:

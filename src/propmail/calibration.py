@@ -24,7 +24,7 @@ from typing import Any
 from propmail.pipeline import Rule
 from propmail.rules import classification, codes, slug
 from propmail.rules.slug import STYLES
-from propmail.settings import MATCHED_FLAGS, Rules, settings_toml, with_fragment
+from propmail.settings import MATCHED_FLAGS, Rules, overlay, settings_toml, with_fragment
 
 # The single word a legacy procedure typically searched each flag's owner names for
 LEGACY_WORDS = {
@@ -40,6 +40,7 @@ class Variant:
     fragment: str  # the rules-file fragment (TOML)
     rules: Rules
     start: Rule  # the first rule the setting changes: the pipeline reruns from there
+    data: dict[str, Any]  # the fragment as settings
 
 
 # the first rule each section's settings change
@@ -93,6 +94,30 @@ def variants(rules_path: str | Path | None, rules: Rules) -> list[Variant]:
             settings_toml(fragment).strip(),
             with_fragment(rules_path, fragment),
             FIRST_RULE[next(iter(fragment))],
+            fragment,
         )
         for setting, fragment in fragments(rules)
     ]
+
+
+# the order the rules a setting may change run in
+_ORDER: tuple[Rule, ...] = (classification.derive, codes.derive, slug.derive)
+
+
+def together(rules_path: str | Path | None, chosen: list[Variant]) -> Variant:
+    """The chosen variants adopted at once: one fragment, run from the first rule any changes.
+
+    >>> from propmail.settings import load_rules
+    >>> found = {v.setting: v for v in variants(None, load_rules())}
+    >>> both = together(None, [found["slug style propercase"], found["NCOA 00 not a drop"]])
+    >>> both.setting, both.rules.slug_style, both.rules.ncoa_not_drops, both.start is codes.derive
+    ('slug style propercase + NCOA 00 not a drop', 'propercase', ('00',), True)
+    """
+    data: dict[str, Any] = {}
+    for variant in chosen:
+        data = overlay(data, variant.data)[0]
+    start = min((v.start for v in chosen), key=_ORDER.index)
+    setting = " + ".join(v.setting for v in chosen)
+    return Variant(
+        setting, settings_toml(data).strip(), with_fragment(rules_path, data), start, data
+    )

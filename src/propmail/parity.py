@@ -267,6 +267,7 @@ class ParityResult:
     only_in_upload: int  # locations propmail would insert
     columns: list[ColumnParity]
     suggestions: list[Suggestion] = field(default_factory=list)
+    together: Suggestion | None = None  # every setting that helps, adopted at once
 
     @property
     def seconds(self) -> float:
@@ -448,11 +449,17 @@ def run_parity(
     with checked_backend(db_url, backend, region_id, step) as backend:
         _, niches, processed = prepare(upload_path, niche_specs, rules, mapping, step, sheet)
         lists = niche_lists(niches, niche_specs)
+        tried = {v.setting: v for v in calibration.variants(rules_path, rules)} if suggest else {}
         variants = [
-            (v.setting, v.fragment, partial(_rerun, processed, v, lists))
-            for v in (calibration.variants(rules_path, rules) if suggest else [])
+            (v.setting, v.fragment, partial(_rerun, processed, v, lists)) for v in tried.values()
         ]
         comparison, suggestions = compare(backend, region_id, processed, variants, batch_rows, step)
+        helping = [tried[s.setting] for s in suggestions if s.gain > 0]
+        together = None
+        if len(helping) > 1:  # adopted at once they may interact: one more pass says how
+            both = calibration.together(rules_path, helping)
+            run = (both.setting, both.fragment, partial(_rerun, processed, both, lists))
+            together = compare(backend, region_id, processed, [run], batch_rows, step)[1][0]
     columns = list(comparison.columns.values())
     step("explaining the examples")
     explain_examples(columns, explain.reasons_for(processed, rules, lists))
@@ -465,6 +472,7 @@ def run_parity(
         backend.display_url,
         rules.source,
         started,
+        together,
     )
 
 
@@ -477,6 +485,7 @@ def result(
     db_url: str,
     rules: str,
     started: datetime,
+    together: Suggestion | None = None,
 ) -> ParityResult:
     c = comparison
     return ParityResult(
@@ -495,4 +504,5 @@ def result(
         only_in_upload=processed.locations.height - c.matched,
         columns=list(c.columns.values()),
         suggestions=suggestions,
+        together=together,
     )

@@ -313,3 +313,13 @@ def print_suggestions(result: ParityResult, console: Console) -> None:
     console.print("# rules-file fragments that bring propmail closer, best first:")
     for s in better:
         console.print(Text(f"# {s.setting}: {s.gain:+,} cells\n{s.fragment}\n"))
+    both = result.together
+    if both is not None:
+        rates = "; ".join(
+            f"{c} {100 * after:.2f} %"
+            for c, (before, after) in both.rates().items()
+            if before != after
+        )
+        console.print(
+            Text(f"# all of them at once: {both.gain:+,} cells ({rates})\n{both.fragment}\n")
+        )

@@ -86,6 +86,7 @@ def build_parity(result: ParityResult, generated_at: datetime | None = None) -> 
         "agreement": {"cells": r.cells, "agree": r.agree},
         "columns": [_column(c) for c in r.columns],
         "suggestions": [_suggestion(s) for s in r.suggestions],
+        "together": _suggestion(r.together) if r.together else None,
     }
 
 
