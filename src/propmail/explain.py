@@ -11,7 +11,7 @@ file's); nothing here restates a rule.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,11 +73,21 @@ class Explainer:
         self._order: pl.DataFrame | None = None
         self._keys: UploadKeys | None = None
         self._explained: dict[str, Explanation] = {}
+        self._rows: dict[str, list[int]] = {}
+
+    def find(self, parcels: Sequence[str]) -> None:
+        """Find the rows of many parcels in one pass over the file (`rows_of` then looks up)."""
+        indexed = self.frame.select("LocationPrimaryId").with_row_index("__i")
+        found = indexed.filter(pl.col("LocationPrimaryId").is_in(list(parcels)))
+        grouped = found.group_by("LocationPrimaryId").agg(pl.col("__i").sort())
+        self._rows.update({p: [] for p in parcels})
+        self._rows.update(dict(grouped.iter_rows()))
 
     def rows_of(self, parcel: str) -> list[int]:
         """Indexes into the processed frame of the rows with this parcel id, in file order."""
-        found = self.frame.select(pl.col("LocationPrimaryId") == parcel).to_series()
-        return found.arg_true().to_list()
+        if parcel not in self._rows:
+            self.find([parcel])
+        return list(self._rows[parcel])
 
     def explain(self, parcel: str) -> Explanation:
         rows = self.rows_of(parcel)
@@ -249,13 +259,6 @@ class Explainer:
         if column in COPIED:
             return f"copied from {COPIED[column]}"
         return ""
-
-
-def reasons_for(
-    processed: pipeline.Processed, rules: Rules, niches: Sequence[NicheList] = ()
-) -> Callable[[str, str], str]:
-    """(parcel, column) -> the reason behind propmail's value, as `explain` words it."""
-    return Explainer(processed, rules, niches).reason
 
 
 def explain_parcel(

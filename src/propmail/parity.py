@@ -41,6 +41,7 @@ from propmail.settings import load_rules
 # becomes a frame, so a batch stays small next to the processed upload
 BATCH_ROWS = 25_000
 EXAMPLES = 3  # example parcel ids per pattern
+EXPLAINED = 50  # patterns per column whose examples are explained (the report lists as many)
 PARCEL = "Location.PrimaryId"
 # propmail's side of a compared column, next to the stored one in a joined batch
 MINE = "\0propmail:"
@@ -373,9 +374,6 @@ class Comparison:
             delta[str(name)] += int(right)
 
 
-Explainer = Callable[[str, str], str]  # (parcel, column) -> the reason in explain's words
-
-
 Variants = Iterable[tuple[str, str, Callable[[], pipeline.Processed]]]
 
 
@@ -413,11 +411,13 @@ def compare(
     return comparison, suggestions
 
 
-def explain_examples(columns: list[ColumnParity], explainer: Explainer) -> None:
-    for col in columns:
-        for pattern in col.patterns.values():
-            for example in pattern.examples:
-                example.reason = explainer(example.parcel, col.column)
+def explain_examples(columns: list[ColumnParity], explainer: explain.Explainer) -> None:
+    """Each example of the largest `EXPLAINED` patterns of each column gets its reason."""
+    shown = [(col, p) for col in columns for p in col.ranked()[:EXPLAINED]]
+    explainer.find(sorted({e.parcel for _, p in shown for e in p.examples}))
+    for col, pattern in shown:
+        for example in pattern.examples:
+            example.reason = explainer.reason(example.parcel, col.column)
 
 
 def _rerun(
@@ -462,7 +462,7 @@ def run_parity(
             together = compare(backend, region_id, processed, [run], batch_rows, step)[1][0]
     columns = list(comparison.columns.values())
     step("explaining the examples")
-    explain_examples(columns, explain.reasons_for(processed, rules, lists))
+    explain_examples(columns, explain.Explainer(processed, rules, lists))
     return result(
         comparison,
         suggestions,
