@@ -39,8 +39,8 @@ EXIT_STATUSES = {
     0: "done",
     LOAD_FAILED: "the load failed and was rolled back; UploadLog says state 4",
     BAD_INPUT: "bad input or usage; nothing was done",
-    REPORT_FAILED: "the load was committed (UploadLog state 3), or the dry run ran, but the "
-    "report could not be written",
+    REPORT_FAILED: "the load was committed (UploadLog state 3), or the dry run or parity ran, "
+    "but the report could not be written",
     NO_DATABASE: "the database cannot be reached or used; nothing was done, no UploadLog row",
     INTERRUPTED: "interrupted by the operator (Ctrl-C); a load under way was rolled back",
 }
