@@ -198,3 +198,16 @@ def test_an_unknown_region_is_bad_input(
     path, _ = loaded(backend, rules, tmp_path)
     with pytest.raises(InputError, match="region 41 does not exist"):
         run_parity(path, missing, backend=backend)
+
+
+def test_parity_writes_nothing_not_even_upload_log(
+    backend: Backend, rules: Rules, tmp_path: Path
+) -> None:
+    from tests.db.helpers import checksum
+
+    planted = plant(backend, rules, tmp_path)
+    tables = tuple(t.name for t in (*schema.TABLES, *schema.JOURNAL_TABLES))
+    before = checksum(backend, tables)
+    result = run_parity(planted.upload, 40, backend=backend, suggest=True)
+    assert result.column("Location.OwnerGrantorMatch").disagree == planted.grantor
+    assert checksum(backend, tables) == before
