@@ -88,6 +88,15 @@ class Backend(ABC):
     ) -> Iterator[pl.DataFrame]:
         """A stored table's `columns`, in key order, `batch_rows` at a time."""
 
+    @abstractmethod
+    def read_region(self, region_id: int, batch_rows: int) -> Iterator[pl.DataFrame]:
+        """A region's locations with their owner's columns (`propmail.db.stored.region_columns`),
+        in LocationId order, `batch_rows` at a time."""
+
+    @abstractmethod
+    def read_parcel(self, parcel: str) -> pl.DataFrame:
+        """The stored locations of one parcel id, one per region, as `read_region` gives them."""
+
     # -- UploadLog and the load -------------------------------------------------------------
 
     @abstractmethod

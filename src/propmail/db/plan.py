@@ -37,7 +37,7 @@ from propmail.db import journal, schema, sql, undo
 from propmail.db.backend import Backend
 from propmail.db.results import Batch, JournaledLoad, LoadResult, Preview, Undone, code_changes
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field, State
-from propmail.db.stored import stream_rows
+from propmail.db.stored import read_parcel, stream_region, stream_rows
 from propmail.errors import DatabaseUnavailable, InputError, LoadError, failure_message
 from propmail.progress import Step, no_step
 from propmail.settings import NewList, Rules
@@ -276,6 +276,12 @@ class SqlBackend(Backend):
         self, table: str, columns: dict[str, pl.DataType], batch_rows: int
     ) -> Iterator[pl.DataFrame]:
         return stream_rows(self.engine, table, columns, batch_rows)
+
+    def read_region(self, region_id: int, batch_rows: int) -> Iterator[pl.DataFrame]:
+        return stream_region(self.engine, region_id, batch_rows)
+
+    def read_parcel(self, parcel: str) -> pl.DataFrame:
+        return read_parcel(self.engine, parcel)
 
     # -- UploadLog ----------------------------------------------------------------------------
 

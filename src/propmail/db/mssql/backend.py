@@ -36,7 +36,7 @@ from propmail.db.mssql.session import (
 )
 from propmail.db.results import Batch, JournaledLoad, LoadResult, Preview, Undone
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, State
-from propmail.db.stored import stream_rows
+from propmail.db.stored import read_parcel, stream_region, stream_rows
 from propmail.errors import InputError, LoadError, PropmailError, failure_message
 from propmail.progress import Step, no_step
 from propmail.redact import redact
@@ -248,6 +248,12 @@ class MssqlBackend(Backend):
         self, table: str, columns: dict[str, pl.DataType], batch_rows: int
     ) -> Iterator[pl.DataFrame]:
         return stream_rows(self.engine, table, columns, batch_rows)
+
+    def read_region(self, region_id: int, batch_rows: int) -> Iterator[pl.DataFrame]:
+        return stream_region(self.engine, region_id, batch_rows)
+
+    def read_parcel(self, parcel: str) -> pl.DataFrame:
+        return read_parcel(self.engine, parcel)
 
     # -- the load -----------------------------------------------------------------------------
 
