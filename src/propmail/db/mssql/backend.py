@@ -306,6 +306,7 @@ class MssqlBackend(Backend):
         if self.settings.staging != "json":
             try:
                 self._bulk_copy(key, owners, locations, step)
+                self.staging = "bulk copy (arrow)"
                 return
             except Exception as exc:
                 if self.settings.staging == "bulk":
@@ -316,6 +317,7 @@ class MssqlBackend(Backend):
                 )
                 self._clear_stage(key)
         self._stage_json(key, owners, locations, step)
+        self.staging = "json"
 
     def _clear_stage(self, key: int) -> None:
         for statement in tsql.CLEAR_STAGE:
