@@ -1,13 +1,15 @@
 """SQL text of the load journal and of undo, produced by pure functions (SQLite, PostgreSQL).
 
 A load journals, inside its own transaction and before each merge, the rows that merge will
-write: every column of a row it rewrites, the key of a row it inserts (`record_owners`,
-`record_locations`), and the list codes it creates. `propmail undo` puts those rows back in
-the order the foreign keys allow: the inserted locations go, the rewritten ones get their
-before-image, then the owners, then the owners and list codes it created that nothing
-refers to any more. A later load that wrote the same rows is found through its own journal
-(`overlap`); a row written since by a load that kept no journal is found by its timestamp
-(`changed_since`). Named parameters: ``:log_id`` (the UploadLogId), ``:region``, ``:keep``.
+write, from the comparison of its kind tables (`record_owners`, `record_locations`): every
+column of a row whose values it changes, only the two dates of a row it only refreshes
+(Inserted = 2), the key of a row it inserts, and the list codes it creates. `propmail undo`
+puts those rows back in the order the foreign keys allow: the inserted locations go, the
+rewritten ones get their before-image, then the owners, then the owners and list codes it
+created that nothing refers to any more. A later load that wrote the same rows is found through
+its own journal (`overlap`); a row written since by a load that kept no journal is found by its
+timestamp (`changed_since`). Named parameters: ``:log_id`` (the UploadLogId), ``:region``,
+``:keep``.
 """
 
 from __future__ import annotations

@@ -105,8 +105,10 @@ class SqlBackend(Backend):
     def transaction(self) -> AbstractContextManager[Connection]:
         """A connection inside a write transaction, committed on success, rolled back on error."""
 
-    def load_transaction(self) -> AbstractContextManager[Connection]:
-        """The transaction of one load (a backend may prepare its staging around it)."""
+    def load_transaction(
+        self, batch: Batch | None = None, step: Step = no_step
+    ) -> AbstractContextManager[Connection]:
+        """The transaction of the load of `batch` (a backend may stage ahead of it)."""
         return self.transaction()
 
     @abstractmethod
@@ -402,7 +404,7 @@ class SqlBackend(Backend):
         )
         self.set_state(log_id, State.MERGING_OWNERS)
         try:
-            with self.load_transaction() as conn:
+            with self.load_transaction(batch, step) as conn:
                 self.lock_region(conn, batch.region_id)
                 run = Run(conn, log_id, batch, self.load_params(batch), result)
                 for name, state, action in self.load_steps():
@@ -541,7 +543,7 @@ class SqlBackend(Backend):
     # -- the dry run --------------------------------------------------------------------------
 
     @contextmanager
-    def rolled_back(self) -> Iterator[Connection]:
+    def rolled_back(self, batch: Batch | None = None) -> Iterator[Connection]:
         """A connection in a transaction that is rolled back whatever happens."""
         with self.engine.connect() as conn:
             try:
@@ -558,7 +560,7 @@ class SqlBackend(Backend):
         counts = LoadResult(
             upload_log_id=None, region_id=batch.region_id, rows_processed=batch.locations.height
         )
-        with self.rolled_back() as conn:
+        with self.rolled_back(batch) as conn:
             step("staging")
             self.stage_upload(conn, batch)
             self.stage(conn, sql.STAGE_CODE, CODE_FIELDS, codes)
