@@ -59,6 +59,7 @@ class JobResult:
     preview: Preview | None = None  # the dry run's diff (then `load` is None)
     site: SiteQuality | None = None  # placeholder site addresses and empty site ZIPs
     rules: Rules | None = None  # the settings in force
+    staging: str | None = None  # how the upload's rows were staged (adbc, copy (csv), ...)
 
     @property
     def seconds(self) -> float:
@@ -179,6 +180,7 @@ def run_job(
     load, preview = None, None
     with checked_backend(db_url, backend, region_id, step) as backend:
         upload, niches, processed = prepare(upload_path, niche_specs, rules, mapping, step, sheet)
+        site = site_quality(upload.frame, rules)
         moment = now or datetime.now()
         batch = Batch(region_id, processed.owners, processed.locations, rules, moment)
         with database_errors(backend):
@@ -199,6 +201,7 @@ def run_job(
         finished=datetime.now(),
         db_url=backend.display_url,
         preview=preview,
-        site=site_quality(upload.frame, rules),
+        site=site,
         rules=rules,
+        staging=backend.staging,
     )

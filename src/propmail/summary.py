@@ -75,6 +75,8 @@ def summary_rows(result: JobResult) -> list[tuple[str, str]]:
             rows.append((f"  ... and {len(load.new_codes) - len(shown):,} more", ""))
         if load.upload_log_id is not None:
             rows.append(("UploadLogId", str(load.upload_log_id)))
+    if result.staging:
+        rows.append(("staging", result.staging))
     rows.append(("time", f"{result.seconds:.1f} s"))
     return rows
 

@@ -20,22 +20,27 @@ from propmail.selftest import Report, run_selftest
 ROWS = 500
 
 
-def window_in_match(d: sql.Dialect) -> str:
-    """The location upsert with its window moved from DO UPDATE ... WHERE into the match:
-    a stored row outside the window no longer counts as there, so the upsert rewrites it."""
-    good = sql.location_upsert(d)
+def window_in_match(d: sql.Dialect) -> tuple[str, list[str]]:
+    """The location kinds and merge with the window moved from DO UPDATE ... WHERE into the
+    match: a stored row outside the window no longer counts as there, so the upsert rewrites it."""
+    good_kinds = sql.location_kinds(d)
     match = f"l.{d.q('PrimaryId')} = s.{d.q('PrimaryId')} AND l.{d.q('RegionId')} = :region"
-    broken = good.replace(f"WHERE {sql.in_window(d, d.q('Location'))} AND (", "WHERE (")
-    broken = broken.replace(match, f"{match} AND {sql.in_window(d, 'l')}")
-    assert broken.count(sql.in_window(d, "l")) == 2 and broken != good
-    return broken
+    kinds = good_kinds.replace(match, f"{match} AND {sql.in_window(d, 'l')}")
+    good_merge = sql.location_merge(d)
+    window = f"WHERE {sql.in_window(d, d.q('Location'))} AND ("
+    merge = [statement.replace(window, "WHERE (") for statement in good_merge]
+    assert kinds != good_kinds and merge != good_merge
+    return kinds, merge
 
 
 class WindowInMatch(SqlBackend):
-    """A backend whose location merge is the broken upsert above."""
+    """A backend whose location kinds and merge are the broken ones above."""
 
-    def location_upsert(self) -> str:
-        return window_in_match(self.dialect)
+    def location_kinds(self, pending_id: int | None = None) -> str:
+        return window_in_match(self.dialect)[0]
+
+    def location_merge(self) -> list[str]:
+        return window_in_match(self.dialect)[1]
 
 
 class SqliteWindowInMatch(WindowInMatch, SqliteBackend):

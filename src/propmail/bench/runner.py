@@ -57,6 +57,12 @@ class BackendRuns:
     changed: dict[str, Any]
     floor: dict[str, Any]
     guide: dict[str, Any]
+    # the floor with the same Arrow staging as propmail (SQLite; PostgreSQL COPYs either way)
+    floor_arrow: dict[str, Any] | None = None
+    # month 1 and the next month with [journal] enabled = false, into a database of their own
+    unjournaled_month1: dict[str, Any] = field(default_factory=dict)
+    unjournaled_month2: dict[str, Any] = field(default_factory=dict)
+    journal_bytes: int = 0  # what the journal tables hold after month 1, rerun, next month
 
 
 @dataclass
@@ -147,6 +153,7 @@ def run_backend(
         url = dbs.url("propmail")
         scenarios.init_database(url, REGION_ID)
         runs: dict[str, dict[str, Any]] = {}
+        journal = 0
         for name, month, now, save in (
             ("month1", first, MONTH1, str(work)),
             ("rerun", first, RERUN, None),
@@ -165,12 +172,34 @@ def run_backend(
                 config.rules,
             )
             _done(echo, f"{backend}: propmail {name}", runs[name])
-        echo(f"{backend}: floor")
+            if name == "month2":
+                journal = scenarios.journal_bytes(url)
+        unjournaled = dbs.url("unjournaled")
+        scenarios.init_database(unjournaled, REGION_ID)
+        no_journal = work / "no-journal.toml"
+        no_journal.write_text("[journal]\nenabled = false\n", encoding="utf-8")
+        for name, now in (("unjournaled_month1", MONTH1), ("unjournaled_month2", MONTH2)):
+            echo(f"{backend}: propmail {name}")
+            runs[name] = fresh(
+                scenarios.propmail_month,
+                str(first.upload),
+                first.niche_specs(),
+                unjournaled,
+                REGION_ID,
+                now,
+                None,
+                str(no_journal),
+            )
+            _done(echo, f"{backend}: propmail {name}", runs[name])
         paths = [str(first.upload), *(str(p) for p in first.niches.values())]
-        runs["floor"] = floor_result = fresh(
-            scenarios.floor_run, paths, str(work), dbs.url("floor"), REGION_ID, MONTH1
-        )
-        _done(echo, f"{backend}: floor load", floor_result["load"])
+        for name, arrow in (("floor", False), ("floor_arrow", True)):
+            if arrow and backend != "sqlite":
+                continue
+            echo(f"{backend}: {name}")
+            runs[name] = fresh(
+                scenarios.floor_run, paths, str(work), dbs.url(name), REGION_ID, MONTH1, arrow
+            )
+            _done(echo, f"{backend}: {name} load", runs[name]["load"])
         echo(f"{backend}: the guide's literal design on {inputs.subset_rows:,} rows")
         guide_url = dbs.url("guide")
         scenarios.init_database(guide_url, REGION_ID)
@@ -185,7 +214,7 @@ def run_backend(
         _done(echo, f"{backend}: guide", runs["guide"])
     finally:
         dbs.close()
-    return BackendRuns(backend=backend, **runs)
+    return BackendRuns(backend=backend, journal_bytes=journal, **runs)
 
 
 def run(config: Config, echo: Echo) -> Results:

@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from sqlalchemy import text
 
 from propmail.bench.baselines import floor, guide
 from propmail.bench.measure import StageClock, peak_rss_mb, reset_peak_rss
 from propmail.db import connect
+from propmail.db.schema import JOURNAL_TABLES
 from propmail.job import run_job
 from propmail.settings import load_rules
 
@@ -56,7 +58,7 @@ def propmail_month(
     result = run_job(
         upload, region_id, niche_specs, db_url=url, rules_path=rules_path, step=clock.step, now=now
     )
-    out = _result(clock, started)
+    out = _result(clock, started, staging=result.staging)
     load = result.load.as_dict() if result.load else {}
     load["new_codes"] = len(load.get("new_codes", []))
     out["load"] = load
@@ -67,8 +69,27 @@ def propmail_month(
     return out
 
 
+def journal_bytes(url: str) -> int:
+    """The space the load journal's tables (and their indexes) take in the database."""
+    names = [t.name for t in JOURNAL_TABLES]
+    backend = connect(url)
+    try:
+        with backend.engine.connect() as conn:  # type: ignore[attr-defined]
+            if conn.dialect.name == "sqlite":
+                listed = ", ".join(f"'{n}'" for n in names)
+                query = (
+                    "SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name IN "
+                    f"(SELECT name FROM sqlite_master WHERE tbl_name IN ({listed}))"
+                )
+            else:
+                query = "SELECT " + " + ".join(f"pg_total_relation_size('\"{n}\"')" for n in names)
+            return int(conn.execute(text(query)).scalar_one())
+    finally:
+        backend.dispose()
+
+
 def floor_run(
-    paths: list[str], frames: str, url: str, region_id: int, now: datetime
+    paths: list[str], frames: str, url: str, region_id: int, now: datetime, arrow: bool = False
 ) -> dict[str, Any]:
     """The bare read of the files, then the bare load of the same rows, twice (month 1, 2)."""
     owners = pl.read_parquet(Path(frames) / "owners.parquet")
@@ -87,7 +108,7 @@ def floor_run(
         clock = StageClock()
         reset_peak_rss()
         started = time.perf_counter()
-        floor.load(url, owners, locations, region_id, stamp, clock.step)
+        floor.load(url, owners, locations, region_id, stamp, clock.step, arrow)
         loads.append(_result(clock, started))
     return {"read": read, "load": loads[0], "reload": loads[1]}
 

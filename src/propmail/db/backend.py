@@ -25,6 +25,9 @@ from propmail.settings import NewList, Rules
 class Backend(ABC):
     """A database propmail loads into."""
 
+    # how the last load or dry run staged the upload's rows (the summary shows it)
+    staging: str | None = None
+
     def __init__(self, display_url: str, passwords: Iterable[str | None] = ()) -> None:
         for password in passwords:
             if password:

@@ -1,27 +1,29 @@
 """SQL text of the load journal and of undo, produced by pure functions (SQLite, PostgreSQL).
 
 A load journals, inside its own transaction and before each merge, the rows that merge will
-write: every column of a row it rewrites, the key of a row it inserts (`record_owners`,
-`record_locations`), and the list codes it creates. `propmail undo` puts those rows back in
-the order the foreign keys allow: the inserted locations go, the rewritten ones get their
-before-image, then the owners, then the owners and list codes it created that nothing
-refers to any more. A later load that wrote the same rows is found through its own journal
-(`overlap`); a row written since by a load that kept no journal is found by its timestamp
-(`changed_since`). Named parameters: ``:log_id`` (the UploadLogId), ``:region``, ``:keep``.
+write, from the comparison of its kind tables (`record_owners`, `record_locations`): every
+column of a row whose values it changes, only the two dates of a row it only refreshes
+(Inserted = 2), the key of a row it inserts, and the list codes it creates. `propmail undo`
+puts those rows back in the order the foreign keys allow: the inserted locations go, the
+rewritten ones get their before-image, then the owners, then the owners and list codes it
+created that nothing refers to any more. A later load that wrote the same rows is found through
+its own journal (`overlap`); a row written since by a load that kept no journal is found by its
+timestamp (`changed_since`). Named parameters: ``:log_id`` (the UploadLogId), ``:region``,
+``:keep``.
 """
 
 from __future__ import annotations
 
 from propmail.db.schema import AUDIT_FIELDS, LOCATION_FIELDS, OWNER_FIELDS
 from propmail.db.sql import (
-    LOCATION_KEYED,
-    OWNER_DATA,
-    STAGE_OWNER,
+    CHANGED,
+    NEW,
+    REFRESH_COLUMNS,
+    REFRESHED,
+    STAGE_LOCATION_KIND,
+    STAGE_OWNER_KIND,
+    WRITTEN,
     Dialect,
-    _changed,
-    _refresh,
-    in_window,
-    location_source,
 )
 
 JOURNAL = "PropmailJournal"
@@ -42,6 +44,11 @@ LOCATION_IMAGE = [
 OWNER_RESTORED = [n for n in OWNER_IMAGE if n not in ("OwnerId", "Slug")]
 LOCATION_RESTORED = [n for n in LOCATION_IMAGE if n not in ("LocationId", "RegionId", "PrimaryId")]
 
+# The journal's Inserted column: how the load wrote the row, so what undo puts back.
+UPDATED = 0  # every column rewritten: the whole before-image is kept
+INSERTED = 1  # inserted: only the key is kept
+REFRESH_ONLY = 2  # only its dates refreshed: only those two before the load are kept
+
 
 def record_load(d: Dialect) -> str:
     return (
@@ -50,34 +57,43 @@ def record_load(d: Dialect) -> str:
     )
 
 
-def record_owners(d: Dialect) -> str:
-    """Before the owner merge: the staged owners it will insert or rewrite, as they are now."""
-    image = [n for n in OWNER_IMAGE if n != "Slug"]
-    cols = ", ".join(d.q(n) for n in ["UploadLogId", "Slug", "Inserted", *image])
-    vals = ", ".join(f"o.{d.q(n)}" for n in image)
-    new = f"o.{d.q('OwnerId')} IS NULL"
-    return (
-        f"INSERT INTO {d.q(OWNER)} ({cols}) "
-        f"SELECT :log_id, s.{d.q('Slug')}, CASE WHEN {new} THEN 1 ELSE 0 END, {vals} "
-        f"FROM {STAGE_OWNER} s LEFT JOIN {d.q('Owner')} o ON o.{d.q('Slug')} = s.{d.q('Slug')} "
-        f"WHERE {new} OR {_changed(d, 'o', 's', OWNER_DATA)} OR {_refresh(d, 'o')}"
+def _record(
+    d: Dialect, journal: str, table: str, kind_table: str, lead: dict[str, str], image: list[str]
+) -> str:
+    """Before a merge, from its kind table `k`: the rows it will write, as they are now (the
+    columns `lead`, then Inserted, then `image`); every column of a row it rewrites, the dates
+    of a row it only refreshes, the key of a row it inserts."""
+    key, kind = image[0], f"k.{d.q('Kind')}"
+    how = (
+        f"CASE {kind} WHEN {NEW} THEN {INSERTED} "
+        f"WHEN {REFRESHED} THEN {REFRESH_ONLY} ELSE {UPDATED} END"
     )
+    kept = {key, *REFRESH_COLUMNS}
+    vals = ", ".join(
+        f"t.{d.q(n)}" if n in kept else f"CASE WHEN {kind} = {CHANGED} THEN t.{d.q(n)} END"
+        for n in image
+    )
+    cols = ", ".join(d.q(n) for n in [*lead, "Inserted", *image])
+    firsts = ", ".join(lead.values())
+    return (
+        f"INSERT INTO {d.q(journal)} ({cols}) SELECT {firsts}, {how}, {vals} "
+        f"FROM {kind_table} k LEFT JOIN {d.q(table)} t ON t.{d.q(key)} = k.{d.q(key)} "
+        f"WHERE {kind} IN ({', '.join(str(k) for k in WRITTEN)})"
+    )
+
+
+def record_owners(d: Dialect) -> str:
+    """Before the owner merge: the staged owners it will insert or write, as they are now."""
+    image = [n for n in OWNER_IMAGE if n != "Slug"]
+    lead = {"UploadLogId": ":log_id", "Slug": f"k.{d.q('Slug')}"}
+    return _record(d, OWNER, "Owner", STAGE_OWNER_KIND, lead, image)
 
 
 def record_locations(d: Dialect) -> str:
     """Before the location merge (owners and codes resolved): the rows it will write."""
     image = [n for n in LOCATION_IMAGE if n not in ("RegionId", "PrimaryId")]
-    cols = ", ".join(d.q(n) for n in ["UploadLogId", "RegionId", "PrimaryId", "Inserted", *image])
-    vals = ", ".join(f"l.{d.q(n)}" for n in image)
-    new = f"l.{d.q('LocationId')} IS NULL"
-    rewrite = f"({_changed(d, 'l', 's', LOCATION_KEYED)} OR {_refresh(d, 'l')})"
-    return (
-        f"INSERT INTO {d.q(LOCATION)} ({cols}) "
-        f"SELECT :log_id, :region, s.{d.q('PrimaryId')}, CASE WHEN {new} THEN 1 ELSE 0 END, "
-        f"{vals} FROM ({location_source(d)}) s LEFT JOIN {d.q('Location')} l "
-        f"ON l.{d.q('PrimaryId')} = s.{d.q('PrimaryId')} AND l.{d.q('RegionId')} = :region "
-        f"WHERE {new} OR ({in_window(d, 'l')} AND {rewrite})"
-    )
+    lead = {"UploadLogId": ":log_id", "RegionId": ":region", "PrimaryId": f"k.{d.q('PrimaryId')}"}
+    return _record(d, LOCATION, "Location", STAGE_LOCATION_KIND, lead, image)
 
 
 def record_list(d: Dialect) -> str:
@@ -122,8 +138,8 @@ def loads(d: Dialect, by_region: bool = False) -> str:
     def count(table: str, where: str = "") -> str:
         return f"(SELECT COUNT(*) FROM {d.q(table)} x WHERE x.{k} = j.{k}{where})"
 
-    inserted = f" AND x.{d.q('Inserted')} = 1"
-    updated = f" AND x.{d.q('Inserted')} = 0"
+    inserted = f" AND x.{d.q('Inserted')} = {INSERTED}"
+    updated = f" AND x.{d.q('Inserted')} <> {INSERTED}"
     return (
         f"SELECT j.{k}, j.{d.q('RegionId')}, j.{d.q('LoadedAt')}, u.{d.q('FileName')}, "
         f"{count(OWNER, updated)}, {count(OWNER, inserted)}, "
@@ -178,11 +194,21 @@ def _journaled(d: Dialect, journal: str, inserted: int, match: str) -> str:
 
 
 def _restore(d: Dialect, table: str, journal: str, key: str, names: list[str]) -> str:
-    sets = ", ".join(f"{d.q(n)} = x.{d.q(n)}" for n in names)
+    """Put back the before-image of every row the load rewrote; of a row it only refreshed,
+    the two dates (its other columns were not written and are not journaled)."""
+    t = f"{d.q(table)}"
+
+    def value(n: str) -> str:
+        if n in REFRESH_COLUMNS:
+            return f"x.{d.q(n)}"
+        only_dates = f"x.{d.q('Inserted')} = {REFRESH_ONLY}"
+        return f"CASE WHEN {only_dates} THEN {t}.{d.q(n)} ELSE x.{d.q(n)} END"
+
+    sets = ", ".join(f"{d.q(n)} = {value(n)}" for n in names)
     return (
-        f"UPDATE {d.q(table)} SET {sets} FROM {d.q(journal)} x "
-        f"WHERE x.{d.q('UploadLogId')} = :log_id AND x.{d.q('Inserted')} = 0 "
-        f"AND {d.q(table)}.{d.q(key)} = x.{d.q(key)}"
+        f"UPDATE {t} SET {sets} FROM {d.q(journal)} x "
+        f"WHERE x.{d.q('UploadLogId')} = :log_id AND x.{d.q('Inserted')} <> {INSERTED} "
+        f"AND {t}.{d.q(key)} = x.{d.q(key)}"
     )
 
 

@@ -7,7 +7,7 @@ another connection can watch them; on failure the transaction is rolled back and
 records state 4 with the message.
 
 The dry run stages the same way inside a transaction that is always rolled back; its counts
-come from the very statements the load runs (`sql.owner_counts`, `sql.location_counts`,
+come from the very comparison the load runs (`sql.owner_kinds`, `sql.location_kinds`,
 `sql.missing_codes`), so the prediction and the load cannot drift apart. Nothing persists: no
 owner, location or list code, not even an UploadLog row. Its parity view compares, for every
 location of the upload that the database already has, its stored list code with the code this
@@ -24,7 +24,7 @@ import logging
 from abc import abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -57,6 +57,16 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month + 1, day=day)
 
 
+def owner_counts(kinds: dict[int, int]) -> tuple[int, int, int]:
+    """Owners inserted, updated, unchanged, from the staged owners per kind."""
+    return kinds[sql.NEW], kinds[sql.CHANGED] + kinds[sql.REFRESHED], kinds[sql.UNCHANGED]
+
+
+def location_counts(kinds: dict[int, int]) -> tuple[int, int, int, int]:
+    """Locations inserted, updated, unchanged, frozen, from the staged locations per kind."""
+    return (*owner_counts(kinds), kinds[sql.FROZEN])
+
+
 @dataclass
 class Run:
     """One load under way: its transaction, its upload, its bound parameters, its counts."""
@@ -66,6 +76,8 @@ class Run:
     batch: Batch
     params: dict[str, Any]
     result: LoadResult
+    owner_kinds: dict[int, int] = field(default_factory=dict)  # staged rows per kind
+    location_kinds: dict[int, int] = field(default_factory=dict)
 
 
 class LoadStep(NamedTuple):
@@ -93,6 +105,12 @@ class SqlBackend(Backend):
     def transaction(self) -> AbstractContextManager[Connection]:
         """A connection inside a write transaction, committed on success, rolled back on error."""
 
+    def load_transaction(
+        self, batch: Batch | None = None, step: Step = no_step
+    ) -> AbstractContextManager[Connection]:
+        """The transaction of the load of `batch` (a backend may stage ahead of it)."""
+        return self.transaction()
+
     @abstractmethod
     def lock_region(self, conn: Connection, region_id: int) -> None:
         """Make two loads of the same region wait for each other (held until commit)."""
@@ -107,22 +125,60 @@ class SqlBackend(Backend):
         """A timestamp as the driver should bind it."""
         return moment
 
+    def analyze(self, conn: Connection, name: str) -> None:
+        """Give the planner the size of a temporary table just filled (where it needs it)."""
+
+    def classify(
+        self,
+        conn: Connection,
+        name: str,
+        fields: tuple[Field, ...],
+        statement: str,
+        params: dict[str, Any],
+    ) -> dict[int, int]:
+        """Fill the kind table `name` by `statement`; returns its rows per kind (every kind)."""
+        conn.exec_driver_sql(sql.drop_stage_table(name, self.dialect))
+        conn.exec_driver_sql(sql.create_stage_table(self.dialect, name, fields))
+        conn.execute(text(statement), params)
+        self.analyze(conn, name)
+        counted = conn.execute(text(sql.kind_counts(self.dialect, name)))
+        return {kind: 0 for kind in sql.KINDS} | {int(k): int(n) for k, n in counted}
+
     def merge_owners(
-        self, conn: Connection, params: dict[str, Any], staged: int
+        self, conn: Connection, params: dict[str, Any], kinds: dict[int, int]
     ) -> tuple[int, int, int]:
-        """Upsert the staged owners; returns how many were inserted, updated, unchanged.
+        """Write the staged owners by their kinds; returns how many were inserted, updated,
+        unchanged.
 
-        Counted beforehand, which is exact where one load writes at a time (SQLite).
+        The counts are the kinds', exact where one load writes at a time (SQLite): the owners
+        only refreshed get their two dates by key, the new and changed ones the upsert.
         """
-        inserted, updated, unchanged = conn.execute(
-            text(sql.owner_counts(self.dialect)), params
-        ).one()
-        conn.execute(text(sql.owner_upsert(self.dialect)), params)
-        return int(inserted), int(updated), int(unchanged)
+        d = self.dialect
+        conn.execute(text(sql.refresh(d, "Owner", "OwnerId", sql.STAGE_OWNER_KIND)), params)
+        conn.execute(text(sql.owner_upsert(d)), params)
+        return owner_counts(kinds)
 
-    def location_upsert(self) -> str:
-        """The Location merge statement (its update window in DO UPDATE ... WHERE)."""
-        return sql.location_upsert(self.dialect)
+    def compare_owners(self, conn: Connection, params: dict[str, Any]) -> dict[int, int]:
+        """Compare the staged owners with the stored ones: staged owners per kind."""
+        statement = sql.owner_kinds(self.dialect)
+        return self.classify(conn, sql.STAGE_OWNER_KIND, sql.OWNER_KIND_FIELDS, statement, params)
+
+    def compare_locations(
+        self, conn: Connection, params: dict[str, Any], pending_id: int | None = None
+    ) -> dict[int, int]:
+        """Compare the staged locations with the stored ones (`pending_id`: for the owners and
+        list codes a dry run does not create): staged locations per kind."""
+        statement = self.location_kinds(pending_id)
+        fields = sql.LOCATION_KIND_FIELDS
+        return self.classify(conn, sql.STAGE_LOCATION_KIND, fields, statement, params)
+
+    def location_kinds(self, pending_id: int | None = None) -> str:
+        """The statement that sorts staged locations into kinds (frozen: outside the window)."""
+        return sql.location_kinds(self.dialect, pending_id)
+
+    def location_merge(self) -> list[str]:
+        """The Location merge statements (the upsert's window in DO UPDATE ... WHERE)."""
+        return sql.location_merge(self.dialect)
 
     def set_state(self, log_id: int, state: int, conn: Connection | None = None) -> None:
         """Write a processing state that other connections see at once (committed apart)."""
@@ -269,7 +325,7 @@ class SqlBackend(Backend):
                 {"frequency": new_list.frequency, "divided_by": new_list.divided_by},
             )
         ids = {code: int(i) for code, i in conn.execute(text(sql.code_ids(self.dialect)))}
-        conn.execute(text(sql.drop_stage_table(sql.STAGE_CODE)))
+        conn.execute(text(sql.drop_stage_table(sql.STAGE_CODE, self.dialect)))
         return ids, sorted(r[1] for r in created)
 
     def read_rows(
@@ -345,8 +401,10 @@ class SqlBackend(Backend):
             LoadStep("staging", None, self._stage),
             LoadStep("list codes", None, self._list_codes),
             LoadStep("journal: list codes", None, self._journal_codes),
+            LoadStep("comparing owners", None, self._compare_owners),
             LoadStep("journal: owners", None, self._journal_owners),
             LoadStep("merging owners", None, self._merge_owners),
+            LoadStep("comparing locations", None, self._compare_locations),
             LoadStep("journal: locations", None, self._journal_locations),
             LoadStep("merging locations", State.MERGING_LOCATIONS, self._merge_locations),
             LoadStep("final updates", State.FINAL_UPDATES, self._final_updates),
@@ -360,7 +418,7 @@ class SqlBackend(Backend):
         )
         self.set_state(log_id, State.MERGING_OWNERS)
         try:
-            with self.transaction() as conn:
+            with self.load_transaction(batch, step) as conn:
                 self.lock_region(conn, batch.region_id)
                 run = Run(conn, log_id, batch, self.load_params(batch), result)
                 for name, state, action in self.load_steps():
@@ -387,21 +445,30 @@ class SqlBackend(Backend):
         codes = run.batch.locations["PriorityCode"].unique().to_list()
         _, run.result.new_codes = self.create_codes(run.conn, codes, run.batch.rules.new_list)
 
+    def _compare_owners(self, run: Run) -> None:
+        run.owner_kinds = self.compare_owners(run.conn, run.params)
+
     def _merge_owners(self, run: Run) -> None:
         r = run.result
         (r.owners_inserted, r.owners_updated, r.owners_unchanged) = self.merge_owners(
-            run.conn, run.params, run.batch.owners.height
+            run.conn, run.params, run.owner_kinds
         )
 
+    def _compare_locations(self, run: Run) -> None:
+        run.location_kinds = self.compare_locations(run.conn, run.params)
+
     def _merge_locations(self, run: Run) -> None:
+        """The region is locked: the kinds still hold. Refreshed rows get their two dates by
+        key, new and changed ones the upsert."""
         r = run.result
         (
             r.locations_inserted,
             r.locations_updated,
             r.locations_unchanged,
             r.locations_frozen,
-        ) = run.conn.execute(text(sql.location_counts(self.dialect)), run.params).one()
-        run.conn.execute(text(self.location_upsert()), run.params)
+        ) = location_counts(run.location_kinds)
+        for statement in self.location_merge():
+            run.conn.execute(text(statement), run.params)
 
     def _final_updates(self, run: Run) -> None:
         run.conn.execute(
@@ -415,8 +482,8 @@ class SqlBackend(Backend):
         )
 
     def _drop_staging(self, run: Run) -> None:
-        for name in (sql.STAGE_OWNER, sql.STAGE_LOCATION):
-            run.conn.execute(text(sql.drop_stage_table(name)))
+        for name in sql.STAGE_TABLES:
+            run.conn.execute(text(sql.drop_stage_table(name, self.dialect)))
 
     # -- the journal ---------------------------------------------------------------------------
 
@@ -496,7 +563,7 @@ class SqlBackend(Backend):
     # -- the dry run --------------------------------------------------------------------------
 
     @contextmanager
-    def rolled_back(self) -> Iterator[Connection]:
+    def rolled_back(self, batch: Batch | None = None) -> Iterator[Connection]:
         """A connection in a transaction that is rolled back whatever happens."""
         with self.engine.connect() as conn:
             try:
@@ -513,23 +580,23 @@ class SqlBackend(Backend):
         counts = LoadResult(
             upload_log_id=None, region_id=batch.region_id, rows_processed=batch.locations.height
         )
-        with self.rolled_back() as conn:
+        with self.rolled_back(batch) as conn:
             step("staging")
             self.stage_upload(conn, batch)
             self.stage(conn, sql.STAGE_CODE, CODE_FIELDS, codes)
             step("list codes")
             counts.new_codes = list(conn.scalars(text(sql.missing_codes(d))))
             step("comparing owners")
-            (counts.owners_inserted, counts.owners_updated, counts.owners_unchanged) = conn.execute(
-                text(sql.owner_counts(d)), params
-            ).one()
+            (counts.owners_inserted, counts.owners_updated, counts.owners_unchanged) = owner_counts(
+                self.compare_owners(conn, params)
+            )
             step("comparing locations")
             (
                 counts.locations_inserted,
                 counts.locations_updated,
                 counts.locations_unchanged,
                 counts.locations_frozen,
-            ) = conn.execute(text(sql.location_counts(d, PENDING_ID)), params).one()
+            ) = location_counts(self.compare_locations(conn, params, PENDING_ID))
             step("parity")
             parity = code_changes(list(conn.execute(text(sql.code_parity(d)), params)))
         return Preview(

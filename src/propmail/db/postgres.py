@@ -38,6 +38,8 @@ DIALECT = PostgresDialect(
         (TIMESTAMP, "TIMESTAMP"),
     ),
     temp_table_suffix=" ON COMMIT DROP",
+    temp_schema="pg_temp",
+    refresh_by_key=False,
     byte_collation='"C"',
 )
 
@@ -46,6 +48,16 @@ LOAD_WORK_MEM = "256MB"
 
 # advisory lock namespace: the first key of pg_advisory_xact_lock(int, int)
 REGION_LOCK_KEY = 0x70726F  # "pro"
+
+
+# rows per piece of the COPY stream: the CSV of the whole upload is never in memory at once
+COPY_ROWS = 200_000
+
+
+def copy_chunks(frame: pl.DataFrame, rows: int = COPY_ROWS) -> Iterator[bytes]:
+    """The frame's COPY payload (`copy_payload`), `rows` rows at a time."""
+    for offset in range(0, frame.height, rows):
+        yield copy_payload(frame.slice(offset, rows))
 
 
 def copy_payload(frame: pl.DataFrame) -> bytes:
@@ -83,24 +95,33 @@ class PostgresBackend(SqlBackend):
         )
 
     def merge_owners(
-        self, conn: Connection, params: dict[str, Any], staged: int
+        self, conn: Connection, params: dict[str, Any], kinds: dict[int, int]
     ) -> tuple[int, int, int]:
         """Owners are shared by every region, so loads of other regions may write them at the
-        same time: the counts come from the upsert itself, not from a look beforehand."""
-        upsert = sql.owner_upsert(self.dialect)
+        same time: every owner to write goes through the one upsert, in the one global order
+        of the slugs (two statements could lock in crossed orders), and the counts come from
+        the rows it wrote, not from the comparison beforehand."""
+        upsert = sql.owner_upsert(self.dialect, sql.WRITTEN)
         inserted, written = conn.execute(
             text(sql.written_counts(self.dialect, upsert)), params
         ).one()
+        staged = sum(kinds.values())
         return int(inserted), int(written) - int(inserted), staged - int(written)
+
+    def analyze(self, conn: Connection, name: str) -> None:
+        # autovacuum never analyzes temporary tables: without this the planner guesses sizes
+        conn.exec_driver_sql(f"ANALYZE {name}")
 
     def stage(
         self, conn: Connection, name: str, fields: tuple[Field, ...], frame: pl.DataFrame
     ) -> None:
-        conn.exec_driver_sql(sql.drop_stage_table(name))
+        conn.exec_driver_sql(sql.drop_stage_table(name, self.dialect))
         conn.exec_driver_sql(sql.create_stage_table(self.dialect, name, fields))
         columns = ", ".join(self.dialect.q(f.name) for f in fields)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         with cursor.copy(f"COPY {name} ({columns}) FROM STDIN (FORMAT csv)") as copy:
-            copy.write(copy_payload(frame))
-        # autovacuum never analyzes temporary tables: without this the planner guesses sizes
-        conn.exec_driver_sql(f"ANALYZE {name}")
+            for chunk in copy_chunks(frame):
+                copy.write(chunk)
+        self.analyze(conn, name)
+        if name in (sql.STAGE_OWNER, sql.STAGE_LOCATION):
+            self.staging = "copy (csv)"

@@ -139,8 +139,10 @@ TABLES = (region, list_priority, region_list_frequency, owner, location, upload_
 # PropmailJournal row per load that can still be undone (LoadedAt is the clock the load wrote
 # into InsertedDate and UpdatedDate); per row the load wrote, its key and, for a row it updated,
 # every column as it was before (Inserted = 0), or only the key of a row it inserted
-# (Inserted = 1); the list codes it created (their RegionListFrequency rows are those of the
-# ListId). A row is journaled under its natural key (Slug; RegionId and PrimaryId).
+# (Inserted = 1), or for a row it only refreshed its ModifiedDate and UpdatedDate before
+# (Inserted = 2; SQLite and PostgreSQL); the list codes it created (their RegionListFrequency
+# rows are those of the ListId). A row is journaled under its natural key (Slug; RegionId and
+# PrimaryId).
 journal = Table(
     "PropmailJournal",
     metadata,

@@ -26,6 +26,10 @@ from propmail.db.schema import (
 STAGE_OWNER = "stage_owner"
 STAGE_LOCATION = "stage_location"
 STAGE_CODE = "stage_code"
+STAGE_OWNER_KIND = "stage_owner_kind"
+STAGE_LOCATION_KIND = "stage_location_kind"
+# the temporary tables of a load, dropped at its end
+STAGE_TABLES = (STAGE_OWNER, STAGE_LOCATION, STAGE_OWNER_KIND, STAGE_LOCATION_KIND)
 MAX_EXAMPLES = 5  # parcel ids the parity view shows per old code -> new code
 
 
@@ -44,6 +48,11 @@ class Dialect:
         (TIMESTAMP, "TEXT"),
     )
     temp_table_suffix: str = ""
+    temp_schema: str = "temp"  # where temporary tables live
+    # Whether rows only refreshed get a narrow UPDATE of their two dates (SQLite: a rewrite of
+    # every column also rewrites the index entries of each). PostgreSQL writes a whole new row
+    # version for any UPDATE, so there they go through the one upsert with the changed rows.
+    refresh_by_key: bool = True
     byte_collation: str = "BINARY"  # compares text byte by byte: a cheap, fixed order
 
     def q(self, name: str) -> str:
@@ -65,8 +74,9 @@ def create_stage_table(d: Dialect, name: str, fields: tuple[Field, ...]) -> str:
     return f"CREATE TEMP TABLE {name} ({columns}){d.temp_table_suffix}"
 
 
-def drop_stage_table(name: str) -> str:
-    return f"DROP TABLE IF EXISTS {name}"
+def drop_stage_table(name: str, d: Dialect = SQLITE) -> str:
+    """Drop the temporary table `name` (a table of that name elsewhere is left alone)."""
+    return f"DROP TABLE IF EXISTS {d.temp_schema}.{name}"
 
 
 def _changed(d: Dialect, target: str, source: str, names: list[str]) -> str:
@@ -91,27 +101,89 @@ def in_window(d: Dialect, target: str) -> str:
     return f"(({ins} IS NOT NULL AND {ins} >= :cutoff) OR ({upd} IS NOT NULL AND {upd} >= :cutoff))"
 
 
-def _not_kept(
-    d: Dialect, table: str, alias: str, match: str, names: list[str], window: str = ""
-) -> str:
-    """The staged row `s` is new, or its stored row is one the upsert will rewrite.
-
-    Rows the upsert would leave as they are (unchanged and fresh, or frozen) never reach
-    ON CONFLICT, which on PostgreSQL locks (and so writes) every conflicting row it skips.
-    """
-    rewrite = f"({_changed(d, alias, 's', names)} OR {_refresh(d, alias)})"
-    kept = f"NOT ({window} AND {rewrite})" if window else f"NOT {rewrite}"
-    return f"NOT EXISTS (SELECT 1 FROM {table} {alias} WHERE {match} AND {kept})"
-
-
 OWNER_NAMES = [f.name for f in OWNER_FIELDS]
 OWNER_DATA = [n for n in OWNER_NAMES if n != "Slug"]
 LOCATION_DATA = [f.name for f in LOCATION_FIELDS if f.name != "PrimaryId"]
 LOCATION_KEYED = ["OwnerId", "ListPriorityId", *LOCATION_DATA]
 
 
-def owner_upsert(d: Dialect) -> str:
-    """Owner MERGE on Slug: insert new owners, rewrite matched ones (changed or stale)."""
+# What a load does with each staged row, decided once by comparing it with its stored row
+# (`owner_kinds`, `location_kinds`): the counts, the journal and the writes all follow from it.
+NEW = 0  # no stored row: inserted
+CHANGED = 1  # stored, some value differs: every column rewritten
+REFRESHED = 2  # stored, the same values, not written today: only the two dates set to :now
+UNCHANGED = 3  # stored, the same values, written today already: left alone
+FROZEN = 4  # a location stored, last written before the update window: left alone
+WRITTEN = (NEW, CHANGED, REFRESHED)
+KINDS = (NEW, CHANGED, REFRESHED, UNCHANGED, FROZEN)
+
+OWNER_KIND_FIELDS = (Field("Slug", TEXT), Field("OwnerId", INT), Field("Kind", INT))
+LOCATION_KIND_FIELDS = (Field("PrimaryId", TEXT), Field("LocationId", INT), Field("Kind", INT))
+REFRESH_COLUMNS = ("ModifiedDate", "UpdatedDate")
+
+
+def _kinds(kinds: tuple[int, ...]) -> str:
+    return ", ".join(str(int(k)) for k in kinds)
+
+
+def _kind(d: Dialect, alias: str, key: str, names: list[str], window: str = "") -> str:
+    """The kind of a staged row `s` against its stored row `alias` (NULL where none)."""
+    frozen = f"WHEN NOT {window} THEN {FROZEN} " if window else ""
+    return (
+        f"CASE WHEN {alias}.{d.q(key)} IS NULL THEN {NEW} {frozen}"
+        f"WHEN {_changed(d, alias, 's', names)} THEN {CHANGED} "
+        f"WHEN {_refresh(d, alias)} THEN {REFRESHED} ELSE {UNCHANGED} END"
+    )
+
+
+def owner_kinds(d: Dialect) -> str:
+    """Fill the owner kind table: per staged slug, its stored OwnerId and its kind."""
+    slug = d.q("Slug")
+    return (
+        f"INSERT INTO {STAGE_OWNER_KIND} ({slug}, {d.q('OwnerId')}, {d.q('Kind')}) "
+        f"SELECT s.{slug}, o.{d.q('OwnerId')}, {_kind(d, 'o', 'OwnerId', OWNER_DATA)} "
+        f"FROM {STAGE_OWNER} s LEFT JOIN {d.q('Owner')} o ON o.{slug} = s.{slug}"
+    )
+
+
+def location_kinds(d: Dialect, pending_id: int | None = None) -> str:
+    """Fill the location kind table (owners merged, codes created): per staged PrimaryId,
+    its stored LocationId and its kind (`pending_id`: see `location_source`)."""
+    pid = d.q("PrimaryId")
+    kind = _kind(d, "l", "LocationId", LOCATION_KEYED, in_window(d, "l"))
+    return (
+        f"INSERT INTO {STAGE_LOCATION_KIND} ({pid}, {d.q('LocationId')}, {d.q('Kind')}) "
+        f"SELECT s.{pid}, l.{d.q('LocationId')}, {kind} "
+        f"FROM ({location_source(d, pending_id)}) s LEFT JOIN {d.q('Location')} l "
+        f"ON l.{pid} = s.{pid} AND l.{d.q('RegionId')} = :region"
+    )
+
+
+def kind_counts(d: Dialect, table: str) -> str:
+    """Rows per kind of a kind table: (Kind, rows)."""
+    return f"SELECT {d.q('Kind')}, COUNT(*) FROM {table} GROUP BY {d.q('Kind')}"
+
+
+def refresh(d: Dialect, table: str, key: str, kind_table: str) -> str:
+    """The legacy refresh of the rows of kind REFRESHED, by key: only the two dates change."""
+    sets = ", ".join(f"{d.q(c)} = :now" for c in REFRESH_COLUMNS)
+    return (
+        f"UPDATE {d.q(table)} SET {sets} WHERE {d.q(key)} IN "
+        f"(SELECT k.{d.q(key)} FROM {kind_table} k WHERE k.{d.q('Kind')} = {REFRESHED})"
+    )
+
+
+def _of_kind(d: Dialect, key: str, kind_table: str, kinds: tuple[int, ...]) -> str:
+    return (
+        f"s.{d.q(key)} IN (SELECT k.{d.q(key)} FROM {kind_table} k "
+        f"WHERE k.{d.q('Kind')} IN ({_kinds(kinds)}))"
+    )
+
+
+def owner_upsert(d: Dialect, kinds: tuple[int, ...] = (NEW, CHANGED)) -> str:
+    """Owner MERGE on Slug of the staged owners of `kinds`: insert new owners, rewrite
+    matched ones (changed or stale: the ON CONFLICT condition decides again, as another
+    region's load may have written the owner since it was compared)."""
     t, slug = d.q("Owner"), d.q("Slug")
     cols = ", ".join(d.q(n) for n in [*OWNER_NAMES, "InsertedDate"])
     vals = ", ".join(f"s.{d.q(n)}" for n in OWNER_NAMES)
@@ -121,11 +193,19 @@ def owner_upsert(d: Dialect) -> str:
     order = f"ORDER BY s.{d.q('Slug')} COLLATE {d.byte_collation}"
     return (
         f"INSERT INTO {t} ({cols}) SELECT {vals}, :now FROM {STAGE_OWNER} s "
-        f"WHERE {_not_kept(d, t, 'o', f'o.{slug} = s.{slug}', OWNER_DATA)} {order} "
-        f"ON CONFLICT ({d.q('Slug')}) DO UPDATE SET {sets}, "
+        f"WHERE {_of_kind(d, 'Slug', STAGE_OWNER_KIND, kinds)} {order} "
+        f"ON CONFLICT ({slug}) DO UPDATE SET {sets}, "
         f"{d.q('ModifiedDate')} = :now, {d.q('UpdatedDate')} = :now "
         f"WHERE {_changed(d, t, 'excluded', OWNER_DATA)} OR {_refresh(d, t)}"
     )
+
+
+def location_merge(d: Dialect) -> list[str]:
+    """The location merge: the refresh by key of the rows only refreshed, then the upsert of
+    the new and changed ones (or one upsert of all three kinds: `Dialect.refresh_by_key`)."""
+    if not d.refresh_by_key:
+        return [location_upsert(d, WRITTEN)]
+    return [refresh(d, "Location", "LocationId", STAGE_LOCATION_KIND), location_upsert(d)]
 
 
 def written_counts(d: Dialect, upsert: str) -> str:
@@ -137,18 +217,6 @@ def written_counts(d: Dialect, upsert: str) -> str:
     return (
         f"WITH written AS ({upsert} RETURNING {d.q('UpdatedDate')} IS NULL AS inserted) "
         "SELECT COALESCE(SUM(CASE WHEN inserted THEN 1 ELSE 0 END), 0), COUNT(*) FROM written"
-    )
-
-
-def owner_counts(d: Dialect) -> str:
-    """How the owner upsert will treat the staged rows: inserted, updated, unchanged."""
-    matched = f"o.{d.q('OwnerId')} IS NOT NULL"
-    rewrite = f"({_changed(d, 'o', 's', OWNER_DATA)} OR {_refresh(d, 'o')})"
-    return (
-        f"SELECT COALESCE(SUM(CASE WHEN o.{d.q('OwnerId')} IS NULL THEN 1 ELSE 0 END), 0), "
-        f"COALESCE(SUM(CASE WHEN {matched} AND {rewrite} THEN 1 ELSE 0 END), 0), "
-        f"COALESCE(SUM(CASE WHEN {matched} AND NOT {rewrite} THEN 1 ELSE 0 END), 0) "
-        f"FROM {STAGE_OWNER} s LEFT JOIN {d.q('Owner')} o ON o.{d.q('Slug')} = s.{d.q('Slug')}"
     )
 
 
@@ -170,10 +238,10 @@ def location_source(d: Dialect, pending_id: int | None = None) -> str:
     )
 
 
-def location_upsert(d: Dialect) -> str:
-    """Location MERGE on (PrimaryId, RegionId), updating only rows inside the window."""
+def location_upsert(d: Dialect, kinds: tuple[int, ...] = (NEW, CHANGED)) -> str:
+    """Location MERGE on (PrimaryId, RegionId) of the staged rows of `kinds` (the region is
+    locked: their kinds still hold); a conflict updates only a row inside the window."""
     t = d.q("Location")
-    match = f"l.{d.q('PrimaryId')} = s.{d.q('PrimaryId')} AND l.{d.q('RegionId')} = :region"
     names = ["PrimaryId", *LOCATION_KEYED]
     cols = ", ".join(d.q(n) for n in ["RegionId", *names, "InsertedDate"])
     vals = ", ".join(f"s.{d.q(n)}" for n in names)
@@ -181,26 +249,11 @@ def location_upsert(d: Dialect) -> str:
     return (
         f"INSERT INTO {t} ({cols}) SELECT :region, {vals}, :now "
         f"FROM ({location_source(d)}) s "
-        f"WHERE {_not_kept(d, t, 'l', match, LOCATION_KEYED, in_window(d, 'l'))} "
+        f"WHERE {_of_kind(d, 'PrimaryId', STAGE_LOCATION_KIND, kinds)} "
         f"ON CONFLICT ({d.q('PrimaryId')}, {d.q('RegionId')}) DO UPDATE SET {sets}, "
         f"{d.q('ModifiedDate')} = :now, {d.q('UpdatedDate')} = :now "
         f"WHERE {in_window(d, t)} "
         f"AND ({_changed(d, t, 'excluded', LOCATION_KEYED)} OR {_refresh(d, t)})"
-    )
-
-
-def location_counts(d: Dialect, pending_id: int | None = None) -> str:
-    """How the location upsert will treat the staged rows: inserted, updated, unchanged, frozen."""
-    matched = f"l.{d.q('LocationId')} IS NOT NULL"
-    window = in_window(d, "l")
-    rewrite = f"({_changed(d, 'l', 's', LOCATION_KEYED)} OR {_refresh(d, 'l')})"
-    return (
-        f"SELECT COALESCE(SUM(CASE WHEN l.{d.q('LocationId')} IS NULL THEN 1 ELSE 0 END), 0), "
-        f"COALESCE(SUM(CASE WHEN {matched} AND {window} AND {rewrite} THEN 1 ELSE 0 END), 0), "
-        f"COALESCE(SUM(CASE WHEN {matched} AND {window} AND NOT {rewrite} THEN 1 ELSE 0 END), 0), "
-        f"COALESCE(SUM(CASE WHEN {matched} AND NOT {window} THEN 1 ELSE 0 END), 0) "
-        f"FROM ({location_source(d, pending_id)}) s LEFT JOIN {d.q('Location')} l "
-        f"ON l.{d.q('PrimaryId')} = s.{d.q('PrimaryId')} AND l.{d.q('RegionId')} = :region"
     )
 
 
@@ -276,6 +329,8 @@ __all__ = [
     "STAGE_CODE",
     "STAGE_LOCATION",
     "STAGE_LOCATION_FIELDS",
+    "STAGE_LOCATION_KIND",
     "STAGE_OWNER",
+    "STAGE_OWNER_KIND",
     "Dialect",
 ]

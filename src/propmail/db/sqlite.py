@@ -1,23 +1,60 @@
-"""SQLite, the embedded default: one file, WAL mode, one writer at a time (BEGIN IMMEDIATE)."""
+"""SQLite, the embedded default: one file, WAL mode, one writer at a time (BEGIN IMMEDIATE).
+
+A load stages the upload's owners and locations as Arrow data through the ADBC SQLite driver
+(`adbc-driver-sqlite`) into a scratch database file of its own, written and closed before the
+load's connection attaches it, ahead of its transaction (SQLite attaches only outside one; and
+ADBC links a SQLite of its own, whose locks this one does not see, so the two never have the
+file open at once): the load still reads, compares and writes in its one transaction, and the
+scratch file is removed when it ends. Without the driver, the rows go through `executemany`
+into temporary tables of the load's connection, as they always did.
+"""
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 from sqlalchemy import Connection, Engine, create_engine, event, update
 from sqlalchemy.engine import URL
 
 from propmail.db import schema, sql
 from propmail.db.plan import SqlBackend
-from propmail.db.schema import Field
+from propmail.db.results import Batch
+from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field
+from propmail.progress import Step, no_step
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # what SQLAlchemy's DateTime stores on SQLite
 CACHE_KIB = 256 * 1024  # page cache per connection
+ARROW_ROWS = 200_000  # rows per Arrow batch staged
+SCRATCH = "propmail_stage"  # the schema name of the attached scratch database
+# where a column is all null, polars has no type for it; Arrow needs one
+ARROW_TYPES = {
+    schema.TEXT: pl.String,
+    schema.LONGTEXT: pl.String,
+    schema.FLAG: pl.Int8,
+    schema.INT: pl.Int64,
+    schema.NUMBER: pl.Float64,
+    schema.DATE: pl.String,
+    schema.TIMESTAMP: pl.String,
+}
+
+
+def adbc_driver() -> ModuleType | None:
+    """The ADBC SQLite driver's DB-API module, or None where it is not installed."""
+    try:
+        import adbc_driver_sqlite.dbapi as adbc
+    except ImportError:
+        return None
+    return adbc
 
 
 def stage_rows(frame: pl.DataFrame) -> pl.DataFrame:
@@ -26,6 +63,56 @@ def stage_rows(frame: pl.DataFrame) -> pl.DataFrame:
         [pl.col(c).cast(pl.Int8) for c, t in frame.schema.items() if t == pl.Boolean]
         + [pl.col(c).dt.strftime("%Y-%m-%d") for c, t in frame.schema.items() if t == pl.Date]
     )
+
+
+def arrow_rows(
+    frame: pl.DataFrame, fields: tuple[Field, ...], rows: int = ARROW_ROWS
+) -> pa.RecordBatchReader:
+    """The staged values of `stage_rows` as a stream of Arrow batches, each column with a
+    type; converted `rows` rows at a time, so the whole upload is never copied at once."""
+    staged = stage_rows(frame)
+    kinds = {f.name: f.kind for f in fields}
+    staged = staged.with_columns(
+        [pl.col(c).cast(ARROW_TYPES[kinds[c]]) for c, t in staged.schema.items() if t == pl.Null]
+    )
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        for offset in range(0, staged.height, rows):
+            yield from staged.slice(offset, rows).to_arrow().to_batches()
+
+    return pa.RecordBatchReader.from_batches(staged.head(0).to_arrow().schema, batches())
+
+
+Staged = tuple[str, tuple[Field, ...], pl.DataFrame]  # a staging table: name, columns, rows
+
+
+def upload_tables(batch: Batch | None) -> list[Staged]:
+    """The staging tables of an upload's owners and locations (none without a batch)."""
+    if batch is None:
+        return []
+    return [
+        (sql.STAGE_OWNER, OWNER_FIELDS, batch.owners.select([f.name for f in OWNER_FIELDS])),
+        (
+            sql.STAGE_LOCATION,
+            STAGE_LOCATION_FIELDS,
+            batch.locations.select([f.name for f in STAGE_LOCATION_FIELDS]),
+        ),
+    ]
+
+
+def stage_arrow(adbc: ModuleType, scratch: str, tables: list[Staged]) -> None:
+    """Bulk-insert each frame of `tables` as Arrow into its table of the database file
+    `scratch`, with the column types of the temporary staging tables (the same affinities,
+    so the same stored values)."""
+    with closing(adbc.connect(scratch, autocommit=True)) as side, closing(side.cursor()) as cur:
+        # a scratch file: no journal, no syncing to disk
+        cur.execute("PRAGMA journal_mode=OFF")
+        cur.execute("PRAGMA synchronous=OFF")
+        cur.execute("BEGIN")
+        for name, fields, frame in tables:
+            cur.execute(sql.create_stage_table(sql.SQLITE, name, fields).replace("TEMP ", "", 1))
+            cur.adbc_ingest(name, arrow_rows(frame, fields), mode="append")
+        cur.execute("COMMIT")
 
 
 def make_engine(url: URL) -> Engine:
@@ -63,6 +150,56 @@ class SqliteBackend(SqlBackend):
         with self.engine.begin() as conn:
             yield conn
 
+    @contextmanager
+    def load_transaction(
+        self, batch: Batch | None = None, step: Step = no_step
+    ) -> Iterator[Connection]:
+        with (
+            self.engine.connect() as conn,
+            self.scratch(conn, upload_tables(batch), step),
+            conn.begin(),
+        ):
+            yield conn
+
+    @contextmanager
+    def rolled_back(self, batch: Batch | None = None) -> Iterator[Connection]:
+        with self.engine.connect() as conn, self.scratch(conn, upload_tables(batch)):
+            try:
+                yield conn
+            finally:
+                conn.rollback()
+
+    @contextmanager
+    def scratch(
+        self, conn: Connection, tables: list[Staged], step: Step = no_step
+    ) -> Iterator[None]:
+        """Write `tables` as Arrow into a new scratch database file, then attach it to `conn`
+        (outside a transaction, before the load's begins): `stage` finds them there. Nothing
+        where ADBC is absent or there is nothing to stage."""
+        adbc = adbc_driver()
+        if adbc is None or not tables:
+            yield
+            return
+        fd, name = tempfile.mkstemp(prefix="propmail-stage-", suffix=".db")
+        os.close(fd)  # an empty file is an empty SQLite database
+        raw = conn.connection.driver_connection
+        try:
+            step("staging")
+            # written and closed before the load's connection opens it: ADBC links its own
+            # SQLite, whose locks the load's SQLite library does not see
+            stage_arrow(adbc, name, tables)
+            raw.execute(f"ATTACH DATABASE ? AS {SCRATCH}", (name,))  # type: ignore[union-attr]
+            conn.info[SCRATCH] = {table for table, _, _ in tables}
+            yield
+        finally:
+            attached = conn.info.pop(SCRATCH, None) is not None
+            try:
+                if attached:
+                    raw.execute(f"DETACH DATABASE {SCRATCH}")  # type: ignore[union-attr]
+            except sqlite3.Error:
+                conn.invalidate()  # not put back in the pool with the file attached
+            Path(name).unlink(missing_ok=True)
+
     def exists(self) -> bool:
         """Connecting would create a missing file; every command but `db init` asks first."""
         path = self.path
@@ -91,12 +228,17 @@ class SqliteBackend(SqlBackend):
     def stage(
         self, conn: Connection, name: str, fields: tuple[Field, ...], frame: pl.DataFrame
     ) -> None:
-        conn.exec_driver_sql(sql.drop_stage_table(name))
+        if name in conn.info.get(SCRATCH, ()):
+            self.staging = "adbc"  # written into the attached scratch database already
+            return
+        conn.exec_driver_sql(sql.drop_stage_table(name, self.dialect))
         conn.exec_driver_sql(sql.create_stage_table(self.dialect, name, fields))
         rows = stage_rows(frame).iter_rows()
         conn.connection.driver_connection.executemany(  # type: ignore[union-attr]
             sql.stage_insert(self.dialect, name, fields), rows
         )
+        if name in (sql.STAGE_OWNER, sql.STAGE_LOCATION):
+            self.staging = "executemany"
 
     def timestamp(self, moment: datetime) -> Any:
         return moment.strftime(TIMESTAMP_FORMAT)

@@ -9,6 +9,8 @@ table: no rules, no counting, no change detection, no UploadLog. The tables are 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -17,8 +19,10 @@ from sqlalchemy import Connection, insert, text
 
 from propmail.db import connect_sql as connect
 from propmail.db import schema
+from propmail.db.plan import SqlBackend
 from propmail.db.postgres import LOAD_WORK_MEM
 from propmail.db.schema import LOCATION_FIELDS, OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field
+from propmail.db.sqlite import SCRATCH, SqliteBackend
 from propmail.progress import Step
 
 _SQL_TYPES = {
@@ -60,9 +64,18 @@ def _plain(frame: pl.DataFrame, postgres: bool) -> pl.DataFrame:
     )
 
 
-def bulk_load(conn: Connection, name: str, fields: tuple[Field, ...], frame: pl.DataFrame) -> None:
-    """PostgreSQL: COPY of a CSV payload. SQLite: one executemany of the rows."""
+def bulk_load(
+    conn: Connection,
+    name: str,
+    fields: tuple[Field, ...],
+    frame: pl.DataFrame,
+    scratch: set[str] | None = None,
+) -> None:
+    """PostgreSQL: COPY of a CSV payload. SQLite: one executemany of the rows, unless the
+    table is in `scratch` (bulk-inserted as Arrow into the attached scratch database)."""
     postgres = conn.dialect.name == "postgresql"
+    if name in (scratch or ()):
+        return  # written into the attached scratch database already
     conn.exec_driver_sql(_stage_table(name, fields, postgres))
     frame = _plain(frame.select([f.name for f in fields]), postgres)
     raw = conn.connection.driver_connection
@@ -112,6 +125,32 @@ def upsert_locations() -> str:
     )
 
 
+@contextmanager
+def _transaction(
+    backend: SqlBackend, arrow: bool, owners: pl.DataFrame, locations: pl.DataFrame, step: Step
+) -> Iterator[Connection]:
+    """The load's transaction; with `arrow` on SQLite, the two frames written as Arrow into a
+    scratch database attached ahead of it, as propmail stages."""
+    if not (arrow and isinstance(backend, SqliteBackend)):
+        with backend.engine.begin() as conn:
+            yield conn
+        return
+    tables = [
+        ("floor_owner", OWNER_FIELDS, owners.select([f.name for f in OWNER_FIELDS])),
+        (
+            "floor_location",
+            STAGE_LOCATION_FIELDS,
+            locations.select([f.name for f in STAGE_LOCATION_FIELDS]),
+        ),
+    ]
+    with (
+        backend.engine.connect() as conn,
+        backend.scratch(conn, tables, lambda _name: step("bulk load")),
+        conn.begin(),
+    ):
+        yield conn
+
+
 def prepare_database(url: str, region_id: int) -> None:
     backend = connect(url)
     backend.create_schema()
@@ -127,22 +166,26 @@ def load(
     region_id: int,
     now: datetime,
     step: Step,
+    arrow: bool = False,
 ) -> None:
     """One transaction: bulk load both frames, then one upsert per table.
 
     The engine is propmail's (SQLite: WAL, foreign keys on), so both pay the same per row.
+    With `arrow`, SQLite bulk-loads through ADBC into an attached scratch database, as
+    propmail stages (PostgreSQL's bulk load is COPY either way).
     """
     backend = connect(url)
     engine = backend.engine
     params = {"now": backend.timestamp(now), "region": region_id}
     try:
         step("connect")
-        with engine.begin() as conn:
+        with _transaction(backend, arrow, owners, locations, step) as conn:
             if conn.dialect.name == "postgresql":  # the same memory propmail's load asks for
                 conn.exec_driver_sql(f"SET LOCAL work_mem = '{LOAD_WORK_MEM}'")
             step("bulk load")
-            bulk_load(conn, "floor_owner", OWNER_FIELDS, owners)
-            bulk_load(conn, "floor_location", STAGE_LOCATION_FIELDS, locations)
+            scratch = conn.info.get(SCRATCH)
+            bulk_load(conn, "floor_owner", OWNER_FIELDS, owners, scratch)
+            bulk_load(conn, "floor_location", STAGE_LOCATION_FIELDS, locations, scratch)
             step("upsert owners")
             conn.execute(text(upsert_owners()), params)
             step("upsert locations")

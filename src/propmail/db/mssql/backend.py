@@ -314,6 +314,7 @@ class MssqlBackend(Backend):
         if self.settings.staging != "json":
             try:
                 self._bulk_copy(key, owners, locations, step)
+                self.staging = "bulk copy (arrow)"
                 return
             except Exception as exc:
                 if self.settings.staging == "bulk":
@@ -324,6 +325,7 @@ class MssqlBackend(Backend):
                 )
                 self._clear_stage(key)
         self._stage_json(key, owners, locations, step)
+        self.staging = "json"
 
     def _clear_stage(self, key: int) -> None:
         for statement in tsql.CLEAR_STAGE:
