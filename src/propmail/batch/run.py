@@ -23,7 +23,7 @@ from propmail.batch import ledger
 from propmail.batch.manifest import Job, Manifest
 from propmail.db import Backend, connect, resolve_url
 from propmail.db.schema import State
-from propmail.errors import LoadError, PropmailError
+from propmail.errors import ABANDONED, LoadError, PropmailError
 from propmail.job import parse_niche_spec, run_job
 from propmail.redact import redact
 
@@ -99,10 +99,13 @@ def run_batch(
 
 
 def _recovered(backend: Backend, entry: ledger.Entry | None, content: str) -> ledger.Entry | None:
-    """A job left running whose load had committed (killed before the ledger heard) is done."""
+    """A job left running was in a batch that was killed: its load had committed before the
+    kill (the job is done) or it died with it (its UploadLog row is closed as failed)."""
     if entry is None or entry.state != ledger.RUNNING or entry.upload_log_id is None:
         return entry
     state = backend.upload_log(entry.upload_log_id).get("ProcessingState")
+    if state in State.UNDER_WAY:
+        backend.fail(entry.upload_log_id, ABANDONED, datetime.now())
     if state != State.DONE or entry.content_hash != content:
         return entry
     ledger.record(_engine(backend), entry.key, State=ledger.DONE)
