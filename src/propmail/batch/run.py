@@ -14,8 +14,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -26,6 +27,7 @@ from propmail.db.schema import State
 from propmail.errors import ABANDONED, LoadError, PropmailError
 from propmail.job import parse_niche_spec, run_job
 from propmail.redact import redact
+from propmail.report.content import quality
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class Outcome:
     upload_log_id: int | None = None
     error: str | None = None
     exit_status: int = 0  # of a failed job: 1 the load failed, 2 bad input
+    quality: dict[str, Any] = field(default_factory=dict)  # report.content.quality of the load
 
 
 Report = Callable[[Outcome | None, int], None]  # (a finished job, how many are running)
@@ -78,7 +81,7 @@ def run_batch(
         todo: list[tuple[Job, str]] = []
         for job in manifest.jobs:
             content = job_hash(job)
-            entry = _recovered(backend, known.get(job.key), content)
+            entry = recovered(backend, known.get(job.key), content)
             verdict = ledger.decide(
                 entry, content, retry_failed=retry_failed, max_attempts=manifest.max_attempts
             )
@@ -98,7 +101,7 @@ def run_batch(
     return [outcomes[job.key] for job in manifest.jobs if job.key in outcomes]
 
 
-def _recovered(backend: Backend, entry: ledger.Entry | None, content: str) -> ledger.Entry | None:
+def recovered(backend: Backend, entry: ledger.Entry | None, content: str) -> ledger.Entry | None:
     """A job left running was in a batch that was killed: its load had committed before the
     kill (the job is done) or it died with it (its UploadLog row is closed as failed)."""
     if entry is None or entry.state != ledger.RUNNING or entry.upload_log_id is None:
@@ -176,6 +179,7 @@ def run_one(job: Job, content: str, url: str, now: datetime | None = None) -> Ou
         rows=load.rows_processed if load else 0,
         seconds=time.perf_counter() - started,
         upload_log_id=load.upload_log_id if load else None,
+        quality=quality(result),
     )
 
 
@@ -190,4 +194,4 @@ def exit_status(outcomes: list[Outcome]) -> int:
     return max((o.exit_status for o in outcomes), default=0)
 
 
-__all__ = ["Outcome", "exit_status", "run_batch", "run_one", "workers"]
+__all__ = ["Outcome", "exit_status", "job_hash", "recovered", "run_batch", "run_one", "workers"]
