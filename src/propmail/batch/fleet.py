@@ -185,6 +185,7 @@ def _metadata(job: Job, outcome: Outcome, started: float) -> dict[str, Any]:
         "upload_log_id": outcome.upload_log_id,
         "rows": outcome.rows,
         "seconds": round(outcome.seconds, 3),
+        "database_seconds": round(outcome.load_seconds, 3),
         "started_at": started,
         "finished_at": time.time(),
     }

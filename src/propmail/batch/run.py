@@ -38,6 +38,7 @@ class Outcome:
     state: str  # done, skipped (done before), failed, gave up
     rows: int = 0
     seconds: float = 0.0
+    load_seconds: float = 0.0  # the database's part: from its UploadLog row to the commit
     upload_log_id: int | None = None
     error: str | None = None
     exit_status: int = 0  # of a failed job: 1 the load failed, 2 bad input
@@ -151,6 +152,13 @@ def run_one(job: Job, content: str, url: str, now: datetime | None = None) -> Ou
     backend = connect(url)
     engine = _engine(backend)
     started = time.perf_counter()
+    opened = started
+
+    def upload_log_opened(log_id: int) -> None:
+        nonlocal opened
+        opened = time.perf_counter()
+        ledger.record(engine, job.key, UploadLogId=log_id)
+
     try:
         ledger.start(engine, job.key, job.region, content)
         result = run_job(
@@ -161,7 +169,7 @@ def run_one(job: Job, content: str, url: str, now: datetime | None = None) -> Ou
             mapping_path=job.mapping,
             backend=backend,
             now=now,
-            on_upload_log=lambda log_id: ledger.record(engine, job.key, UploadLogId=log_id),
+            on_upload_log=upload_log_opened,
         )
         ledger.record(engine, job.key, State=ledger.DONE)
     except Exception as exc:  # any failure is this job's alone: recorded, the batch goes on
@@ -178,6 +186,7 @@ def run_one(job: Job, content: str, url: str, now: datetime | None = None) -> Ou
         ledger.DONE,
         rows=load.rows_processed if load else 0,
         seconds=time.perf_counter() - started,
+        load_seconds=time.perf_counter() - opened,
         upload_log_id=load.upload_log_id if load else None,
         quality=quality(result),
     )
