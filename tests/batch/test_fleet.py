@@ -35,6 +35,7 @@ def pg(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return backend_url(request, "postgresql", tmp_path)
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_partitions_load_as_batch_does_and_again_is_a_no_op(pg: str, tmp_path: Path) -> None:
     manifest = write_month(tmp_path, REGIONS)
@@ -61,6 +62,7 @@ def test_partitions_load_as_batch_does_and_again_is_a_no_op(pg: str, tmp_path: P
         assert checks  # the quality figures were checked
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_a_pool_of_one_never_loads_two_partitions_at_once(pg: str, tmp_path: Path) -> None:
     manifest = write_month(tmp_path, REGIONS[:2])
