@@ -74,6 +74,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=Path("/tmp/propmail-time-batch"))
     args = parser.parse_args()
     regions = range(1, args.regions + 1)
+    kind = args.db.split(":")[0].split("+")[0]
     manifest = load_manifest(month(args.dir, regions, args.rows))
     for jobs in (int(j) for j in args.jobs.split(",")):
         url = empty_database(args.db, args.dir)
@@ -88,7 +89,7 @@ def main() -> None:
         busy = sum(o.seconds for o in outcomes)
         database = sum(o.load_seconds for o in outcomes)
         print(
-            f"{args.db.split(':')[0]} {args.regions} x {args.rows:,} rows --jobs {jobs}: "
+            f"{kind} {args.regions} x {args.rows:,} rows --jobs {jobs}: "
             f"wall {wall:.1f} s; jobs {busy:.1f} s, of which the database {database:.1f} s "
             f"({database / busy:.0%}); load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}"
         )
