@@ -52,6 +52,11 @@ class DatabaseUnavailable(LoadError):
 
 
 INTERRUPTED = "interrupted by the operator; nothing was written"
+# A load whose process died (killed, the machine lost) rolled back without recording it; the
+# next load of its region, or the batch that reruns it, records this in its stead.
+ABANDONED = (
+    "interrupted: the process loading it ended before the load finished; nothing was written"
+)
 
 
 def failure_message(exc: BaseException) -> str:

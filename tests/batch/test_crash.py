@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from propmail.batch import ledger
 from propmail.batch.manifest import load_manifest
-from propmail.batch.run import run_batch
+from propmail.batch.run import job_hash, run_batch
 from propmail.db import connect, schema
 from propmail.db.schema import State
+from propmail.errors import ABANDONED
 from tests.batch.data import REGIONS, init, tables, write_month
 from tests.batch.test_batch import _reset_to_empty, url  # noqa: F401  (the url fixture)
 from tests.db.helpers import MONTH1
@@ -75,3 +76,35 @@ def test_a_killed_batch_rerun_equals_a_clean_run(url: str, tmp_path: Path) -> No
     after.pop("UploadLog")
     assert after == clean
     assert _done_logs(url) == sorted(REGIONS)  # each region's upload committed exactly once
+
+
+def test_a_rerun_closes_the_upload_log_row_its_killed_load_left_running(
+    url: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    regions = REGIONS[:2]
+    manifest = load_manifest(write_month(tmp_path, regions))
+    _reset_to_empty(url)
+    init(url, regions)
+    # what a batch killed mid-load leaves: its ledger row running, the UploadLog row at 8
+    job = manifest.jobs[0]
+    backend = connect(url)
+    ledger.create(backend.engine)
+    ledger.start(backend.engine, job.key, job.region, job_hash(job))
+    killed = backend.open_upload_log(job.region, job.upload.name, MONTH1)
+    backend.set_state(killed, State.MERGING_OWNERS)
+    ledger.record(backend.engine, job.key, UploadLogId=killed)
+
+    outcomes = run_batch(manifest, url, jobs=1, now=MONTH1)
+    assert [o.state for o in outcomes] == ["done", "done"]
+    row = backend.upload_log(killed)
+    assert (row["ProcessingState"], row["ErrorMessage"]) == (State.FAILED, ABANDONED)
+    assert row["ProcessingEnded"] is not None
+    assert _done_logs(url) == sorted(regions)  # and no row of the batch is left running
+    log = schema.upload_log.c
+    with backend.engine.connect() as conn:
+        under_way = conn.execute(
+            select(log.UploadLogId).where(log.ProcessingState.in_(State.UNDER_WAY))
+        )
+        assert under_way.all() == []
+    backend.dispose()

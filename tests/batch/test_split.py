@@ -51,8 +51,15 @@ def _regions_csv(path: Path) -> Path:
 def test_each_output_holds_exactly_its_regions_rows(
     tmp_path: Path, ext: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(split_module, "CHUNK_ROWS", 700)  # many chunks, appended per region
-    national = _national(5_000)
+    # many chunks, appended per region; quoted values with commas and newlines across blocks
+    monkeypatch.setattr(split_module, "CHUNK_ROWS", 700)
+    monkeypatch.setattr(split_module, "BLOCK_BYTES", 4096)
+    national = _national(5_000).with_columns(
+        pl.when(pl.col("PropertyId").str.ends_with("7"))
+        .then(pl.col("Owner") + ', "TRUSTEE"\nC/O BANK')
+        .otherwise(pl.col("Owner"))
+        .alias("Owner")
+    )
     source = tmp_path / f"national.{ext}"
     national.write_csv(source) if ext == "csv" else national.write_parquet(source)
     result = split(source, ["CountyFips"], _regions_csv(tmp_path / "r.csv"), tmp_path / "out")

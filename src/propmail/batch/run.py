@@ -14,8 +14,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -23,9 +24,10 @@ from propmail.batch import ledger
 from propmail.batch.manifest import Job, Manifest
 from propmail.db import Backend, connect, resolve_url
 from propmail.db.schema import State
-from propmail.errors import LoadError, PropmailError
+from propmail.errors import ABANDONED, LoadError, PropmailError
 from propmail.job import parse_niche_spec, run_job
 from propmail.redact import redact
+from propmail.report.content import quality
 
 
 @dataclass(frozen=True)
@@ -36,9 +38,11 @@ class Outcome:
     state: str  # done, skipped (done before), failed, gave up
     rows: int = 0
     seconds: float = 0.0
+    load_seconds: float = 0.0  # the database's part: from its UploadLog row to the commit
     upload_log_id: int | None = None
     error: str | None = None
     exit_status: int = 0  # of a failed job: 1 the load failed, 2 bad input
+    quality: dict[str, Any] = field(default_factory=dict)  # report.content.quality of the load
 
 
 Report = Callable[[Outcome | None, int], None]  # (a finished job, how many are running)
@@ -78,7 +82,7 @@ def run_batch(
         todo: list[tuple[Job, str]] = []
         for job in manifest.jobs:
             content = job_hash(job)
-            entry = _recovered(backend, known.get(job.key), content)
+            entry = recovered(backend, known.get(job.key), content)
             verdict = ledger.decide(
                 entry, content, retry_failed=retry_failed, max_attempts=manifest.max_attempts
             )
@@ -98,11 +102,14 @@ def run_batch(
     return [outcomes[job.key] for job in manifest.jobs if job.key in outcomes]
 
 
-def _recovered(backend: Backend, entry: ledger.Entry | None, content: str) -> ledger.Entry | None:
-    """A job left running whose load had committed (killed before the ledger heard) is done."""
+def recovered(backend: Backend, entry: ledger.Entry | None, content: str) -> ledger.Entry | None:
+    """A job left running was in a batch that was killed: its load had committed before the
+    kill (the job is done) or it died with it (its UploadLog row is closed as failed)."""
     if entry is None or entry.state != ledger.RUNNING or entry.upload_log_id is None:
         return entry
     state = backend.upload_log(entry.upload_log_id).get("ProcessingState")
+    if state in State.UNDER_WAY:
+        backend.fail(entry.upload_log_id, ABANDONED, datetime.now())
     if state != State.DONE or entry.content_hash != content:
         return entry
     ledger.record(_engine(backend), entry.key, State=ledger.DONE)
@@ -145,6 +152,13 @@ def run_one(job: Job, content: str, url: str, now: datetime | None = None) -> Ou
     backend = connect(url)
     engine = _engine(backend)
     started = time.perf_counter()
+    opened = started
+
+    def upload_log_opened(log_id: int) -> None:
+        nonlocal opened
+        opened = time.perf_counter()
+        ledger.record(engine, job.key, UploadLogId=log_id)
+
     try:
         ledger.start(engine, job.key, job.region, content)
         result = run_job(
@@ -155,7 +169,7 @@ def run_one(job: Job, content: str, url: str, now: datetime | None = None) -> Ou
             mapping_path=job.mapping,
             backend=backend,
             now=now,
-            on_upload_log=lambda log_id: ledger.record(engine, job.key, UploadLogId=log_id),
+            on_upload_log=upload_log_opened,
         )
         ledger.record(engine, job.key, State=ledger.DONE)
     except Exception as exc:  # any failure is this job's alone: recorded, the batch goes on
@@ -172,7 +186,9 @@ def run_one(job: Job, content: str, url: str, now: datetime | None = None) -> Ou
         ledger.DONE,
         rows=load.rows_processed if load else 0,
         seconds=time.perf_counter() - started,
+        load_seconds=time.perf_counter() - opened,
         upload_log_id=load.upload_log_id if load else None,
+        quality=quality(result),
     )
 
 
@@ -187,4 +203,4 @@ def exit_status(outcomes: list[Outcome]) -> int:
     return max((o.exit_status for o in outcomes), default=0)
 
 
-__all__ = ["Outcome", "exit_status", "run_batch", "run_one", "workers"]
+__all__ = ["Outcome", "exit_status", "job_hash", "recovered", "run_batch", "run_one", "workers"]

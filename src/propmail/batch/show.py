@@ -56,8 +56,9 @@ class BatchProgress:
 
 def outcome_table(outcomes: list[Outcome]) -> Table:
     table = Table(title="batch")
-    for name in ("job", "region", "state", "rows", "seconds", "UploadLogId", "error"):
-        table.add_column(name, justify="right" if name in ("rows", "seconds") else "left")
+    names = ("job", "region", "state", "rows", "seconds", "database s", "UploadLogId", "error")
+    for name in names:
+        table.add_column(name, justify="right" if name in names[3:6] else "left")
     for o in outcomes:
         style = _STYLE.get(o.state, "")
         table.add_row(
@@ -66,6 +67,7 @@ def outcome_table(outcomes: list[Outcome]) -> Table:
             f"[{style}]{o.state}[/]" if style else o.state,
             f"{o.rows:,}" if o.rows else "",
             f"{o.seconds:.1f}" if o.seconds else "",
+            f"{o.load_seconds:.1f}" if o.load_seconds else "",
             str(o.upload_log_id or ""),
             escape(o.error or ""),
         )

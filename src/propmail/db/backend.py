@@ -111,6 +111,10 @@ class Backend(ABC):
         """One UploadLog row by column name."""
 
     @abstractmethod
+    def fail(self, log_id: int, message: str, now: datetime) -> None:
+        """Record that load `log_id` failed (state 4) with `message`, committed at once."""
+
+    @abstractmethod
     def load(self, log_id: int, batch: Batch, step: Step = no_step) -> LoadResult:
         """Merge one upload, all or nothing; `step` is called with the name of each stage."""
 

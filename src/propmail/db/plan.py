@@ -38,7 +38,13 @@ from propmail.db.backend import Backend
 from propmail.db.results import Batch, JournaledLoad, LoadResult, Preview, Undone, code_changes
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field, State
 from propmail.db.stored import read_parcel, stream_region, stream_rows
-from propmail.errors import DatabaseUnavailable, InputError, LoadError, failure_message
+from propmail.errors import (
+    ABANDONED,
+    DatabaseUnavailable,
+    InputError,
+    LoadError,
+    failure_message,
+)
 from propmail.progress import Step, no_step
 from propmail.settings import NewList, Rules
 
@@ -93,6 +99,9 @@ class SqlBackend(Backend):
     """A database loaded with the generated SQL of `propmail.db.sql` through SQLAlchemy."""
 
     dialect: sql.Dialect = sql.SQLITE
+    # The UploadLog states other connections see only from a load that holds its region's
+    # lock: a row of the region left in one of them, seen by the next holder, is a dead load.
+    states_under_lock: tuple[int, ...] = ()
 
     def __init__(self, engine: Engine, display_url: str) -> None:
         redact.remember(engine.url)  # a driver's error may echo the URL or DSN
@@ -365,6 +374,30 @@ class SqlBackend(Backend):
                 )
             )
 
+    def close_abandoned(self, conn: Connection, region_id: int, log_id: int) -> None:
+        """Mark failed (state 4, `ABANDONED`) the region's rows a dead load left running.
+
+        Called holding the region lock, inside the load's transaction: another row of the
+        region in `states_under_lock` had the lock and lost it without a commit or a rollback
+        that recorded itself, so its process died (kill -9, the machine lost).
+        """
+        if not self.states_under_lock:
+            return
+        log = schema.upload_log.c
+        conn.execute(
+            update(schema.upload_log)
+            .where(
+                log.RegionId == region_id,
+                log.UploadLogId != log_id,
+                log.ProcessingState.in_(self.states_under_lock),
+            )
+            .values(
+                ProcessingState=State.FAILED,
+                ErrorMessage=ABANDONED,
+                ProcessingEnded=datetime.now(),
+            )
+        )
+
     def upload_log(self, log_id: int) -> dict[str, Any]:
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -416,10 +449,11 @@ class SqlBackend(Backend):
         result = LoadResult(
             upload_log_id=log_id, region_id=batch.region_id, rows_processed=batch.locations.height
         )
-        self.set_state(log_id, State.MERGING_OWNERS)
         try:
             with self.load_transaction(batch, step) as conn:
                 self.lock_region(conn, batch.region_id)
+                self.close_abandoned(conn, batch.region_id, log_id)
+                self.set_state(log_id, State.MERGING_OWNERS, conn)
                 run = Run(conn, log_id, batch, self.load_params(batch), result)
                 for name, state, action in self.load_steps():
                     if state is not None:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import URL
 
 from propmail.db import sql
 from propmail.db.plan import SqlBackend
-from propmail.db.schema import DATE, FLAG, INT, LONGTEXT, NUMBER, TEXT, TIMESTAMP, Field
+from propmail.db.schema import DATE, FLAG, INT, LONGTEXT, NUMBER, TEXT, TIMESTAMP, Field, State
 
 
 class PostgresDialect(sql.Dialect):
@@ -74,6 +74,8 @@ def copy_payload(frame: pl.DataFrame) -> bytes:
 
 class PostgresBackend(SqlBackend):
     dialect = DIALECT
+    # 8, 9 and 10 are committed apart, and only after the region's advisory lock is held
+    states_under_lock = (State.MERGING_OWNERS, State.MERGING_LOCATIONS, State.FINAL_UPDATES)
 
     @classmethod
     def from_url(cls, url: URL) -> PostgresBackend:

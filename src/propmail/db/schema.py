@@ -195,6 +195,7 @@ class State:
     DONE = 3
     FAILED = 4
     UNDONE = 11  # propmail's own: `propmail undo` put back what the load changed
+    UNDER_WAY = (RECEIVED, MERGING_OWNERS, MERGING_LOCATIONS, FINAL_UPDATES)
 
 
 # -- the batch ledger: one row per manifest job, so a batch is idempotent and resumable -------

@@ -248,7 +248,7 @@ class SqliteBackend(SqlBackend):
             super().set_state(log_id, state)
             return
         # SQLite has one writer: inside the load the state is part of its transaction,
-        # so readers see 7, 8 and then 3 (or 4); 9 and 10 never show on their own.
+        # so readers see 7 and then 3 (or 4); 8, 9 and 10 never show on their own.
         conn.execute(
             update(schema.upload_log)
             .where(schema.upload_log.c.UploadLogId == log_id)

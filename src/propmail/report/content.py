@@ -86,6 +86,20 @@ def build(result: JobResult, generated_at: datetime | None = None) -> dict[str, 
     }
 
 
+def quality(result: JobResult) -> dict[str, Any]:
+    """The few figures a batch or an orchestrator checks a load by: rows read and rejected, the
+    reject rate, each niche list's rows and unmatched rows, and the load's counts."""
+    p, load = result.processed, result.load
+    read = result.upload.frame.height
+    return {
+        "rows_read": read,
+        "rows_rejected": p.rejects.height,
+        "reject_rate": p.rejects.height / read if read else 0.0,
+        "niche": {o.type: {"rows": o.rows, "unmatched": o.unmatched.height} for o in p.niche},
+        "load": {"upload_log_id": load.upload_log_id, **_changes(load)} if load else None,
+    }
+
+
 def _rules(result: JobResult) -> dict[str, Any]:
     rules = result.rules
     return {
