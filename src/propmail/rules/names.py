@@ -22,6 +22,8 @@ The conventions are written out, with examples, in ``docs/conventions.md``; in s
   parts, ``III``, ``2nd``, ``St John's``.
 
 Everything is polars expressions over whole columns; words are cased inside ``list.eval``.
+An owner of many parcels is named once: `derive` reads each distinct owner (its name columns
+and flags) and joins the name back to its rows, the column's evidence counting every row.
 
 >>> import polars as pl
 >>> from propmail.rules import classification
@@ -85,6 +87,10 @@ LEGAL_END = r"\b(?:LLC|INC|CORP|CO|LP|LLP|LTD|PC|PLLC|NA|COMPANY|CORPORATION)$"
 STRONG = 6.0
 COLUMN_SHARE = 0.8  # of the rows that show their order, those surname first for the whole column
 SEP = "|"
+# what the envelope name is read from; ROWS counts the upload rows of one distinct owner
+OWNER_INPUTS = ("OwnerName", "OwnerName2", "OwnerLastName")
+ORGANISATION_FLAGS = ("IsBusiness", "IsChurch", "IsGovernment")
+ROWS = "__rows"
 CLOSED = "\x02"  # joins letters a registry spaced out (L L C); such a word prints in capitals
 # Words of an organisation's name that no flag covers (a school, a society, a farm).
 ORGANISATION = (
@@ -314,7 +320,7 @@ def _people(frame: pl.LazyFrame) -> pl.LazyFrame:
     )  # fmt: skip
     frame = frame.with_columns(vote.alias("__vote")).with_columns(
         # the column writes surname first when its rows that say something nearly all say so
-        ((pl.col("__vote") == 1).sum() >= COLUMN_SHARE * (pl.col("__vote") != 0).sum()).alias(
+        (_rows(pl.col("__vote") == 1) >= COLUMN_SHARE * _rows(pl.col("__vote") != 0)).alias(
             "__column_sf"
         )
     )
@@ -465,15 +471,22 @@ def _flags_of_both_lines(
     )
 
 
-def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
-    """Add AlternateName (String; null when the owner name is null or empty)."""
-    # classification runs first in the pipeline; on its own this rule computes the flags itself
-    flagged = frame if set(FLAGS) <= set(frame.columns) else classification.derive(frame, rules)
-    second = text_column(frame, "OwnerName2")
+def _rows(condition: pl.Expr) -> pl.Expr:
+    """How many upload rows `condition` holds on: each distinct owner stands for `ROWS` rows."""
+    return pl.col(ROWS).filter(condition).sum()
+
+
+def envelopes(owners: pl.DataFrame, rules: Rules) -> pl.Series:
+    """The envelope name of each row of `owners`: the owner columns, the flags and `ROWS`.
+
+    The column's evidence (a listed file, a file written surname first) counts each row
+    `ROWS` times; with ``ROWS`` 1 on every row this is the rule read row by row.
+    """
+    second = text_column(owners, "OwnerName2")
     line1, line2 = _clean(pl.col("OwnerName")), _clean(second).replace("", None)
     both = pl.concat_str([pl.col("OwnerName"), second], separator=" ", ignore_nulls=True)
     # a second line may say what the first does not (TINDLEY TEMPLE UNITED / METHODIST CHURCH)
-    whole = _flags_of_both_lines(flagged, both, second, rules)
+    whole = _flags_of_both_lines(owners, both, second, rules)
     name = pl.col("__name")
     trustee = name.str.contains(rf"\b{TRUSTEE}\b")
     # SMITH JOHN ESTATE prints John Smith Estate; a life estate's marker is dropped
@@ -498,10 +511,10 @@ def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
             )
         )
     )
-    lazy = flagged.lazy().with_columns(
+    lazy = owners.lazy().with_columns(
         line1.alias("__name"),
         line2.alias("__line2"),
-        _clean(text_column(frame, "OwnerLastName")).alias("__last"),
+        _clean(text_column(owners, "OwnerLastName")).alias("__last"),
         whole["IsBusiness"].alias("__business"),
         whole["IsChurch"].alias("__church"),
         whole["IsGovernment"].alias("__government"),
@@ -513,9 +526,11 @@ def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
         .str.replace_all(rf"\b(?:{GENERATION}|{TRUSTEE})\b", "")
     )
     flagged_org = pl.col("IsBusiness") | pl.col("IsChurch") | pl.col("IsGovernment")
+    spaced = first_part.str.strip_chars().str.contains(" ")
+    among = ~flagged_org & spaced.is_not_null()
     listed = (
-        first_part.str.strip_chars().str.contains(" ").filter(~flagged_org).mean() > 0.5
-    ).fill_null(False)
+        pl.when(_rows(among) > 0).then(_rows(among & spaced) / _rows(among) > 0.5).otherwise(False)
+    )
     lazy = lazy.with_columns(
         pl.when(listed)
         .then(pl.col("__name").str.replace_all(",", " &"))
@@ -563,6 +578,19 @@ def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     persons = (
         _people(base.lazy().filter(~org)).select("__row", person.alias("__envelope"), org).collect()
     )
-    envelopes = pl.concat([orgs, persons]).sort("__row")
-    cased = _cased(envelopes)
-    return frame.with_columns(cased.replace("", None).alias("AlternateName"))
+    return _cased(pl.concat([orgs, persons]).sort("__row")).replace("", None)
+
+
+def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+    """Add AlternateName (String; null when the owner name is null or empty)."""
+    # classification runs first in the pipeline; on its own this rule computes the flags itself
+    flagged = frame if set(FLAGS) <= set(frame.columns) else classification.derive(frame, rules)
+    # an owner of many parcels is named once: the name is read per distinct owner (its columns
+    # and flags), each standing for its number of rows, then joined back to every row
+    key = [c for c in OWNER_INPUTS if c in frame.columns] + list(ORGANISATION_FLAGS)
+    owners = flagged.group_by(key).agg(pl.len().alias(ROWS))
+    named = owners.select(key).with_columns(envelopes(owners, rules).alias("AlternateName"))
+    found = flagged.select(key).join(
+        named, on=key, how="left", nulls_equal=True, maintain_order="left"
+    )
+    return frame.with_columns(found["AlternateName"])
