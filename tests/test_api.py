@@ -64,6 +64,23 @@ def test_insert_processed_data_reports_invalid_frames(backend: Backend, rules: R
     assert dump(backend, "Location") == []
 
 
+def test_making_an_integrator_writes_nothing(backend: Backend, tmp_path: Path) -> None:
+    missing = tmp_path / "missing" / "propmail.db"
+    with pytest.raises(ConnectionError, match="does not exist; create it with: propmail db init"):
+        DatabaseIntegrator(f"sqlite:///{missing}")
+    assert not missing.exists() and not missing.parent.exists()
+
+    backend.test_connection()  # the database exists (a SQLite file is made), empty
+    url = backend.engine.url.render_as_string(hide_password=False)  # type: ignore[attr-defined]
+    out = PropertyProcessor().process_excel_file_for_database(EXAMPLES / "upload.csv", 40)
+    with DatabaseIntegrator(url) as db:
+        assert not backend.has_schema()
+        result = db.insert_processed_data(out["owners_df"], out["locations_df"], region_id=40)
+    assert result["success"] is False and result["error_type"] == "validation"
+    assert "has no propmail tables" in result["error"] and "propmail db init" in result["error"]
+    assert not backend.has_schema()
+
+
 def test_list_priority_manager_batches_and_caches(backend: Backend, rules: Rules) -> None:
     backend.init({40: None, 41: None}, rules)
     manager = ListPriorityManager(backend, rules)

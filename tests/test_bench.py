@@ -184,10 +184,11 @@ def test_bench_command_on_postgresql_drops_its_databases(pg_url: str, tmp_path: 
     assert left == []
 
 
-def test_an_unreachable_postgresql_exits_2_naming_the_server(tmp_path: Path) -> None:
+def test_an_unreachable_postgresql_exits_4_naming_the_server(tmp_path: Path) -> None:
     closed = "postgresql+psycopg://postgres@127.0.0.1:1/postgres"
     args = ["bench", "--rows", "100", "--backend", "postgresql", "--pg-url", closed]
     result = CliRunner().invoke(main, [*args, "--work", str(tmp_path)])
-    assert result.exit_code == 2
+    assert result.exit_code == 4  # DatabaseUnavailable, as every other command
     assert "127.0.0.1:1" in result.stderr and "--pg-url" in result.stderr
     assert "Traceback" not in result.stderr
+    assert "generating" not in result.stderr  # found out before any row is generated

@@ -39,8 +39,8 @@ from propmail import pipeline
 from propmail.db import Backend, Batch, connect, parse_url
 from propmail.db.mssql.credentials import ENV_SSM_PREFIX
 from propmail.db.schema import DATE, FLAG, NUMBER, OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field
-from propmail.errors import InputError, PropmailError
-from propmail.job import prepare
+from propmail.errors import DatabaseUnavailable, InputError, PropmailError
+from propmail.job import check_database, database_errors, prepare
 from propmail.read import load_mapping
 from propmail.redact import redact
 from propmail.rules import codes, priority
@@ -207,7 +207,9 @@ class DatabaseIntegrator:
     """Hands owners and locations to the database's set-based merge.
 
     As in the guide, the connection is tested when the integrator is made (``SELECT @@VERSION``
-    and an OPENJSON round trip on SQL Server) and a failure raises ConnectionError. One
+    and an OPENJSON round trip on SQL Server) and a failure raises ConnectionError. Making one
+    writes nothing: the tables are `propmail db init`'s (or `process`'s on an empty database),
+    and a load into a database without them returns the guide's error dict naming that. One
     integrator keeps one connection for all its loads; `close()` releases it.
     """
 
@@ -248,12 +250,17 @@ class DatabaseIntegrator:
         self.connection_info: dict[str, Any] = {}
         if test_connection:
             self.connection_info = self.test_connection()
-        if not self.backend.has_schema():
-            self.backend.create_schema()
 
     def test_connection(self) -> dict[str, Any]:
-        """Server version and, on SQL Server, the OPENJSON check; raises ConnectionError."""
+        """Server version and, on SQL Server, the OPENJSON check; raises ConnectionError.
+
+        Writes nothing: a SQLite file that is not there is a failed test, not a new file.
+        """
         try:
+            if not self.backend.exists():
+                raise DatabaseUnavailable(
+                    f"{self.backend.where} does not exist; create it with: propmail db init"
+                )
             return self.backend.test_connection()
         except PropmailError as exc:
             message = redact(str(exc))
@@ -284,7 +291,8 @@ class DatabaseIntegrator:
             self._validate_dataframes(owners_df, locations_df)
             owners = _to_polars(owners_df.rename(columns={"OwnerSlug": "Slug"}), OWNER_FIELDS)
             locations = _to_polars(locations_df, STAGE_LOCATION_FIELDS)
-            self.backend.require_region(region_id)
+            with database_errors(self.backend):
+                check_database(self.backend, region_id)  # the tables come from db init
             now = datetime.now()
             if upload_log_id is None:
                 upload_log_id = self.backend.open_upload_log(region_id, file_name, now)

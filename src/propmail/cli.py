@@ -8,10 +8,10 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -37,10 +37,11 @@ DB_HELP = "SQLAlchemy URL; default $PROPMAIL_DB_URL, else sqlite:///propmail.db"
 LOAD_FAILED, BAD_INPUT, REPORT_FAILED, NO_DATABASE, INTERRUPTED = 1, 2, 3, 4, 130
 EXIT_STATUSES = {
     0: "done",
-    LOAD_FAILED: "the load failed and was rolled back; UploadLog says state 4",
+    LOAD_FAILED: "the load failed and was rolled back; UploadLog says state 4 "
+    "(selftest: a property failed)",
     BAD_INPUT: "bad input or usage; nothing was done",
-    REPORT_FAILED: "the load was committed (UploadLog state 3), or the dry run ran, but the "
-    "report could not be written",
+    REPORT_FAILED: "the load was committed (UploadLog state 3), or the dry run or parity ran, "
+    "but the report could not be written",
     NO_DATABASE: "the database cannot be reached or used; nothing was done, no UploadLog row",
     INTERRUPTED: "interrupted by the operator (Ctrl-C); a load under way was rolled back",
 }
@@ -182,28 +183,45 @@ def db_test(db_url: str | None) -> None:
     out.print(f"propmail schema installed: {'yes' if installed else 'no (run propmail db init)'}")
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def upload_options(command: F) -> F:
+    """The options that say how an upload is read and processed (process, parity, explain)."""
+    for option in reversed(
+        (
+            click.option(
+                "--niche",
+                "niches",
+                multiple=True,
+                metavar="[TYPE=]PATH",
+                help="Niche list (repeatable, applied in order); TYPE defaults to the file name.",
+            ),
+            click.option("--db", "db_url", help=DB_HELP),
+            click.option(
+                "--rules", "rules_path", type=click.Path(dir_okay=False), help="Rules file."
+            ),
+            click.option(
+                "--mapping",
+                "mapping_path",
+                type=click.Path(dir_okay=False),
+                help="Column-mapping file (TOML), or a shipped layout by name (canonical, "
+                "list-provider, county); default: the layout the headers fit.",
+            ),
+            click.option(
+                "--sheet",
+                help="Workbook sheet: its name or number (default: the first a layout knows).",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
 @main.command("process")
 @click.argument("upload", type=click.Path(dir_okay=False))
 @click.option("--region", "region_id", type=int, required=True, help="RegionId to load into.")
-@click.option(
-    "--niche",
-    "niches",
-    multiple=True,
-    metavar="[TYPE=]PATH",
-    help="Niche list (repeatable, applied in order); TYPE defaults to the file name.",
-)
-@click.option("--db", "db_url", help=DB_HELP)
-@click.option("--rules", "rules_path", type=click.Path(dir_okay=False), help="Rules file.")
-@click.option(
-    "--mapping",
-    "mapping_path",
-    type=click.Path(dir_okay=False),
-    help="Column-mapping file (TOML), or a shipped layout by name (canonical, list-provider, "
-    "county); default: the layout the headers fit.",
-)
-@click.option(
-    "--sheet", help="Workbook sheet: its name or number (default: the first a layout knows)."
-)
+@upload_options
 @click.option(
     "--dry-run",
     is_flag=True,
@@ -530,6 +548,133 @@ def split_command(
     total = sum(result.counts.values())
     out.print(f"{len(result.counts)} regions, {total:,} rows; {unmatched:,} rows of no region")
     out.print(f"manifest: {result.manifest}")
+
+
+@main.command("selftest")
+@click.option("--db", "db_url", help=DB_HELP + " (only a scratch schema or database is written)")
+@click.option(
+    "--rows",
+    type=click.IntRange(min=500),
+    default=2500,
+    show_default=True,
+    help="Rows of the scenario's first month.",
+)
+def selftest_command(db_url: str | None, rows: int) -> None:
+    """Prove the load semantics on this server, in a scratch schema or database it drops."""
+    from rich.table import Table
+
+    from propmail.selftest import run_selftest
+
+    report = run_selftest(
+        db_url, rows=rows, say=lambda line: err.print(f"selftest: {line}", highlight=False)
+    )
+    server = f" ({escape(report.server)})" if report.server else ""
+    table = Table(
+        title=f"propmail selftest on {escape(report.target)}{server}", title_justify="left"
+    )
+    for column in ("property", "result", "what it means / what broke it"):
+        table.add_column(column, overflow="fold")
+    for o in report.outcomes:
+        verdict = "[green]PASS[/]" if o.passed else "[bold red]FAIL[/]"
+        table.add_row(o.name, verdict, escape(o.detail or o.description))
+    out.print(table)
+    failed = [o.name for o in report.outcomes if not o.passed]
+    out.print(
+        f"{len(report.outcomes) - len(failed)} of {len(report.outcomes)} properties pass "
+        f"({report.seconds:.0f} s)",
+        highlight=False,
+    )
+    if failed:
+        _print_error(f"selftest failed: {', '.join(failed)}")
+        sys.exit(LOAD_FAILED)
+
+
+@main.command("parity")
+@click.argument("upload", type=click.Path(dir_okay=False))
+@click.option("--region", "region_id", type=int, required=True, help="RegionId to compare with.")
+@upload_options
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False),
+    help="Write parity.json and parity.html into this folder.",
+)
+@click.option(
+    "--suggest", is_flag=True, help="Try the legacy variants of the settings and rank them."
+)
+def parity_command(
+    upload: str,
+    region_id: int,
+    niches: tuple[str, ...],
+    db_url: str | None,
+    rules_path: str | None,
+    mapping_path: str | None,
+    sheet: str | None,
+    report_dir: str | None,
+    suggest: bool,
+) -> None:
+    """Compare every field propmail would write for UPLOAD with what the region holds now.
+
+    Read-only: nothing is written, not even UploadLog.
+    """
+    from propmail.parity import run_parity
+    from propmail.summary import print_parity
+
+    if report_dir:
+        check_report_dir(Path(report_dir))
+    with progress(err) as step:
+        result = run_parity(
+            upload,
+            region_id,
+            niches,
+            db_url=db_url,
+            rules_path=rules_path,
+            mapping_path=mapping_path,
+            suggest=suggest,
+            step=step,
+            sheet=sheet,
+        )
+    print_parity(result, out)
+    if report_dir:
+        from propmail.report.parity import write_parity_report
+
+        try:
+            files = write_parity_report(result, report_dir)
+        except OSError as exc:
+            _print_error(f"cannot write the report in {report_dir}: {exc.strerror or exc}")
+            sys.exit(REPORT_FAILED)
+        out.print(f"report: {files[0]}  (also {files[1].name})")
+
+
+@main.command("explain")
+@click.argument("upload", type=click.Path(dir_okay=False))
+@click.option("--parcel", required=True, help="The parcel id (LocationPrimaryId) to explain.")
+@upload_options
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+def explain_command(
+    upload: str,
+    parcel: str,
+    niches: tuple[str, ...],
+    db_url: str | None,
+    rules_path: str | None,
+    mapping_path: str | None,
+    sheet: str | None,
+    as_json: bool,
+) -> None:
+    """Every derived field of one row of UPLOAD and why; with --db, what the database holds."""
+    import json
+
+    from propmail.explain import explain_parcel, lines
+
+    with open_backend(db_url) if db_url else nullcontext() as backend:
+        explained = explain_parcel(
+            upload, parcel, niches, rules_path, mapping_path, backend=backend, sheet=sheet
+        )
+    if as_json:
+        out.print_json(json.dumps(explained.as_dict(), default=str))
+        return
+    for line in lines(explained):
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -77,15 +77,13 @@ def prepare(
     rules = rules or load_rules()
     step("reading upload")
     upload = read_upload(upload_path, mapping, sheet)
-    niches, niche_lists = [], []
+    niches = []
     for spec in niche_specs:
         kind, path = parse_niche_spec(spec)
         step(f"reading niche list {kind}")
-        niche = read_niche(path, mapping)
-        niches.append(niche)
-        niche_lists.append(NicheList(type=kind, frame=niche.frame, source=str(path)))
+        niches.append(read_niche(path, mapping))
     step("applying rules")
-    processed = pipeline.run(upload.frame, rules, niche_lists, step)
+    processed = pipeline.run(upload.frame, rules, niche_lists(niches, niche_specs), step)
     if processed.locations.height == 0:
         first = processed.rejects["reason"][0] if processed.rejects.height else "none"
         raise InputError(
@@ -94,6 +92,15 @@ def prepare(
             file=str(upload_path),
         )
     return upload, niches, processed
+
+
+def niche_lists(niches: Sequence[ReadResult], niche_specs: Sequence[str]) -> list[NicheList]:
+    """The niche lists read for `niche_specs`, typed, as the pipeline takes them."""
+    typed = [parse_niche_spec(spec) for spec in niche_specs]
+    return [
+        NicheList(type=kind, frame=niche.frame, source=str(path))
+        for niche, (kind, path) in zip(niches, typed, strict=True)
+    ]
 
 
 def check_inputs(upload_path: str | Path, niche_specs: Sequence[str]) -> None:
@@ -125,6 +132,24 @@ def database_errors(backend: Backend) -> Iterator[None]:
         raise DatabaseUnavailable(message) from None
 
 
+@contextmanager
+def checked_backend(
+    db_url: str | None, backend: Backend | None, region_id: int, step: Step = no_step
+) -> Iterator[Backend]:
+    """`backend` (else one connected to `db_url`, disposed of at the end), checked to be
+    reachable, initialised and to hold the region before anything is read."""
+    own_backend = backend is None
+    backend = backend or connect(db_url)
+    try:
+        step("connecting")
+        with database_errors(backend):
+            check_database(backend, region_id)
+        yield backend
+    finally:
+        if own_backend:
+            backend.dispose()
+
+
 def run_job(
     upload_path: str | Path,
     region_id: int,
@@ -151,13 +176,8 @@ def run_job(
     rules = load_rules(rules_path)
     mapping = resolve_mapping(mapping_path) if mapping_path else None
     check_inputs(upload_path, niche_specs)
-    own_backend = backend is None
-    backend = backend or connect(db_url)
     load, preview = None, None
-    try:
-        step("connecting")
-        with database_errors(backend):
-            check_database(backend, region_id)
+    with checked_backend(db_url, backend, region_id, step) as backend:
         upload, niches, processed = prepare(upload_path, niche_specs, rules, mapping, step, sheet)
         moment = now or datetime.now()
         batch = Batch(region_id, processed.owners, processed.locations, rules, moment)
@@ -170,9 +190,6 @@ def run_job(
                 if on_upload_log:
                     on_upload_log(log_id)
                 load = backend.load(log_id, batch, step)
-    finally:
-        if own_backend:
-            backend.dispose()
     return JobResult(
         upload=upload,
         niches=niches,

@@ -79,14 +79,18 @@ def derive_all(
     rules: Rules,
     niches: Sequence[NicheList] = (),
     step: Step = no_step,
+    start: Rule | None = None,
 ) -> tuple[pl.DataFrame, list[NicheOutcome]]:
     """Every derived field of SPEC section 3 except the database-bound ListPriorityId.
 
-    `step` is called with the name of each stage as it starts (progress, timing).
+    `step` is called with the name of each stage as it starts (progress, timing). `start`
+    (a rule of `RULES`, or `slug.derive`) runs the pipeline from that rule on, over a frame
+    the rules before it already processed with the same settings.
     """
     # the property street in Pub 28 form, for niche matching, made once
     frame = frame.with_columns(normalize_street(pl.col("LocationAddress1")).alias(LOCATION_STREET))
-    for rule in RULES:
+    first = len(RULES) if start is slug.derive else RULES.index(start) if start else 0
+    for rule in RULES[first:]:
         frame = rule(frame, rules)
     step("niche lists")
     frame, outcomes = niche.apply(frame, list(niches), rules)
@@ -176,9 +180,14 @@ def run(
     rules: Rules,
     niches: Sequence[NicheList] = (),
     step: Step = no_step,
+    start: Rule | None = None,
 ) -> Processed:
-    """The whole pure pipeline for one upload; `step` names each stage as it starts."""
-    processed, outcomes = derive_all(frame, rules, niches, step)
+    """The whole pure pipeline for one upload; `step` names each stage as it starts.
+
+    With `start`, `frame` is an upload processed already and the rules run from `start` on
+    (a setting that only changes that rule and the ones after it: `parity --suggest`).
+    """
+    processed, outcomes = derive_all(frame, rules, niches, step, start)
     step("owners and locations")
     good, rejects = split_rejects(processed)
     return Processed(

@@ -38,11 +38,12 @@ from propmail.rules.slug import STYLES
 from propmail.validation import Problems, Table, parse_toml, read_toml
 
 SECTIONS = (
-    "classification", "priority", "prefix", "ncoa", "niche", "slug", "load", "new_list",
+    "classification", "priority", "prefix", "codes", "ncoa", "niche", "slug", "load", "new_list",
     "occupancy", "journal", "names",
 )  # fmt: skip
 KEYED_LISTS = {"prefix": "prefix", "priority": "code"}  # rule list -> the key of its rules
 REPLACE = "replace"  # an override's list of the rule lists it replaces whole
+EXTEND = "extend"  # an override's list of the word lists it adds words to (classification.trust)
 
 
 @dataclass(frozen=True)
@@ -60,12 +61,25 @@ class Classification:
     trust_exclude: tuple[str, ...]
     church_exclude: tuple[str, ...]
     estate_in_company: tuple[str, ...]
+    # the flags whose keywords match anywhere in the upper-cased OwnerName, as the legacy
+    # `LIKE '%TRUST%'` did, instead of as whole tokens refined by position and form
+    substring: tuple[str, ...] = ()
+
+
+MATCHES = ("token", "substring")  # how a flag's keywords match: [classification.match]
+MATCHED_FLAGS = {"trust": "IsTrust", "church": "IsChurch", "business": "IsBusiness",
+                 "estate": "IsEstate", "government": "IsGovernment"}  # fmt: skip
 
 
 def _classification(table: Table) -> Classification:
-    names = [f.name for f in fields(Classification)]
-    table.only(names)
-    return Classification(**{name: table.words(name) for name in names})
+    names = [f.name for f in fields(Classification) if f.name != "substring"]
+    table.only([*names, "match"])
+    match = table.table("match", optional=True)
+    match.only(MATCHED_FLAGS, "flag")
+    chosen = {flag: match.choice(flag, MATCHES, "match") for flag in MATCHED_FLAGS}
+    substring = tuple(MATCHED_FLAGS[f] for f, how in chosen.items() if how == "substring")
+    words = {name: table.words(name) for name in names}
+    return Classification(**words, substring=substring)
 
 
 @dataclass(frozen=True)
@@ -158,6 +172,27 @@ def _prefixes(top: Table, named: dict[int, str] | None = None) -> tuple[PrefixRu
             conditions = (_condition(Table(inline, table.path, table.problems)),)
         parsed.append(PrefixRule(prefix=prefix or "", conditions=conditions))
     return tuple(parsed)
+
+
+def _prefix_order(table: Table, prefixes: tuple[PrefixRule, ...]) -> tuple[PrefixRule, ...]:
+    """The prefix rules in the order `[codes] prefix_order` names them (empty: file order)."""
+    table.only({"prefix_order"})
+    order = table.get("prefix_order", list, [])
+    if not order or not table.ok("prefix_order"):
+        return prefixes
+    known = {rule.prefix: rule for rule in prefixes}
+    unknown = [p for p in order if p not in known]
+    missing = [p for p in known if p not in order]
+    if unknown or missing or len(set(order)) != len(order):
+        said = [f"unknown {', '.join(map(repr, unknown))}" if unknown else ""]
+        said.append(f"missing {', '.join(map(repr, missing))}" if missing else "")
+        said.append("a prefix named twice" if len(set(order)) != len(order) else "")
+        table.fail(
+            "prefix_order",
+            "must name every [[prefix]] rule once (" + "; ".join(w for w in said if w) + ")",
+        )
+        return prefixes
+    return tuple(known[p] for p in order)
 
 
 def _ncoa(table: Table) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -275,6 +310,7 @@ def _rules(
     classification = _classification(top.table("classification"))
     priority = _priority(top, _origins(data, over, "priority"))
     prefixes = _prefixes(top, _origins(data, over, "prefix"))
+    prefixes = _prefix_order(top.table("codes", optional=True), prefixes)
     moves, not_drops = _ncoa(top.table("ncoa"))
     rules = Rules(
         classification=classification,
@@ -309,6 +345,14 @@ def load_rules(path: str | Path | None = None) -> Rules:
     return _rules(data, str(path), over, changes)
 
 
+def with_fragment(path: str | Path | None, fragment: dict[str, Any]) -> Rules:
+    """The rules of `path` (or the defaults) with a rules-file `fragment` laid over them, as
+    if the operator had added it to the file (`propmail parity --suggest` tries these)."""
+    data, changes = effective_settings(path)
+    merged, added = overlay(data, fragment)
+    return _rules(merged, f"{path or 'rules.toml'} + suggestion", None, changes + added)
+
+
 def effective_settings(
     path: str | Path | None = None, over: dict[str, Any] | None = None
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
@@ -324,7 +368,46 @@ def effective_settings(
             f"got {replaced!r}",
             file=str(path),
         )
-    return overlay(data, over, frozenset(replaced))
+    extended = over.pop(EXTEND, [])
+    merged, changes = overlay(data, over, frozenset(replaced))
+    return _extend(data, merged, over, extended, str(path), changes)
+
+
+def _extend(
+    base: dict[str, Any],
+    merged: dict[str, Any],
+    over: dict[str, Any],
+    extended: Any,
+    source: str,
+    changes: tuple[str, ...],
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The word lists `extended` names (``classification.trust``) get the override's words
+    after the defaults' instead of in their place.
+
+    >>> base = {"classification": {"trust": ["TRUST", "TR"]}}
+    >>> over = {"classification": {"trust": ["TRUSTCO"]}}
+    >>> merged, _ = overlay(base, over)
+    >>> extended, changes = _extend(base, merged, over, ["classification.trust"], "my.toml", ())
+    >>> extended["classification"]["trust"], changes
+    (['TRUST', 'TR', 'TRUSTCO'], ('classification.trust extended (1 word)',))
+    """
+    if not isinstance(extended, list) or not all(isinstance(e, str) for e in extended):
+        raise SettingsError(
+            f"{EXTEND}: must be a list of word lists, got {extended!r}", file=source
+        )
+    changes = tuple(c for c in changes if c.split(" ")[0] not in extended)
+    for path in extended:
+        section, _, key = path.partition(".")
+        old = base.get(section, {}).get(key) if isinstance(base.get(section), dict) else None
+        new = over.get(section, {}).get(key) if isinstance(over.get(section), dict) else None
+        if not isinstance(old, list) or not all(isinstance(w, str) for w in old):
+            raise SettingsError(f"{EXTEND}: {path!r} is no list of words", file=source)
+        if not isinstance(new, list):
+            raise SettingsError(f"{EXTEND}: {path!r} is not given in the file", file=source)
+        added = [w for w in new if w not in old]
+        merged[section] = {**merged[section], key: [*old, *added]}
+        changes += (f"{path} extended ({len(added)} word{'s' * (len(added) != 1)})",)
+    return merged, changes
 
 
 def _origins(data: dict[str, Any], over: dict[str, Any] | None, key: str) -> dict[int, str]:

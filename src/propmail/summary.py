@@ -8,6 +8,7 @@ from rich.text import Text
 
 from propmail.db import Preview
 from propmail.job import JobResult
+from propmail.parity import ParityResult
 from propmail.redact import redact
 from propmail.verify import SlugCheck
 
@@ -243,3 +244,82 @@ def _slug_advice(check: SlugCheck, configured: str) -> str:
         f"the configured {configured} style reproduces {100 * check.rate(chosen):.2f} % "
         "of the stored slugs"
     )
+
+
+def print_parity(result: ParityResult, console: Console, patterns: int = 5) -> None:
+    """parity: one row per column (agreement, counts), then its disagreements by pattern."""
+    r = result
+    console.print(
+        Text(
+            f"parity of {r.upload} with region {r.region_id} of {r.db_url} (rules: {r.rules}): "
+            f"{r.compared:,} locations on both sides; {r.only_in_database:,} only in the database"
+            f" ({r.only_in_database_rejected:,} of them rejected in the upload), "
+            f"{r.only_in_upload:,} only in the upload; {r.seconds:.1f} s"
+        )
+    )
+    table = Table(title="agreement per column", title_justify="left")
+    table.add_column("column", no_wrap=True)
+    for column in ("agree", "disagree", "rate"):
+        table.add_column(column, justify="right")
+    table.add_column("largest pattern (stored -> propmail)", overflow="fold")
+    for col in r.columns:
+        top = col.ranked()[:1]
+        largest = f"{top[0].pattern} ({top[0].rows:,})" if top else ""
+        rate = f"{100 * col.rate:.2f} %"
+        table.add_row(Text(col.column), f"{col.agree:,}", f"{col.disagree:,}", rate, Text(largest))
+    console.print(table)
+    for col in r.columns:
+        if not col.patterns:
+            continue
+        detail = Table(title=f"{col.column}: disagreements by pattern", title_justify="left")
+        for column in ("stored -> propmail", "rows", "examples (parcel: stored -> propmail, why)"):
+            detail.add_column(
+                column, overflow="fold", justify="right" if column == "rows" else "left"
+            )
+        for pattern in col.ranked()[:patterns]:
+            examples = "\n".join(
+                f"{e.parcel}: {e.stored!r} -> {e.propmail!r}"
+                + (f"; {e.reason}" if e.reason else "")
+                for e in pattern.examples
+            )
+            detail.add_row(Text(pattern.pattern), f"{pattern.rows:,}", Text(examples))
+        console.print(detail)
+    if r.suggestions:
+        print_suggestions(r, console)
+
+
+def print_suggestions(result: ParityResult, console: Console) -> None:
+    """--suggest: each setting's agreement, best first, with the fragment to adopt."""
+    table = Table(title="settings tried (best first)", title_justify="left")
+    for column in ("setting", "cells gained", "columns it changes: agreement now -> with it"):
+        table.add_column(column, overflow="fold", justify="right" if "gained" in column else "left")
+    unchanged = [s.setting for s in result.suggestions if not s.columns]
+    for s in result.suggestions:
+        if not s.columns:
+            continue
+        changed = "\n".join(
+            f"{c}: {100 * before:.2f} % -> {100 * after:.2f} %"
+            for c, (before, after) in s.rates().items()
+            if before != after
+        )
+        table.add_row(Text(s.setting), f"{s.gain:+,}", Text(changed or "the same agreement"))
+    console.print(table)
+    if unchanged:
+        console.print(Text(f"no value changes with: {'; '.join(unchanged)}"))
+    better = [s for s in result.suggestions if s.gain > 0]
+    if not better:
+        console.print("no setting tried brings propmail closer to the database")
+        return
+    console.print("# rules-file fragments that bring propmail closer, best first:")
+    for s in better:
+        console.print(Text(f"# {s.setting}: {s.gain:+,} cells\n{s.fragment}\n"))
+    both = result.together
+    if both is not None:
+        rates = "; ".join(
+            f"{c} {100 * after:.2f} %"
+            for c, (before, after) in both.rates().items()
+            if before != after
+        )
+        console.print(
+            Text(f"# all of them at once: {both.gain:+,} cells ({rates})\n{both.fragment}\n")
+        )

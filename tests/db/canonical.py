@@ -1,76 +1,18 @@
-"""A canonical dump of every table: comparable across backends and across re-runs.
-
-Surrogate ids (OwnerId, LocationId, ListPriorityId, ...) depend on sequences, which a rolled-back
-load still advances, so references are replaced by the natural keys they point at (Owner.Slug,
-ListPriority.Code) and the ids themselves are left out. Timestamps a load writes come from its
-fixed clock and stay in; UploadLog.ProcessingStarted is the wall clock and is left out.
-"""
+"""The canonical dump of `propmail.selftest.canonical`, taken from a backend."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
-from sqlalchemy import Select, select
+from propmail.db import Backend
+from propmail.selftest import canonical as _canonical
+from propmail.selftest.canonical import CANONICAL_TABLES, canonical_query, digest
 
-from propmail.db import Backend, schema
-from tests.db.helpers import _plain
-
-CANONICAL_TABLES = (
-    "Region",
-    "ListPriority",
-    "RegionListFrequency",
-    "Owner",
-    "Location",
-    "UploadLog",
-)
-
-
-def _without(table: Any, *names: str) -> list[Any]:
-    return [c for c in table.columns if c.name not in names]
-
-
-def canonical_query(table: str) -> Select[Any]:
-    """The rows of `table` with references as natural keys, in a total order."""
-    region, lp, rlf = schema.region, schema.list_priority, schema.region_list_frequency
-    owner, location, log = schema.owner, schema.location, schema.upload_log
-    if table == "Region":
-        return select(*region.columns).order_by(region.c.RegionId)
-    if table == "ListPriority":
-        return select(*_without(lp, "ListPriorityId")).order_by(lp.c.Code)
-    if table == "RegionListFrequency":
-        cols = [lp.c.Code, *_without(rlf, "RegionListFrequencyId", "ListId")]
-        query = select(*cols).select_from(rlf.join(lp, lp.c.ListPriorityId == rlf.c.ListId))
-        return query.order_by(*cols)
-    if table == "Owner":
-        return select(*_without(owner, "OwnerId")).order_by(owner.c.Slug)
-    if table == "Location":
-        cols = [
-            owner.c.Slug.label("OwnerSlug"),
-            lp.c.Code.label("ListCode"),
-            *_without(location, "LocationId", "OwnerId", "ListPriorityId"),
-        ]
-        joined = location.outerjoin(owner, owner.c.OwnerId == location.c.OwnerId).outerjoin(
-            lp, lp.c.ListPriorityId == location.c.ListPriorityId
-        )
-        return select(*cols).select_from(joined).order_by(location.c.RegionId, location.c.PrimaryId)
-    if table == "UploadLog":
-        return select(*_without(log, "UploadLogId", "ProcessingStarted")).order_by(
-            log.c.UploadLogId
-        )
-    raise KeyError(table)
+__all__ = ["CANONICAL_TABLES", "canonical", "canonical_query", "digest"]
 
 
 def canonical(
     backend: Backend, tables: tuple[str, ...] = CANONICAL_TABLES
 ) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table in canonical form, as plain Python values."""
-    with backend.engine.connect() as conn:
-        return {
-            name: [tuple(_plain(v) for v in row) for row in conn.execute(canonical_query(name))]
-            for name in tables
-        }
-
-
-def digest(dump: dict[str, list[tuple[Any, ...]]]) -> dict[str, str]:
-    return {name: hashlib.sha256(repr(rows).encode()).hexdigest() for name, rows in dump.items()}
+    return _canonical.canonical(backend.engine, tables)  # type: ignore[attr-defined]

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from propmail.db import Backend, schema
+from propmail.selftest.scenario import MONTH1, MONTH2
 
-MONTH1 = datetime(2026, 5, 4, 9, 30, 0)
-MONTH2 = datetime(2026, 6, 4, 9, 30, 0)
+__all__ = ["MONTH1", "MONTH2", "by_key", "checksum", "dump"]
 
 
 def dump(backend: Backend, table: str, without: tuple[str, ...] = ()) -> list[tuple[Any, ...]]:

@@ -9,6 +9,7 @@ and before the COMMIT, inside the TRY whose CATCH rolls everything back.
 from __future__ import annotations
 
 import pytest
+import sqlglot
 from sqlglot import exp
 
 from propmail.db import schema
@@ -17,7 +18,7 @@ from propmail.db.results import Undone
 from propmail.errors import InputError
 from tests.mssql.fakes import FakeServer, backend
 from tests.mssql.test_tsql import PROCEDURES, _columns, _created_tables, first
-from tests.mssql.tsql_grammar import Batch
+from tests.mssql.tsql_grammar import Batch, parse_batch
 
 JOURNALED = {"Owner": schema.journal_owner, "Location": schema.journal_location}
 KEYS = {"Owner": ("Slug",), "Location": ("PrimaryId",)}
@@ -170,5 +171,98 @@ def test_the_backend_undoes_through_the_procedure_and_refuses_with_its_words() -
     )
     with pytest.raises(InputError, match=r"^column UPLOADLOGID: upload 12 cannot be undone: later"):
         backend(server).undo(12)
-    with pytest.raises(InputError, match="--cascade is not available on SQL Server"):
+
+
+# -- undo --cascade: the later loads first, newest first, one transaction ------------------------
+
+# load 12 of region 40; 13 rewrote its rows, 14 (region 41) shared owners with 13, 15 is apart
+LATER = [(13, 40), (14, 41), (15, 40)]
+SHARED = {(12, 13): 3, (13, 14): 1}
+
+
+def cascade_server() -> FakeServer:
+    server = FakeServer()
+    server.answers[tsql.JOURNALED_REGION] = [(40,)]
+    server.answers[tsql.LATER_LOADS] = list(LATER)
+    # bound as (later, earlier, later, earlier)
+    server.answers[tsql.JOURNAL_OVERLAP] = lambda p: [(SHARED.get((p[1], p[0]), 0),)]
+    server.answers[tsql.UNDO_LOAD] = lambda p: [(p[0], 41 if p[0] == 14 else 40, 1, 0, 2, 0, 0, 0)]
+    return server
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_cascade_undoes_the_later_loads_newest_first_in_one_transaction(dry_run: bool) -> None:
+    server = cascade_server()
+    undone = backend(server).undo(12, cascade=True, dry_run=dry_run)
+    assert [(u.upload_log_id, u.region_id) for u in undone] == [(14, 41), (13, 40), (12, 40)]
+    sent = [c.statement for c in server.calls]
+    begin = sent.index(tsql.UNDO_CASCADE_BEGIN)
+    undos = [i for i, c in enumerate(server.calls) if c.statement == tsql.UNDO_LOAD]
+    end = tsql.UNDO_CASCADE_ROLLBACK if dry_run else tsql.UNDO_CASCADE_COMMIT
+    assert begin < min(undos) and max(undos) < sent.index(end) == len(sent) - 1
+    # each through the procedure, for real inside the transaction; a dry run rolls it all back
+    assert [server.calls[i].params for i in undos] == [(i, 600_000, 0) for i in (14, 13, 12)]
+    assert len({c.session for c in server.calls}) == 1  # one connection, one transaction
+
+
+def test_a_refusal_inside_the_cascade_rolls_all_back_and_drops_the_connection() -> None:
+    server = cascade_server()
+    server.fail_on[tsql.UNDO_LOAD] = RuntimeError(
+        "[50032] upload 14 cannot be undone: 2 of the rows it wrote were written since"
+    )
+    with pytest.raises(InputError, match=r"upload 14 cannot be undone: 2 of the rows"):
         backend(server).undo(12, cascade=True)
+    assert not server.sent(tsql.UNDO_CASCADE_COMMIT)
+    assert server.closed == 1  # the server rolls back the open transaction with the session
+
+
+def test_cascade_of_a_load_without_journal_says_why_through_the_procedure() -> None:
+    server = cascade_server()
+    server.answers[tsql.JOURNALED_REGION] = []
+    server.fail_on[tsql.UNDO_LOAD] = RuntimeError(
+        "[50030] upload 12 cannot be undone: it was undone"
+    )
+    with pytest.raises(InputError, match="upload 12 cannot be undone: it was undone"):
+        backend(server).undo(12, cascade=True)
+    assert not server.sent(tsql.UNDO_CASCADE_BEGIN)
+
+
+def test_the_cascade_transaction_aborts_on_any_error_and_nests_the_procedures() -> None:
+    begin = parse_batch(tsql.UNDO_CASCADE_BEGIN).statements
+    assert [s.text.upper() for s in begin] == ["SET XACT_ABORT ON", "BEGIN TRANSACTION"]
+    assert isinstance(begin[1].tree, exp.Transaction)
+    # the procedure's region lock belongs to the transaction, so the cascade holds every
+    # region's lock to its end; outside CATCH it rolls back only on its own dry run, which the
+    # cascade never asks for
+    undo_load = PROCEDURES["PropmailUndoLoad"]
+    lock = undo_load.statements[first(undo_load, lambda s: "sp_getapplock" in s.text)].text
+    assert "@LockOwner = N'Transaction'" in lock
+    statements = undo_load.statements
+    rollbacks = [
+        i
+        for i, s in enumerate(statements)
+        if "ROLLBACK" in s.text.upper() and "CATCH" not in s.blocks
+    ]
+    assert rollbacks
+    for i in rollbacks:
+        condition = next(s for s in reversed(statements[:i]) if s.kind == "if")
+        assert condition.text == "IF @dryRun = 1", condition.text
+
+
+def test_the_cascade_overlap_counts_what_the_generic_plan_counts() -> None:
+    tree = sqlglot.parse_one(tsql.JOURNAL_OVERLAP, dialect="tsql")
+    joins = {
+        join.this.name: sorted(c.name for c in join.args["on"].find_all(exp.Column))
+        for join in tree.find_all(exp.Join)
+    }
+    assert joins == {
+        "PropmailJournalOwner": ["Slug", "Slug", "UploadLogId"],
+        "PropmailJournalLocation": [
+            "PrimaryId",
+            "PrimaryId",
+            "RegionId",
+            "RegionId",
+            "UploadLogId",
+        ],
+    }
+    assert tsql.JOURNAL_OVERLAP.count("?") == 4

@@ -164,12 +164,15 @@ CANONICAL = [
     "OwnerState",
     "OwnerZip",
     "OwnerMailingZip4",
+    "OwnerFirstName",
+    "OwnerLastName",
 ]
-NAMES = ["OwnerFirstName", "OwnerLastName"]
 
 
-def canonical_values(row: Row, names: bool) -> list[str]:
-    values = [
+def canonical_values(row: Row) -> list[str]:
+    """OwnerName and OwnerName2 as the other layouts compose them (LAST FIRST, one per owner
+    line), with owner 1's first and last names."""
+    return [
         row.parcel,
         row.site_address,
         row.site_city,
@@ -185,16 +188,17 @@ def canonical_values(row: Row, names: bool) -> list[str]:
         row.mail_state,
         row.mail_zip,
         row.mail_zip4,
+        row.first,
+        row.last,
     ]
-    return values + ([row.first, row.last] if names else [])
 
 
-def write_canonical(path: Path, data: list[Row], *, names: bool = True) -> Path:
-    """The canonical csv; `names=False` leaves out the first and last names a county lacks."""
+def write_canonical(path: Path, data: list[Row]) -> Path:
+    """The canonical csv."""
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(CANONICAL + (NAMES if names else []))
-        writer.writerows(canonical_values(r, names) for r in data)
+        writer.writerow(CANONICAL)
+        writer.writerows(canonical_values(r) for r in data)
     return path
 
 
@@ -316,4 +320,40 @@ def write_county(path: Path, data: list[Row]) -> Path:
         writer = csv.writer(f, delimiter=";")
         writer.writerow(COUNTY)
         writer.writerows(county_values(r) for r in data)
+    return path
+
+
+# The list-provider export saved with grouped headers: a merged group label above the headers of
+# its columns, the other headers merged down over both header rows.
+GROUPED = [
+    ("", ["APN"]),
+    ("Property", ["Address", "Unit #", "City", "State", "Zip"]),
+    ("Owner 1", ["First Name", "Last Name"]),
+    ("Owner 2", ["First Name", "Last Name"]),
+    ("", ["Business Name"]),
+    ("Mailing", ["Care of Name", "Address", "Unit #", "City", "State", "Zip"]),
+    ("Last Sale", ["Date", "Amount"]),
+]
+
+
+def write_list_provider_grouped(path: Path, data: list[Row]) -> Path:
+    """The list-provider export with two header rows under a title: `Owner 1` merged above
+    `First Name` and `Last Name`, `APN` merged over both rows."""
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Export")
+    sheet.merge_range(0, 0, 0, 4, "Absentee owners - Wake County - exported 11/30/2026")
+    col = 0
+    for group, headers in GROUPED:
+        if group:
+            sheet.merge_range(1, col, 1, col + len(headers) - 1, group)
+            for offset, header in enumerate(headers):
+                sheet.write_string(2, col + offset, header)
+        else:
+            sheet.merge_range(1, col, 2, col, headers[0])
+        col += len(headers)
+    for r, row in enumerate(data, start=3):
+        for c, value in enumerate(list_provider_values(row)):
+            if value:
+                sheet.write_string(r, c, value)
+    book.close()
     return path

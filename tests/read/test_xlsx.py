@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 import xlsxwriter
+from click.testing import CliRunner
 
+from propmail.cli import main
 from propmail.contract import SOURCE_ROW
-from propmail.read import read_upload
+from propmail.read import read_upload, xlsx
 from tests.read.samples import BASE, write_xlsx
 
 
@@ -137,3 +140,71 @@ def test_xlsx_blank_header_column_with_data_is_reported(tmp_path: Path) -> None:
 
     result = read_upload(write_xlsx(tmp_path / "up.xlsx", fill))
     assert result.extra_columns == ["Notes", "(no header, column 7)"]
+
+
+def test_number_formats_are_read_from_the_sheet_the_data_is_on(tmp_path: Path) -> None:
+    """The data on the second sheet: its dates, 00000 ZIPs, zero-padded ids and percentages
+    read as Excel shows them; the first sheet's formats in the same columns do not apply."""
+    header = [*BASE, "LocationSellDate", "EstLoanToValue", "LocationAcres"]
+    path = tmp_path / "up.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    date = book.add_format({"num_format": "mm/dd/yy"})
+    zip5 = book.add_format({"num_format": "00000"})
+    padded = book.add_format({"num_format": "000000000000"})
+    percent = book.add_format({"num_format": "0%"})
+    notes = book.add_worksheet("Read me")  # formats of its own where the data has none
+    notes.write_string(0, 0, "Exported 11/30/2026")
+    for row in range(1, 5):
+        notes.write_number(row, len(header) - 1, 0.5, percent)
+        notes.write_number(row, 3, 7, padded)
+    data = book.add_worksheet("Data")
+    data.write_string(0, 0, "Owners - data below")  # a title row: the header is row 2
+    data.write_row(1, 0, header)
+    for row, (parcel, owner_zip) in enumerate([(6046, 2134), (18, 501)], start=2):
+        data.write_number(row, 0, parcel, padded)
+        data.write_row(row, 1, ["ANN LEE", "1 MAIN ST"])
+        data.write_number(row, 3, owner_zip, zip5)
+        data.write_string(row, 4, "1 MAIN ST")
+        data.write_number(row, 5, owner_zip, zip5)
+        data.write_datetime(row, 6, dt.datetime(2024, 3, row), date)
+        data.write_number(row, 7, 0.45, percent)
+        data.write_number(row, 8, 2.5)
+    book.close()
+
+    result = read_upload(path)
+    frame = result.frame
+    assert result.sheet == "Data"
+    assert frame["LocationPrimaryId"].to_list() == ["000000006046", "000000000018"]
+    assert frame["OwnerZip"].to_list() == ["02134", "00501"]
+    assert frame["LocationSellDate"].to_list() == [dt.date(2024, 3, 2), dt.date(2024, 3, 3)]
+    assert frame["EstLoanToValue"].to_list() == [45.0, 45.0]
+    assert frame["LocationAcres"].to_list() == [2.5, 2.5]  # unformatted here: not percent
+    # a ZIP formatted 00000 shows its zeros in Excel: not reported as one that lost them
+    inspected = CliRunner().invoke(main, ["inspect", str(path)])
+    assert inspected.exit_code == 0, inspected.output
+    assert "lost their leading zeros" not in inspected.output
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 1 << 20])
+@pytest.mark.parametrize("prefix", ["", "x:"])
+def test_merged_cells_are_found_after_the_rows_whatever_the_blocks_and_prefix(
+    monkeypatch: pytest.MonkeyPatch, chunk: int, prefix: str
+) -> None:
+    """The `<mergeCells>` element follows the sheet's rows; a block may cut it anywhere, and
+    some writers prefix the spreadsheet namespace (`<x:mergeCells>`)."""
+    monkeypatch.setattr(xlsx, "CHUNK", chunk)
+    rows = "".join(f'<{prefix}row r="{r}"><{prefix}c r="A{r}"/></{prefix}row>' for r in range(50))
+    part = (
+        f"<{prefix}worksheet><{prefix}sheetData>{rows}</{prefix}sheetData>"
+        f'<{prefix}mergeCells count="2"><{prefix}mergeCell ref="A1:B1"/>'
+        f'<{prefix}mergeCell ref="C1:C2"/></{prefix}mergeCells><{prefix}pageMargins/>'
+        f"</{prefix}worksheet>"
+    ).encode()
+    fragment = xlsx._merge_fragment(io.BytesIO(part))
+    refs = [m.groups() for m in xlsx._MERGE_REF.finditer(fragment)]
+    assert refs == [(b"A1", b"B1"), (b"C1", b"C2")]
+
+
+def test_a_sheet_without_merged_cells_has_none(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "up.xlsx", lambda book, sheet: sheet.write_row(0, 0, list(BASE)))
+    assert xlsx.merged_cells(path, "Sheet1", 1, 0) == []

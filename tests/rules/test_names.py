@@ -159,3 +159,18 @@ def test_each_row_gets_the_name_of_its_own_owner_columns_and_flags() -> None:
         "Baker Tom",  # a business keeps its order
         None,
     ]
+
+
+def test_two_owner_lines_sharing_a_given_name_keep_their_own_surnames() -> None:
+    """A shared word of the two owner lines is the shared surname, unless it is far more often
+    a given name (WILLIAM); the frequencies are looked up without accents (ZOË as ZOE)."""
+    cases = [
+        ("NGUYEN WILLIAM", "O’BRIEN WILLIAM", "William Nguyen & William O’Brien"),
+        ("PEÑA ZOË", "O’BRIEN ZOË", "Zoë Peña & Zoë O’Brien"),
+        ("SMITH JOHN", "SMITH MARY", "John & Mary Smith"),
+        ("JOHN SMITH", "MARY SMITH", "John & Mary Smith"),
+        ("JOHN SMITH", "JOHN JONES", "John Smith & John Jones"),
+    ]
+    frame = pl.DataFrame({"OwnerName": [c[0] for c in cases], "OwnerName2": [c[1] for c in cases]})
+    out = names.derive(frame, load_rules())
+    assert out["AlternateName"].to_list() == [c[2] for c in cases]

@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from propmail.bench import DEFAULT_PG_URL, data, scenarios
-from propmail.errors import InputError
+from propmail.errors import DatabaseUnavailable
 
 REGION_ID = 40
 MONTH1 = datetime(2026, 5, 4, 9, 30)
@@ -101,16 +101,20 @@ class Databases:
         self.created.append(database)
         return self.server.set(database=database).render_as_string(hide_password=False)
 
+    def check_server(self) -> None:
+        """DatabaseUnavailable (exit status 4) unless the server takes a connection."""
+        self._admin("SELECT 1")
+
     def _admin(self, statement: str) -> None:
         engine = create_engine(self.server, isolation_level="AUTOCOMMIT")
         try:
             with engine.connect() as conn:
                 conn.execute(text(statement))
-        except Exception as exc:  # any connection failure: say where, exit 2
-            raise InputError(
-                f"PostgreSQL not usable at {self.server.render_as_string(hide_password=True)}: "
-                f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}",
-                option="--pg-url",
+        except Exception as exc:  # any connection failure: say where, exit 4 as other commands
+            raise DatabaseUnavailable(
+                f"option --pg-url: PostgreSQL not usable at "
+                f"{self.server.render_as_string(hide_password=True)}: "
+                f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
             ) from None
         finally:
             engine.dispose()
@@ -187,6 +191,8 @@ def run_backend(
 def run(config: Config, echo: Echo) -> Results:
     results = Results(config=config, started=datetime.now(), load_before=os.getloadavg())
     with work_directory(config) as work:
+        if "postgresql" in config.backends:  # unreachable: say so before generating the rows
+            Databases("postgresql", work, config.pg_url).check_server()
         echo(f"generating {config.rows:,} rows in {work}")
         inputs = data.generate(work, config.rows, config.guide_rows, config.seed)
         results.guide_rows = inputs.subset_rows

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -87,6 +88,15 @@ class Backend(ABC):
     ) -> Iterator[pl.DataFrame]:
         """A stored table's `columns`, in key order, `batch_rows` at a time."""
 
+    @abstractmethod
+    def read_region(self, region_id: int, batch_rows: int) -> Iterator[pl.DataFrame]:
+        """A region's locations with their owner's columns (`propmail.db.stored.region_columns`),
+        in LocationId order, `batch_rows` at a time."""
+
+    @abstractmethod
+    def read_parcel(self, parcel: str) -> pl.DataFrame:
+        """The stored locations of one parcel id, one per region, as `read_region` gives them."""
+
     # -- UploadLog and the load -------------------------------------------------------------
 
     @abstractmethod
@@ -104,6 +114,11 @@ class Backend(ABC):
     @abstractmethod
     def preview(self, batch: Batch, step: Step = no_step) -> Preview:
         """What `load` would do, and nothing written (the dry run)."""
+
+    @abstractmethod
+    def hold_region_lock(self, region_id: int) -> AbstractContextManager[None]:
+        """Hold, on a connection of its own, the lock a load of `region_id` takes, until the
+        block ends; nothing is written (`propmail selftest` proves that loads wait for it)."""
 
     # -- the load journal and undo ------------------------------------------------------------
 

@@ -37,7 +37,7 @@ from propmail.db import journal, schema, sql, undo
 from propmail.db.backend import Backend
 from propmail.db.results import Batch, JournaledLoad, LoadResult, Preview, Undone, code_changes
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field, State
-from propmail.db.stored import stream_rows
+from propmail.db.stored import read_parcel, stream_region, stream_rows
 from propmail.errors import DatabaseUnavailable, InputError, LoadError, failure_message
 from propmail.progress import Step, no_step
 from propmail.settings import NewList, Rules
@@ -119,6 +119,10 @@ class SqlBackend(Backend):
         ).one()
         conn.execute(text(sql.owner_upsert(self.dialect)), params)
         return int(inserted), int(updated), int(unchanged)
+
+    def location_upsert(self) -> str:
+        """The Location merge statement (its update window in DO UPDATE ... WHERE)."""
+        return sql.location_upsert(self.dialect)
 
     def set_state(self, log_id: int, state: int, conn: Connection | None = None) -> None:
         """Write a processing state that other connections see at once (committed apart)."""
@@ -273,6 +277,12 @@ class SqlBackend(Backend):
     ) -> Iterator[pl.DataFrame]:
         return stream_rows(self.engine, table, columns, batch_rows)
 
+    def read_region(self, region_id: int, batch_rows: int) -> Iterator[pl.DataFrame]:
+        return stream_region(self.engine, region_id, batch_rows)
+
+    def read_parcel(self, parcel: str) -> pl.DataFrame:
+        return read_parcel(self.engine, parcel)
+
     # -- UploadLog ----------------------------------------------------------------------------
 
     def open_upload_log(self, region_id: int, file_name: str, now: datetime) -> int:
@@ -391,7 +401,7 @@ class SqlBackend(Backend):
             r.locations_unchanged,
             r.locations_frozen,
         ) = run.conn.execute(text(sql.location_counts(self.dialect)), run.params).one()
-        run.conn.execute(text(sql.location_upsert(self.dialect)), run.params)
+        run.conn.execute(text(self.location_upsert()), run.params)
 
     def _final_updates(self, run: Run) -> None:
         run.conn.execute(
@@ -476,6 +486,12 @@ class SqlBackend(Backend):
             for region_id in sorted({r for _, r in order}):
                 self.lock_region(conn, region_id)
             return [undo.undo_one(conn, d, i, r) for i, r in order]
+
+    @contextmanager
+    def hold_region_lock(self, region_id: int) -> Iterator[None]:
+        with self.transaction() as conn:
+            self.lock_region(conn, region_id)
+            yield
 
     # -- the dry run --------------------------------------------------------------------------
 

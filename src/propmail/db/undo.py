@@ -10,6 +10,7 @@ no journal.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, select, text, update
@@ -65,12 +66,35 @@ def plan(conn: Connection, d: Dialect, log_id: int, cascade: bool) -> list[tuple
 
     Without `cascade`, InputError naming every later load that wrote rows of `log_id`.
     """
-    chosen = [(log_id, region_of(conn, log_id))]
+    return order(
+        log_id,
+        region_of(conn, log_id),
+        _later(conn, log_id),
+        lambda earlier, later: _overlap(conn, d, earlier, later),
+        cascade,
+    )
+
+
+def order(
+    log_id: int,
+    region_id: int,
+    later_loads: list[tuple[int, int]],
+    overlap: Callable[[int, int], int],
+    cascade: bool,
+) -> list[tuple[int, int]]:
+    """`plan` over what any backend reads: the journaled loads after `log_id` (oldest first)
+    and how many rows a later load journaled of an earlier one's.
+
+    >>> shared = {(1, 2): 5, (2, 3): 1}
+    >>> order(1, 40, [(2, 40), (3, 41), (4, 40)], lambda a, b: shared.get((a, b), 0), True)
+    [(3, 41), (2, 40), (1, 40)]
+    """
+    chosen = [(log_id, region_id)]
     blocking: list[tuple[int, int, int]] = []  # (later load, region, rows in common)
-    for later, region in _later(conn, log_id):
+    for later, region in later_loads:
         # a later load is in the way if it wrote rows of any load already chosen before it
         ahead = [c for c, _ in chosen] if cascade else [log_id]
-        common = sum(_overlap(conn, d, c, later) for c in ahead if c < later)
+        common = sum(overlap(c, later) for c in ahead if c < later)
         if common:
             blocking.append((later, region, common))
             chosen.append((later, region))

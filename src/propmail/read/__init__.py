@@ -4,7 +4,8 @@ The modules, in the order a file passes through them:
 
 - `safety`: hostile or mislabelled files refused before any reader library opens them
 - `files`: csv / xlsx / parquet -> a sheet of text cells and its header row
-- `xlsx`: what calamine does not give: number formats, the 1904 date system
+- `xlsx`: what calamine does not give: number formats, merged cells, the 1904 date system
+- `merged`: merged header cells -> one header per column
 - `mapping`: the mapping file (which source headers mean which column) and its validation
 - `layouts`: the shipped layouts (mapping files) and a file's layout detected by its headers
 - `derive`: canonical columns made from several source columns (joins, splits, blocks)

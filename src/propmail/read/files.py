@@ -3,9 +3,10 @@
 The safety checks (`propmail.read.safety`) run first, before any reader library touches the
 file. Spreadsheets are taken as people save them: the sheet is the one asked for (`--sheet`),
 else the first whose header row a layout recognizes; the header row is the row among the
-first 20 that the layouts recognize best (else the first non-empty one), title rows above it
-and a totals line below the data are left out and noted. A csv file's separator (`,` `;` tab
-`|`) is sniffed, a byte-order mark dropped, Windows-1252 or Latin-1 text decoded and named.
+first 20 that the layouts recognize best (else the first non-empty one), with the headers of
+merged cells resolved (`propmail.read.merged`), title rows above it and a totals line below
+the data are left out and noted. A csv file's separator (`,` `;` tab `|`) is sniffed, a
+byte-order mark dropped, Windows-1252 or Latin-1 text decoded and named.
 `Sheet.first_row` keeps the spreadsheet row number of the data, so a row can be named as the
 spreadsheet shows it (for csv, the record number: a quoted field with a line break is one row).
 """
@@ -17,14 +18,14 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import fastexcel
 import polars as pl
 
 from propmail.errors import InputError
-from propmail.read import safety, xlsx
+from propmail.read import merged, safety, xlsx
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 SUFFIXES = (*EXCEL_SUFFIXES, ".csv", ".parquet")
@@ -93,7 +94,7 @@ def load(path: Path, sheet: str | None = None, score: Score | None = None) -> Sh
             grid = _read_csv(path, notes)
         else:
             book = fastexcel.read_excel(path)
-            sheet_index, grid = _pick_sheet(book, sheet, score, notes, name)
+            sheet_index, grid = _pick_sheet(book, sheet, score, notes, path)
             sheet_name = book.sheet_names[sheet_index]
     except (fastexcel.FastExcelError, pl.exceptions.PolarsError, OSError) as exc:
         kind = "an Excel workbook" if suffix in EXCEL_SUFFIXES else f"a {suffix[1:]} file"
@@ -105,11 +106,16 @@ def load(path: Path, sheet: str | None = None, score: Score | None = None) -> Sh
     non_empty = _non_empty(grid)
     if non_empty.is_empty():
         raise InputError("the file is empty", file=name)
-    header_index = _header_row(grid, non_empty, score)
-    skipped = [int(i) + 1 for i in non_empty if i < header_index]
-    if skipped:
+    workbook = suffix in (".xlsx", ".xlsm")
+    found = _find_header(grid, non_empty, score, _merges(path, sheet_name) if workbook else None)
+    header_index, headers = found.row, found.headers
+    top = header_index - 1 if found.grouped else header_index
+    skipped = [int(i) + 1 for i in non_empty if i < top]
+    if found.grouped:
+        rows = f"header rows {top + 1} and {header_index + 1} (merged group cells above)"
+        notes.append(rows + (f"; title rows {_rows(skipped)} left out" if skipped else ""))
+    elif skipped:
         notes.append(f"header row {header_index + 1}; title rows {_rows(skipped)} left out")
-    headers = [str(v).strip() if v is not None else "" for v in grid.row(header_index)]
     data = grid.slice(header_index + 1)
     data, footer = _drop_footer(data)
     if footer:
@@ -118,14 +124,60 @@ def load(path: Path, sheet: str | None = None, score: Score | None = None) -> Sh
             + _rows([header_index + 2 + i for i in footer])
         )
     result = Sheet(data, headers, header_index + 2, notes=notes, sheet_name=sheet_name)
-    if suffix in (".xlsx", ".xlsm"):
-        first_col = next((i for i, h in enumerate(headers) if h), 0)
-        # the formats are read from the first sheet's part only
-        result.formats = (
-            xlsx.number_formats(path, header_index + 1, first_col) if sheet_index == 0 else {}
-        )
+    if workbook:
+        result.formats = xlsx.number_formats(path, sheet_name, header_index + 1, found.first_col)
         result.date1904 = xlsx.uses_1904(path)
     return result
+
+
+@dataclass
+class _Header:
+    row: int  # grid index of the header row
+    headers: list[str]  # its headers, merged cells resolved
+    grouped: bool  # the row above holds group labels (merged cells) that head these
+    first_col: int  # grid position of the row's first non-blank cell, as the sheet has it
+
+
+Merges = Callable[[int, int], tuple[merged.Merge, ...]]  # (header row, its first column) -> merges
+
+
+def _merges(path: Path, sheet: str) -> Merges:
+    found = path.stat()
+    return lambda row, first_col: _merged_cells(
+        path.absolute(), found.st_mtime_ns, found.st_size, sheet, row + 1, first_col
+    )
+
+
+@lru_cache(maxsize=16)
+def _merged_cells(
+    path: Path, _mtime_ns: int, _size: int, sheet: str, row: int, first_col: int
+) -> tuple[merged.Merge, ...]:
+    """A sheet's merged cells, read once when the sheet is both chosen and then read."""
+    return tuple(xlsx.merged_cells(path, sheet, row, first_col))
+
+
+def _find_header(
+    grid: pl.DataFrame, non_empty: pl.Series, score: Score | None, merges_of: Merges | None
+) -> _Header:
+    """The header row and its headers; merged cells are read when the row has blank headers
+    or a row of labels above it (`propmail.read.merged`), and the row is chosen again."""
+    cells = cache(lambda i: _cells(grid, i))
+    index = _header_row(non_empty, score, cells)
+    first_col = next(i for i, v in enumerate(cells(index)) if v)
+    above = cells(index - 1) if index > 0 else []
+    if merges_of is None or ("" not in cells(index) and sum(map(bool, above)) < 2):
+        return _Header(index, cells(index), False, first_col)
+    last = int(non_empty[min(HEADER_SEARCH, non_empty.len()) - 1])
+    merges = [m for m in merges_of(index, first_col) if m[0] <= last]
+    if not merges:
+        return _Header(index, cells(index), False, first_col)
+
+    def heads(i: int) -> tuple[list[str], bool]:
+        return merged.header_cells(i, grid.width, lambda r, c: cells(r)[c], merges)
+
+    index = _header_row(non_empty, score, lambda i: heads(i)[0])
+    first_col = next(i for i, v in enumerate(cells(index)) if v)
+    return _Header(index, *heads(index), first_col)
 
 
 def _rows(numbers: list[int]) -> str:
@@ -140,13 +192,15 @@ def _cells(grid: pl.DataFrame, index: int) -> list[str]:
     return [str(v).strip() if v is not None else "" for v in grid.row(index)]
 
 
-def _header_row(grid: pl.DataFrame, non_empty: pl.Series, score: Score | None) -> int:
+def _header_row(
+    non_empty: pl.Series, score: Score | None, cells: Callable[[int], list[str]]
+) -> int:
     """The row among the first non-empty ones the layouts recognize best; else the first."""
     first = int(non_empty[0])
     if score is None:
         return first
     tried = [int(i) for i in non_empty[:HEADER_SEARCH]]
-    points = [score(_cells(grid, i)) for i in tried]
+    points = [score(cells(i)) for i in tried]
     best = max(points)
     return tried[points.index(best)] if best > 0 else first
 
@@ -173,26 +227,25 @@ def _pick_sheet(
     wanted: str | None,
     score: Score | None,
     notes: list[str],
-    name: str,
+    path: Path,
 ) -> tuple[int, pl.DataFrame]:
     names = list(book.sheet_names)
+    merges = path.suffix.lower() in (".xlsx", ".xlsm")
 
     def grid(index: int) -> pl.DataFrame:
         # skip_rows=0 keeps leading blank rows, so row i of the grid is sheet row i + 1.
         return book.load_sheet(index, header_row=None, skip_rows=0, dtypes="string").to_polars()
 
     if wanted is not None:
-        index = _sheet_index(wanted, names, name)
+        index = _sheet_index(wanted, names, path.name)
         return index, grid(index)
     if len(names) == 1 or score is None:
         return 0, grid(0)
     for index in range(len(names)):
         candidate = grid(index)
         rows = _non_empty(candidate)
-        if (
-            not rows.is_empty()
-            and score(_cells(candidate, _header_row(candidate, rows, score))) > 0
-        ):
+        merges_of = _merges(path, names[index]) if merges else None
+        if not rows.is_empty() and score(_find_header(candidate, rows, score, merges_of).headers):
             if index:
                 notes.append(f"sheet {names[index]!r} (the first whose headers a layout knows)")
             return index, candidate

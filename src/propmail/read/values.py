@@ -13,6 +13,8 @@ Decisions:
 - A column is scaled to percent units when its first rows are percent-formatted
   (`propmail.read.xlsx`); text such as "45%", "$1.00" or "(1,200)" is never scaled, but a
   number typed as text ("0.45") reads like a numeric cell and is.
+- A number Excel shows zero-padded (format `000000000000` on a parcel id, `00000` on a ZIP)
+  is read as it shows; a ZIP column only by a format of its own width.
 - Fully blank rows are dropped; `_row` keeps the spreadsheet row number of the rest.
 
 Each step is its own projection: polars does not share a subexpression between two
@@ -63,6 +65,8 @@ _NUMBER = (
     r"(?P<number>[-+]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)"
     r"(?P<percent>%)?(?P<close>\))?$"
 )
+# A zero-padded format pads a text column whatever its width, a ZIP column only to its own.
+_PADDED = {Kind.ZIP5: 5, Kind.ZIP4: 4, Kind.DATE: -1, Kind.NUMBER: -1}
 _EXCEL_EPOCH = 25569  # serial of 1970-01-01, where polars counts days from
 _EPOCH_1904 = 1462  # serial (1900 system) of 1904-01-01, serial 0 of the 1904 system
 _FIRST_DATE = dt.date(1900, 3, 1)  # serial 61: the first date Excel's serials agree on
@@ -80,8 +84,9 @@ def text_frame(
     for canon, pos in picked.items():
         text: pl.Expr = pl.when(pl.col(canon).str.len_bytes() > 0).then(pl.col(canon))
         width = sheet.formats.get(pos, "")
-        if columns[canon] is Kind.TEXT and re.fullmatch("0+", width):
-            # Excel showed this number zero-padded (a parcel id formatted 000000000000).
+        if re.fullmatch("0+", width) and _PADDED.get(columns[canon], len(width)) == len(width):
+            # Excel showed this number zero-padded (a parcel id formatted 000000000000, a ZIP
+            # formatted 00000): the text is what the operator saw.
             digits = text.str.contains("^[0-9]+$")
             text = pl.when(digits).then(text.str.zfill(len(width))).otherwise(text)
         nulled.append(text.alias(canon))

@@ -244,8 +244,96 @@ def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
         .collect()
     )
     unflagged = frame.drop(*FLAGS, strict=False)
-    return (
+    classified = (
         unflagged.with_row_index("__row")
         .join(flagged, on="__row", how="left", maintain_order="left")
         .select(*unflagged.columns, *(pl.col(f).fill_null(False) for f in FLAGS))
     )
+    substring = rules.classification.substring
+    return classified.with_columns(substring_flag(rules.classification, f) for f in substring)
+
+
+def substring_words(classification: Classification, flag: str) -> tuple[str, ...]:
+    """The keywords of `flag` (``IsTrust``) as the rules file lists them."""
+    lists = {
+        "IsTrust": classification.trust,
+        "IsChurch": classification.church,
+        "IsBusiness": classification.business,
+        "IsEstate": classification.estate,
+        "IsGovernment": classification.government,
+    }
+    return lists[flag]
+
+
+def substring_flag(classification: Classification, flag: str) -> pl.Expr:
+    """`flag` as a legacy ``LIKE '%WORD%'``: a keyword anywhere in the upper-cased OwnerName.
+
+    >>> from propmail.settings import load_rules
+    >>> c = load_rules().classification
+    >>> legacy = type(c)(**{**c.__dict__, "trust": ("TRUST",), "substring": ("IsTrust",)})
+    >>> frame = pl.DataFrame({"OwnerName": ["SMITH JOHN TR", "TRUSTCO BANK", None]})
+    >>> frame.select(substring_flag(legacy, "IsTrust"))["IsTrust"].to_list()
+    [False, True, False]
+    """
+    words = substring_words(classification, flag)
+    upper = pl.col("OwnerName").str.to_uppercase()
+    found = pl.any_horizontal([upper.str.contains(w, literal=True) for w in words] or [False])
+    return found.fill_null(False).alias(flag)
+
+
+def _token_at(text: str, start: int) -> int:
+    """The 1-based token position of the character `start` in a normalized name."""
+    return text[:start].count(" ") + 1
+
+
+def keyword_evidence(frame: pl.DataFrame, classification: Classification) -> list[dict[str, str]]:
+    """Per row of a (small) frame, for `propmail explain`: the owner name as the flags read it
+    and, per flag, the keyword behind it and its token position, or the keyword found but not
+    counted and the phrase or form that rules it out.
+
+    >>> from propmail.settings import load_rules
+    >>> frame = pl.DataFrame({"OwnerName": ["SMITH JOHN TR", "FIRST BANK & TRUST"]})
+    >>> found = keyword_evidence(frame, load_rules().classification)
+    >>> found[0]["name"], found[0]["IsTrust"]
+    ('SMITH JOHN TR', "keyword 'TR' at token 3")
+    >>> found[1]["IsTrust"]
+    "keyword 'TRUST' at token 3 inside 'BANK TRUST' of trust_exclude: not counted"
+    """
+    found = patterns(classification)
+    names = frame.select(_tokens(owner_text(frame)).alias("name"))["name"].to_list()
+    upper = frame.select(pl.col("OwnerName").str.to_uppercase())["OwnerName"].to_list()
+    excludes = {
+        "IsTrust": ("trust_exclude", "trust_in_company"),
+        "IsChurch": ("church_exclude", "person_names"),
+        "IsBusiness": ("person_names",),
+        "IsEstate": ("estate_exclude",),
+        "IsGovernment": (),
+    }
+    out = []
+    for name, raw in zip(names, upper, strict=True):
+        row = {"name": name or ""}
+        for flag in FLAGS:
+            if flag in classification.substring:
+                hit = next(
+                    (w for w in substring_words(classification, flag) if w in (raw or "")), None
+                )
+                at = (raw or "").find(hit or "") + 1
+                row[flag] = (
+                    f"{hit!r} inside OwnerName at character {at} (substring)"
+                    if hit
+                    else "no keyword inside OwnerName (substring)"
+                )
+                continue
+            match = re.search(found[flag] or "(?!)", name or "")
+            if match is None:
+                row[flag] = "no keyword as a whole token"
+                continue
+            said = f"keyword {match.group(0)!r} at token {_token_at(name, match.start())}"
+            for excluded in excludes[flag]:
+                phrase = re.search(found[excluded] or "(?!)", name)
+                if phrase and phrase.start() <= match.start() < phrase.end():
+                    said += f" inside {phrase.group(0)!r} of {excluded}: not counted"
+                    break
+            row[flag] = said
+        out.append(row)
+    return out

@@ -175,6 +175,12 @@ def _log_odds(word: str) -> pl.Expr:
     return ((pl.col(f"{word}_s") + 1) / (pl.col(f"{word}_g") + 1)).log()
 
 
+def _given_name(word: str) -> pl.Expr:
+    """The word is far more often a given name than a surname (two lines sharing WILLIAM share
+    a given name, not a surname: NGUYEN WILLIAM / O'BRIEN WILLIAM)."""
+    return pl.col(f"{word}_g") > 20 * pl.col(f"{word}_s")
+
+
 def _split_comma(segment: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     found = segment.str.extract_groups(r"^(?<surname>[^,]+), ?(?<given>.*)$")
     return found.struct.field("surname"), found.struct.field("given")
@@ -239,15 +245,21 @@ def _people(frame: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("__b2").str.extract(r"(\S+)$").alias("__last2"),
         pl.col("__b2").str.extract(r"^(\S+) ").alias("__first2"),
     )
-    # looked up without apostrophes (OHARA), a hyphenated name by its first part (JEAN-PAUL)
+    # looked up without apostrophes (OHARA) or accents (PEÑA as PENA), a hyphenated name by its
+    # first part (JEAN-PAUL)
     looked_up = ("__first", "__second", "__last1", "__first2", "__last2")
     keyed = frame.with_columns(
-        pl.col(w).str.extract(r"^([^-]+)").str.replace_all("['’]", "").alias(f"{w}_key")
+        pl.col(w)
+        .str.extract(r"^([^-]+)")
+        .str.replace_all("['’]", "")
+        .str.normalize("NFD")
+        .str.replace_all(r"\p{M}", "")
+        .alias(f"{w}_key")
         for w in looked_up
     ).collect()
     # the table cut to the words of these names first: five joins on a few rows, not 240,000
-    words = pl.concat([keyed[f"{w}_key"] for w in looked_up]).drop_nulls().unique()
-    known = name_frequencies().filter(pl.col("name").is_in(words.implode())).lazy()
+    present = pl.concat([keyed[f"{w}_key"] for w in looked_up]).drop_nulls().unique()
+    known = name_frequencies().filter(pl.col("name").is_in(present.implode())).lazy()
     frame = keyed.lazy()
     for w in looked_up:
         frame = frame.join(
@@ -291,7 +303,7 @@ def _people(frame: pl.LazyFrame) -> pl.LazyFrame:
             & (
                 b1.str.contains(r" \S$")
                 | given_only2.fill_null(False)
-                | (pl.col("__opens2") == pl.col("__first"))
+                | ((pl.col("__opens2") == pl.col("__first")) & ~_given_name("__first"))
             ).fill_null(False)
         ).alias("__shape_sf"),
         (
@@ -300,6 +312,7 @@ def _people(frame: pl.LazyFrame) -> pl.LazyFrame:
                 full2
                 & (pl.col("__last2") == pl.col("__last1"))
                 & (pl.col("__opens2") != pl.col("__first"))
+                & ~_given_name("__last1")
             )
         )
         .fill_null(False)
@@ -307,9 +320,7 @@ def _people(frame: pl.LazyFrame) -> pl.LazyFrame:
     )
     shape_sf, shape_gf = pl.col("__shape_sf"), pl.col("__shape_gf")
     # JOHN HENRY: a common given name followed by another given name reads as written
-    given_given = (pl.col("__first_g") > 20 * pl.col("__first_s")) & (
-        pl.col("__second_g") > pl.col("__second_s")
-    )
+    given_given = _given_name("__first") & (pl.col("__second_g") > pl.col("__second_s"))
     vote = (
         pl.when(comma | (n1 < 2)).then(0)
         .when(shape_sf & ~shape_gf).then(1)
@@ -324,19 +335,30 @@ def _people(frame: pl.LazyFrame) -> pl.LazyFrame:
             "__column_sf"
         )
     )
-    surname_first = (
-        pl.when(last.is_not_null() & b1.str.starts_with(last + " ")).then(True)
-        .when(last.is_not_null() & b1.str.ends_with(" " + last)).then(False)
-        .when((n1 == 1) & full2).then(False)
-        .when(middle_initial).then(False)
-        .when(shape_sf & ~shape_gf).then(True)
-        .when(shape_gf & ~shape_sf).then(False)
-        .when(odds > STRONG).then(True)
-        .when(odds < -STRONG).then(False)
-        .when(given_given).then(False)
-        .otherwise(pl.col("__column_sf"))
-    )  # fmt: skip
-    frame = frame.with_columns(surname_first.alias("__sf"))
+    # the evidence in the order it is weighed: (it holds, surname first, in words)
+    evidence = [
+        (comma, True, "a comma after the surname"),
+        (last.is_not_null() & b1.str.starts_with(last + " "), True, "OwnerLastName opens the name"),
+        (last.is_not_null() & b1.str.ends_with(" " + last), False, "OwnerLastName closes the name"),
+        ((n1 == 1) & full2, False, "one word, then a co-owner's full name"),
+        (middle_initial, False, "given name, middle initial, surname (JOHN A SMITH)"),
+        (shape_sf & ~shape_gf, True, "the row's shape (an initial last, a given name after &)"),
+        (shape_gf & ~shape_sf, False, "the row's shape (two owners ending in the same surname)"),
+        (odds > STRONG, True, "US name frequencies: the first word is a surname"),
+        (odds < -STRONG, False, "US name frequencies: the first word is a given name"),
+        (given_given, False, "a common given name followed by another given name"),
+    ]  # fmt: skip
+    surname_first: pl.Expr = pl.col("__column_sf")
+    reason: pl.Expr = pl.format(
+        "the whole column: {} of the rows that show their order are surname first "
+        f"(surname first from {COLUMN_SHARE:.0%})",
+        (_rows(pl.col("__vote") == 1) / _rows(pl.col("__vote") != 0)).round(2),
+    )
+    for holds, first, words in reversed(evidence[1:]):  # the comma is read apart, below
+        surname_first = pl.when(holds).then(first).otherwise(surname_first)
+        reason = pl.when(holds).then(pl.lit(words)).otherwise(reason)
+    reason = pl.when(comma).then(pl.lit(evidence[0][2])).otherwise(reason)
+    frame = frame.with_columns(surname_first.alias("__sf"), reason.alias("__sf_reason"))
     sf = pl.col("__sf")
     none = pl.lit(None, dtype=pl.String)
     sur1, giv1 = _reading(
@@ -476,11 +498,11 @@ def _rows(condition: pl.Expr) -> pl.Expr:
     return pl.col(ROWS).filter(condition).sum()
 
 
-def envelopes(owners: pl.DataFrame, rules: Rules) -> pl.Series:
-    """The envelope name of each row of `owners`: the owner columns, the flags and `ROWS`.
+def _base(owners: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+    """What the envelope name is read from: cleaned lines, segments, organisation or not.
 
-    The column's evidence (a listed file, a file written surname first) counts each row
-    `ROWS` times; with ``ROWS`` 1 on every row this is the rule read row by row.
+    `owners` holds the owner columns, the flags and `ROWS`; the column's evidence (a listed
+    file, a file written surname first) counts each row `ROWS` times.
     """
     second = text_column(owners, "OwnerName2")
     line1, line2 = _clean(pl.col("OwnerName")), _clean(second).replace("", None)
@@ -549,7 +571,6 @@ def envelopes(owners: pl.DataFrame, rules: Rules) -> pl.Series:
         trustee.alias("__trustee"),
         (estate_tail & ~organisation).alias("__estate"),
     )
-    org = pl.col("__org")
     # owners run together, each after a comma: SMITH, ANN MARIE SMITH, JOHN
     run_together = r", ([^,|~ ][^,|]*?) ([^\s,|]+),"
     lazy = lazy.with_columns(
@@ -563,8 +584,42 @@ def envelopes(owners: pl.DataFrame, rules: Rules) -> pl.Series:
         .list.eval(pl.element().filter(pl.element().str.strip_chars(" ,") != ""))
         .alias("__segments")
     )
+    return lazy.with_row_index("__row").collect()
+
+
+def order_evidence(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+    """Per row, for `propmail explain`: whether the name is read as an organisation's
+    (``organisation``), else whether the surname comes first (``surname_first``) and the
+    evidence it was decided on (``evidence``); computed over the whole file, as the column's
+    own order is evidence too.
+
+    >>> from propmail.settings import load_rules
+    >>> rules = load_rules()
+    >>> owners = pl.DataFrame({"OwnerName": ["SMITH, JOHN", "ACME LLC"]})
+    >>> frame = classification.derive(owners, rules)
+    >>> order_evidence(frame, rules).rows()
+    [(False, True, 'a comma after the surname'), (True, None, None)]
+    """
+    flagged = frame if set(FLAGS) <= set(frame.columns) else classification.derive(frame, rules)
+    base = _base(flagged.with_columns(pl.lit(1, pl.UInt32).alias(ROWS)), rules)
+    persons = (
+        _people(base.lazy().filter(~pl.col("__org")))
+        .select("__row", pl.col("__sf").alias("surname_first"), pl.col("__sf_reason"))
+        .collect()
+    )
+    return (
+        base.select("__row", pl.col("__org").alias("organisation"))
+        .join(persons, on="__row", how="left", maintain_order="left")
+        .select("organisation", "surname_first", pl.col("__sf_reason").alias("evidence"))
+    )
+
+
+def envelopes(owners: pl.DataFrame, rules: Rules) -> pl.Series:
+    """The envelope name of each row of `owners` (see `_base`); with ``ROWS`` 1 on every row
+    this is the rule read row by row."""
     # the person and the organisation readings, each computed on its own rows only
-    base = lazy.with_row_index("__row").collect()
+    base = _base(owners, rules)
+    org = pl.col("__org")
     orgs = base.filter(org).select(
         "__row", _org_name(pl.col("__name"), pl.col("__line2")).alias("__envelope"), org
     )

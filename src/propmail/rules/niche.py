@@ -143,3 +143,33 @@ def apply(
         frame = frame.with_columns(frame["ListCode"].clone().scatter(tagged, stacked.to_series()))
         outcomes.append(outcome)
     return frame, outcomes
+
+
+def how_matched(frame: pl.DataFrame, niche: NicheList, row: int, keys: UploadKeys) -> str:
+    """How niche list `niche` matched row `row` of the upload `frame`, or why it did not
+    (for `propmail explain`): by parcel id, by address key, or neither, naming the key.
+
+    >>> upload = pl.DataFrame({"LocationPrimaryId": ["1", "2"],
+    ...     "LocationAddress1": ["12 Oak Street", "9 Elm St"], "LocationZip": ["24016", "24016"]})
+    >>> liens = NicheList("Liens", pl.DataFrame({"LocationPrimaryId": [None, "7"],
+    ...     "LocationAddress1": ["12 OAK ST", None], "LocationZip": ["24016", None]}))
+    >>> keys = UploadKeys.of(upload)
+    >>> how_matched(upload, liens, 0, keys)
+    "by address key '12 OAK ST|24016'"
+    >>> how_matched(upload, liens, 1, keys)
+    "not matched: no row has parcel id '2' or address key '9 ELM ST|24016'"
+    """
+    parcel = frame["LocationPrimaryId"][row]
+    key = keys.address[row]
+    ids = niche.frame["LocationPrimaryId"].cast(pl.String)
+    if parcel is not None and (ids == parcel).any():
+        return f"by parcel id {parcel!r}"
+    niche_keys = niche.frame.select(
+        address_key(pl.col("LocationAddress1"), pl.col("LocationZip")).alias("_key")
+    )["_key"]
+    if key is not None and (niche_keys == key).any():
+        parcels = keys.parcels_per_key.filter(pl.col("_key") == key)["_parcels"]
+        if parcels.len() and parcels[0] > 1:
+            return f"not matched: address key {key!r} names {parcels[0]} parcels (ambiguous)"
+        return f"by address key {key!r}"
+    return f"not matched: no row has parcel id {parcel!r} or address key {key!r}"

@@ -207,8 +207,9 @@ def _in_same_town(frame: pl.DataFrame, rules: Rules) -> pl.Series:
     return frame.select(agree.fill_null(False)).to_series()
 
 
-def _same_street(frame: pl.DataFrame, rules: Rules) -> pl.Series:
-    """Per row: the site and the mailing street lines are the same place (house, street, unit)."""
+def compared_parts(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+    """Per row: both street lines split into their parts (``_site_*``, ``_mail_*``) and, per
+    check of `CHECKS`, whether it holds (a column named as the check, never null)."""
     frame = frame.with_columns(
         _raw(pl.col("OwnerAddress1")).alias("_line1"),
         _raw(_column(frame, "OwnerAddress2")).alias("_line2"),
@@ -242,18 +243,66 @@ def _same_street(frame: pl.DataFrame, rules: Rules) -> pl.Series:
             <= pl.min_horizontal("_site_high", "_mail_high")
         )
     )
-    same = (
-        ~pl.col("_site_placeholder")
-        & ~pl.col("_site_po")
-        & ~pl.col("_mail_po")
-        & numbers_agree.fill_null(False)
-        & (pl.col("_site_core") == pl.col("_mail_core"))
-        & _agree("_site_pre", "_mail_pre")
-        & _agree("_site_suffix", "_mail_suffix")
-        & _agree("_site_post", "_mail_post")
-        & units_agree
+    checks = {
+        "site address is no placeholder": ~pl.col("_site_placeholder"),
+        "site is no PO box": ~pl.col("_site_po"),
+        "mailing street is no PO box": ~pl.col("_mail_po"),
+        "house number": numbers_agree,
+        "street name": pl.col("_site_core") == pl.col("_mail_core"),
+        "directional before the name": _agree("_site_pre", "_mail_pre"),
+        "street suffix": _agree("_site_suffix", "_mail_suffix"),
+        "directional after the name": _agree("_site_post", "_mail_post"),
+        "unit": units_agree,
+    }
+    return frame.with_columns(check.fill_null(False).alias(name) for name, check in checks.items())
+
+
+# The checks of `compared_parts`, in the order a difference is named
+CHECKS = (
+    "site address is no placeholder", "site is no PO box", "mailing street is no PO box",
+    "house number", "street name", "directional before the name", "street suffix",
+    "directional after the name", "unit",
+)  # fmt: skip
+
+
+def _same_street(frame: pl.DataFrame, rules: Rules) -> pl.Series:
+    """Per row: the site and the mailing street lines are the same place (house, street, unit)."""
+    parts = compared_parts(frame, rules)
+    return parts.select(pl.all_horizontal(CHECKS)).to_series()
+
+
+def _written(side: str) -> pl.Expr:
+    """One side's parts as one line: ``123-125 N MAIN ST UNIT 2`` (for `propmail explain`)."""
+    number = (
+        pl.when(pl.col(f"{side}_high") != pl.col(f"{side}_low"))
+        .then(pl.format("{}-{}", f"{side}_low", f"{side}_high"))
+        .otherwise(pl.col(f"{side}_low").cast(pl.String))
     )
-    return frame.select(same.fill_null(False)).to_series()
+    unit = pl.format("UNIT {}", f"{side}_unit")
+    parts = [number, *(pl.col(f"{side}_{p}") for p in ("pre", "core", "suffix", "post")), unit]
+    po = pl.when(pl.col(f"{side}_po")).then(pl.lit("PO BOX "))
+    return pl.concat_str([po, *parts], separator=" ", ignore_nulls=True).str.replace_all("  ", " ")
+
+
+def evidence(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+    """Per row: the two addresses as compared (``site``, ``mailing``), whether the ZIPs (or
+    the towns) agree (``same_town``) and the first part that differs (``differs``, null when
+    none does).
+
+    >>> from propmail.settings import load_rules
+    >>> frame = pl.DataFrame({"LocationAddress1": ["123 North Main Street"],
+    ...     "LocationZip": ["24016"], "OwnerAddress1": ["125 N MAIN ST"], "OwnerZip": ["24016"]})
+    >>> evidence(frame, load_rules()).row(0)
+    ('123 N MAIN ST', '125 N MAIN ST', True, 'house number')
+    """
+    parts = compared_parts(frame, rules)
+    first_failed = pl.coalesce(pl.when(~pl.col(c)).then(pl.lit(c)) for c in CHECKS)
+    return parts.select(
+        _written("_site").alias("site"),
+        _written("_mail").alias("mailing"),
+        _in_same_town(frame, rules).alias("same_town"),
+        first_failed.alias("differs"),
+    )
 
 
 def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:

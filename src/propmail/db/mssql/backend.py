@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ import polars as pl
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL
 
+from propmail.db import undo
 from propmail.db.backend import Backend
 from propmail.db.mssql import staging, tsql
 from propmail.db.mssql.credentials import Settings, resolve
@@ -34,7 +36,7 @@ from propmail.db.mssql.session import (
 )
 from propmail.db.results import Batch, JournaledLoad, LoadResult, Preview, Undone
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, State
-from propmail.db.stored import stream_rows
+from propmail.db.stored import read_parcel, stream_region, stream_rows
 from propmail.errors import InputError, LoadError, PropmailError, failure_message
 from propmail.progress import Step, no_step
 from propmail.redact import redact
@@ -247,6 +249,12 @@ class MssqlBackend(Backend):
     ) -> Iterator[pl.DataFrame]:
         return stream_rows(self.engine, table, columns, batch_rows)
 
+    def read_region(self, region_id: int, batch_rows: int) -> Iterator[pl.DataFrame]:
+        return stream_region(self.engine, region_id, batch_rows)
+
+    def read_parcel(self, parcel: str) -> pl.DataFrame:
+        return read_parcel(self.engine, parcel)
+
     # -- the load -----------------------------------------------------------------------------
 
     def load(self, log_id: int, batch: Batch, step: Step = no_step) -> LoadResult:
@@ -409,17 +417,49 @@ class MssqlBackend(Backend):
             processing_state=None if state is None else int(state),
         )
 
+    @contextmanager
+    def hold_region_lock(self, region_id: int) -> Iterator[None]:
+        """The procedures' sp_getapplock on the region, held by a transaction of the engine's."""
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql(tsql.HOLD_REGION_LOCK, (tsql.region_lock_resource(region_id),))
+            yield
+
     # -- the load journal and undo ------------------------------------------------------------
 
     def undo(self, log_id: int, cascade: bool = False, dry_run: bool = False) -> list[Undone]:
-        """One load at a time through dbo.PropmailUndoLoad, which names the later loads in the
-        way; --cascade is not offered here: undo them first, newest first."""
-        if cascade:
-            raise InputError(
-                "--cascade is not available on SQL Server: undo the later loads first, newest "
-                "first (propmail undo names them)",
-                column="--cascade",
+        """Through dbo.PropmailUndoLoad, which refuses (naming them) while later loads wrote
+        the same rows. With `cascade` those loads go first, newest first, each through the
+        procedure, all inside one transaction (`tsql.UNDO_CASCADE_BEGIN`)."""
+        if not cascade:
+            return [self._undo_one(log_id, dry_run)]
+        found = self._run(tsql.JOURNALED_REGION, (log_id,), "reading the journal")
+        if not found:
+            return [self._undo_one(log_id, dry_run)]  # the procedure says why it cannot
+        loads = undo.order(
+            log_id,
+            int(found[0][0]),
+            [(int(i), int(r)) for i, r in self._run(tsql.LATER_LOADS, (log_id,), "journal")],
+            self._overlap,
+            cascade=True,
+        )
+        self._run(tsql.UNDO_CASCADE_BEGIN, what="undo --cascade")
+        try:
+            # a dry run undoes for real inside the transaction, then rolls it all back
+            undone = [self._undo_one(i, dry_run=False) for i, _region in loads]
+            self._run(
+                tsql.UNDO_CASCADE_ROLLBACK if dry_run else tsql.UNDO_CASCADE_COMMIT,
+                what="undo --cascade",
             )
+        except BaseException:
+            self._reconnect()  # the server rolls back whatever the transaction still holds
+            raise
+        return undone
+
+    def _overlap(self, earlier: int, later: int) -> int:
+        params = (later, earlier, later, earlier)
+        return int(self._run(tsql.JOURNAL_OVERLAP, params, "reading the journal")[0][0])
+
+    def _undo_one(self, log_id: int, dry_run: bool) -> Undone:
         params = (log_id, self.settings.lock_timeout_ms, int(dry_run))
         try:
             rows = self._run(tsql.UNDO_LOAD, params, "PropmailUndoLoad")
@@ -429,18 +469,16 @@ class MssqlBackend(Backend):
                 raise InputError(refused[1] + refused[2], column="UPLOADLOGID") from None
             raise
         row = dict(zip(tsql.UNDO_RESULT, rows[0], strict=True))
-        return [
-            Undone(
-                upload_log_id=int(row["UploadLogId"]),
-                region_id=int(row["RegionId"]),
-                owners_restored=int(row["OwnersRestored"]),
-                owners_deleted=int(row["OwnersDeleted"]),
-                locations_restored=int(row["LocationsRestored"]),
-                locations_deleted=int(row["LocationsDeleted"]),
-                frequencies_deleted=int(row["FrequenciesDeleted"]),
-                codes_deleted=int(row["CodesDeleted"]),
-            )
-        ]
+        return Undone(
+            upload_log_id=int(row["UploadLogId"]),
+            region_id=int(row["RegionId"]),
+            owners_restored=int(row["OwnersRestored"]),
+            owners_deleted=int(row["OwnersDeleted"]),
+            locations_restored=int(row["LocationsRestored"]),
+            locations_deleted=int(row["LocationsDeleted"]),
+            frequencies_deleted=int(row["FrequenciesDeleted"]),
+            codes_deleted=int(row["CodesDeleted"]),
+        )
 
     def journaled_loads(self, region_id: int | None = None) -> list[JournaledLoad]:
         rows = self._run(tsql.JOURNALED_LOADS, (region_id, region_id), "reading the journal")

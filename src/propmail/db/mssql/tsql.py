@@ -166,6 +166,28 @@ PROCESS_RESULT = (
 
 UNDO_LOAD = "EXEC dbo.PropmailUndoLoad @uploadLogId = ?, @lockTimeoutMs = ?, @dryRun = ?"
 
+# `undo --cascade`: the journaled loads after ? (oldest first), and how many rows the later
+# load ? journaled of the earlier load ? (owners by Slug, locations by RegionId and PrimaryId),
+# the statements of `propmail.db.journal` over the same tables.
+LATER_LOADS = (
+    "SELECT UploadLogId, RegionId FROM dbo.PropmailJournal WHERE UploadLogId > ? "
+    "ORDER BY UploadLogId"
+)
+JOURNAL_OVERLAP = (
+    "SELECT (SELECT COUNT(*) FROM dbo.PropmailJournalOwner AS a "
+    "JOIN dbo.PropmailJournalOwner AS b ON b.UploadLogId = ? AND b.Slug = a.Slug "
+    "WHERE a.UploadLogId = ?) + (SELECT COUNT(*) FROM dbo.PropmailJournalLocation AS a "
+    "JOIN dbo.PropmailJournalLocation AS b ON b.UploadLogId = ? AND b.RegionId = a.RegionId "
+    "AND b.PrimaryId = a.PrimaryId WHERE a.UploadLogId = ?)"
+)
+JOURNALED_REGION = "SELECT RegionId FROM dbo.PropmailJournal WHERE UploadLogId = ?"
+# Every PropmailUndoLoad of a cascade runs inside this one transaction: its own BEGIN and
+# COMMIT only nest, the region locks it takes are held to the end, and an error in any of them
+# rolls back all (XACT_ABORT, and its CATCH's ROLLBACK).
+UNDO_CASCADE_BEGIN = "SET XACT_ABORT ON; BEGIN TRANSACTION;"
+UNDO_CASCADE_COMMIT = "COMMIT TRANSACTION;"
+UNDO_CASCADE_ROLLBACK = "IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION;"
+
 # The one row PropmailUndoLoad returns, column by column (the fields of `Undone`).
 UNDO_RESULT = (
     "UploadLogId",
@@ -210,6 +232,13 @@ PRUNE_JOURNAL = (
 )
 
 
+# The region lock of a load, held by another connection's transaction until it ends.
+HOLD_REGION_LOCK = (
+    "EXEC sys.sp_getapplock @Resource = ?, @LockMode = N'Exclusive', "
+    "@LockOwner = N'Transaction', @LockTimeout = -1"
+)
+
+
 def region_lock_resource(region_id: int) -> str:
     """The sp_getapplock resource ProcessPythonEnhancedData holds while it loads a region."""
     return f"propmail:region:{int(region_id)}"
@@ -250,6 +279,13 @@ def statements() -> dict[str, str]:
         "process_upload(server clock)": process_upload(False),
         "process_upload(client clock)": process_upload(True),
         "UNDO_LOAD": UNDO_LOAD,
+        "LATER_LOADS": LATER_LOADS,
+        "JOURNAL_OVERLAP": JOURNAL_OVERLAP,
+        "JOURNALED_REGION": JOURNALED_REGION,
+        "UNDO_CASCADE_BEGIN": UNDO_CASCADE_BEGIN,
+        "UNDO_CASCADE_COMMIT": UNDO_CASCADE_COMMIT,
+        "UNDO_CASCADE_ROLLBACK": UNDO_CASCADE_ROLLBACK,
+        "HOLD_REGION_LOCK": HOLD_REGION_LOCK,
         "JOURNALED_LOADS": JOURNALED_LOADS,
         **{f"PRUNE_JOURNAL[{i}]": s for i, s in enumerate(PRUNE_JOURNAL)},
     }

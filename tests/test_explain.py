@@ -1,0 +1,149 @@
+"""explain: labelled rows, each naming the evidence behind its fields."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+from click.testing import CliRunner
+
+from propmail import synth
+from propmail.cli import main
+from propmail.db import Backend
+from propmail.explain import explain_parcel
+from propmail.job import run_job
+from propmail.settings import Rules
+from tests.db.helpers import MONTH1
+
+# parcel id -> the columns that make the case (the rest from a synthetic row)
+CASES: dict[str, dict[str, str]] = {
+    "TRUST-1": {"OwnerName": "SMITH JOHN TR"},
+    "BANK-2": {"OwnerName": "FIRST BANK & TRUST"},
+    "NUMBER-3": {
+        "LocationAddress1": "123 North Main Street", "LocationZip": "24016",
+        "OwnerAddress1": "125 N MAIN ST", "OwnerZip": "24016", "LocationCity": "ROANOKE",
+    },
+    "SUFFIX-4": {
+        "LocationAddress1": "77 OAK ST", "LocationZip": "24016",
+        "OwnerAddress1": "77 OAK AVE", "OwnerZip": "24016",
+    },
+    "UNIT-5": {
+        "LocationAddress1": "9 ELM ST APT 2", "LocationZip": "24016",
+        "OwnerAddress1": "9 ELM ST APT 3", "OwnerZip": "24016",
+    },
+    "CODES-6": {"EstLoanToValue": "40", "LienType": "TAX", "Vacant": "", "ResponseNCOA": "00"},
+    "LIENID-7": {},
+    "LIENADDR-8": {"LocationAddress1": "4411 CEDAR COURT", "LocationZip": "27601"},
+    "COMMA-9": {"OwnerName": "SMITH, JOHN A"},
+}  # fmt: skip
+
+
+def upload(tmp_path: Path) -> tuple[Path, str]:
+    rows = synth.upload(len(CASES), seed=3).with_columns(
+        pl.Series("LocationPrimaryId", list(CASES))
+    )
+    frame = pl.concat(
+        [
+            rows[i : i + 1].with_columns(pl.lit(v).alias(k) for k, v in case.items())
+            for i, case in enumerate(CASES.values())
+        ]
+    )
+    path = tmp_path / "upload.csv"
+    frame.write_csv(path)
+    liens = tmp_path / "liens.csv"
+    pl.DataFrame(
+        {
+            "LocationPrimaryId": ["LIENID-7", None, "ELSEWHERE"],
+            "LocationAddress1": [None, "4411 Cedar Ct", "1 NOWHERE LN"],
+            "LocationZip": [None, "27601", "99999"],
+        }
+    ).write_csv(liens)
+    return path, f"Liens={liens}"
+
+
+def fields(tmp_path: Path, parcel: str) -> dict[str, dict[str, object]]:
+    path, liens = upload(tmp_path)
+    return explain_parcel(path, parcel, [liens]).sections
+
+
+def test_a_flag_names_its_keyword_and_position(tmp_path: Path) -> None:
+    trust = fields(tmp_path, "TRUST-1")
+    assert trust["IsTrust"] == {"value": True, "why": "keyword 'TR' at token 3"}
+    assert trust["owner name"]["as the flags read it"] == "SMITH JOHN TR"
+    bank = fields(tmp_path, "BANK-2")["IsTrust"]
+    assert bank["value"] is False
+    assert (
+        bank["why"]
+        == "keyword 'TRUST' at token 3 inside 'BANK TRUST' of trust_exclude: not counted"
+    )
+
+
+def test_occupancy_names_both_addresses_and_the_part_that_differs(tmp_path: Path) -> None:
+    number = fields(tmp_path, "NUMBER-3")["IsOwnerOccupied"]
+    assert (number["site"], number["mailing"]) == ("123 N MAIN ST", "125 N MAIN ST")
+    assert number["why"] == "differs: house number" and number["value"] is False
+    assert fields(tmp_path, "SUFFIX-4")["IsOwnerOccupied"]["why"] == "differs: street suffix"
+    unit = fields(tmp_path, "UNIT-5")["IsOwnerOccupied"]
+    assert unit["why"] == "differs: unit"
+    assert (unit["site"], unit["mailing"]) == ("9 ELM ST UNIT 2", "9 ELM ST UNIT 3")
+
+
+def test_the_prefix_rules_that_fired_are_named_with_their_values(tmp_path: Path) -> None:
+    code = fields(tmp_path, "CODES-6")["EnhancedCode"]
+    fired = {p["prefix"]: p for p in code["prefixes"]}  # type: ignore[attr-defined]
+    assert [p for p, r in fired.items() if r["fired"]] == ["HE-", "Liens-", "NCOA_Drops-"]
+    assert code["why"] == "prefixes that fired, in the order applied: HE-, Liens-, NCOA_Drops-"
+    assert fired["HE-"]["conditions"] == [
+        {"column": "EstLoanToValue", "op": "between", "value": "40.0", "holds": True}
+    ]
+    assert fired["Vacant-"]["fired"] is False
+    assert str(code["value"]).startswith("NCOA_Drops-Liens-HE-")
+
+
+def test_each_niche_list_says_how_it_matched_or_why_not(tmp_path: Path) -> None:
+    by_id = fields(tmp_path, "LIENID-7")["ListCode"]
+    assert by_id["niche lists"][0]["how"] == "by parcel id 'LIENID-7'"  # type: ignore[index]
+    assert str(by_id["value"]).startswith("Liens - ")
+    by_address = fields(tmp_path, "LIENADDR-8")["ListCode"]["niche lists"]
+    assert by_address[0]["how"] == "by address key '4411 CEDAR CT|27601'"  # type: ignore[index]
+    none = fields(tmp_path, "TRUST-1")["ListCode"]
+    assert none["why"] == "no niche list matched"
+    assert none["niche lists"][0]["how"].startswith("not matched: no row has parcel id 'TRUST-1'")  # type: ignore[index]
+
+
+def test_the_envelope_name_says_its_order_and_evidence(tmp_path: Path) -> None:
+    name = fields(tmp_path, "COMMA-9")["AlternateName"]
+    assert name == {
+        "value": "John A Smith",
+        "read as": "a person's name, surname first",
+        "evidence": "a comma after the surname",
+    }
+
+
+def test_with_the_database_the_stored_row_is_shown_and_json_is_printed(
+    backend: Backend, rules: Rules, tmp_path: Path
+) -> None:
+    backend.init({40: "Roanoke"}, rules)
+    path, liens = upload(tmp_path)
+    assert run_job(path, 40, [liens], backend=backend, now=MONTH1).load is not None
+    explained = explain_parcel(path, "TRUST-1", [liens], backend=backend)
+    assert explained.database is not None and len(explained.database) == 1
+    stored = explained.database[0]
+    assert (stored["Location.RegionId"], stored["Location.IsTrust"]) == (40, 1)
+    url = backend.display_url if "sqlite" in backend.display_url else None
+    if url:  # the command line, on the file database
+        printed = CliRunner().invoke(
+            main, ["explain", str(path), "--parcel", "TRUST-1", "--db", url, "--json"]
+        )
+        assert printed.exit_code == 0, printed.output
+        found = json.loads(printed.output)
+        assert found["fields"]["IsTrust"]["why"] == "keyword 'TR' at token 3"
+        assert found["database"][0]["Owner.Name"] == "SMITH JOHN TR"
+
+
+def test_an_unknown_parcel_is_bad_input(tmp_path: Path) -> None:
+    path, _ = upload(tmp_path)
+    printed = CliRunner().invoke(main, ["explain", str(path), "--parcel", "NOPE"])
+    assert printed.exit_code == 2
+    assert "no row of the upload has parcel id 'NOPE'" in printed.output

@@ -1,0 +1,213 @@
+"""parity: a database loaded month 1, then altered the way a legacy procedure would have differed.
+
+The alterations are planted with SQL, each counted from the upload itself: trusts found by
+``LIKE '%TRUST%'``, OwnerGrantorMatch all false, the propercase slug style for most owners, and
+the list codes of lien locations spelled ``Lien-`` in ListPriority. parity must report exactly
+those disagreements with exact counts and nothing else; `--suggest` must rank the substring trust
+and the slug style first, with the agreement they give.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import pytest
+from sqlalchemy import insert, select, text
+
+from propmail import synth
+from propmail.db import Backend, schema
+from propmail.job import run_job
+from propmail.parity import compared_columns, run_parity
+from propmail.rules.slug import slug_expr
+from propmail.settings import Rules
+from tests.db.helpers import MONTH1
+
+ROWS = 400
+SEED = 13
+
+
+@dataclass
+class Planted:
+    upload: Path
+    trust: Counter[str]  # pattern -> locations
+    grantor: int  # locations whose OwnerGrantorMatch was 1
+    slug: int  # locations whose owner got the propercase slug
+    codes: Counter[str]  # pattern of ListPriorityId -> locations
+    locations: int
+
+
+def loaded(backend: Backend, rules: Rules, tmp_path: Path) -> tuple[Path, pl.DataFrame]:
+    backend.init({40: "Roanoke"}, rules)
+    path = tmp_path / "upload.csv"
+    synth.upload(ROWS, seed=SEED).write_csv(path)
+    result = run_job(path, 40, backend=backend, now=MONTH1)
+    assert result.load is not None
+    return path, result.processed.processed
+
+
+def plant(backend: Backend, rules: Rules, tmp_path: Path) -> Planted:
+    path, processed = loaded(backend, rules, tmp_path)
+    loc, own, lp = schema.location, schema.owner, schema.list_priority
+    with backend.engine.begin() as conn:
+        stored = pl.DataFrame(
+            conn.execute(
+                select(
+                    loc.c.LocationId,
+                    loc.c.PrimaryId,
+                    loc.c.IsTrust,
+                    loc.c.OwnerGrantorMatch,
+                    loc.c.OwnerId,
+                    loc.c.PriorityCode,
+                )
+            ).all(),
+            schema=["LocationId", "PrimaryId", "IsTrust", "OwnerGrantorMatch", "OwnerId", "Code"],
+            orient="row",
+        )
+        names = processed.select(pl.col("LocationPrimaryId").alias("PrimaryId"), "OwnerName")
+        legacy = stored.join(names, on="PrimaryId").with_columns(
+            pl.col("OwnerName").str.to_uppercase().str.contains("TRUST").cast(pl.Int64).alias("L")
+        )
+        changed = legacy.filter(pl.col("L") != pl.col("IsTrust"))
+        trust = Counter(f"{a} -> {b}" for a, b in changed.select("L", "IsTrust").iter_rows())
+        conn.execute(
+            text('UPDATE "Location" SET "IsTrust" = :v WHERE "LocationId" = :id'),
+            [{"v": v, "id": i} for i, v in changed.select("LocationId", "L").iter_rows()],
+        )
+        grantor = int(stored["OwnerGrantorMatch"].sum())
+        conn.execute(text('UPDATE "Location" SET "OwnerGrantorMatch" = 0'))
+        owners = pl.DataFrame(
+            conn.execute(select(own.c.OwnerId, own.c.Address1, own.c.Zip)).all(),
+            schema=["OwnerId", "Address1", "Zip"],
+            orient="row",
+        ).sort("OwnerId")
+        most = owners.head(owners.height * 3 // 5).with_columns(
+            slug_expr("propercase", "Address1", "Zip").alias("Slug")
+        )
+        conn.execute(
+            text('UPDATE "Owner" SET "Slug" = :s WHERE "OwnerId" = :id'),
+            [{"s": s, "id": i} for i, s in most.select("OwnerId", "Slug").iter_rows()],
+        )
+        slug = stored.filter(pl.col("OwnerId").is_in(most["OwnerId"].implode())).height
+        liens = stored.filter(pl.col("Code").str.contains("Liens-"))
+        codes: Counter[str] = Counter()
+        for code, group in liens.group_by("Code"):
+            spelled = str(code[0]).replace("Liens-", "Lien-")
+            new_id = conn.execute(
+                insert(lp).values(Code=spelled, Name=spelled, PriorityLevel=0, IsAbsentee=2)
+            ).inserted_primary_key[0]
+            conn.execute(
+                text('UPDATE "Location" SET "ListPriorityId" = :lp WHERE "LocationId" = :id'),
+                [{"lp": new_id, "id": i} for i in group["LocationId"]],
+            )
+            codes[f"'{spelled}' -> '{code[0]}'"] = group.height
+    return Planted(path, trust, grantor, slug, codes, stored.height)
+
+
+PLANTED = {
+    "Location.IsTrust",
+    "Location.OwnerGrantorMatch",
+    "Owner.Slug",
+    "Location.ListPriorityId",
+}
+
+
+def test_parity_reports_exactly_the_planted_disagreements(
+    backend: Backend, rules: Rules, tmp_path: Path
+) -> None:
+    planted = plant(backend, rules, tmp_path)
+    assert planted.trust and planted.grantor and planted.codes  # every kind is really planted
+    result = run_parity(planted.upload, 40, backend=backend, batch_rows=70)  # several batches
+    assert (result.compared, result.only_in_database, result.only_in_upload) == (
+        planted.locations,
+        0,
+        0,
+    )
+    found = {c.column: {p.pattern: p.rows for p in c.patterns.values()} for c in result.columns}
+    assert found["Location.IsTrust"] == dict(planted.trust)
+    assert found["Location.OwnerGrantorMatch"] == {"0 -> 1": planted.grantor}
+    assert found["Owner.Slug"] == {
+        "the propercase slug style of the same owner address": planted.slug
+    }
+    assert found["Location.ListPriorityId"] == dict(planted.codes)
+    # nothing else differs: every other column agrees on every location
+    assert {c for c, patterns in found.items() if patterns} == PLANTED
+    assert [c.column for c in result.columns] == compared_columns()
+    for col in result.columns:
+        assert col.compared == planted.locations
+    grantor = result.column("Location.OwnerGrantorMatch")
+    assert grantor.agree == planted.locations - planted.grantor
+    # examples name real parcels with both values
+    example = grantor.ranked()[0].examples[0]
+    assert (example.stored, example.propmail) == ("0", "1")
+
+
+def test_suggest_ranks_the_settings_that_close_the_planted_gaps_first(
+    backend: Backend, rules: Rules, tmp_path: Path
+) -> None:
+    planted = plant(backend, rules, tmp_path)
+    result = run_parity(planted.upload, 40, backend=backend, suggest=True)
+    top = {s.setting: s for s in result.suggestions[:2]}
+    assert set(top) == {"slug style propercase", "IsTrust by substring of TRUST"}
+    n = planted.locations
+    slug = top["slug style propercase"].columns["Owner.Slug"]
+    assert slug == (n - planted.slug, planted.slug)
+    trust = top["IsTrust by substring of TRUST"]
+    assert trust.columns["Location.IsTrust"] == (n - sum(planted.trust.values()), n)
+    assert 'style = "propercase"' in top["slug style propercase"].fragment
+    assert 'match = { trust = "substring" }' in trust.fragment
+    assert all(s.gain <= 0 for s in result.suggestions[2:])
+    # both at once: one fragment, and the agreement of both
+    both = result.together
+    assert (
+        both is not None and both.setting == "slug style propercase + IsTrust by substring of TRUST"
+    )
+    assert both.columns["Owner.Slug"][1] == planted.slug
+    assert both.columns["Location.IsTrust"][1] == n
+    assert 'style = "propercase"' in both.fragment and 'trust = ["TRUST"]' in both.fragment
+
+
+def test_rows_on_one_side_are_counted_apart(backend: Backend, rules: Rules, tmp_path: Path) -> None:
+    path, _ = loaded(backend, rules, tmp_path)
+    with backend.engine.begin() as conn:
+        gone = conn.execute(
+            text('DELETE FROM "Location" WHERE "PrimaryId" IN (:a, :b)'),
+            {"a": "000000000001", "b": "000000000002"},
+        ).rowcount
+        conn.execute(
+            text(
+                'INSERT INTO "Location" ("RegionId", "PrimaryId", "PriorityCode") '
+                "VALUES (40, 'LEGACY-ONLY', 'OO')"
+            )
+        )
+    assert gone == 2
+    result = run_parity(path, 40, backend=backend)
+    assert (result.only_in_upload, result.only_in_database) == (2, 1)
+    assert result.compared == result.upload_rows - 2
+    assert all(c.disagree == 0 for c in result.columns)
+
+
+@pytest.mark.parametrize("missing", [41])
+def test_an_unknown_region_is_bad_input(
+    backend: Backend, rules: Rules, tmp_path: Path, missing: int
+) -> None:
+    from propmail.errors import InputError
+
+    path, _ = loaded(backend, rules, tmp_path)
+    with pytest.raises(InputError, match="region 41 does not exist"):
+        run_parity(path, missing, backend=backend)
+
+
+def test_parity_writes_nothing_not_even_upload_log(
+    backend: Backend, rules: Rules, tmp_path: Path
+) -> None:
+    from tests.db.helpers import checksum
+
+    planted = plant(backend, rules, tmp_path)
+    tables = tuple(t.name for t in (*schema.TABLES, *schema.JOURNAL_TABLES))
+    before = checksum(backend, tables)
+    result = run_parity(planted.upload, 40, backend=backend, suggest=True)
+    assert result.column("Location.OwnerGrantorMatch").disagree == planted.grantor
+    assert checksum(backend, tables) == before
