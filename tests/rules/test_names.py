@@ -116,6 +116,51 @@ def test_the_name_frequencies_are_read_once() -> None:
     assert smith["surname"] > 100 * smith["given"]
 
 
+@pytest.mark.parametrize(
+    "owners",
+    [
+        # 4 of the 5 rows that show their order are surname first: the column is, so KOVAC
+        # ZELNIK is too; counted once per distinct name, only 1 of 2 would be
+        ["PARKER JOHN T"] * 4 + ["ANH Q NGUYEN", "KOVAC ZELNIK"],
+        # 2 of 5 rows list whole names with commas: not a listed column; 2 of 3 distinct would be
+        ["SMITH, JOHN"] * 3 + ["WEBB ANNA M, WEBB PAUL", "FORD LINDA, FORD TOM J"],
+    ],
+)
+def test_repeated_owners_weigh_in_the_column_evidence_once_per_row(owners: list[str]) -> None:
+    rules = load_rules()
+    frame = pl.DataFrame({"OwnerName": owners})
+    # the rule read row by row: every row its own owner, standing for one row
+    row_by_row = classification.derive(frame, rules).with_columns(pl.lit(1).alias(names.ROWS))
+    expected = names.envelopes(row_by_row, rules).to_list()
+    assert names.derive(frame, rules)["AlternateName"].to_list() == expected
+    # the duplicate rows are what decides: without them the column reads the other way
+    distinct = names.derive(frame.unique(maintain_order=True), rules)
+    by_name = dict(zip(distinct["OwnerName"], distinct["AlternateName"], strict=True))
+    assert [by_name[o] for o in owners] != expected
+
+
+def test_each_row_gets_the_name_of_its_own_owner_columns_and_flags() -> None:
+    rules = load_rules()
+    frame = pl.DataFrame(
+        {
+            "OwnerName": ["BAKER TOM", "BAKER TOM", "BAKER TOM", "BAKER TOM", "BAKER TOM", None],
+            "OwnerName2": [None, "JUNE", "OWUSU AMA", None, None, None],
+            "OwnerLastName": [None, None, None, "TOM", None, None],
+            "IsBusiness": [False, False, False, False, True, False],
+        }
+    )
+    flags = [pl.lit(False).alias(f) for f in classification.FLAGS if f != "IsBusiness"]
+    out = names.derive(frame.with_columns(flags), rules)
+    assert out["AlternateName"].to_list() == [
+        "Tom Baker",
+        "Tom & June Baker",
+        "Tom Baker & Ama Owusu",
+        "Baker Tom",  # the provider's last name says which word is the surname
+        "Baker Tom",  # a business keeps its order
+        None,
+    ]
+
+
 def test_two_owner_lines_sharing_a_given_name_keep_their_own_surnames() -> None:
     """A shared word of the two owner lines is the shared surname, unless it is far more often
     a given name (WILLIAM); the frequencies are looked up without accents (ZOË as ZOE)."""

@@ -22,6 +22,8 @@ The conventions are written out, with examples, in ``docs/conventions.md``; in s
   parts, ``III``, ``2nd``, ``St John's``.
 
 Everything is polars expressions over whole columns; words are cased inside ``list.eval``.
+An owner of many parcels is named once: `derive` reads each distinct owner (its name columns
+and flags) and joins the name back to its rows, the column's evidence counting every row.
 
 >>> import polars as pl
 >>> from propmail.rules import classification
@@ -85,6 +87,10 @@ LEGAL_END = r"\b(?:LLC|INC|CORP|CO|LP|LLP|LTD|PC|PLLC|NA|COMPANY|CORPORATION)$"
 STRONG = 6.0
 COLUMN_SHARE = 0.8  # of the rows that show their order, those surname first for the whole column
 SEP = "|"
+# what the envelope name is read from; ROWS counts the upload rows of one distinct owner
+OWNER_INPUTS = ("OwnerName", "OwnerName2", "OwnerLastName")
+ORGANISATION_FLAGS = ("IsBusiness", "IsChurch", "IsGovernment")
+ROWS = "__rows"
 CLOSED = "\x02"  # joins letters a registry spaced out (L L C); such a word prints in capitals
 # Words of an organisation's name that no flag covers (a school, a society, a farm).
 ORGANISATION = (
@@ -226,7 +232,6 @@ def _people(frame: pl.LazyFrame) -> pl.LazyFrame:
     one, two = seg.list.get(0, null_on_oob=True), seg.list.get(1, null_on_oob=True)
     body1, suffix1 = _suffix(one)
     body2, suffix2 = _suffix(two)
-    frequencies = name_frequencies().lazy()
     frame = frame.with_columns(
         body1.alias("__b1"),
         suffix1.alias("__x1"),
@@ -240,28 +245,29 @@ def _people(frame: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("__b2").str.extract(r"(\S+)$").alias("__last2"),
         pl.col("__b2").str.extract(r"^(\S+) ").alias("__first2"),
     )
-    for word in ("__first", "__second", "__last1", "__first2", "__last2"):
-        # looked up without apostrophes (OHARA) or accents (PEÑA as PENA), a hyphenated name by
-        # its first part (JEAN-PAUL)
-        frame = (
-            frame.with_columns(
-                pl.col(word)
-                .str.extract(r"^([^-]+)")
-                .str.replace_all("['’]", "")
-                .str.normalize("NFD")
-                .str.replace_all(r"\p{M}", "")
-                .alias("__word")
-            )
-            .join(
-                frequencies.rename(
-                    {"name": "__word", "surname": f"{word}_s", "given": f"{word}_g"}
-                ),
-                on="__word",
-                how="left",
-                maintain_order="left",
-            )
-            .with_columns(pl.col(f"{word}_s", f"{word}_g").fill_null(0))
-        )
+    # looked up without apostrophes (OHARA) or accents (PEÑA as PENA), a hyphenated name by its
+    # first part (JEAN-PAUL)
+    looked_up = ("__first", "__second", "__last1", "__first2", "__last2")
+    keyed = frame.with_columns(
+        pl.col(w)
+        .str.extract(r"^([^-]+)")
+        .str.replace_all("['’]", "")
+        .str.normalize("NFD")
+        .str.replace_all(r"\p{M}", "")
+        .alias(f"{w}_key")
+        for w in looked_up
+    ).collect()
+    # the table cut to the words of these names first: five joins on a few rows, not 240,000
+    present = pl.concat([keyed[f"{w}_key"] for w in looked_up]).drop_nulls().unique()
+    known = name_frequencies().filter(pl.col("name").is_in(present.implode())).lazy()
+    frame = keyed.lazy()
+    for w in looked_up:
+        frame = frame.join(
+            known.rename({"name": f"{w}_key", "surname": f"{w}_s", "given": f"{w}_g"}),
+            on=f"{w}_key",
+            how="left",
+            maintain_order="left",
+        ).with_columns(pl.col(f"{w}_s", f"{w}_g").fill_null(0))
     b1, b2, comma = pl.col("__b1"), pl.col("__b2"), pl.col("__comma")
     # each stage is a column of its own, so that no expression is evaluated twice
     frame = frame.with_columns(
@@ -325,7 +331,7 @@ def _people(frame: pl.LazyFrame) -> pl.LazyFrame:
     )  # fmt: skip
     frame = frame.with_columns(vote.alias("__vote")).with_columns(
         # the column writes surname first when its rows that say something nearly all say so
-        ((pl.col("__vote") == 1).sum() >= COLUMN_SHARE * (pl.col("__vote") != 0).sum()).alias(
+        (_rows(pl.col("__vote") == 1) >= COLUMN_SHARE * _rows(pl.col("__vote") != 0)).alias(
             "__column_sf"
         )
     )
@@ -346,7 +352,7 @@ def _people(frame: pl.LazyFrame) -> pl.LazyFrame:
     reason: pl.Expr = pl.format(
         "the whole column: {} of the rows that show their order are surname first "
         f"(surname first from {COLUMN_SHARE:.0%})",
-        ((pl.col("__vote") == 1).sum() / (pl.col("__vote") != 0).sum()).round(2),
+        (_rows(pl.col("__vote") == 1) / _rows(pl.col("__vote") != 0)).round(2),
     )
     for holds, first, words in reversed(evidence[1:]):  # the comma is read apart, below
         surname_first = pl.when(holds).then(first).otherwise(surname_first)
@@ -487,15 +493,22 @@ def _flags_of_both_lines(
     )
 
 
-def _base(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
-    """The frame the envelope name is read from: cleaned lines, segments, organisation or not."""
-    # classification runs first in the pipeline; on its own this rule computes the flags itself
-    flagged = frame if set(FLAGS) <= set(frame.columns) else classification.derive(frame, rules)
-    second = text_column(frame, "OwnerName2")
+def _rows(condition: pl.Expr) -> pl.Expr:
+    """How many upload rows `condition` holds on: each distinct owner stands for `ROWS` rows."""
+    return pl.col(ROWS).filter(condition).sum()
+
+
+def _base(owners: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+    """What the envelope name is read from: cleaned lines, segments, organisation or not.
+
+    `owners` holds the owner columns, the flags and `ROWS`; the column's evidence (a listed
+    file, a file written surname first) counts each row `ROWS` times.
+    """
+    second = text_column(owners, "OwnerName2")
     line1, line2 = _clean(pl.col("OwnerName")), _clean(second).replace("", None)
     both = pl.concat_str([pl.col("OwnerName"), second], separator=" ", ignore_nulls=True)
     # a second line may say what the first does not (TINDLEY TEMPLE UNITED / METHODIST CHURCH)
-    whole = _flags_of_both_lines(flagged, both, second, rules)
+    whole = _flags_of_both_lines(owners, both, second, rules)
     name = pl.col("__name")
     trustee = name.str.contains(rf"\b{TRUSTEE}\b")
     # SMITH JOHN ESTATE prints John Smith Estate; a life estate's marker is dropped
@@ -520,10 +533,10 @@ def _base(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
             )
         )
     )
-    lazy = flagged.lazy().with_columns(
+    lazy = owners.lazy().with_columns(
         line1.alias("__name"),
         line2.alias("__line2"),
-        _clean(text_column(frame, "OwnerLastName")).alias("__last"),
+        _clean(text_column(owners, "OwnerLastName")).alias("__last"),
         whole["IsBusiness"].alias("__business"),
         whole["IsChurch"].alias("__church"),
         whole["IsGovernment"].alias("__government"),
@@ -535,9 +548,11 @@ def _base(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
         .str.replace_all(rf"\b(?:{GENERATION}|{TRUSTEE})\b", "")
     )
     flagged_org = pl.col("IsBusiness") | pl.col("IsChurch") | pl.col("IsGovernment")
+    spaced = first_part.str.strip_chars().str.contains(" ")
+    among = ~flagged_org & spaced.is_not_null()
     listed = (
-        first_part.str.strip_chars().str.contains(" ").filter(~flagged_org).mean() > 0.5
-    ).fill_null(False)
+        pl.when(_rows(among) > 0).then(_rows(among & spaced) / _rows(among) > 0.5).otherwise(False)
+    )
     lazy = lazy.with_columns(
         pl.when(listed)
         .then(pl.col("__name").str.replace_all(",", " &"))
@@ -585,7 +600,8 @@ def order_evidence(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     >>> order_evidence(frame, rules).rows()
     [(False, True, 'a comma after the surname'), (True, None, None)]
     """
-    base = _base(frame, rules)
+    flagged = frame if set(FLAGS) <= set(frame.columns) else classification.derive(frame, rules)
+    base = _base(flagged.with_columns(pl.lit(1, pl.UInt32).alias(ROWS)), rules)
     persons = (
         _people(base.lazy().filter(~pl.col("__org")))
         .select("__row", pl.col("__sf").alias("surname_first"), pl.col("__sf_reason"))
@@ -598,10 +614,11 @@ def order_evidence(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     )
 
 
-def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
-    """Add AlternateName (String; null when the owner name is null or empty)."""
+def envelopes(owners: pl.DataFrame, rules: Rules) -> pl.Series:
+    """The envelope name of each row of `owners` (see `_base`); with ``ROWS`` 1 on every row
+    this is the rule read row by row."""
     # the person and the organisation readings, each computed on its own rows only
-    base = _base(frame, rules)
+    base = _base(owners, rules)
     org = pl.col("__org")
     orgs = base.filter(org).select(
         "__row", _org_name(pl.col("__name"), pl.col("__line2")).alias("__envelope"), org
@@ -616,6 +633,19 @@ def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     persons = (
         _people(base.lazy().filter(~org)).select("__row", person.alias("__envelope"), org).collect()
     )
-    envelopes = pl.concat([orgs, persons]).sort("__row")
-    cased = _cased(envelopes)
-    return frame.with_columns(cased.replace("", None).alias("AlternateName"))
+    return _cased(pl.concat([orgs, persons]).sort("__row")).replace("", None)
+
+
+def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+    """Add AlternateName (String; null when the owner name is null or empty)."""
+    # classification runs first in the pipeline; on its own this rule computes the flags itself
+    flagged = frame if set(FLAGS) <= set(frame.columns) else classification.derive(frame, rules)
+    # an owner of many parcels is named once: the name is read per distinct owner (its columns
+    # and flags), each standing for its number of rows, then joined back to every row
+    key = [c for c in OWNER_INPUTS if c in frame.columns] + list(ORGANISATION_FLAGS)
+    owners = flagged.group_by(key).agg(pl.len().alias(ROWS))
+    named = owners.select(key).with_columns(envelopes(owners, rules).alias("AlternateName"))
+    found = flagged.select(key).join(
+        named, on=key, how="left", nulls_equal=True, maintain_order="left"
+    )
+    return frame.with_columns(found["AlternateName"])
