@@ -288,11 +288,15 @@ def check_report_dir(path: Path) -> None:
         raise InputError(f"cannot write the report: {existing} is not writable", option="--report")
 
 
-def _report_failed(result: JobResult, report_dir: str, exc: BaseException) -> None:
+def _report_reason(report_dir: str, exc: BaseException) -> str:
+    """Why a report could not be written, for the error line of exit status 3."""
     if isinstance(exc, PropmailError):
-        reason = str(exc)
-    else:
-        reason = f"cannot write the report in {report_dir}: {getattr(exc, 'strerror', exc)}"
+        return str(exc)
+    return f"cannot write the report in {report_dir}: {getattr(exc, 'strerror', None) or exc}"
+
+
+def _report_failed(result: JobResult, report_dir: str, exc: BaseException) -> None:
+    reason = _report_reason(report_dir, exc)
     if result.load is not None:
         upload_log_id = result.load.upload_log_id
         _print_error(
@@ -641,7 +645,7 @@ def parity_command(
         try:
             files = write_parity_report(result, report_dir)
         except OSError as exc:
-            _print_error(f"cannot write the report in {report_dir}: {exc.strerror or exc}")
+            _print_error(_report_reason(report_dir, exc))
             sys.exit(REPORT_FAILED)
         out.print(f"report: {files[0]}  (also {files[1].name})")
 
