@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
 
 from propmail import synth
 from propmail.db import Backend, schema
+from propmail.db.postgres import REGION_LOCK_KEY
 from propmail.errors import LoadError
 from propmail.job import run_job
 from propmail.settings import Rules
@@ -87,3 +89,42 @@ def test_a_failure_mid_load_leaves_state_4_and_no_rows(
     assert last.ProcessingState == 4
     assert "injected fault at " + stage in last.ErrorMessage
     assert last.ProcessingEnded is not None
+
+
+def region_lock_free(backend: Backend, region_id: int) -> bool:
+    """Whether another loader could take `region_id`'s lock right now, without waiting."""
+    if backend.dialect.name == "sqlite":
+        other = sqlite3.connect(str(backend.engine.url.database), timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # the one write lock is the region lock
+            other.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError as exc:
+            assert "locked" in str(exc)
+            return False
+        finally:
+            other.close()
+    with create_engine(backend.engine.url).connect() as conn:
+        key = {"k": REGION_LOCK_KEY, "r": region_id}
+        free = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:k, :r)"), key))
+        if free:
+            conn.execute(text("SELECT pg_advisory_unlock(:k, :r)"), key)
+        return free
+
+
+def test_every_step_of_the_load_proper_runs_under_the_region_lock(
+    backend: Backend, rules: Rules, tmp_path: Path
+) -> None:
+    """What a watcher (the progress display, `selftest`) reads as the load's steps after the
+    lock must hold it: work done before the transaction (SQLite's Arrow file) has its own name."""
+    backend.init({40: None}, rules)
+    under_lock = {s.name for s in backend.load_steps()} | {"commit"}
+    seen: dict[str, bool] = {}
+
+    def probe(step: str) -> None:
+        if step in under_lock:
+            seen.setdefault(step, not region_lock_free(backend, 40))  # each first report
+
+    run_job(upload(tmp_path), 40, backend=backend, now=MONTH1, step=probe)
+    assert set(seen) == under_lock
+    assert [s for s, locked in seen.items() if not locked] == []

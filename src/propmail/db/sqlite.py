@@ -184,7 +184,8 @@ class SqliteBackend(SqlBackend):
         os.close(fd)  # an empty file is an empty SQLite database
         raw = conn.connection.driver_connection
         try:
-            step("staging")
+            # before the load's transaction, so before the region lock: not the step "staging"
+            step("staging: Arrow file")
             # written and closed before the load's connection opens it: ADBC links its own
             # SQLite, whose locks the load's SQLite library does not see
             stage_arrow(adbc, name, tables)
