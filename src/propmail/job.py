@@ -115,8 +115,10 @@ def check_database(backend: Backend, region_id: int) -> None:
     """The database is reachable, initialised and holds the region; nothing is created."""
     if not backend.exists() or not backend.has_schema():
         raise InputError(
-            f"{backend.where} has no propmail tables, so region {region_id} does not "
-            f"exist; create them with: propmail db init --region {region_id}=NAME",
+            f"{backend.where} has no propmail tables, or not all of them (a database an "
+            f"earlier propmail created lacks the newest), so region {region_id} cannot be "
+            f"loaded; create them with: propmail db init --region {region_id}=NAME (it adds "
+            "only what is missing and keeps every row)",
             option="--region",
         )
     backend.require_region(region_id)

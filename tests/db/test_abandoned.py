@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from propmail import synth
 from propmail.db import Backend, connect, schema
@@ -74,5 +75,30 @@ def test_the_next_load_of_the_region_closes_a_killed_load(
             (load.upload_log_id, 40, State.DONE, None),
         ]
         assert backend.upload_log(killed)["ProcessingEnded"] is not None
+    finally:
+        backend.dispose()
+
+
+@pytest.mark.postgres
+def test_a_state_whose_row_another_load_holds_fails_within_its_bound_instead_of_hanging(
+    request: pytest.FixtureRequest, rules: Rules, tmp_path: Path
+) -> None:
+    """Only a load closing this one as abandoned locks its UploadLog row; a load whose region
+    lock failed can meet one that waits on its own transaction: writing the state must fail
+    then (and the load roll back) rather than wait on it for ever."""
+    url = backend_url(request, "postgresql", tmp_path)
+    backend = connect(url)
+    try:
+        backend.init({40: None}, rules)
+        log_id = backend.open_upload_log(40, "upload.csv", MONTH1)
+        log = schema.upload_log.c
+        with backend.engine.begin() as other:  # type: ignore[attr-defined]
+            other.execute(
+                update(schema.upload_log)
+                .where(log.UploadLogId == log_id)
+                .values(ProcessingState=State.FAILED, ErrorMessage=ABANDONED)
+            )
+            with pytest.raises(OperationalError, match="lock timeout"):
+                backend.set_state(log_id, State.MERGING_OWNERS)  # type: ignore[attr-defined]
     finally:
         backend.dispose()

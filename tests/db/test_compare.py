@@ -39,11 +39,12 @@ def months(folder: Path) -> tuple[Path, Path]:
     return upload(folder, "month1.csv", first), upload(folder, "month2.csv", second)
 
 
-def journal_rows(backend: Backend, log_id: int) -> list[dict[str, object]]:
+def journal_rows(
+    backend: Backend, log_id: int, table: str = "PropmailJournalLocation"
+) -> list[dict[str, object]]:
     with backend.engine.connect() as conn:
         rows = conn.execute(
-            text('SELECT * FROM "PropmailJournalLocation" WHERE "UploadLogId" = :i'),
-            {"i": log_id},
+            text(f'SELECT * FROM "{table}" WHERE "UploadLogId" = :i'), {"i": log_id}
         )
         return [dict(r._mapping) for r in rows]
 
@@ -62,7 +63,8 @@ def test_the_same_file_again_the_same_day_writes_nothing(
     assert again.locations_unchanged == 200
     assert (again.owners_inserted, again.owners_updated) == (0, 0)
     assert checksum(backend, data) == before
-    assert journal_rows(backend, again.upload_log_id or 0) == []
+    for table in ("PropmailJournalLocation", "PropmailJournalLocationKey"):
+        assert journal_rows(backend, again.upload_log_id or 0, table) == []
 
 
 def test_next_month_journals_whole_rows_only_for_the_rows_that_change(
@@ -74,16 +76,19 @@ def test_next_month_journals_whole_rows_only_for_the_rows_that_change(
     second = run_job(p2, 40, backend=backend, now=MONTH2).load
     assert second is not None and second.locations_updated == 200
 
-    rows = journal_rows(backend, second.upload_log_id or 0)
-    changed = [r for r in rows if r["Inserted"] == 0]
-    refreshed = [r for r in rows if r["Inserted"] == 2]
-    assert (len(changed), len(refreshed)) == (20, 180)
-    # a changed row: its whole before-image; a refreshed one: its key and its two dates only
+    log_id = second.upload_log_id or 0
+    changed = journal_rows(backend, log_id)
+    refreshed = journal_rows(backend, log_id, "PropmailJournalLocationKey")
+    assert [r["Inserted"] for r in changed] == [0] * 20
+    assert [r["Inserted"] for r in refreshed] == [2] * 180
+    # a changed row: its whole before-image, in the wide table; a refreshed one: its key, id
+    # and two dates only, in the narrow one
     assert all(r["SellAmount"] is not None and r["OwnerId"] is not None for r in changed)
     assert all(r["InsertedDate"] is not None for r in changed)
+    assert {r["PrimaryId"] for r in changed}.isdisjoint(r["PrimaryId"] for r in refreshed)
     for r in refreshed:
         assert r["LocationId"] is not None and r["ModifiedDate"] is None  # as month 1 left it
-        assert (r["OwnerId"], r["SellAmount"], r["InsertedDate"]) == (None, None, None)
+        assert r["UpdatedDate"] is None and r["RegionId"] == 40
 
     with backend.engine.connect() as conn:
         stamps = conn.execute(

@@ -10,11 +10,11 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from propmail.cli import main
-from propmail.db import Backend
+from propmail.db import Backend, journal, schema
 from propmail.db.schema import State
 from propmail.errors import InputError
 from propmail.job import run_job
-from propmail.settings import Rules
+from propmail.settings import Rules, load_rules
 from tests.db.canonical import canonical
 from tests.db.helpers import MONTH1, MONTH2
 from tests.db.test_monthly import month_files
@@ -151,3 +151,65 @@ def test_a_reused_upload_log_id_loads_and_undoes_with_its_own_journal(
     assert undone.locations_deleted == 400
     # month 1's list codes stay: the second load found them there and created none
     assert canonical(backend, ("Owner", "Location")) == {"Owner": [], "Location": []}
+
+
+def to_earlier_layout(backend: Backend, log_id: int) -> dict[int, int]:
+    """Move a load's rows from the narrow key tables into the wide ones, as journals were kept
+    before the key tables existed: every kind of row in the wide table, NULL where not kept."""
+    moved: dict[int, int] = {}
+    with backend.engine.begin() as conn:
+        for e in (journal.OWNERS, journal.LOCATIONS):
+            cols = ", ".join(f'"{n}"' for n in ("UploadLogId", *e.key, "Inserted", e.id))
+            dates = '"ModifiedDate", "UpdatedDate"'
+            where = {"i": log_id}
+            for kind, rows in conn.execute(
+                text(
+                    f'SELECT "Inserted", COUNT(*) FROM "{e.narrow}" WHERE "UploadLogId" = :i '
+                    'GROUP BY "Inserted"'
+                ),
+                where,
+            ):
+                moved[kind] = moved.get(kind, 0) + rows
+            conn.execute(
+                text(
+                    f'INSERT INTO "{e.wide}" ({cols}, {dates}) SELECT {cols}, {dates} '
+                    f'FROM "{e.narrow}" WHERE "UploadLogId" = :i'
+                ),
+                where,
+            )
+            conn.execute(text(f'DELETE FROM "{e.narrow}" WHERE "UploadLogId" = :i'), where)
+    return moved
+
+
+def test_a_journal_kept_in_the_earlier_layout_still_undoes_exactly(
+    backend: Backend, months: tuple[Path, Path]
+) -> None:
+    p1, p2 = months
+    first = load(backend, p1, MONTH1)
+    after_one = canonical(backend, DATA)
+    second = load(backend, p2, MONTH2)
+    moved = to_earlier_layout(backend, second)
+    assert moved.get(journal.INSERTED) and moved.get(journal.REFRESH_ONLY)
+    (listed,) = [j for j in backend.journaled_loads() if j.upload_log_id == second]
+
+    backend.undo(second)
+    assert canonical(backend, DATA) == after_one
+    assert listed.locations_inserted == 30
+    backend.undo(first)
+    assert backend.journaled_loads() == []
+
+
+def test_a_database_of_the_earlier_layout_is_refused_until_db_init_adds_the_key_tables(
+    backend: Backend, months: tuple[Path, Path]
+) -> None:
+    p1, _ = months
+    for table in schema.KEY_JOURNAL_TABLES:
+        table.drop(backend.engine)  # type: ignore[attr-defined]
+    with pytest.raises(InputError, match=r"not all of them .* propmail db init --region 40=NAME"):
+        load(backend, p1, MONTH1)
+    before = canonical(backend, DATA)
+    backend.init({}, load_rules())
+    assert canonical(backend, DATA) == before  # every row kept
+    first = load(backend, p1, MONTH1)
+    (listed,) = backend.journaled_loads()
+    assert (listed.upload_log_id, listed.locations_inserted) == (first, 400)

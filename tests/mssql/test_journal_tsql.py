@@ -22,11 +22,13 @@ from tests.mssql.tsql_grammar import Batch, parse_batch
 
 JOURNALED = {"Owner": schema.journal_owner, "Location": schema.journal_location}
 KEYS = {"Owner": ("Slug",), "Location": ("PrimaryId",)}
+# SQL Server journals every row in the wide tables, from the MERGE's OUTPUT
+MSSQL_JOURNAL = [t for t in schema.JOURNAL_TABLES if t not in schema.KEY_JOURNAL_TABLES]
 
 
 def test_schema_sql_creates_the_journal_tables_of_the_generic_plan() -> None:
     created = _created_tables()
-    for table in schema.JOURNAL_TABLES:
+    for table in MSSQL_JOURNAL:
         assert set(_columns(created[table.name])) == {c.name for c in table.columns}, table.name
 
 
@@ -79,7 +81,7 @@ def test_the_journal_is_written_after_the_merges_inside_the_transaction() -> Non
     begin = first(batch, lambda s: isinstance(s.tree, exp.Transaction))
     commit = first(batch, lambda s: s.tree is not None and s.tree.find(exp.Commit) is not None)
     last_merge = max(i for i, s in enumerate(batch.statements) if isinstance(s.tree, exp.Merge))
-    for table in schema.JOURNAL_TABLES:
+    for table in MSSQL_JOURNAL:
         written = first(
             batch,
             lambda s, name=table.name: (
@@ -96,7 +98,7 @@ def test_the_journal_is_written_after_the_merges_inside_the_transaction() -> Non
         for s in batch.statements
         if isinstance(s.tree, exp.Delete) and "@pruned" in s.text and "PropmailJournal" in s.text
     ]
-    assert len(pruned) == len(schema.JOURNAL_TABLES)
+    assert len(pruned) == len(MSSQL_JOURNAL)
     assert all(begin < batch.statements.index(s) < commit for s in pruned)
 
 

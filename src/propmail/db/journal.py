@@ -2,17 +2,21 @@
 
 A load journals, inside its own transaction and before each merge, the rows that merge will
 write, from the comparison of its kind tables (`record_owners`, `record_locations`): every
-column of a row whose values it changes, only the two dates of a row it only refreshes
-(Inserted = 2), the key of a row it inserts, and the list codes it creates. `propmail undo`
-puts those rows back in the order the foreign keys allow: the inserted locations go, the
-rewritten ones get their before-image, then the owners, then the owners and list codes it
-created that nothing refers to any more. A later load that wrote the same rows is found through
-its own journal (`overlap`); a row written since by a load that kept no journal is found by its
-timestamp (`changed_since`). Named parameters: ``:log_id`` (the UploadLogId), ``:region``,
-``:keep``.
+column of a row whose values it changes (the wide tables, Inserted = 0), the key of a row it
+inserts (Inserted = 1) and the two dates of a row it only refreshes (Inserted = 2), these two in
+the narrow key tables, and the list codes it creates. `propmail undo` puts those rows back in
+the order the foreign keys allow: the inserted locations go, the rewritten ones get their
+before-image and the refreshed ones their dates, then the owners, then the owners and list codes
+it created that nothing refers to any more. A later load that wrote the same rows is found
+through its own journal (`overlap`); a row written since by a load that kept no journal is found
+by its timestamp (`changed_since`). Journals of earlier versions hold rows of every kind in the
+wide tables; each statement reads both tables. Named parameters: ``:log_id`` (the UploadLogId),
+``:region``, ``:keep``.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from propmail.db.schema import AUDIT_FIELDS, LOCATION_FIELDS, OWNER_FIELDS
 from propmail.db.sql import (
@@ -22,15 +26,16 @@ from propmail.db.sql import (
     REFRESHED,
     STAGE_LOCATION_KIND,
     STAGE_OWNER_KIND,
-    WRITTEN,
     Dialect,
 )
 
 JOURNAL = "PropmailJournal"
 OWNER = "PropmailJournalOwner"
 LOCATION = "PropmailJournalLocation"
+OWNER_KEY = "PropmailJournalOwnerKey"
+LOCATION_KEY = "PropmailJournalLocationKey"
 LIST = "PropmailJournalList"
-ROWS = (OWNER, LOCATION, LIST)
+ROWS = (OWNER, OWNER_KEY, LOCATION, LOCATION_KEY, LIST)
 
 OWNER_IMAGE = ["OwnerId", *(f.name for f in OWNER_FIELDS), *AUDIT_FIELDS]
 LOCATION_IMAGE = [
@@ -50,6 +55,53 @@ INSERTED = 1  # inserted: only the key is kept
 REFRESH_ONLY = 2  # only its dates refreshed: only those two before the load are kept
 
 
+@dataclass(frozen=True)
+class Journaled:
+    """One journaled table: where its rows go and how they are named."""
+
+    table: str  # Owner, Location
+    wide: str  # every column of the rows a load rewrote
+    narrow: str  # the key (and id and dates) of the rows a load inserted or only refreshed
+    kind_table: str  # the load's comparison of its staged rows with the stored ones
+    key: tuple[str, ...]  # the natural key, by which the journal names a row
+    id: str  # the stored row's id
+    image: tuple[str, ...]  # the wide table's columns after the key and Inserted
+    restored: tuple[str, ...]  # the columns undo puts back
+
+    def match(self, d: Dialect, left: str, right: str) -> str:
+        return " AND ".join(f"{left}.{d.q(n)} = {right}.{d.q(n)}" for n in self.key)
+
+    def keys(self, d: Dialect, log_id: str) -> str:
+        """The natural keys of every row the load `log_id` (a parameter) journaled."""
+        cols = ", ".join(d.q(n) for n in self.key)
+        return " UNION ALL ".join(
+            f"SELECT {cols} FROM {d.q(t)} WHERE {d.q('UploadLogId')} = {log_id}"
+            for t in (self.wide, self.narrow)
+        )
+
+
+OWNERS = Journaled(
+    "Owner",
+    OWNER,
+    OWNER_KEY,
+    STAGE_OWNER_KIND,
+    ("Slug",),
+    "OwnerId",
+    tuple(n for n in OWNER_IMAGE if n != "Slug"),
+    tuple(OWNER_RESTORED),
+)
+LOCATIONS = Journaled(
+    "Location",
+    LOCATION,
+    LOCATION_KEY,
+    STAGE_LOCATION_KIND,
+    ("RegionId", "PrimaryId"),
+    "LocationId",
+    tuple(n for n in LOCATION_IMAGE if n not in ("RegionId", "PrimaryId")),
+    tuple(LOCATION_RESTORED),
+)
+
+
 def record_load(d: Dialect) -> str:
     return (
         f"INSERT INTO {d.q(JOURNAL)} ({d.q('UploadLogId')}, {d.q('RegionId')}, "
@@ -57,43 +109,40 @@ def record_load(d: Dialect) -> str:
     )
 
 
-def _record(
-    d: Dialect, journal: str, table: str, kind_table: str, lead: dict[str, str], image: list[str]
-) -> str:
+def _record(d: Dialect, e: Journaled, lead: dict[str, str]) -> list[str]:
     """Before a merge, from its kind table `k`: the rows it will write, as they are now (the
-    columns `lead`, then Inserted, then `image`); every column of a row it rewrites, the dates
-    of a row it only refreshes, the key of a row it inserts."""
-    key, kind = image[0], f"k.{d.q('Kind')}"
-    how = (
-        f"CASE {kind} WHEN {NEW} THEN {INSERTED} "
-        f"WHEN {REFRESHED} THEN {REFRESH_ONLY} ELSE {UPDATED} END"
-    )
-    kept = {key, *REFRESH_COLUMNS}
-    vals = ", ".join(
-        f"t.{d.q(n)}" if n in kept else f"CASE WHEN {kind} = {CHANGED} THEN t.{d.q(n)} END"
-        for n in image
-    )
-    cols = ", ".join(d.q(n) for n in [*lead, "Inserted", *image])
+    columns `lead`, then Inserted, then the rest). Of a row it inserts, the key; of a row it
+    only refreshes, its id and two dates, which the comparison kept in `k`; of a row it
+    rewrites, every column, from the stored row."""
+    kind = f"k.{d.q('Kind')}"
     firsts = ", ".join(lead.values())
-    return (
-        f"INSERT INTO {d.q(journal)} ({cols}) SELECT {firsts}, {how}, {vals} "
-        f"FROM {kind_table} k LEFT JOIN {d.q(table)} t ON t.{d.q(key)} = k.{d.q(key)} "
-        f"WHERE {kind} IN ({', '.join(str(k) for k in WRITTEN)})"
-    )
+    narrow = [e.id, *REFRESH_COLUMNS]
+    how = f"CASE {kind} WHEN {NEW} THEN {INSERTED} ELSE {REFRESH_ONLY} END"
+    order = ", ".join(v for v in lead.values() if v.startswith("k."))  # clustered in SQLite
+    return [
+        f"INSERT INTO {d.q(e.narrow)} ({_names(d, [*lead, 'Inserted', *narrow])}) "
+        f"SELECT {firsts}, {how}, {', '.join(f'k.{d.q(n)}' for n in narrow)} "
+        f"FROM {e.kind_table} k WHERE {kind} IN ({NEW}, {REFRESHED}) ORDER BY {order}",
+        f"INSERT INTO {d.q(e.wide)} ({_names(d, [*lead, 'Inserted', *e.image])}) "
+        f"SELECT {firsts}, {UPDATED}, {', '.join(f't.{d.q(n)}' for n in e.image)} "
+        f"FROM {e.kind_table} k JOIN {d.q(e.table)} t ON t.{d.q(e.id)} = k.{d.q(e.id)} "
+        f"WHERE {kind} = {CHANGED}",
+    ]
 
 
-def record_owners(d: Dialect) -> str:
+def _names(d: Dialect, names: list[str]) -> str:
+    return ", ".join(d.q(n) for n in names)
+
+
+def record_owners(d: Dialect) -> list[str]:
     """Before the owner merge: the staged owners it will insert or write, as they are now."""
-    image = [n for n in OWNER_IMAGE if n != "Slug"]
-    lead = {"UploadLogId": ":log_id", "Slug": f"k.{d.q('Slug')}"}
-    return _record(d, OWNER, "Owner", STAGE_OWNER_KIND, lead, image)
+    return _record(d, OWNERS, {"UploadLogId": ":log_id", "Slug": f"k.{d.q('Slug')}"})
 
 
-def record_locations(d: Dialect) -> str:
+def record_locations(d: Dialect) -> list[str]:
     """Before the location merge (owners and codes resolved): the rows it will write."""
-    image = [n for n in LOCATION_IMAGE if n not in ("RegionId", "PrimaryId")]
     lead = {"UploadLogId": ":log_id", "RegionId": ":region", "PrimaryId": f"k.{d.q('PrimaryId')}"}
-    return _record(d, LOCATION, "Location", STAGE_LOCATION_KIND, lead, image)
+    return _record(d, LOCATIONS, lead)
 
 
 def record_list(d: Dialect) -> str:
@@ -138,12 +187,14 @@ def loads(d: Dialect, by_region: bool = False) -> str:
     def count(table: str, where: str = "") -> str:
         return f"(SELECT COUNT(*) FROM {d.q(table)} x WHERE x.{k} = j.{k}{where})"
 
-    inserted = f" AND x.{d.q('Inserted')} = {INSERTED}"
-    updated = f" AND x.{d.q('Inserted')} <> {INSERTED}"
+    def both(e: Journaled, inserted: bool) -> str:
+        where = f" AND x.{d.q('Inserted')} {'=' if inserted else '<>'} {INSERTED}"
+        return f"{count(e.wide, where)} + {count(e.narrow, where)}"
+
     return (
         f"SELECT j.{k}, j.{d.q('RegionId')}, j.{d.q('LoadedAt')}, u.{d.q('FileName')}, "
-        f"{count(OWNER, updated)}, {count(OWNER, inserted)}, "
-        f"{count(LOCATION, updated)}, {count(LOCATION, inserted)}, {count(LIST)} "
+        f"{both(OWNERS, False)}, {both(OWNERS, True)}, "
+        f"{both(LOCATIONS, False)}, {both(LOCATIONS, True)}, {count(LIST)} "
         f"FROM {d.q(JOURNAL)} j LEFT JOIN {d.q('UploadLog')} u ON u.{k} = j.{k} "
         + (f"WHERE j.{d.q('RegionId')} = :region " if by_region else "")
         + f"ORDER BY j.{k} DESC"
@@ -152,64 +203,58 @@ def loads(d: Dialect, by_region: bool = False) -> str:
 
 def overlap(d: Dialect) -> str:
     """How many rows journaled by load :log_id the later load :later journaled too."""
-    k = d.q("UploadLogId")
-    owners = (
-        f"SELECT COUNT(*) FROM {d.q(OWNER)} a JOIN {d.q(OWNER)} b "
-        f"ON b.{k} = :later AND b.{d.q('Slug')} = a.{d.q('Slug')} WHERE a.{k} = :log_id"
-    )
-    locations = (
-        f"SELECT COUNT(*) FROM {d.q(LOCATION)} a JOIN {d.q(LOCATION)} b "
-        f"ON b.{k} = :later AND b.{d.q('RegionId')} = a.{d.q('RegionId')} "
-        f"AND b.{d.q('PrimaryId')} = a.{d.q('PrimaryId')} WHERE a.{k} = :log_id"
-    )
-    return f"SELECT ({owners}) + ({locations})"
+    counts = [
+        f"SELECT COUNT(*) FROM ({e.keys(d, ':log_id')}) a "
+        f"JOIN ({e.keys(d, ':later')}) b ON {e.match(d, 'b', 'a')}"
+        for e in (OWNERS, LOCATIONS)
+    ]
+    return f"SELECT ({counts[0]}) + ({counts[1]})"
 
 
 def changed_since(d: Dialect) -> str:
     """Rows journaled by :log_id that were written after it (their UpdatedDate is later)."""
-    k, upd = d.q("UploadLogId"), d.q("UpdatedDate")
-    after = f"t.{upd} > j.{d.q('LoadedAt')}"
-
-    def written(table: str, journal: str, match: str) -> str:
-        return (
-            f"SELECT COUNT(*) FROM {d.q(journal)} x JOIN {d.q(JOURNAL)} j ON j.{k} = x.{k} "
-            f"JOIN {d.q(table)} t ON {match} WHERE x.{k} = :log_id AND {after}"
-        )
-
-    owners = written("Owner", OWNER, f"t.{d.q('Slug')} = x.{d.q('Slug')}")
-    locations = written(
-        "Location",
-        LOCATION,
-        f"t.{d.q('RegionId')} = x.{d.q('RegionId')} "
-        f"AND t.{d.q('PrimaryId')} = x.{d.q('PrimaryId')}",
-    )
-    return f"SELECT ({owners}) + ({locations})"
+    loaded = f"(SELECT {d.q('LoadedAt')} FROM {d.q(JOURNAL)} WHERE {d.q('UploadLogId')} = :log_id)"
+    counts = [
+        f"SELECT COUNT(*) FROM ({e.keys(d, ':log_id')}) x JOIN {d.q(e.table)} t "
+        f"ON {e.match(d, 't', 'x')} WHERE t.{d.q('UpdatedDate')} > {loaded}"
+        for e in (OWNERS, LOCATIONS)
+    ]
+    return f"SELECT ({counts[0]}) + ({counts[1]})"
 
 
-def _journaled(d: Dialect, journal: str, inserted: int, match: str) -> str:
-    return (
-        f"EXISTS (SELECT 1 FROM {d.q(journal)} x WHERE x.{d.q('UploadLogId')} = :log_id "
-        f"AND x.{d.q('Inserted')} = {inserted} AND {match})"
+def _inserted(d: Dialect, e: Journaled) -> str:
+    """The stored row is one the load :log_id inserted."""
+    target = d.q(e.table)
+    return " OR ".join(
+        f"EXISTS (SELECT 1 FROM {d.q(t)} x WHERE x.{d.q('UploadLogId')} = :log_id "
+        f"AND x.{d.q('Inserted')} = {INSERTED} AND {e.match(d, 'x', target)})"
+        for t in (e.wide, e.narrow)
     )
 
 
-def _restore(d: Dialect, table: str, journal: str, key: str, names: list[str]) -> str:
+def _restore(d: Dialect, e: Journaled) -> list[str]:
     """Put back the before-image of every row the load rewrote; of a row it only refreshed,
     the two dates (its other columns were not written and are not journaled)."""
-    t = f"{d.q(table)}"
+    t = d.q(e.table)
 
     def value(n: str) -> str:
         if n in REFRESH_COLUMNS:
             return f"x.{d.q(n)}"
-        only_dates = f"x.{d.q('Inserted')} = {REFRESH_ONLY}"
+        only_dates = f"x.{d.q('Inserted')} = {REFRESH_ONLY}"  # in journals of earlier versions
         return f"CASE WHEN {only_dates} THEN {t}.{d.q(n)} ELSE x.{d.q(n)} END"
 
-    sets = ", ".join(f"{d.q(n)} = {value(n)}" for n in names)
-    return (
-        f"UPDATE {t} SET {sets} FROM {d.q(journal)} x "
-        f"WHERE x.{d.q('UploadLogId')} = :log_id AND x.{d.q('Inserted')} <> {INSERTED} "
-        f"AND {t}.{d.q(key)} = x.{d.q(key)}"
-    )
+    def update(journal: str, names: tuple[str, ...], which: str) -> str:
+        sets = ", ".join(f"{d.q(n)} = {value(n)}" for n in names)
+        return (
+            f"UPDATE {t} SET {sets} FROM {d.q(journal)} x "
+            f"WHERE x.{d.q('UploadLogId')} = :log_id AND x.{d.q('Inserted')} {which} "
+            f"AND {t}.{d.q(e.id)} = x.{d.q(e.id)}"
+        )
+
+    return [
+        update(e.wide, e.restored, f"<> {INSERTED}"),
+        update(e.narrow, REFRESH_COLUMNS, f"= {REFRESH_ONLY}"),
+    ]
 
 
 def _unreferenced(d: Dialect, column: str, referring: str) -> str:
@@ -223,7 +268,7 @@ def _unreferenced(d: Dialect, column: str, referring: str) -> str:
 
 def undo_steps(d: Dialect) -> list[tuple[str, str]]:
     """The statements that put back the rows of load :log_id, in order, each with what its
-    row count counts."""
+    row count counts (a count named twice is the sum)."""
     loc, own = d.q("Location"), d.q("Owner")
     code_ids = (
         f"SELECT x.{d.q('ListPriorityId')} FROM {d.q(LIST)} x "
@@ -231,24 +276,13 @@ def undo_steps(d: Dialect) -> list[tuple[str, str]]:
     )
     list_id, owner_id = d.q("ListPriorityId"), f"{own}.{d.q('OwnerId')}"
     return [
-        (
-            "locations_deleted",
-            f"DELETE FROM {loc} WHERE "
-            + _journaled(
-                d,
-                LOCATION,
-                1,
-                f"x.{d.q('RegionId')} = {loc}.{d.q('RegionId')} "
-                f"AND x.{d.q('PrimaryId')} = {loc}.{d.q('PrimaryId')}",
-            ),
-        ),
-        ("locations_restored", _restore(d, "Location", LOCATION, "LocationId", LOCATION_RESTORED)),
-        ("owners_restored", _restore(d, "Owner", OWNER, "OwnerId", OWNER_RESTORED)),
+        ("locations_deleted", f"DELETE FROM {loc} WHERE {_inserted(d, LOCATIONS)}"),
+        *(("locations_restored", s) for s in _restore(d, LOCATIONS)),
+        *(("owners_restored", s) for s in _restore(d, OWNERS)),
         (
             "owners_deleted",
-            f"DELETE FROM {own} WHERE "
-            + _journaled(d, OWNER, 1, f"x.{d.q('Slug')} = {own}.{d.q('Slug')}")
-            + f" AND {_unreferenced(d, owner_id, 'OwnerId')}",
+            f"DELETE FROM {own} WHERE ({_inserted(d, OWNERS)}) "
+            f"AND {_unreferenced(d, owner_id, 'OwnerId')}",
         ),
         (
             "frequencies_deleted",

@@ -102,6 +102,9 @@ class SqlBackend(Backend):
     # The UploadLog states other connections see only from a load that holds its region's
     # lock: a row of the region left in one of them, seen by the next holder, is a dead load.
     states_under_lock: tuple[int, ...] = ()
+    # Run before a state is written apart from the load's transaction (PostgreSQL: a bound on
+    # the wait for the row's lock, see `PostgresBackend`).
+    state_guard: str | None = None
 
     def __init__(self, engine: Engine, display_url: str) -> None:
         redact.remember(engine.url)  # a driver's error may echo the URL or DSN
@@ -192,6 +195,8 @@ class SqlBackend(Backend):
     def set_state(self, log_id: int, state: int, conn: Connection | None = None) -> None:
         """Write a processing state that other connections see at once (committed apart)."""
         with self.engine.begin() as side:
+            if self.state_guard:
+                side.exec_driver_sql(self.state_guard)
             side.execute(
                 update(schema.upload_log)
                 .where(schema.upload_log.c.UploadLogId == log_id)
@@ -543,15 +548,13 @@ class SqlBackend(Backend):
 
     def _journal_owners(self, run: Run) -> None:
         if run.batch.rules.journal.enabled:
-            run.conn.execute(
-                text(journal.record_owners(self.dialect)), {"log_id": run.log_id, **run.params}
-            )
+            for statement in journal.record_owners(self.dialect):
+                run.conn.execute(text(statement), {"log_id": run.log_id, **run.params})
 
     def _journal_locations(self, run: Run) -> None:
         if run.batch.rules.journal.enabled:
-            run.conn.execute(
-                text(journal.record_locations(self.dialect)), {"log_id": run.log_id, **run.params}
-            )
+            for statement in journal.record_locations(self.dialect):
+                run.conn.execute(text(statement), {"log_id": run.log_id, **run.params})
 
     def _journal_retention(self, run: Run) -> None:
         keep = run.batch.rules.journal.keep_loads_per_region

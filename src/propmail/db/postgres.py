@@ -48,6 +48,7 @@ LOAD_WORK_MEM = "256MB"
 
 # advisory lock namespace: the first key of pg_advisory_xact_lock(int, int)
 REGION_LOCK_KEY = 0x70726F  # "pro"
+STATE_LOCK_TIMEOUT = "10s"  # how long writing a load's UploadLog state may wait for its row
 
 
 # rows per piece of the COPY stream: the CSV of the whole upload is never in memory at once
@@ -76,6 +77,10 @@ class PostgresBackend(SqlBackend):
     dialect = DIALECT
     # 8, 9 and 10 are committed apart, and only after the region's advisory lock is held
     states_under_lock = (State.MERGING_OWNERS, State.MERGING_LOCATIONS, State.FINAL_UPDATES)
+    # Only a load that closes this one's row as abandoned ever locks it, and it holds the
+    # region's lock, so this load has lost it: waiting on that load's transaction, which may
+    # itself wait on this load's, would hang both where no deadlock detector sees it.
+    state_guard = f"SET LOCAL lock_timeout = '{STATE_LOCK_TIMEOUT}'"
 
     @classmethod
     def from_url(cls, url: URL) -> PostgresBackend:

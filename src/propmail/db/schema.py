@@ -57,6 +57,7 @@ STAGE_LOCATION_FIELDS: tuple[Field, ...] = (
 )
 
 AUDIT_FIELDS = ("InsertedDate", "ModifiedDate", "UpdatedDate")
+REFRESH_FIELDS = ("ModifiedDate", "UpdatedDate")  # the two dates the legacy refresh sets to now
 
 metadata = MetaData()
 
@@ -181,8 +182,44 @@ journal_list = Table(
     Column("ListPriorityId", Integer, primary_key=True, autoincrement=False),
 )
 
+# SQLite and PostgreSQL: the rows a load inserted (Inserted = 1: the key) or only refreshed
+# (Inserted = 2: the key, the row's id and its two dates before the load), one narrow row each,
+# clustered on the key in SQLite. A month's unchanged file refreshes every row of the region:
+# these keep the journal of such a load a third of the size of wide before-images, which then
+# hold only the rows a load rewrote (and, from earlier versions, rows of every kind).
+journal_owner_key = Table(
+    "PropmailJournalOwnerKey",
+    metadata,
+    Column("UploadLogId", Integer, primary_key=True, autoincrement=False),
+    Column("Slug", String(255), primary_key=True),
+    Column("Inserted", SmallInteger, nullable=False),
+    Column("OwnerId", Integer),
+    *(Column(name, DateTime()) for name in REFRESH_FIELDS),
+    sqlite_with_rowid=False,
+)
+
+journal_location_key = Table(
+    "PropmailJournalLocationKey",
+    metadata,
+    Column("UploadLogId", Integer, primary_key=True, autoincrement=False),
+    Column("RegionId", Integer, primary_key=True, autoincrement=False),
+    Column("PrimaryId", String(255), primary_key=True),
+    Column("Inserted", SmallInteger, nullable=False),
+    Column("LocationId", Integer),
+    *(Column(name, DateTime()) for name in REFRESH_FIELDS),
+    sqlite_with_rowid=False,
+)
+
 # rows first, the load's own row last (the order in which a load's journal is dropped)
-JOURNAL_TABLES = (journal_owner, journal_location, journal_list, journal)
+KEY_JOURNAL_TABLES = (journal_owner_key, journal_location_key)  # SQLite and PostgreSQL only
+JOURNAL_TABLES = (
+    journal_owner,
+    journal_owner_key,
+    journal_location,
+    journal_location_key,
+    journal_list,
+    journal,
+)
 
 
 class State:

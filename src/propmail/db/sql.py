@@ -17,6 +17,7 @@ from propmail.db.schema import (
     LONGTEXT,
     NUMBER,
     OWNER_FIELDS,
+    REFRESH_FIELDS,
     STAGE_LOCATION_FIELDS,
     TEXT,
     TIMESTAMP,
@@ -117,9 +118,17 @@ FROZEN = 4  # a location stored, last written before the update window: left alo
 WRITTEN = (NEW, CHANGED, REFRESHED)
 KINDS = (NEW, CHANGED, REFRESHED, UNCHANGED, FROZEN)
 
-OWNER_KIND_FIELDS = (Field("Slug", TEXT), Field("OwnerId", INT), Field("Kind", INT))
-LOCATION_KIND_FIELDS = (Field("PrimaryId", TEXT), Field("LocationId", INT), Field("Kind", INT))
-REFRESH_COLUMNS = ("ModifiedDate", "UpdatedDate")
+REFRESH_COLUMNS = REFRESH_FIELDS
+# per staged row: its key, its stored row's id, its kind, and the stored row's two dates (what
+# the journal keeps of a row only refreshed, so it needs no second look at the stored row)
+_STORED_DATES = tuple(Field(n, TIMESTAMP) for n in REFRESH_COLUMNS)
+OWNER_KIND_FIELDS = (Field("Slug", TEXT), Field("OwnerId", INT), Field("Kind", INT), *_STORED_DATES)
+LOCATION_KIND_FIELDS = (
+    Field("PrimaryId", TEXT),
+    Field("LocationId", INT),
+    Field("Kind", INT),
+    *_STORED_DATES,
+)
 
 
 def _kinds(kinds: tuple[int, ...]) -> str:
@@ -136,24 +145,33 @@ def _kind(d: Dialect, alias: str, key: str, names: list[str], window: str = "") 
     )
 
 
+def _kind_columns(d: Dialect, fields: tuple[Field, ...]) -> str:
+    return ", ".join(d.q(f.name) for f in fields)
+
+
+def _stored_dates(d: Dialect, alias: str) -> str:
+    return ", ".join(f"{alias}.{d.q(n)}" for n in REFRESH_COLUMNS)
+
+
 def owner_kinds(d: Dialect) -> str:
-    """Fill the owner kind table: per staged slug, its stored OwnerId and its kind."""
+    """Fill the owner kind table: per staged slug, its stored OwnerId, its kind and dates."""
     slug = d.q("Slug")
     return (
-        f"INSERT INTO {STAGE_OWNER_KIND} ({slug}, {d.q('OwnerId')}, {d.q('Kind')}) "
-        f"SELECT s.{slug}, o.{d.q('OwnerId')}, {_kind(d, 'o', 'OwnerId', OWNER_DATA)} "
+        f"INSERT INTO {STAGE_OWNER_KIND} ({_kind_columns(d, OWNER_KIND_FIELDS)}) "
+        f"SELECT s.{slug}, o.{d.q('OwnerId')}, {_kind(d, 'o', 'OwnerId', OWNER_DATA)}, "
+        f"{_stored_dates(d, 'o')} "
         f"FROM {STAGE_OWNER} s LEFT JOIN {d.q('Owner')} o ON o.{slug} = s.{slug}"
     )
 
 
 def location_kinds(d: Dialect, pending_id: int | None = None) -> str:
     """Fill the location kind table (owners merged, codes created): per staged PrimaryId,
-    its stored LocationId and its kind (`pending_id`: see `location_source`)."""
+    its stored LocationId, its kind and dates (`pending_id`: see `location_source`)."""
     pid = d.q("PrimaryId")
     kind = _kind(d, "l", "LocationId", LOCATION_KEYED, in_window(d, "l"))
     return (
-        f"INSERT INTO {STAGE_LOCATION_KIND} ({pid}, {d.q('LocationId')}, {d.q('Kind')}) "
-        f"SELECT s.{pid}, l.{d.q('LocationId')}, {kind} "
+        f"INSERT INTO {STAGE_LOCATION_KIND} ({_kind_columns(d, LOCATION_KIND_FIELDS)}) "
+        f"SELECT s.{pid}, l.{d.q('LocationId')}, {kind}, {_stored_dates(d, 'l')} "
         f"FROM ({location_source(d, pending_id)}) s LEFT JOIN {d.q('Location')} l "
         f"ON l.{pid} = s.{pid} AND l.{d.q('RegionId')} = :region"
     )

@@ -123,7 +123,7 @@ def undo_one(conn: Connection, d: Dialect, log_id: int, region_id: int) -> Undon
         )
     done = Undone(upload_log_id=log_id, region_id=region_id)
     for name, statement in journal.undo_steps(d):
-        setattr(done, name, int(conn.execute(text(statement), params).rowcount))
+        setattr(done, name, getattr(done, name) + conn.execute(text(statement), params).rowcount)
     for statement in journal.drop(d):
         conn.execute(text(statement), params)
     conn.execute(
