@@ -240,7 +240,7 @@ def _journal_section(runs: BackendRuns, rows: int) -> list[str]:
         *out,
         "",
         f"The journal of month 1, the same-day rerun and the next month takes "
-        f"{runs.journal_bytes / 1e6:,.1f} MB in the database (its four tables with indexes).",
+        f"{runs.journal_bytes / 1e6:,.1f} MB in the database (its tables with their indexes).",
         "",
         f"- the journal at most {JOURNAL_TIME_TARGET:.0%} more time and "
         f"{JOURNAL_RSS_TARGET:.0%} more peak RSS: {worst_time:+.0%} time, {worst_rss:+.0%} "
