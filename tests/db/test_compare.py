@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import text
 
 from propmail import synth
-from propmail.db import Backend, connect
+from propmail.db import Backend, Batch, connect
 from propmail.db import sqlite as sqlite_backend
-from propmail.job import run_job
+from propmail.job import prepare, run_job
 from propmail.settings import Rules
 from tests.db.helpers import MONTH1, MONTH2, checksum
 
@@ -132,3 +132,19 @@ def test_the_scratch_database_goes_with_the_load_even_when_it_fails(
     run_job(p1, 40, backend=backend, now=MONTH1)
     backend.dispose()
     assert list(tmp_path.glob("propmail-stage-*")) == []
+
+
+def test_owners_are_staged_in_the_byte_order_of_their_slugs(rules: Rules, tmp_path: Path) -> None:
+    """The order of the Owner table's key (BINARY in SQLite, the upsert's COLLATE elsewhere),
+    so the comparison walks its index; the upload's own order is not that one."""
+    path = upload(tmp_path, "upload.csv", synth.upload(300, seed=4))
+    _, _, processed = prepare(path, rules=rules)
+    batch = Batch(40, processed.owners, processed.locations, rules, MONTH1)
+    given = processed.owners["Slug"].to_list()
+    staged = batch.staged_owners()["Slug"].to_list()
+    assert given != sorted(given, key=str.encode)
+    assert staged == sorted(given, key=str.encode)
+    assert (
+        batch.staged_locations()["PrimaryId"].to_list()
+        == processed.locations["PrimaryId"].to_list()
+    )

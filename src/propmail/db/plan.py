@@ -423,15 +423,8 @@ class SqlBackend(Backend):
         }
 
     def stage_upload(self, conn: Connection, batch: Batch) -> None:
-        self.stage(
-            conn, sql.STAGE_OWNER, OWNER_FIELDS, batch.owners.select([f.name for f in OWNER_FIELDS])
-        )
-        self.stage(
-            conn,
-            sql.STAGE_LOCATION,
-            STAGE_LOCATION_FIELDS,
-            batch.locations.select([f.name for f in STAGE_LOCATION_FIELDS]),
-        )
+        self.stage(conn, sql.STAGE_OWNER, OWNER_FIELDS, batch.staged_owners())
+        self.stage(conn, sql.STAGE_LOCATION, STAGE_LOCATION_FIELDS, batch.staged_locations())
 
     def load_steps(self) -> list[LoadStep]:
         """The load after the region lock, in order, all inside its one transaction."""

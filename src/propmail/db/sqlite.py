@@ -91,12 +91,8 @@ def upload_tables(batch: Batch | None) -> list[Staged]:
     if batch is None:
         return []
     return [
-        (sql.STAGE_OWNER, OWNER_FIELDS, batch.owners.select([f.name for f in OWNER_FIELDS])),
-        (
-            sql.STAGE_LOCATION,
-            STAGE_LOCATION_FIELDS,
-            batch.locations.select([f.name for f in STAGE_LOCATION_FIELDS]),
-        ),
+        (sql.STAGE_OWNER, OWNER_FIELDS, batch.staged_owners()),
+        (sql.STAGE_LOCATION, STAGE_LOCATION_FIELDS, batch.staged_locations()),
     ]
 
 
