@@ -125,8 +125,12 @@ def test_the_window_in_the_match_condition_fails_the_frozen_rows(
 def test_no_region_lock_fails_one_region_at_a_time(pg_url: str) -> None:
     report = run_selftest(pg_url, open_backend=opener(PostgresWithoutRegionLock), rows=ROWS)
     failures = failed(report)
-    assert set(failures) == {"one region at a time"}, failures
     assert "went ahead while another held the region's lock" in failures["one region at a time"]
+    # two loads of one region side by side may also lock each other's rows: the one whose state
+    # cannot be written then fails (UploadLog 4) rather than hang, and only region 9003 differs
+    others = {name: why for name, why in failures.items() if name != "one region at a time"}
+    assert set(others) <= {"identical tables", "UploadLog states"}, failures
+    assert all("region 9003" in why for why in others.values()), failures
 
 
 @pytest.mark.slow
