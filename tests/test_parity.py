@@ -19,7 +19,7 @@ from sqlalchemy import insert, select, text
 
 from propmail import synth
 from propmail.db import Backend, schema
-from propmail.job import run_job
+from propmail.job import prepare, run_job
 from propmail.parity import compared_columns, run_parity
 from propmail.rules.slug import slug_expr
 from propmail.settings import Rules
@@ -45,7 +45,7 @@ def loaded(backend: Backend, rules: Rules, tmp_path: Path) -> tuple[Path, pl.Dat
     synth.upload(ROWS, seed=SEED).write_csv(path)
     result = run_job(path, 40, backend=backend, now=MONTH1)
     assert result.load is not None
-    return path, result.processed.processed
+    return path, prepare(path)[2].processed  # the job's result keeps no rows of it
 
 
 def plant(backend: Backend, rules: Rules, tmp_path: Path) -> Planted:

@@ -155,11 +155,16 @@ def split_rejects(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def owners_frame(good: pl.DataFrame) -> pl.DataFrame:
-    """One owner per slug, each column the greatest non-null value (the legacy MAX())."""
+    """One owner per slug, each column the greatest non-null value (the legacy MAX()), in the
+    order of each slug's first row.
+
+    Most owners have one row: only slugs shared by several rows are aggregated, and the owners
+    are gathered once from the rows and the aggregated ones (a filter and then a sort copied
+    them twice: 300 MB more at 1M rows).
+    """
     rows = good.select(
         pl.col("OwnerSlug").alias("Slug"), *[e.alias(k) for k, e in OWNER_COLUMNS.items()]
     ).with_row_index("__order")
-    # most owners have one row: only slugs shared by several rows need the aggregation
     shared = rows["Slug"].is_duplicated()
     merged = (
         rows.filter(shared)
@@ -167,7 +172,12 @@ def owners_frame(good: pl.DataFrame) -> pl.DataFrame:
         .agg(pl.col("__order").min(), pl.all().exclude("__order").max())
         .select(rows.columns)
     )
-    owners = pl.concat([rows.filter(~shared), merged]).sort("__order").drop("__order")
+    single = rows["__order"].filter(~shared)
+    # where each owner is in `rows` followed by `merged`, and its first row in the file
+    after = pl.int_range(rows.height, rows.height + merged.height, eager=True).cast(single.dtype)
+    first_row = pl.concat([single, merged["__order"]])
+    order = pl.concat([single, after]).gather(first_row.arg_sort())
+    owners = pl.concat([rows, merged]).select(pl.all().gather(order)).drop("__order")
     return owners.with_columns(full_address().alias("FullAddress"))
 
 

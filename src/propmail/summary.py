@@ -33,7 +33,7 @@ def summary_rows(result: JobResult) -> list[tuple[str, str]]:
         ("upload", result.upload.source),
         *_layout_rows(result),
         *_rules_rows(result),
-        ("rows read", f"{result.upload.frame.height:,}"),
+        ("rows read", f"{result.figures.rows:,}"),
         ("rows rejected", f"{p.rejects.height:,}"),
     ]
     if p.rejects.height:

@@ -16,6 +16,8 @@ import polars as pl
 import pytest
 
 from propmail.contract import SOURCE_ROW, UPLOAD_COLUMNS
+from propmail.job import prepare
+from propmail.read import read_upload
 from propmail.report import ReportFiles, build, render, schema, write_report
 from propmail.report.cells import FORMULA_START, as_text, neutralize
 from propmail.rules.occupancy import SiteQuality, site_quality
@@ -69,7 +71,8 @@ def test_report_numbers_are_the_jobs(dry_job: Job, tmp_path: Path) -> None:
         "new_list_codes": len(result.preview.counts.new_codes),  # type: ignore[union-attr]
         "seconds": report["summary"]["seconds"],
     }
-    loadable = processed.processed.join(processed.rejects, on=SOURCE_ROW, how="anti")
+    upload, _, rows = prepare(dry_job.upload)  # the job's result keeps no rows of these
+    loadable = rows.processed.join(processed.rejects, on=SOURCE_ROW, how="anti")
     flags = {f["flag"]: f["rows"] for f in report["flags"]}
     assert flags["IsTrust"] == loadable["IsTrust"].sum()
     assert flags["IsAbsentee"] == loadable["IsAbsentee"].sum()
@@ -77,8 +80,8 @@ def test_report_numbers_are_the_jobs(dry_job: Job, tmp_path: Path) -> None:
     assert sum(c["rows"] for c in report["base_codes"]) == 120
     completeness = {c["column"]: c for c in report["completeness"]}
     assert list(completeness) == list(UPLOAD_COLUMNS)
-    upload = result.upload.frame
-    assert completeness["DoNotMail"]["filled"] == upload["DoNotMail"].is_not_null().sum()
+    filled = upload.frame["DoNotMail"].is_not_null().sum()
+    assert completeness["DoNotMail"]["filled"] == filled
     assert completeness["LocationPrimaryId"]["percent"] == 100.0
     reasons = {r["reason"] for r in report["rejects"]["by_reason"]}
     assert any(r.startswith("empty owner street") for r in reasons)
@@ -90,6 +93,18 @@ def test_report_numbers_are_the_jobs(dry_job: Job, tmp_path: Path) -> None:
     assert parity["changed_code"] == sum(c["locations"] for c in parity["changes"]) == 2
     examples = sorted(e for c in parity["changes"] for e in c["examples"])
     assert examples == ["000000000002", "000000000003"]
+
+
+def test_the_job_result_keeps_no_upload_rows_but_what_the_report_reads_of_them(
+    load_job: Job,
+) -> None:
+    result = load_job.result
+    assert (result.upload.frame.height, result.processed.processed.height) == (0, 0)
+    assert result.upload.frame.columns == [*UPLOAD_COLUMNS, SOURCE_ROW]
+    assert (result.figures.rows, result.figures.filled["LocationPrimaryId"]) == (122, 122)
+    assert result.figures.rejected.columns == [SOURCE_ROW, "reason", *UPLOAD_COLUMNS]
+    assert result.figures.rejected[SOURCE_ROW].to_list() == [2, 122]
+    assert result.figures.loadable.height == result.processed.locations.height == 120
 
 
 def test_rejects_csv_holds_every_rejected_row_as_read_with_its_reason(
@@ -210,7 +225,7 @@ def test_placeholder_site_addresses_and_empty_zips_are_counted_and_named(
     dry_job: Job, tmp_path: Path
 ) -> None:
     result = dry_job.result
-    assert result.site == site_quality(result.upload.frame, load_rules())
+    assert result.site == site_quality(read_upload(dry_job.upload).frame, load_rules())
     poor = replace(result, site=SiteQuality(3, 2, "city and state"))
     files, report = written(Job(poor, dry_job.upload, dry_job.db_url), tmp_path)
     validate(report)

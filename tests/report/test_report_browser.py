@@ -55,7 +55,7 @@ def test_report_html_opens_without_errors_or_requests_and_shows_the_summary(
     assert seen.requests == []
     summary = job.result
     for number, label in (
-        (summary.upload.frame.height, "rows read"),
+        (summary.figures.rows, "rows read"),
         (summary.processed.rejects.height, "rows rejected"),
         (summary.processed.owners.height, "owners"),
         (summary.processed.locations.height, "locations"),

@@ -9,7 +9,7 @@ columns made from several columns (`derive`), headers matched to canonical colum
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import polars as pl
@@ -102,6 +102,8 @@ def _read(
     units = derive.unit_columns(source, used)
     text_columns = {**columns, **dict.fromkeys(units, Kind.TEXT)}
     text = values.text_frame(derived, {**picked, **units}, text_columns)
+    # the sheet's cells are all in `text` now: without them the parsing below peaks lower
+    source, derived = _without_cells(source), _without_cells(derived)
     text = derive.finish_text(text, used)
     if text.height == 0 and strict:
         raise InputError("no data rows below the header", file=name)
@@ -132,6 +134,11 @@ def _read(
         direct=direct,
     )
     return result, text
+
+
+def _without_cells(sheet: files.Sheet) -> files.Sheet:
+    """The sheet's headers, formats and notes, its frame emptied (the cells are read)."""
+    return replace(sheet, frame=sheet.frame.clear())
 
 
 def _fed(

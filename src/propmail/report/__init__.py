@@ -44,9 +44,7 @@ def schema() -> dict[str, Any]:
 
 def rejects_frame(result: JobResult) -> pl.DataFrame:
     """Each rejected row: its row number in the file, the reason, then every column as read."""
-    rejects = result.processed.rejects.select(SOURCE_ROW, "reason")
-    rows = rejects.join(result.upload.frame, on=SOURCE_ROW, how="left", maintain_order="left")
-    return rows.rename({SOURCE_ROW: "row"})
+    return result.figures.rejected.rename({SOURCE_ROW: "row"})
 
 
 def write_report(

@@ -15,28 +15,17 @@ import polars as pl
 from propmail import __version__
 from propmail.contract import REQUIRED, SOURCE_ROW, UPLOAD_COLUMNS
 from propmail.db import LoadResult, Preview
-from propmail.job import JobResult
+from propmail.job import FLAGS, JobResult
 from propmail.rules.niche import NicheOutcome
 
 SCHEMA_VERSION = 1
 MAX_LISTED = 1000  # rows listed per table (rejects, unmatched niche rows); rejects.csv has all
 
-FLAGS = (
-    "IsOwnerOccupied",
-    "IsAbsentee",
-    "IsTrust",
-    "IsChurch",
-    "IsBusiness",
-    "IsEstate",
-    "IsGovernment",
-    "OwnerGrantorMatch",
-)
-
 
 def build(result: JobResult, generated_at: datetime | None = None) -> dict[str, Any]:
     """The report of one job (a load or a dry run)."""
     p = result.processed
-    loadable = p.processed.join(p.rejects.select(SOURCE_ROW), on=SOURCE_ROW, how="anti")
+    loadable = result.figures.loadable
     new_codes = _new_codes(result)
     counts = result.load or (result.preview.counts if result.preview is not None else None)
     return {
@@ -49,14 +38,14 @@ def build(result: JobResult, generated_at: datetime | None = None) -> dict[str, 
         "rules": _rules(result),
         "upload": {
             "file": result.upload.source,
-            "rows": result.upload.frame.height,
+            "rows": result.figures.rows,
             "missing_columns": list(result.upload.missing_columns),
             "extra_columns": list(result.upload.extra_columns),
             "layout": result.upload.layout,
             "read_notes": list(result.upload.notes),
         },
         "summary": {
-            "rows_read": result.upload.frame.height,
+            "rows_read": result.figures.rows,
             "rows_rejected": p.rejects.height,
             "owners": p.owners.height,
             "locations": p.locations.height,
@@ -90,7 +79,7 @@ def quality(result: JobResult) -> dict[str, Any]:
     """The few figures a batch or an orchestrator checks a load by: rows read and rejected, the
     reject rate, each niche list's rows and unmatched rows, and the load's counts."""
     p, load = result.processed, result.load
-    read = result.upload.frame.height
+    read = result.figures.rows
     return {
         "rows_read": read,
         "rows_rejected": p.rejects.height,
@@ -121,20 +110,18 @@ def _counts(frame: pl.DataFrame, column: str) -> list[dict[str, Any]]:
 
 
 def _completeness(result: JobResult) -> list[dict[str, Any]]:
-    frame = result.upload.frame
-    rows = frame.height
-    filled = frame.select(pl.col(c).is_not_null().sum() for c in UPLOAD_COLUMNS).row(0)
+    rows, filled = result.figures.rows, result.figures.filled
     missing = set(result.upload.missing_columns)
     return [
         {
             "column": column,
             "required": column in REQUIRED,
             "in_file": column not in missing,
-            "filled": int(n),
-            "percent": round(100 * n / rows, 2) if rows else 0.0,
+            "filled": int(filled[column]),
+            "percent": round(100 * filled[column] / rows, 2) if rows else 0.0,
             "unparseable": int(result.upload.unparseable.get(column, 0)),
         }
-        for column, n in zip(UPLOAD_COLUMNS, filled, strict=True)
+        for column in UPLOAD_COLUMNS
     ]
 
 
