@@ -187,6 +187,7 @@ class SqliteBackend(SqlBackend):
             stage_arrow(adbc, name, tables)
             raw.execute(f"ATTACH DATABASE ? AS {SCRATCH}", (name,))  # type: ignore[union-attr]
             conn.info[SCRATCH] = {table for table, _, _ in tables}
+            tables.clear()  # the frames are in the file now (a sorted one is a copy of its own)
             yield
         finally:
             attached = conn.info.pop(SCRATCH, None) is not None
