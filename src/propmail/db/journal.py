@@ -118,11 +118,12 @@ def _record(d: Dialect, e: Journaled, lead: dict[str, str]) -> list[str]:
     firsts = ", ".join(lead.values())
     narrow = [e.id, *REFRESH_COLUMNS]
     how = f"CASE {kind} WHEN {NEW} THEN {INSERTED} ELSE {REFRESH_ONLY} END"
-    order = ", ".join(v for v in lead.values() if v.startswith("k."))  # clustered in SQLite
+    key = ", ".join(v for v in lead.values() if v.startswith("k."))
+    order = f" ORDER BY {key}" if d.clustered_journal else ""
     return [
         f"INSERT INTO {d.q(e.narrow)} ({_names(d, [*lead, 'Inserted', *narrow])}) "
         f"SELECT {firsts}, {how}, {', '.join(f'k.{d.q(n)}' for n in narrow)} "
-        f"FROM {e.kind_table} k WHERE {kind} IN ({NEW}, {REFRESHED}) ORDER BY {order}",
+        f"FROM {e.kind_table} k WHERE {kind} IN ({NEW}, {REFRESHED}){order}",
         f"INSERT INTO {d.q(e.wide)} ({_names(d, [*lead, 'Inserted', *e.image])}) "
         f"SELECT {firsts}, {UPDATED}, {', '.join(f't.{d.q(n)}' for n in e.image)} "
         f"FROM {e.kind_table} k JOIN {d.q(e.table)} t ON t.{d.q(e.id)} = k.{d.q(e.id)} "

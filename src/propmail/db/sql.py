@@ -55,6 +55,10 @@ class Dialect:
     # version for any UPDATE, so there they go through the one upsert with the changed rows.
     refresh_by_key: bool = True
     byte_collation: str = "BINARY"  # compares text byte by byte: a cheap, fixed order
+    # Whether the journal's key tables are stored in key order (SQLite: WITHOUT ROWID), so that
+    # rows written in that order are appended. PostgreSQL keeps them in a heap: sorting the
+    # rows first cost more than it saved there (measured at 1M rows).
+    clustered_journal: bool = True
 
     def q(self, name: str) -> str:
         return f'"{name}"'
