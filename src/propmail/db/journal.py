@@ -18,11 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from propmail.db.schema import AUDIT_FIELDS, LOCATION_FIELDS, OWNER_FIELDS
+from propmail.db.schema import AUDIT_FIELDS, LOCATION_FIELDS, OWNER_FIELDS, REFRESH_FIELDS
 from propmail.db.sql import (
     CHANGED,
     NEW,
-    REFRESH_COLUMNS,
     REFRESHED,
     STAGE_LOCATION_KIND,
     STAGE_OWNER_KIND,
@@ -73,7 +72,7 @@ class Journaled:
 
     def keys(self, d: Dialect, log_id: str) -> str:
         """The natural keys of every row the load `log_id` (a parameter) journaled."""
-        cols = ", ".join(d.q(n) for n in self.key)
+        cols = d.columns(self.key)
         return " UNION ALL ".join(
             f"SELECT {cols} FROM {d.q(t)} WHERE {d.q('UploadLogId')} = {log_id}"
             for t in (self.wide, self.narrow)
@@ -109,41 +108,38 @@ def record_load(d: Dialect) -> str:
     )
 
 
-def _record(d: Dialect, e: Journaled, lead: dict[str, str]) -> list[str]:
+def _record(d: Dialect, e: Journaled) -> list[str]:
     """Before a merge, from its kind table `k`: the rows it will write, as they are now (the
-    columns `lead`, then Inserted, then the rest). Of a row it inserts, the key; of a row it
+    load, the natural key, Inserted, then the rest). Of a row it inserts, the key; of a row it
     only refreshes, its id and two dates, which the comparison kept in `k`; of a row it
-    rewrites, every column, from the stored row."""
+    rewrites, every column, from the stored row. A location's region, first in its key, is the
+    load's (:region), its other key columns the staged row's."""
     kind = f"k.{d.q('Kind')}"
-    firsts = ", ".join(lead.values())
-    narrow = [e.id, *REFRESH_COLUMNS]
+    staged = [f"k.{d.q(n)}" for n in e.key if n != "RegionId"]
+    firsts = ", ".join([":log_id", *([":region"] if "RegionId" in e.key else []), *staged])
+    lead = ["UploadLogId", *e.key, "Inserted"]
+    narrow = [e.id, *REFRESH_FIELDS]
     how = f"CASE {kind} WHEN {NEW} THEN {INSERTED} ELSE {REFRESH_ONLY} END"
-    key = ", ".join(v for v in lead.values() if v.startswith("k."))
-    order = f" ORDER BY {key}" if d.clustered_journal else ""
+    order = f" ORDER BY {', '.join(staged)}" if d.clustered_journal else ""
     return [
-        f"INSERT INTO {d.q(e.narrow)} ({_names(d, [*lead, 'Inserted', *narrow])}) "
+        f"INSERT INTO {d.q(e.narrow)} ({d.columns([*lead, *narrow])}) "
         f"SELECT {firsts}, {how}, {', '.join(f'k.{d.q(n)}' for n in narrow)} "
         f"FROM {e.kind_table} k WHERE {kind} IN ({NEW}, {REFRESHED}){order}",
-        f"INSERT INTO {d.q(e.wide)} ({_names(d, [*lead, 'Inserted', *e.image])}) "
+        f"INSERT INTO {d.q(e.wide)} ({d.columns([*lead, *e.image])}) "
         f"SELECT {firsts}, {UPDATED}, {', '.join(f't.{d.q(n)}' for n in e.image)} "
         f"FROM {e.kind_table} k JOIN {d.q(e.table)} t ON t.{d.q(e.id)} = k.{d.q(e.id)} "
         f"WHERE {kind} = {CHANGED}",
     ]
 
 
-def _names(d: Dialect, names: list[str]) -> str:
-    return ", ".join(d.q(n) for n in names)
-
-
 def record_owners(d: Dialect) -> list[str]:
     """Before the owner merge: the staged owners it will insert or write, as they are now."""
-    return _record(d, OWNERS, {"UploadLogId": ":log_id", "Slug": f"k.{d.q('Slug')}"})
+    return _record(d, OWNERS)
 
 
 def record_locations(d: Dialect) -> list[str]:
     """Before the location merge (owners and codes resolved): the rows it will write."""
-    lead = {"UploadLogId": ":log_id", "RegionId": ":region", "PrimaryId": f"k.{d.q('PrimaryId')}"}
-    return _record(d, LOCATIONS, lead)
+    return _record(d, LOCATIONS)
 
 
 def record_list(d: Dialect) -> str:
@@ -239,7 +235,7 @@ def _restore(d: Dialect, e: Journaled) -> list[str]:
     t = d.q(e.table)
 
     def value(n: str) -> str:
-        if n in REFRESH_COLUMNS:
+        if n in REFRESH_FIELDS:
             return f"x.{d.q(n)}"
         only_dates = f"x.{d.q('Inserted')} = {REFRESH_ONLY}"  # in journals of earlier versions
         return f"CASE WHEN {only_dates} THEN {t}.{d.q(n)} ELSE x.{d.q(n)} END"
@@ -254,7 +250,7 @@ def _restore(d: Dialect, e: Journaled) -> list[str]:
 
     return [
         update(e.wide, e.restored, f"<> {INSERTED}"),
-        update(e.narrow, REFRESH_COLUMNS, f"= {REFRESH_ONLY}"),
+        update(e.narrow, REFRESH_FIELDS, f"= {REFRESH_ONLY}"),
     ]
 
 

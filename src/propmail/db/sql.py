@@ -7,6 +7,7 @@ Named parameters (``:now``) are bound by SQLAlchemy.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from propmail.db.schema import (
@@ -62,6 +63,10 @@ class Dialect:
 
     def q(self, name: str) -> str:
         return f'"{name}"'
+
+    def columns(self, names: Iterable[str]) -> str:
+        """A quoted column list: ``"a", "b"``."""
+        return ", ".join(self.q(n) for n in names)
 
     def distinct(self, left: str, right: str) -> str:
         """Null-safe 'differs' (SQLite's IS NOT compares NULLs as values)."""
@@ -122,10 +127,9 @@ FROZEN = 4  # a location stored, last written before the update window: left alo
 WRITTEN = (NEW, CHANGED, REFRESHED)
 KINDS = (NEW, CHANGED, REFRESHED, UNCHANGED, FROZEN)
 
-REFRESH_COLUMNS = REFRESH_FIELDS
 # per staged row: its key, its stored row's id, its kind, and the stored row's two dates (what
 # the journal keeps of a row only refreshed, so it needs no second look at the stored row)
-_STORED_DATES = tuple(Field(n, TIMESTAMP) for n in REFRESH_COLUMNS)
+_STORED_DATES = tuple(Field(n, TIMESTAMP) for n in REFRESH_FIELDS)
 OWNER_KIND_FIELDS = (Field("Slug", TEXT), Field("OwnerId", INT), Field("Kind", INT), *_STORED_DATES)
 LOCATION_KIND_FIELDS = (
     Field("PrimaryId", TEXT),
@@ -149,19 +153,15 @@ def _kind(d: Dialect, alias: str, key: str, names: list[str], window: str = "") 
     )
 
 
-def _kind_columns(d: Dialect, fields: tuple[Field, ...]) -> str:
-    return ", ".join(d.q(f.name) for f in fields)
-
-
 def _stored_dates(d: Dialect, alias: str) -> str:
-    return ", ".join(f"{alias}.{d.q(n)}" for n in REFRESH_COLUMNS)
+    return ", ".join(f"{alias}.{d.q(n)}" for n in REFRESH_FIELDS)
 
 
 def owner_kinds(d: Dialect) -> str:
     """Fill the owner kind table: per staged slug, its stored OwnerId, its kind and dates."""
     slug = d.q("Slug")
     return (
-        f"INSERT INTO {STAGE_OWNER_KIND} ({_kind_columns(d, OWNER_KIND_FIELDS)}) "
+        f"INSERT INTO {STAGE_OWNER_KIND} ({d.columns(f.name for f in OWNER_KIND_FIELDS)}) "
         f"SELECT s.{slug}, o.{d.q('OwnerId')}, {_kind(d, 'o', 'OwnerId', OWNER_DATA)}, "
         f"{_stored_dates(d, 'o')} "
         f"FROM {STAGE_OWNER} s LEFT JOIN {d.q('Owner')} o ON o.{slug} = s.{slug}"
@@ -174,7 +174,7 @@ def location_kinds(d: Dialect, pending_id: int | None = None) -> str:
     pid = d.q("PrimaryId")
     kind = _kind(d, "l", "LocationId", LOCATION_KEYED, in_window(d, "l"))
     return (
-        f"INSERT INTO {STAGE_LOCATION_KIND} ({_kind_columns(d, LOCATION_KIND_FIELDS)}) "
+        f"INSERT INTO {STAGE_LOCATION_KIND} ({d.columns(f.name for f in LOCATION_KIND_FIELDS)}) "
         f"SELECT s.{pid}, l.{d.q('LocationId')}, {kind}, {_stored_dates(d, 'l')} "
         f"FROM ({location_source(d, pending_id)}) s LEFT JOIN {d.q('Location')} l "
         f"ON l.{pid} = s.{pid} AND l.{d.q('RegionId')} = :region"
@@ -188,7 +188,7 @@ def kind_counts(d: Dialect, table: str) -> str:
 
 def refresh(d: Dialect, table: str, key: str, kind_table: str) -> str:
     """The legacy refresh of the rows of kind REFRESHED, by key: only the two dates change."""
-    sets = ", ".join(f"{d.q(c)} = :now" for c in REFRESH_COLUMNS)
+    sets = ", ".join(f"{d.q(c)} = :now" for c in REFRESH_FIELDS)
     return (
         f"UPDATE {d.q(table)} SET {sets} WHERE {d.q(key)} IN "
         f"(SELECT k.{d.q(key)} FROM {kind_table} k WHERE k.{d.q('Kind')} = {REFRESHED})"
@@ -207,7 +207,7 @@ def owner_upsert(d: Dialect, kinds: tuple[int, ...] = (NEW, CHANGED)) -> str:
     matched ones (changed or stale: the ON CONFLICT condition decides again, as another
     region's load may have written the owner since it was compared)."""
     t, slug = d.q("Owner"), d.q("Slug")
-    cols = ", ".join(d.q(n) for n in [*OWNER_NAMES, "InsertedDate"])
+    cols = d.columns([*OWNER_NAMES, "InsertedDate"])
     vals = ", ".join(f"s.{d.q(n)}" for n in OWNER_NAMES)
     sets = ", ".join(f"{d.q(n)} = excluded.{d.q(n)}" for n in OWNER_DATA)
     # Owners are shared by every region: two loads that lock them in different orders
@@ -265,7 +265,7 @@ def location_upsert(d: Dialect, kinds: tuple[int, ...] = (NEW, CHANGED)) -> str:
     locked: their kinds still hold); a conflict updates only a row inside the window."""
     t = d.q("Location")
     names = ["PrimaryId", *LOCATION_KEYED]
-    cols = ", ".join(d.q(n) for n in ["RegionId", *names, "InsertedDate"])
+    cols = d.columns(["RegionId", *names, "InsertedDate"])
     vals = ", ".join(f"s.{d.q(n)}" for n in names)
     sets = ", ".join(f"{d.q(n)} = excluded.{d.q(n)}" for n in LOCATION_KEYED)
     return (
@@ -324,7 +324,7 @@ def insert_codes(d: Dialect) -> str:
 def insert_frequencies(d: Dialect, list_ids: list[int]) -> str:
     """One RegionListFrequency row per Region for each new list (ids are ints from RETURNING)."""
     ids = ", ".join(str(int(i)) for i in list_ids)
-    cols = ", ".join(d.q(n) for n in ("Frequency", "ListId", "RegionId", "DividedBy"))
+    cols = d.columns(("Frequency", "ListId", "RegionId", "DividedBy"))
     return (
         f"INSERT INTO {d.q('RegionListFrequency')} ({cols}) "
         f"SELECT :frequency, lp.{d.q('ListPriorityId')}, r.{d.q('RegionId')}, :divided_by "
@@ -342,7 +342,7 @@ def code_ids(d: Dialect) -> str:
 
 
 def stage_insert(d: Dialect, name: str, fields: tuple[Field, ...], marker: str = "?") -> str:
-    cols = ", ".join(d.q(f.name) for f in fields)
+    cols = d.columns(f.name for f in fields)
     return f"INSERT INTO {name} ({cols}) VALUES ({', '.join(marker for _ in fields)})"
 
 
