@@ -6,10 +6,12 @@ numbers the points it passes: each stage, each SQL statement, the middle of each
 commit. It is killed with SIGKILL
 
 - paused at every point that starts a stage, sends an INSERT (the owner merge's is inside a
-  WITH) or a COMMIT, or is half-way through a COPY, and after the job has committed;
+  WITH), the location refresh or a COMMIT, or is half-way through a COPY, and after the job
+  has committed;
 - while the server runs a statement for it, held there by a lock the test takes first:
-  waiting for the region lock, and half-way through the list-code insert, the owner merge and
-  the location merge (rows before the locked one already written by the killed transaction).
+  waiting for the region lock, and half-way through the list-code insert, the owner merge, the
+  location refresh and the location merge (rows before the locked one already written by the
+  killed transaction).
 
 After each kill every data table equals, checksum for checksum, the state before the load,
 and the upload is not marked done; or (killed after the commit) the tables equal a clean run
@@ -54,6 +56,7 @@ KILLED_AT = (
     "step ",
     "mid-COPY ",
     "before INSERT ",
+    'before UPDATE "Location" SET',
     "before WITH ",
     "before COMMIT",
     "after the job",
@@ -227,13 +230,34 @@ class HeldAt:
         return self.name
 
 
-def held_points(points: list[str], prepared: Path) -> list[HeldAt]:
+def middle_parcels(clean_url: str) -> tuple[str, str]:
+    """A location the clean run only refreshed and one it rewrote, each the middle one of its
+    kind (the journal of the clean run says which is which)."""
+    engine = create_engine(clean_url)
+    with engine.connect() as conn:
+        refreshed, rewritten = (
+            conn.scalars(
+                text(f'SELECT "PrimaryId" FROM "{table}" WHERE "Inserted" = :i ORDER BY 1'),
+                {"i": inserted},
+            ).all()
+            for table, inserted in (
+                ("PropmailJournalLocationKey", 2),
+                ("PropmailJournalLocation", 0),
+            )
+        )
+    engine.dispose()
+    assert refreshed and rewritten
+    return refreshed[len(refreshed) // 2], rewritten[len(rewritten) // 2]
+
+
+def held_points(points: list[str], prepared: Path, clean_url: str) -> list[HeldAt]:
     """Kill points inside statements, at the middle row of each merge."""
     with prepared.open("rb") as file:
         processed = pickle.load(file)[2]
     new_code = "Foreclosure - HE-OO"
     owner = processed.owners.sort("Slug")["Slug"][processed.owners.height // 2]
-    parcel = processed.locations["PrimaryId"][processed.locations.height // 2]
+    refreshed, rewritten = middle_parcels(clean_url)
+    location = 'SELECT 1 FROM "Location" WHERE "RegionId" = 40 AND "PrimaryId" = :p FOR UPDATE'
 
     def at(prefix: str) -> float:
         return next(i for i, p in enumerate(points, 1) if p.startswith(prefix)) + 0.5
@@ -261,9 +285,16 @@ def held_points(points: list[str], prepared: Path) -> list[HeldAt]:
             at("before WITH written AS (INSERT"),
         ),
         HeldAt(
+            "half-way through the location refresh",
+            location,
+            (("p", refreshed),),
+            'UPDATE "Location" SET',
+            at('before UPDATE "Location" SET'),
+        ),
+        HeldAt(
             "half-way through the location merge",
-            'SELECT 1 FROM "Location" WHERE "RegionId" = 40 AND "PrimaryId" = :p FOR UPDATE',
-            (("p", parcel),),
+            location,
+            (("p", rewritten),),
             'INSERT INTO "Location"',
             at('before INSERT INTO "Location"'),
         ),
@@ -356,7 +387,7 @@ def test_a_killed_load_leaves_the_tables_as_before_and_a_rerun_as_a_clean_run(
     kills: list[PauseAt | HeldAt] = [
         PauseAt(i, p) for i, p in enumerate(points, 1) if p.startswith(KILLED_AT)
     ]
-    kills += held_points(points, prepared)
+    kills += held_points(points, prepared, urls[0])
     kills.sort(key=lambda k: k.position)
     assert len(kills) >= 20
 

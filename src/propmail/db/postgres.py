@@ -39,7 +39,6 @@ DIALECT = PostgresDialect(
     ),
     temp_table_suffix=" ON COMMIT DROP",
     temp_schema="pg_temp",
-    refresh_by_key=False,
     clustered_journal=False,
     byte_collation='"C"',
 )
