@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import csv
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 import xlsxwriter
 
@@ -250,18 +252,21 @@ def list_provider_values(row: Row) -> list[str]:
     ]
 
 
-def write_list_provider(path: Path, data: list[Row]) -> Path:
+def write_list_provider(
+    path: Path, data: list[Row], extra: Mapping[str, str] = MappingProxyType({})
+) -> Path:
     """A workbook as a list provider sends it: notes on the first sheet, the export on the second
-    under a merged title and a blank row, a hidden column, a totals line at the bottom."""
+    under a merged title and a blank row, a hidden column, a totals line at the bottom.
+    `extra`: more columns (header -> the value of every row) after the layout's."""
     book = xlsxwriter.Workbook(str(path))
     notes = book.add_worksheet("Read me")
     notes.write(0, 0, "Export generated for the client; the data is on the next sheet.")
     sheet = book.add_worksheet("Export")
     sheet.merge_range(0, 0, 0, 5, "Absentee owners - Wake County - exported 11/30/2026")
-    for col, header in enumerate(LIST_PROVIDER):
+    for col, header in enumerate([*LIST_PROVIDER, *extra]):
         sheet.write_string(2, col, header)
     for r, row in enumerate(data, start=3):
-        for col, value in enumerate(list_provider_values(row)):
+        for col, value in enumerate([*list_provider_values(row), *extra.values()]):
             if value:
                 sheet.write_string(r, col, value)
     sheet.write_string(3 + len(data), 0, f"Total records: {len(data)}")
@@ -314,12 +319,16 @@ def county_values(row: Row) -> list[str]:
     ]
 
 
-def write_county(path: Path, data: list[Row]) -> Path:
-    """A county extract: semicolon-separated Windows-1252 text, a mailing block of lines."""
+def write_county(path: Path, data: list[Row], columns: Sequence[str] = tuple(COUNTY)) -> Path:
+    """A county extract: semicolon-separated Windows-1252 text, a mailing block of lines.
+    `columns`: the ones of COUNTY it has (many extracts have no SITE_ZIP or SITE_STATE)."""
+    keep = [COUNTY.index(c) for c in columns]
     with path.open("w", newline="", encoding="cp1252") as f:
         writer = csv.writer(f, delimiter=";")
-        writer.writerow(COUNTY)
-        writer.writerows(county_values(r) for r in data)
+        writer.writerow(columns)
+        for row in data:
+            values = county_values(row)
+            writer.writerow([values[i] for i in keep])
     return path
 
 

@@ -3,8 +3,11 @@ same whichever layout they arrive in (processed frames and the tables after a lo
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -165,16 +168,59 @@ def test_the_same_rows_give_the_same_tables_after_a_load_in_all_three_layouts(
     assert any(row[names[0]] for row in canonical["Owner"])
 
 
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite database with region 40, for dry runs (which write nothing to it)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'propmail.db'}"
+    assert run("db", "init", "--db", url, "--region", "40=Raleigh").exit_code == 0
+    return url
+
+
+def dry_run(path: Path, db: str, report: Path, *options: str) -> tuple[str, dict[str, Any]]:
+    """`process --dry-run --report`: the terminal output, white space runs as one space, and
+    report.json."""
+    args = ("process", str(path), "--region", "40", "--db", db, "--dry-run", "--report")
+    result = run(*args, str(report), *options)
+    assert result.exit_code == 0, result.output
+    return " ".join(result.output.split()), json.loads((report / "report.json").read_text())
+
+
+def test_the_summary_and_the_report_name_the_layout_and_what_the_reader_did(
+    files: dict[str, Path], db: str, tmp_path: Path
+) -> None:
+    output, report = dry_run(files["county"], db, tmp_path)
+    assert report["upload"]["layout"] == "county"
+    assert report["upload"]["read_notes"] == ["text decoded as Windows-1252", "separator ';'"]
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Layout: county; text decoded as Windows-1252; separator &#39;;&#39;</p>" in page
+    assert "│ upload │ county.csv │ │ layout │ county │" in output
+    assert "│ read │ text decoded as Windows-1252 │ │ read │ separator ';' │" in output
+
+
+def _steady(report: dict[str, Any]) -> dict[str, Any]:
+    """report.json without what differs between two runs of the same rows: the time, and the
+    layout's name or mapping file."""
+    upload = {k: v for k, v in report["upload"].items() if k != "layout"}
+    summary = {k: v for k, v in report["summary"].items() if k != "seconds"}
+    rest = {k: v for k, v in report.items() if k != "generated_at"}
+    return {**rest, "upload": upload, "summary": summary}
+
+
 @pytest.mark.parametrize("name", ["list-provider", "county", "canonical"])
-def test_a_written_mapping_reads_the_file_as_detection_does(
-    files: dict[str, Path], tmp_path: Path, name: str
+def test_process_with_a_written_mapping_equals_process_with_detection(
+    files: dict[str, Path], db: str, tmp_path: Path, name: str
 ) -> None:
     written = tmp_path / "mapping.toml"
     result = run("inspect", str(files[name]), "--write-mapping", str(written))
     assert result.exit_code == 0, result.output
-    by_file, detected = processed(files[name], str(written)), processed(files[name])
-    same(by_file.processed, detected.processed)
-    same(by_file.rejects, detected.rejects)
+    by_file = dry_run(files[name], db, tmp_path / "by_file", "--mapping", str(written))
+    detected = dry_run(files[name], db, tmp_path / "detected")
+    assert by_file[1]["upload"]["layout"] == str(written)
+    assert detected[1]["upload"]["layout"] == name
+    assert _steady(by_file[1]) == _steady(detected[1])
+    assert by_file[1]["dry_run"]["locations"]["insert"] == 300
+    rejects = [(tmp_path / d / "rejects.csv").read_bytes() for d in ("by_file", "detected")]
+    assert rejects[0] == rejects[1]
 
 
 def test_inspect_names_the_layout_each_header_s_column_and_parsed_values(
@@ -198,6 +244,42 @@ def test_inspect_reports_missing_required_columns_and_numeric_zips(tmp_path: Pat
     assert "required columns missing: OwnerAddress1" in result.output
     assert "LocationZip: 1 values look like numbers that lost their leading zeros" in result.output
     assert "row 2, OwnerZip: '123456' does not parse" in result.output
+
+
+def test_inspect_shows_the_sheet_header_row_unused_headers_the_zip4_and_bad_dates(
+    tmp_path: Path,
+) -> None:
+    """A list-provider workbook (notes first, the export under a title on the second sheet)
+    with a column no layout knows, a date that is no date, and ZIP+4 in the Mailing Zip cell."""
+    data = lf.rows(40)
+    data[0] = replace(data[0], sale_date="13/45/2020")
+    path = lf.write_list_provider(tmp_path / "export.xlsx", data, {"Skip Trace Notes": "called"})
+    result = run("inspect", str(path))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "sheet: Export" in lines
+    assert "header row: 3" in lines
+    assert "  'Skip Trace Notes' -> unused" in lines
+    assert "  row 4, LocationSellDate: '13/45/2020' does not parse (read as empty)" in lines
+    assert "  'Mailing Zip' -> OwnerZip, OwnerMailingZip4" in lines
+    zip4 = [r.mail_zip4 for r in data if r.mail_zip4][:5]
+    assert f"  OwnerMailingZip4: {' | '.join(zip4)}" in lines
+
+
+def test_a_list_provider_s_two_owners_make_one_envelope_name(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "APN,Address,City,State,Zip,Owner 1 First Name,Owner 1 Last Name,Owner 2 First Name,"
+        "Owner 2 Last Name,Mailing Address,Mailing City,Mailing State,Mailing Zip\n"
+        "P1,1 MAIN ST,RALEIGH,NC,27609,JOHN,SMITH,MARY,SMITH,1 MAIN ST,RALEIGH,NC,27609\n"
+        "P2,2 MAIN ST,RALEIGH,NC,27609,JOHN,SMITH,MARY,JONES,9 OAK AVE,CARY,NC,27511\n"
+    )
+    assert read_upload(path).layout == "list-provider"
+    names = processed(path).processed.select("OwnerName", "OwnerName2", "AlternateName").rows()
+    assert names == [
+        ("SMITH JOHN", "SMITH MARY", "John & Mary Smith"),
+        ("SMITH JOHN", "JONES MARY", "John Smith & Mary Jones"),
+    ]
 
 
 AMBIGUOUS = [
@@ -275,3 +357,120 @@ def test_a_niche_list_with_county_headers_is_read_through_the_county_layout(
     assert result.frame.select("LocationPrimaryId", "LocationAddress1", "LocationZip").rows() == [
         ("0001", "1 MAIN ST", "27609")
     ]
+
+
+# A county extract with no SITE_ZIP and no SITE_STATE column, as many assessor extracts are.
+# Some owner-occupants' mailing street is spelled out (MAIN STREET for MAIN ST): the same place
+# to the occupancy rule (USPS Publication 28), another street to `from_mailing` (letters and
+# digits compared), so those rows have no site ZIP and their occupancy is compared by city and
+# state (`[occupancy] without_site_zip`).
+NO_SITE_ZIP = [c for c in lf.COUNTY if c not in ("SITE_ZIP", "SITE_STATE")]
+ZIP_DEPENDENT = ("BasePriorityCode", "EnhancedCode", "ListCode")
+
+
+def _spelled_out(row: lf.Row) -> lf.Row:
+    return replace(row, mail_street=row.mail_street.removesuffix(" ST") + " STREET")
+
+
+@pytest.fixture(scope="module")
+def without_site_zip(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The extract, the mapping inspect writes for it with the county's state added as a
+    constant, and canonical files of the same rows: with every site ZIP, and with the site
+    ZIPs the extract gives (from the mailing address)."""
+    folder = tmp_path_factory.mktemp("without_site_zip")
+    data = [
+        _spelled_out(r) if r.occupied and r.site_street.endswith(" ST") and i % 2 else r
+        for i, r in enumerate(lf.rows())
+    ]
+    extract = lf.write_county(folder / "county.csv", data, NO_SITE_ZIP)
+    mapping = folder / "mapping.toml"
+    assert run("inspect", str(extract), "--write-mapping", str(mapping)).exit_code == 0
+    with mapping.open("a", encoding="utf-8") as f:
+        f.write('\n[constants]\nLocationState = "NC"\n')
+    return {
+        "rows": data,
+        "extract": extract,
+        "mapping": mapping,
+        "canonical": lf.write_canonical(folder / "canonical.csv", data),
+        "as_given": lf.write_canonical(
+            folder / "as_given.csv", [replace(r, site_zip="") for r in data]
+        ),
+    }
+
+
+def test_the_site_zip_and_state_come_from_the_mailing_address_and_the_constant(
+    without_site_zip: dict[str, Any],
+) -> None:
+    data, extract = without_site_zip["rows"], without_site_zip["extract"]
+    assert sum(r.mail_street.endswith(" STREET") for r in data) > 0
+    detected = read_upload(extract)
+    assert detected.layout == "county"
+    frame = detected.frame
+    # from_mailing: on the rows whose site street is the mailing street, and there only
+    assert frame["LocationZip"].to_list() == [r.mail_zip if r.occupied else None for r in data]
+    assert frame["LocationState"].to_list() == [r.mail_state if r.occupied else None for r in data]
+    # the constant fills the state where the mailing address does not
+    constant = read_upload(extract, resolve_mapping(str(without_site_zip["mapping"]))).frame
+    assert constant["LocationState"].to_list() == ["NC"] * len(data)
+    assert constant["LocationZip"].to_list() == frame["LocationZip"].to_list()
+
+
+def test_without_a_site_zip_occupancy_is_compared_by_city_and_state_and_the_summary_says_so(
+    without_site_zip: dict[str, Any], db: str, tmp_path: Path
+) -> None:
+    data, mapping = without_site_zip["rows"], str(without_site_zip["mapping"])
+    no_zip = sum(not r.occupied for r in data)
+    spelled = sum(r.mail_street.endswith(" STREET") for r in data)
+    occupants = sum(r.occupied for r in data) + spelled
+    rules = tmp_path / "absentee.toml"
+    rules.write_text('[occupancy]\nwithout_site_zip = "absentee"\n')
+    for setting, compared_by, occupied in (
+        ((), "city and state", occupants),
+        (("--rules", str(rules)), "nothing", occupants - spelled),
+    ):
+        folder = tmp_path / compared_by.replace(" ", "_")
+        output, report = dry_run(
+            without_site_zip["extract"], db, folder, "--mapping", mapping, *setting
+        )
+        assert f"│ site ZIP empty │ {no_zip} │ │ owner occupancy compared by │ {compared_by} │" in (
+            output
+        )
+        assert report["site_quality"]["empty_zips"] == no_zip
+        assert report["site_quality"]["zip_fallback"] == compared_by
+        flags = {f["flag"]: f["rows"] for f in report["flags"]}
+        assert flags["IsOwnerOccupied"] == occupied
+
+
+def test_an_extract_without_site_zip_gives_the_canonical_derived_fields_where_it_can(
+    without_site_zip: dict[str, Any],
+) -> None:
+    """The derived fields of the extract (read through the written mapping) against two
+    canonical files of the same rows.
+
+    The canonical file that holds what the extract holds (the site ZIP where the owner lives
+    there, the county's state) gives identical processed frames and tables' rows. The canonical
+    file with every site ZIP cannot, exactly: an absentee row without a site ZIP cannot tell
+    `zip_differs` from `same_zip` (the summary lists them as undecided), so BasePriorityCode,
+    EnhancedCode and ListCode may differ there, and only there; every other derived field is
+    the same on every row, and on the rows with a site ZIP every derived field is.
+    """
+    extract = processed(without_site_zip["extract"], str(without_site_zip["mapping"]))
+    as_given = processed(without_site_zip["as_given"])
+    derived = [c for c in as_given.processed.columns if c not in UPLOAD_COLUMNS]
+    derived.remove(SOURCE_ROW)
+    assert_frame_equal(extract.processed.select(derived), as_given.processed.select(derived))
+    for part in ("processed", "owners", "locations", "rejects"):
+        skip = _skipped("county", part)
+        same(getattr(extract, part).drop(skip), getattr(as_given, part).drop(skip))
+
+    canonical = processed(without_site_zip["canonical"]).processed
+    has_zip = extract.processed["LocationZip"].is_not_null()
+    assert has_zip.sum() < canonical["LocationZip"].is_not_null().sum()
+    got = extract.processed
+    assert_frame_equal(
+        got.filter(has_zip).select(derived), canonical.filter(has_zip).select(derived)
+    )
+    steady = [c for c in derived if c not in ZIP_DEPENDENT]
+    assert_frame_equal(got.select(steady), canonical.select(steady))
+    # and the codes do differ where the site ZIP is missing: what the comparison leaves out
+    assert (got["BasePriorityCode"] != canonical["BasePriorityCode"]).any()

@@ -123,19 +123,18 @@ def finish_text(text: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame:
                 .otherwise(pl.concat_str([pl.col(street), shown], separator=" ", ignore_nulls=True))
                 .alias(street)
             )
+    # where the file gives none: from the mailing address, then the constant
+    fallbacks: dict[str, list[pl.Expr]] = {}
     same_street = _street_key("LocationAddress1") == _street_key("OwnerAddress1")
     for site in mapping.from_mailing:
         mailing = FROM_MAILING[site]
         if {mailing, "LocationAddress1", "OwnerAddress1"} <= set(text.columns):
-            from_mail = pl.when(same_street).then(pl.col(mailing))
-            steps.append(
-                (pl.coalesce(site, from_mail) if site in text.columns else from_mail).alias(site)
-            )
+            fallbacks.setdefault(site, []).append(pl.when(same_street).then(pl.col(mailing)))
     for canon, value in mapping.constants.items():
-        constant = pl.lit(value, pl.String)
-        steps.append(
-            (pl.coalesce(canon, constant) if canon in text.columns else constant).alias(canon)
-        )
+        fallbacks.setdefault(canon, []).append(pl.lit(value, pl.String))
+    for canon, exprs in fallbacks.items():
+        given = [pl.col(canon)] if canon in text.columns else []
+        steps.append(pl.coalesce(*given, *exprs).alias(canon))
     return text.with_columns(steps).drop(units)
 
 

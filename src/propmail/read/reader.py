@@ -114,7 +114,7 @@ def _read(
     consumed = used.source_headers()
     direct = {c: source.headers[p] for c, p in picked.items() if 0 <= p < width}
     units_fed = {derive.street_of(u): source.headers[p] for u, p in units.items()}
-    fed = _fed(fed, direct, filled, units_fed, picked)
+    fed = _fed(fed, direct, filled, units_fed, picked, columns)
     appended = set(derived.headers[width:]) - set(source.headers)
     extra = [h for h in extra if normalize(h) not in consumed and h not in appended]
     result = ReadResult(
@@ -147,6 +147,7 @@ def _fed(
     filled: list[str],
     units: Mapping[str, str],
     picked: Mapping[str, int],
+    columns: Mapping[str, Kind],
 ) -> dict[str, list[str]]:
     """Canonical column -> the source headers it is read from, in canonical order."""
     fed = {c: list(hs) for c, hs in derived.items()}
@@ -155,4 +156,9 @@ def _fed(
         fed[site] = list(fed.get(FROM_MAILING.get(site, ""), []))
     for street, header in units.items():  # a unit column feeds its street
         fed.setdefault(street, []).append(header)
-    return {c: fed[c] for c in picked if c in fed}
+    read = set(picked)
+    if values.PLUS4_FROM in picked and values.PLUS4_INTO in columns:  # a ZIP+4 in one cell
+        zip4 = fed.setdefault(values.PLUS4_INTO, [])
+        zip4 += [h for h in fed.get(values.PLUS4_FROM, []) if h not in zip4]
+        read.add(values.PLUS4_INTO)
+    return {c: fed[c] for c in columns if c in read and c in fed}

@@ -46,6 +46,8 @@ DTYPES: dict[Kind, type[pl.DataType]] = {
 _P = "\0parsed:"  # prefix of the parsed twin of a column, next to its cleaned text
 _G = "\0groups:"  # prefix of the regex groups a column is parsed from
 _PLUS4 = "\0plus4"
+# the +4 of a ZIP+4 written in the OwnerZip cell fills OwnerMailingZip4 where that is empty
+PLUS4_FROM, PLUS4_INTO = "OwnerZip", "OwnerMailingZip4"
 
 # `[0-9]`, not `\d`: the regex crate's `\d` also matches other scripts' digits.
 # A ZIP arrives as 3-5 digits (a number that lost its leading zeros, maybe "2134.0"),
@@ -143,9 +145,8 @@ def parsed_frame(
         _value(pl.col(_G + c), k, fraction=_fraction(c, formats), date1904=date1904).alias(_P + c)
         for c, k in typed.items()
     ]
-    if "OwnerZip" in typed and "OwnerMailingZip4" in columns:
-        # The +4 of a ZIP+4 in OwnerZip fills OwnerMailingZip4 where the file left it empty.
-        values.append(pl.col(_G + "OwnerZip").struct.field("plus4").alias(_PLUS4))
+    if PLUS4_FROM in typed and PLUS4_INTO in columns:
+        values.append(pl.col(_G + PLUS4_FROM).struct.field("plus4").alias(_PLUS4))
     return _parse_in_turn(text, groups, values)
 
 
@@ -229,7 +230,7 @@ def canonical_frame(
     """Every canonical column in order, typed by Kind (all null where absent), then `_row`."""
 
     def output(canon: str, kind: Kind) -> pl.Expr:
-        if canon == "OwnerMailingZip4" and _PLUS4 in parsed.columns:
+        if canon == PLUS4_INTO and _PLUS4 in parsed.columns:
             value = pl.col(_P + canon) if canon in picked else pl.lit(None, pl.String)
             return pl.coalesce(value, _PLUS4).alias(canon)
         if canon not in picked:
