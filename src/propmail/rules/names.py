@@ -10,14 +10,18 @@ The conventions are written out, with examples, in ``docs/conventions.md``; in s
   surname first does so on every row).
 - **Co-owners** (``&``, ``AND``, ``/``, ``;``, the second owner line OwnerName2, or run together
   as ``SMITH, ANN SMITH, JOHN``): at most two are printed; a shared surname is written once
-  unless a suffix needs its owner (``Richard J Braun Jr & Cherie M Braun``).
+  unless a suffix needs its owner (``Richard J Braun Jr & Cherie M Braun``). A co-owner's full
+  name after an ``&`` takes its own order where the frequencies are decisive (``SMITH JOHN &
+  MARY JONES`` -> ``John Smith & Mary Jones``).
 - **Markers** of tenancy, life estate, trusteeship and capacity (``ETAL``, ``H/W``, ``LE``,
   ``TR``, ``TTEE``, ``EXEC`` ...), credentials and care-of text are dropped; an entry naming the
   trust beside its trustees is dropped. ``[names] trustee_title = true`` prints
   ``, Trustee(s)`` after a trustee's name instead.
 - **Organisations** keep their order, except ``LYME, TOWN OF`` -> ``Town of Lyme`` and an
   inverted trust (``SMITH TRUST, ANN`` -> ``Ann Smith Trust``); legal forms and acronyms (no
-  vowel, or a known one) in capitals, small joining words in lower case.
+  vowel, or a known one) in capitals, small joining words in lower case. A name no flag covers
+  is an organisation by its words (`ORGANISATION`: ``WOODS LOT OWNERS``) or a closing ``HOA``
+  (``MAPLE RIDGE HOA`` -> ``Maple Ridge HOA``; ``NGUYEN THI HOA`` is a woman named Hoa).
 - **Casing**: ``McKeough``, ``MacDonald`` (known Mac surnames only), ``O'Brien``, hyphenated
   parts, ``III``, ``2nd``, ``St John's``.
 
@@ -92,13 +96,21 @@ OWNER_INPUTS = ("OwnerName", "OwnerName2", "OwnerLastName")
 ORGANISATION_FLAGS = ("IsBusiness", "IsChurch", "IsGovernment")
 ROWS = "__rows"
 CLOSED = "\x02"  # joins letters a registry spaced out (L L C); such a word prints in capitals
-# Words of an organisation's name that no flag covers (a school, a society, a farm).
+# Words of an organisation's name that no flag covers (a school, a society, a farm, the
+# owners of a condominium's common parts: COUNCIL OF UNIT OWNERS, TROLLE LOT OWNERS). CONDO and
+# ALLIANCE are surnames too (CONDO, MANUEL) and are left out.
 ORGANISATION = (
     r"\b(?:OF|THE|FOR|ACADEMY|SOCIETY|COLLEGE|SCHOOL|UNIVERSITY|CLUB|FOUNDATION|CENTER|CENTRE"
     r"|CONSERVANCY|COUNCIL|INSTITUTE|HOSPITAL|LEAGUE|MUSEUM|LIBRARY|CEMETERY|FARMS?|ORCHARDS?"
-    r"|SERVICES?|ASSOCIATES|CONDOMINIUMS?|APARTMENTS|TOWNHOUSES|HOUSING|ELECTRIC|WATER"
-    r"|RAILROAD|AMERICAN|NATIONAL|UNITED)\b"
+    r"|SERVICES?|ASSOCIATES|ASSOCIATION|ASSN|ASSOC|CONDOMINIUMS?|APARTMENTS|TOWNHOUSES|HOUSING"
+    r"|OWNERS|HOMEOWNERS|COMMUNITY|CIVIC|COMMITTEE|NEIGHBORHOOD|PARTNERS|PARTNERSHIP"
+    r"|ELECTRIC|WATER|RAILROAD|AMERICAN|NATIONAL|UNITED)\b"
 )
+# HOA (homeowners association) closing a first owner line of three or more words; HOA is also a
+# Vietnamese given name (NGUYEN, HOA VAN; NGO HOA TU), so not after a comma, not in a shorter
+# line (NGUYEN HOA) and not beside a Vietnamese middle name (KIM THI THANH HOA, LE VAN HOA).
+HOA = r"^[^,]*\S+ \S+ HOA$"
+NOT_HOA = r"\b(?:THI|VAN|NGOC|THANH|MINH|KIM|HONG|XUAN)\b"
 
 
 @lru_cache(maxsize=1)
@@ -244,10 +256,11 @@ def _people(frame: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("__b1").str.extract(r"^\S+ (?:\S )*(\S{2,})").alias("__second"),
         pl.col("__b2").str.extract(r"(\S+)$").alias("__last2"),
         pl.col("__b2").str.extract(r"^(\S+) ").alias("__first2"),
+        pl.col("__b2").str.extract(r"^\S+ (?:\S )*(\S{2,})").alias("__second2"),
     )
     # looked up without apostrophes (OHARA) or accents (PEÑA as PENA), a hyphenated name by its
     # first part (JEAN-PAUL)
-    looked_up = ("__first", "__second", "__last1", "__first2", "__last2")
+    looked_up = ("__first", "__second", "__last1", "__first2", "__second2", "__last2")
     keyed = frame.with_columns(
         pl.col(w)
         .str.extract(r"^([^-]+)")
@@ -257,7 +270,7 @@ def _people(frame: pl.LazyFrame) -> pl.LazyFrame:
         .alias(f"{w}_key")
         for w in looked_up
     ).collect()
-    # the table cut to the words of these names first: five joins on a few rows, not 240,000
+    # the table cut to the words of these names first: six joins on a few rows, not 240,000
     present = pl.concat([keyed[f"{w}_key"] for w in looked_up]).drop_nulls().unique()
     known = name_frequencies().filter(pl.col("name").is_in(present.implode())).lazy()
     frame = keyed.lazy()
@@ -277,6 +290,7 @@ def _people(frame: pl.LazyFrame) -> pl.LazyFrame:
         (b2.is_not_null() & ~b2.str.contains(",")).alias("__plain2"),
         b2.str.extract(r"^(\S+)").alias("__opens2"),
         (_log_odds("__first") - _log_odds("__second")).alias("__odds"),
+        (_log_odds("__first2") - _log_odds("__second2")).alias("__odds2"),
     )
     n1, n2, last2_initial = pl.col("__n1"), pl.col("__n2"), pl.col("__last2_initial")
     given_only2 = pl.col("__plain2") & (
@@ -365,10 +379,17 @@ def _people(frame: pl.LazyFrame) -> pl.LazyFrame:
         [(comma, *_split_comma(b1)), (n1 == 1, none, b1), (sf, *_surname_first(b1))],
         *_surname_last(b1),
     )
+    # a co-owner's full name after an & (or /, ;) of a name without a comma is read in its own
+    # order where the frequencies are decisive (SMITH JOHN & MARY JONES), else in the first
+    # owner's; a second owner line keeps the order of the file's lines
+    own2 = (full2 & ~comma & pl.col("__line2").is_null()).fill_null(False)
+    odds2 = pl.col("__odds2")
     sur2, giv2 = _reading(
         [
             (b2.str.contains(","), *_split_comma(b2)),
             (given_only2, none, b2),
+            (own2 & (odds2 < -STRONG), *_surname_last(b2)),
+            (own2 & (odds2 > STRONG), *_surname_first(b2)),
             (sf & ~comma, *_surname_first(b2)),
         ],
         *_surname_last(b2),
@@ -564,6 +585,7 @@ def _base(owners: pl.DataFrame, rules: Rules) -> pl.DataFrame:
         | pl.col("__business") | pl.col("__church") | pl.col("__government")
         | pl.col("__name").str.contains(r"\bESTATE OF\b|\bEST OF\b|\bHEIRS\b")
         | pl.col("__segments").list.join(" ").str.contains(rf"\d|{ORGANISATION}")
+        | (pl.col("__name").str.contains(HOA) & ~pl.col("__name").str.contains(NOT_HOA))
         | (pl.col("__segments").list.len() == 0)
     )  # fmt: skip
     lazy = lazy.with_columns(
