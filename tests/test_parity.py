@@ -15,10 +15,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import event, insert, select, text
 
 from propmail import synth
-from propmail.db import Backend, schema
+from propmail.db import Backend, connect, schema
 from propmail.job import prepare, run_job
 from propmail.parity import compared_columns, run_parity
 from propmail.rules.slug import slug_expr
@@ -211,3 +211,26 @@ def test_parity_writes_nothing_not_even_upload_log(
     result = run_parity(planted.upload, 40, backend=backend, suggest=True)
     assert result.column("Location.OwnerGrantorMatch").disagree == planted.grantor
     assert checksum(backend, tables) == before
+
+
+def test_sqlite_reads_the_region_through_the_default_page_cache(
+    rules: Rules, tmp_path: Path
+) -> None:
+    """A region read once would only fill the load's large page cache: it is read with SQLite's
+    default, and the pooled connection gets the load's back."""
+    from propmail.db.sqlite import CACHE_KIB, READ_CACHE_KIB
+
+    backend = connect(f"sqlite:///{tmp_path / 'read.db'}")
+    loaded(backend, rules, tmp_path)
+    seen = []
+
+    @event.listens_for(backend.engine, "before_cursor_execute")
+    def cache(conn: object, cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().startswith("SELECT"):
+            seen.append(cursor.connection.execute("PRAGMA cache_size").fetchone()[0])  # type: ignore[attr-defined]
+
+    assert sum(b.height for b in backend.read_region(40, 100)) == ROWS
+    assert seen == [-READ_CACHE_KIB]
+    with backend.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -CACHE_KIB
+    backend.dispose()
