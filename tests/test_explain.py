@@ -23,6 +23,7 @@ CASES: dict[str, dict[str, str]] = {
     "NUMBER-3": {
         "LocationAddress1": "123 North Main Street", "LocationZip": "24016",
         "OwnerAddress1": "125 N MAIN ST", "OwnerZip": "24016", "LocationCity": "ROANOKE",
+        "LocationState": "VA", "OwnerState": "VA",
     },
     "SUFFIX-4": {
         "LocationAddress1": "77 OAK ST", "LocationZip": "24016",
@@ -31,6 +32,7 @@ CASES: dict[str, dict[str, str]] = {
     "UNIT-5": {
         "LocationAddress1": "9 ELM ST APT 2", "LocationZip": "24016",
         "OwnerAddress1": "9 ELM ST APT 3", "OwnerZip": "24016",
+        "LocationState": "VA", "OwnerState": "NC",
     },
     "CODES-6": {"EstLoanToValue": "40", "LienType": "TAX", "Vacant": "", "ResponseNCOA": "00"},
     "LIENID-7": {},
@@ -99,6 +101,43 @@ def test_the_prefix_rules_that_fired_are_named_with_their_values(tmp_path: Path)
     ]
     assert fired["Vacant-"]["fired"] is False
     assert str(code["value"]).startswith("NCOA_Drops-Liens-HE-")
+
+
+def test_the_priority_rule_that_matched_is_named_with_each_rule_tried(tmp_path: Path) -> None:
+    # another house in the same ZIP and state: absentee, and only the last rule holds
+    number = fields(tmp_path, "NUMBER-3")["BasePriorityCode"]
+    assert number["value"] == "ABS3"
+    assert number["why"] == "first rule that holds: ABS3 (same_zip)"
+    assert number["rules"] == [
+        {"code": "OO", "when": "owner_occupied", "holds": False},
+        {"code": "ABS1", "when": "state_differs", "holds": False},
+        {"code": "ABS2", "when": "zip_differs", "holds": False},
+        {"code": "ABS3", "when": "same_zip", "holds": True},
+    ]
+    # another state and the same ZIP: two rules hold, the first of them is the code
+    unit = fields(tmp_path, "UNIT-5")["BasePriorityCode"]
+    assert unit["value"] == "ABS1"
+    assert unit["why"] == "first rule that holds: ABS1 (state_differs)"
+    held = [r["code"] for r in unit["rules"] if r["holds"]]  # type: ignore[attr-defined]
+    assert held == ["ABS1", "ABS3"]
+    # the owner's own house: the first rule holds, the later ones are not reached
+    occupied = fields(tmp_path, "CODES-6")["BasePriorityCode"]
+    assert occupied["value"] == "OO"
+    assert occupied["why"] == "first rule that holds: OO (owner_occupied)"
+    assert occupied["rules"][0] == {"code": "OO", "when": "owner_occupied", "holds": True}  # type: ignore[index]
+
+
+def test_the_slug_names_its_style_and_parts(tmp_path: Path) -> None:
+    # the owner's mailing address, the unit kept as written (occupancy reads it as UNIT)
+    assert fields(tmp_path, "UNIT-5")["OwnerSlug"] == {
+        "value": "9_ELM_ST_APT_3_24016",
+        "style": "underscore",
+        "street part": "9 ELM ST APT 3",
+        "ZIP part": "24016",
+    }
+    number = fields(tmp_path, "NUMBER-3")["OwnerSlug"]
+    assert (number["street part"], number["ZIP part"]) == ("125 N MAIN ST", "24016")
+    assert number["value"] == "125_N_MAIN_ST_24016"
 
 
 def test_each_niche_list_says_how_it_matched_or_why_not(tmp_path: Path) -> None:

@@ -9,16 +9,21 @@ and the slug style first, with the agreement they give.
 
 from __future__ import annotations
 
+import re
+import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 import pytest
-from sqlalchemy import insert, select, text
+from click.testing import CliRunner
+from sqlalchemy import event, insert, select, text
 
 from propmail import synth
-from propmail.db import Backend, schema
+from propmail.cli import main
+from propmail.db import Backend, connect, schema
+from propmail.explain import explain_parcel
 from propmail.job import prepare, run_job
 from propmail.parity import compared_columns, run_parity
 from propmail.rules.slug import slug_expr
@@ -211,3 +216,96 @@ def test_parity_writes_nothing_not_even_upload_log(
     result = run_parity(planted.upload, 40, backend=backend, suggest=True)
     assert result.column("Location.OwnerGrantorMatch").disagree == planted.grantor
     assert checksum(backend, tables) == before
+
+
+def terminal(planted: Planted, url: str, *options: str) -> str:
+    """`propmail parity` on the command line, wide enough that no cell is folded."""
+    args = ["parity", str(planted.upload), "--region", "40", "--db", url, *options]
+    printed = CliRunner().invoke(main, args, env={"COLUMNS": "250"})
+    assert printed.exit_code == 0, printed.output
+    return printed.output
+
+
+@pytest.fixture
+def planted_file(rules: Rules, tmp_path: Path) -> tuple[Planted, str]:
+    """The planted database in a file the command line opens by its URL."""
+    url = f"sqlite:///{tmp_path / 'legacy.db'}"
+    backend = connect(url)
+    try:
+        return plant(backend, rules, tmp_path), url
+    finally:
+        backend.dispose()
+
+
+def test_suggest_prints_the_settings_ranked_and_the_fragments_to_adopt(
+    planted_file: tuple[Planted, str],
+) -> None:
+    planted, url = planted_file
+    printed = terminal(planted, url, "--suggest")
+    n, slug, trust = planted.locations, planted.slug, sum(planted.trust.values())
+    table = printed.split("settings tried (best first)")[1].split("no value changes with")[0]
+    ranked = re.findall(r"^│ (\S[^│]*?) +│ +([+-]\d+) │ ([^│]*?) +│$", table, re.M)
+    assert [(s, int(g)) for s, g, _ in ranked[:2]] == [
+        ("slug style propercase", 2 * slug - n),
+        ("IsTrust by substring of TRUST", trust),
+    ]
+    gains = [int(g) for _, g, _ in ranked]
+    assert gains == sorted(gains, reverse=True) and all(g <= 0 for g in gains[2:])
+    assert ranked[0][2] == f"Owner.Slug: {100 * (n - slug) / n:.2f} % -> {100 * slug / n:.2f} %"
+    assert ranked[1][2] == f"Location.IsTrust: {100 * (n - trust) / n:.2f} % -> 100.00 %"
+    fragments = printed.split("# rules-file fragments that bring propmail closer, best first:\n")[1]
+    alone, together = fragments.split("# all of them at once: ")
+    assert alone == (
+        f"# slug style propercase: +{2 * slug - n} cells\n"
+        '[slug]\nstyle = "propercase"\n\n'
+        f"# IsTrust by substring of TRUST: +{trust} cells\n"
+        '[classification]\ntrust = ["TRUST"]\nmatch = { trust = "substring" }\n\n'
+    )
+    assert together.startswith(f"+{2 * slug - n + trust} cells (")
+    adopted = tomllib.loads(together.split("\n", 1)[1])  # a fragment the rules file takes as is
+    assert adopted == {
+        "slug": {"style": "propercase"},
+        "classification": {"trust": ["TRUST"], "match": {"trust": "substring"}},
+    }
+
+
+def test_each_example_on_the_terminal_gives_the_reason_explain_gives(
+    planted_file: tuple[Planted, str],
+) -> None:
+    planted, url = planted_file
+    printed = terminal(planted, url)
+    trust = printed.split("Location.IsTrust: disagreements by pattern")[1].split("└")[0]
+    examples = re.findall(r"(\d{12}): '0' -> '1'; ([^│]*?) +│", trust)
+    assert len(examples) == 3  # EXAMPLES parcels of the one pattern, each with its reason
+    for parcel, reason in examples:
+        why = explain_parcel(planted.upload, parcel).sections["IsTrust"]["why"]
+        assert reason == why and re.fullmatch(r"keyword '\w+' at token \d+", reason), reason
+    grantor = printed.split("Location.OwnerGrantorMatch: disagreements by pattern")[1]
+    parcel, reason = re.findall(r"(\d{12}): '0' -> '1'; ([^│]*?) +│", grantor)[0]
+    words = explain_parcel(planted.upload, parcel).sections["OwnerGrantorMatch"]
+    owner, seller = words["owner words"], words["grantor words"]
+    assert reason == f"{words['why']} (owner {owner}, grantor {seller})"
+    assert reason.startswith("words in common: ")
+
+
+def test_sqlite_reads_the_region_through_the_default_page_cache(
+    rules: Rules, tmp_path: Path
+) -> None:
+    """A region read once would only fill the load's large page cache: it is read with SQLite's
+    default, and the pooled connection gets the load's back."""
+    from propmail.db.sqlite import CACHE_KIB, READ_CACHE_KIB
+
+    backend = connect(f"sqlite:///{tmp_path / 'read.db'}")
+    loaded(backend, rules, tmp_path)
+    seen = []
+
+    @event.listens_for(backend.engine, "before_cursor_execute")
+    def cache(conn: object, cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().startswith("SELECT"):
+            seen.append(cursor.connection.execute("PRAGMA cache_size").fetchone()[0])  # type: ignore[attr-defined]
+
+    assert sum(b.height for b in backend.read_region(40, 100)) == ROWS
+    assert seen == [-READ_CACHE_KIB]
+    with backend.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -CACHE_KIB
+    backend.dispose()

@@ -3,8 +3,9 @@
 The upload is read and processed exactly as `propmail process` would (`job.prepare`); the
 region's stored locations, each with its owner's columns and the code its ListPriorityId names
 (`Backend.read_region`), are read in batches over one streaming query and each batch is compared
-with propmail's rows in polars. Memory holds the processed upload (as `process` does) and one
-batch of stored rows, whatever the size of the region. Nothing is written: no row, no UploadLog.
+with propmail's rows in polars. Memory holds the processed rows (explain and the variants read
+them), propmail's values in the compared form and one batch of stored rows, whatever the size
+of the region. Nothing is written: no row, no UploadLog.
 
 Every value is compared in one text form per storage kind (a flag ``0``/``1``, a date
 ``YYYY-MM-DD``, a number as polars writes a float), null equal to null. The Owner link is
@@ -18,7 +19,7 @@ Owner columns are compared through each location's owner, so the rates count loc
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -380,18 +381,19 @@ Variants = Iterable[tuple[str, str, Callable[[], pipeline.Processed]]]
 def compare(
     backend: Backend,
     region_id: int,
-    processed: pipeline.Processed,
+    mine: pl.DataFrame,
+    rejected: pl.Series,
     variants: Variants = (),
     batch_rows: int = BATCH_ROWS,
     step: Step = no_step,
 ) -> tuple[Comparison, list[Suggestion]]:
-    """Stream the region once and compare it with `processed` and each variant's rows.
+    """Stream the region once and compare it with propmail's rows (`propmail_rows`) and each
+    variant's; `rejected` holds the parcel ids of the upload's rejected rows.
 
     A variant is (setting, fragment, a function that processes the upload with it); each is
-    run in turn and only the values where it differs from `processed` are kept.
+    run in turn and only the values where it differs from `mine` are kept.
     """
-    rejected = processed.rejects["LocationPrimaryId"].drop_nulls()
-    comparison = Comparison(propmail_rows(processed), rejected)
+    comparison = Comparison(mine, rejected)
     tried = []
     for setting, fragment, run in variants:
         step(f"trying {setting}")
@@ -418,6 +420,24 @@ def explain_examples(columns: list[ColumnParity], explainer: explain.Explainer) 
     for col, pattern in shown:
         for example in pattern.examples:
             example.reason = explainer.reason(example.parcel, col.column)
+
+
+@dataclass
+class Counts:
+    """What the result reads of the processed upload, taken before its frames are let go of."""
+
+    locations: int  # locations propmail would write
+    rejected: int  # upload rows propmail would not write
+
+
+def without_frames(processed: pipeline.Processed) -> pipeline.Processed:
+    """The processed upload without its owners and locations (columns kept, no rows): once
+    `propmail_rows` holds them in the compared form, only the processed rows are read again
+    (by explain and by each variant). polars puts them at 71 MB for 250,000 rows, held through
+    the comparison otherwise (some of it shared with the processed rows)."""
+    return replace(
+        processed, owners=processed.owners.clear(), locations=processed.locations.clear()
+    )
 
 
 def _rerun(
@@ -447,26 +467,33 @@ def run_parity(
     mapping = resolve_mapping(mapping_path) if mapping_path else None
     check_inputs(upload_path, niche_specs)
     with checked_backend(db_url, backend, region_id, step) as backend:
-        _, niches, processed = prepare(upload_path, niche_specs, rules, mapping, step, sheet)
+        # the upload as read is not kept: the processed rows hold what explain reads of it
+        niches, processed = prepare(upload_path, niche_specs, rules, mapping, step, sheet)[1:]
         lists = niche_lists(niches, niche_specs)
+        mine = propmail_rows(processed)
+        counts = Counts(mine.height, processed.rejects.height)
+        rejected = processed.rejects["LocationPrimaryId"].drop_nulls()
+        processed = without_frames(processed)  # what is left: the rows explain and rerun read
         tried = {v.setting: v for v in calibration.variants(rules_path, rules)} if suggest else {}
         variants = [
             (v.setting, v.fragment, partial(_rerun, processed, v, lists)) for v in tried.values()
         ]
-        comparison, suggestions = compare(backend, region_id, processed, variants, batch_rows, step)
+        comparison, suggestions = compare(
+            backend, region_id, mine, rejected, variants, batch_rows, step
+        )
         helping = [tried[s.setting] for s in suggestions if s.gain > 0]
         together = None
         if len(helping) > 1:  # adopted at once they may interact: one more pass says how
             both = calibration.together(rules_path, helping)
             run = (both.setting, both.fragment, partial(_rerun, processed, both, lists))
-            together = compare(backend, region_id, processed, [run], batch_rows, step)[1][0]
+            together = compare(backend, region_id, mine, rejected, [run], batch_rows, step)[1][0]
     columns = list(comparison.columns.values())
     step("explaining the examples")
     explain_examples(columns, explain.Explainer(processed, rules, lists))
     return result(
         comparison,
         suggestions,
-        processed,
+        counts,
         region_id,
         upload_path,
         backend.display_url,
@@ -479,7 +506,7 @@ def run_parity(
 def result(
     comparison: Comparison,
     suggestions: list[Suggestion],
-    processed: pipeline.Processed,
+    counts: Counts,
     region_id: int,
     upload: str | Path,
     db_url: str,
@@ -495,13 +522,13 @@ def result(
         rules=rules,
         started=started,
         finished=datetime.now(),
-        upload_rows=processed.locations.height,
-        rejected=processed.rejects.height,
+        upload_rows=counts.locations,
+        rejected=counts.rejected,
         stored_rows=c.stored,
         compared=c.matched,
         only_in_database=c.only_stored,
         only_in_database_rejected=c.only_stored_rejected,
-        only_in_upload=processed.locations.height - c.matched,
+        only_in_upload=counts.locations - c.matched,
         columns=list(c.columns.values()),
         suggestions=suggestions,
         together=together,

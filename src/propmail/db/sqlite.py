@@ -30,10 +30,12 @@ from propmail.db import schema, sql
 from propmail.db.plan import SqlBackend
 from propmail.db.results import Batch
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field
+from propmail.db.stored import stream_region, stream_rows
 from propmail.progress import Step, no_step
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # what SQLAlchemy's DateTime stores on SQLite
 CACHE_KIB = 256 * 1024  # page cache per connection
+READ_CACHE_KIB = 2000  # SQLite's default, for a table read through once
 ARROW_ROWS = 200_000  # rows per Arrow batch staged
 SCRATCH = "propmail_stage"  # the schema name of the attached scratch database
 # where a column is all null, polars has no type for it; Arrow needs one
@@ -145,6 +147,29 @@ class SqliteBackend(SqlBackend):
     def transaction(self) -> Iterator[Connection]:
         with self.engine.begin() as conn:
             yield conn
+
+    @contextmanager
+    def read_once(self) -> Iterator[Connection]:
+        """A connection to read a table through once (parity's region, verify-slugs' owners),
+        with SQLite's default page cache: the load's (`CACHE_KIB`) would only fill with pages
+        read once, some 250 MB of them over a 1M-row region."""
+        with self.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            raw.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")  # type: ignore[union-attr]
+            try:
+                yield conn
+            finally:
+                raw.execute(f"PRAGMA cache_size=-{CACHE_KIB}")  # type: ignore[union-attr]
+
+    def read_rows(
+        self, table: str, columns: dict[str, pl.DataType], batch_rows: int
+    ) -> Iterator[pl.DataFrame]:
+        with self.read_once() as conn:
+            yield from stream_rows(conn, table, columns, batch_rows)
+
+    def read_region(self, region_id: int, batch_rows: int) -> Iterator[pl.DataFrame]:
+        with self.read_once() as conn:
+            yield from stream_region(conn, region_id, batch_rows)
 
     @contextmanager
     def load_transaction(

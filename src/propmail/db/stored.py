@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import nullcontext
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, Select, select
+from sqlalchemy import Connection, Engine, Select, select
 
 from propmail.contract import (
     DATE,
@@ -22,17 +23,30 @@ from propmail.contract import (
 )
 from propmail.db import schema
 
+Bind = Engine | Connection  # an engine (a connection of its own) or the connection to read on
+
+
+def _connection(bind: Bind) -> Any:
+    return bind.connect() if isinstance(bind, Engine) else nullcontext(bind)
+
+
+def _stream(
+    bind: Bind, query: Select[Any], columns: dict[str, pl.DataType], batch_rows: int
+) -> Iterator[pl.DataFrame]:
+    """The rows of `query` as frames of `columns`, `batch_rows` at a time."""
+    with _connection(bind) as conn:
+        rows = conn.execution_options(stream_results=True, yield_per=batch_rows).execute(query)
+        for part in rows.partitions():
+            yield pl.DataFrame(part, schema=columns, orient="row")
+
 
 def stream_rows(
-    engine: Engine, table: str, columns: dict[str, pl.DataType], batch_rows: int
+    bind: Bind, table: str, columns: dict[str, pl.DataType], batch_rows: int
 ) -> Iterator[pl.DataFrame]:
     """`columns` of `table` in key order, one frame per `batch_rows` rows."""
     t = schema.metadata.tables[table]
     query = select(*(t.c[name] for name in columns)).order_by(*t.primary_key.columns)
-    with engine.connect() as conn:
-        rows = conn.execution_options(stream_results=True, yield_per=batch_rows).execute(query)
-        for part in rows.partitions():
-            yield pl.DataFrame(part, schema=columns, orient="row")
+    return _stream(bind, query, columns, batch_rows)
 
 
 # polars types of the stored kinds, as read back
@@ -81,17 +95,13 @@ def _located() -> Select[Any]:
     )
 
 
-def stream_region(engine: Engine, region_id: int, batch_rows: int) -> Iterator[pl.DataFrame]:
+def stream_region(bind: Bind, region_id: int, batch_rows: int) -> Iterator[pl.DataFrame]:
     """A region's locations with their owner's columns and the code of their ListPriorityId,
     in LocationId order, `batch_rows` at a time over one streaming query (a server-side cursor
     where the driver has one), so a region of any size is read in bounded memory."""
     loc = schema.location
     query = _located().where(loc.c.RegionId == region_id).order_by(loc.c.LocationId)
-    columns = region_columns()
-    with engine.connect() as conn:
-        rows = conn.execution_options(stream_results=True, yield_per=batch_rows).execute(query)
-        for part in rows.partitions():
-            yield pl.DataFrame(part, schema=columns, orient="row")
+    return _stream(bind, query, region_columns(), batch_rows)
 
 
 def read_parcel(engine: Engine, parcel: str) -> pl.DataFrame:
