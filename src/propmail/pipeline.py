@@ -115,15 +115,12 @@ def stored_text_columns(frame: pl.DataFrame) -> dict[str, bool]:
     return out
 
 
-def _reject(frame: pl.DataFrame, mask: pl.Expr, reason: str | pl.Expr) -> pl.DataFrame:
-    reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
-    return frame.filter(mask).select(
-        SOURCE_ROW, "LocationPrimaryId", reason_expr.cast(pl.String).alias("reason")
-    )
-
-
 def split_rejects(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Rows that can be loaded, and the rejected ones with their reason."""
+    """Rows that can be loaded, and the rejected ones with their reason.
+
+    Each row's reason (the first check it fails) is worked out once on a narrow frame of the
+    row number, the parcel id and the reason; the wide frame is filtered once, by that.
+    """
     street, zip_ = slug.slug_parts()
     unstorable = storable.problem(stored_text_columns(frame))
     checks: list[tuple[pl.Expr, str | pl.Expr]] = [
@@ -133,25 +130,26 @@ def split_rejects(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         (pl.col("ListCode").is_null(), "no priority rule matched"),
         (unstorable.is_not_null(), unstorable),
     ]
-    bad = pl.lit(False)
-    rejects = []
-    for check, reason in checks:
-        rejects.append(_reject(frame, ~bad & check, reason))
-        bad = bad | check
-    good = frame.filter(~bad)
-    # one location per parcel id: the last row wins, earlier ones are reported; the kept row
-    # is found before the rejected ones are filtered out, so the reason names the right row
-    kept = "\0kept"
-    good = good.with_columns(pl.col(SOURCE_ROW).max().over("LocationPrimaryId").alias(kept))
-    duplicate = pl.col(SOURCE_ROW) != pl.col(kept)
-    rejects.append(
-        _reject(
-            good,
-            duplicate,
-            pl.format("duplicate parcel id: row {} of the file is kept", pl.col(kept)),
-        )
+    first, *rest = checks
+    chain = pl.when(first[0]).then(_text(first[1]))
+    for check, reason in rest:
+        chain = chain.when(check).then(_text(reason))
+    marks = frame.select(SOURCE_ROW, "LocationPrimaryId", chain.alias("reason"))
+    # one location per parcel id: the last loadable row wins, earlier ones are reported
+    loadable = pl.col("reason").is_null()
+    kept = pl.when(loadable).then(pl.col(SOURCE_ROW)).max().over("LocationPrimaryId")
+    marks = marks.with_columns(
+        pl.when(loadable & (pl.col(SOURCE_ROW) != kept))
+        .then(pl.format("duplicate parcel id: row {} of the file is kept", kept))
+        .otherwise(pl.col("reason"))
+        .alias("reason")
     )
-    return good.filter(~duplicate).drop(kept), pl.concat(rejects).sort(SOURCE_ROW)
+    good = frame.filter(marks["reason"].is_null())
+    return good, marks.filter(pl.col("reason").is_not_null()).sort(SOURCE_ROW)
+
+
+def _text(reason: str | pl.Expr) -> pl.Expr:
+    return (pl.lit(reason) if isinstance(reason, str) else reason).cast(pl.String)
 
 
 def owners_frame(good: pl.DataFrame) -> pl.DataFrame:
