@@ -165,3 +165,26 @@ def test_a_partition_a_dead_run_left_running_is_taken_over(pg: str, tmp_path: Pa
         assert (entry.state, entry.attempts) == ("done", 2)
         assert entry.claimed_by != dead and (entry.claimed_by or "").startswith("dagster run ")
         assert _upload_logs(pg) == 2
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_a_partition_another_holder_is_loading_is_not_loaded_again(pg: str, tmp_path: Path) -> None:
+    regions = REGIONS[:1]
+    manifests = write_months(tmp_path, MONTHS[:1], regions, month_key=False)
+    first = manifests[MONTHS[0]]
+    first.write_text("max_attempts = 1\n" + first.read_text(), encoding="utf-8")  # no retry
+    _reset_to_empty(pg)
+    init(pg, regions)
+    (job,) = (j.of_month(MONTHS[0]) for j in load_manifest(first).jobs)
+    backend = connect(pg)
+    ledger.create(backend.engine)
+    holder = "batch on another-host pid 7"  # a live claim: not a run Dagster has as finished
+    ledger.start(backend.engine, job.key, job.region, job_hash(job), claimed_by=holder)
+    backend.dispose()
+    with dg.instance_for_test() as instance:
+        manifest = str(tmp_path / "month" / "{month}" / "batch.toml")
+        held = materialize(manifest, pg, regions[0], instance, "2026-10-01")
+    assert held["state"] == "running elsewhere"
+    assert holder in held["failed"]
+    assert _upload_logs(pg) == 0
