@@ -508,7 +508,11 @@ def journal_prune(db_url: str | None, rules_path: str | None) -> None:
     type=click.IntRange(min=1),
     help="Worker processes; default the cores, capped by max_concurrent_loads.",
 )
-@click.option("--retry-failed", is_flag=True, help="Run only the jobs that failed before.")
+@click.option(
+    "--retry-failed",
+    is_flag=True,
+    help="Run only the jobs that failed or were interrupted (even past max_attempts).",
+)
 def batch_command(
     manifest_path: str, db_url: str | None, jobs: int | None, retry_failed: bool
 ) -> None:

@@ -16,14 +16,30 @@ REGIONS = (11, 12, 13, 14, 15, 16)
 ROWS = 150
 
 
-def write_month(folder: Path, regions: tuple[int, ...] = REGIONS) -> Path:
+def write_month(folder: Path, regions: tuple[int, ...] = REGIONS, seed: int = 0) -> Path:
     """One upload per region (glob form `uploads/region-{region}.csv`); returns the manifest."""
     (folder / "uploads").mkdir(parents=True, exist_ok=True)
     for region in regions:
-        synth.upload(ROWS, seed=region).write_csv(folder / "uploads" / f"region-{region}.csv")
+        upload = synth.upload(ROWS, seed=seed + region)
+        upload.write_csv(folder / "uploads" / f"region-{region}.csv")
     manifest = folder / "batch.toml"
     manifest.write_text('[[job]]\nupload = "uploads/region-{region}.csv"\n', encoding="utf-8")
     return manifest
+
+
+def write_months(
+    folder: Path, months: tuple[str, ...], regions: tuple[int, ...], *, month_key: bool = True
+) -> dict[str, Path]:
+    """`month/{month}/batch.toml` per month, each with its own uploads under the same relative
+    paths (`uploads/region-{region}.csv`), the month named in the manifest when `month_key`."""
+    manifests = {}
+    for i, month in enumerate(months):
+        write_month(folder / "month" / month, regions, seed=1000 * (i + 1))
+        manifest = folder / "month" / month / "batch.toml"
+        if month_key:
+            manifest.write_text(f'month = "{month}"\n' + manifest.read_text(), encoding="utf-8")
+        manifests[month] = manifest
+    return manifests
 
 
 def init(url: str, regions: tuple[int, ...] = REGIONS) -> None:

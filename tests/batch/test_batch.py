@@ -10,11 +10,11 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from propmail.batch import ledger
-from propmail.batch.manifest import load_manifest
-from propmail.batch.run import exit_status, run_batch
+from propmail.batch.manifest import Job, load_manifest
+from propmail.batch.run import exit_status, job_hash, run_batch
 from propmail.cli import main
 from propmail.db import connect, schema
-from tests.batch.data import REGIONS, init, one_by_one, tables, write_month
+from tests.batch.data import REGIONS, init, one_by_one, tables, write_month, write_months
 from tests.conftest import BACKENDS, backend_url
 from tests.db.helpers import MONTH1
 
@@ -92,3 +92,73 @@ def test_a_broken_file_fails_alone_and_retry_failed_completes_it(url: str, tmp_p
     backend = connect(url)
     assert {e.state for e in ledger.entries(backend.engine).values()} == {"done"}
     backend.dispose()
+
+
+def _ledger(url: str) -> dict[str, ledger.Entry]:
+    backend = connect(url)
+    try:
+        return ledger.entries(backend.engine)
+    finally:
+        backend.dispose()
+
+
+def _crashed(url: str, job: Job, times: int) -> None:
+    """What `times` crashes of the job leave: its row running, that many attempts made."""
+    backend = connect(url)
+    ledger.create(backend.engine)
+    ledger.start(backend.engine, job.key, job.region, job_hash(job))
+    ledger.record(backend.engine, job.key, Attempts=times)
+    backend.dispose()
+
+
+def test_retry_failed_reruns_a_job_that_gave_up_and_reports_one_never_run(
+    url: str, tmp_path: Path
+) -> None:
+    regions = REGIONS[:2]
+    manifest = load_manifest(write_month(tmp_path, regions))
+    crashed, never_run = manifest.jobs
+    _reset_to_empty(url)
+    init(url, regions)
+    _crashed(url, crashed, manifest.max_attempts)
+
+    plain = run_batch(manifest, url, jobs=1, retry_failed=False, now=MONTH1)
+    assert [o.state for o in plain] == ["gave up", "done"]
+    assert exit_status(plain) == 1
+
+    _reset_to_empty(url)
+    init(url, regions)
+    _crashed(url, crashed, manifest.max_attempts)
+    retried = CliRunner().invoke(
+        main, ["batch", str(manifest.source), "--db", url, "--retry-failed"]
+    )
+    assert retried.exit_code == 1, retried.output  # the job never run is not done
+    assert f"1 of 2 jobs not done: {never_run.key}" in " ".join(retried.output.split())
+    entries = _ledger(url)
+    assert (entries[crashed.key].state, entries[crashed.key].attempts) == ("done", 1)
+    assert never_run.key not in entries
+    assert _upload_logs(url) == 1
+
+
+def test_the_manifests_of_two_months_are_two_jobs_and_an_older_month_is_refused(
+    url: str, tmp_path: Path
+) -> None:
+    regions = REGIONS[:2]
+    manifests = write_months(tmp_path, ("2026-11", "2026-12"), regions)
+    november, december = (load_manifest(manifests[m]) for m in ("2026-11", "2026-12"))
+    assert november.jobs[0].key == f"2026-11:{regions[0]}:uploads/region-{regions[0]}.csv"
+    _reset_to_empty(url)
+    init(url, regions)
+    assert [o.state for o in run_batch(november, url, jobs=1, now=MONTH1)] == ["done", "done"]
+    assert [o.state for o in run_batch(december, url, jobs=1, now=MONTH1)] == ["done", "done"]
+    loaded = tables(url)
+
+    again = run_batch(november, url, jobs=1, now=MONTH1)  # a backfill of November
+    assert [o.state for o in again] == ["skipped", "skipped"]
+    assert tables(url) == loaded
+
+    fixed = tmp_path / "month" / "2026-11" / "uploads" / f"region-{regions[1]}.csv"
+    fixed.write_text(fixed.read_text() + fixed.read_text().splitlines()[-1] + "\n")
+    changed = run_batch(november, url, jobs=1, now=MONTH1)
+    assert [o.state for o in changed] == ["skipped", "refused"]
+    assert "2026-12" in (changed[1].error or "") and exit_status(changed) == 1
+    assert tables(url) == loaded  # December's data stands

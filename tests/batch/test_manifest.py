@@ -26,6 +26,18 @@ def test_listed_jobs_resolve_paths_against_the_manifest(tmp_path: Path) -> None:
     assert job.rules == tmp_path / "r.toml" and job.mapping is None
 
 
+def test_a_month_leads_the_key_of_every_job(tmp_path: Path) -> None:
+    (tmp_path / "m.toml").write_text(
+        'month = "2026-11"\n[[job]]\nregion = 40\nupload = "uploads/roanoke.xlsx"\n',
+        encoding="utf-8",
+    )
+    (job,) = load_manifest(tmp_path / "m.toml").jobs
+    assert (job.key, job.month) == ("2026-11:40:uploads/roanoke.xlsx", "2026-11")
+    assert job.of_month("2026-11") == job
+    with pytest.raises(SettingsError, match="is of month 2026-11, not 2026-12"):
+        job.of_month("2026-12")
+
+
 def test_the_glob_form_makes_one_job_per_matching_file(tmp_path: Path) -> None:
     for folder, region in (("va", 40), ("va", 41), ("nc", 7)):
         (tmp_path / "uploads" / folder).mkdir(parents=True, exist_ok=True)
@@ -70,4 +82,12 @@ def test_a_job_listed_twice_is_refused(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     with pytest.raises(SettingsError, match=r"job 1:a\.csv is listed twice"):
+        load_manifest(tmp_path / "m.toml")
+
+
+def test_a_bad_month_is_named(tmp_path: Path) -> None:
+    (tmp_path / "m.toml").write_text(
+        'month = "2026-13"\n[[job]]\nregion = 1\nupload = "a.csv"\n', encoding="utf-8"
+    )
+    with pytest.raises(SettingsError, match=r"month: expected a month as YYYY-MM"):
         load_manifest(tmp_path / "m.toml")

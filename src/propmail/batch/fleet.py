@@ -3,12 +3,14 @@
 `definitions(manifest, db_url)` builds Dagster ``Definitions`` with one asset, ``propmail_load``,
 partitioned by region x month (static regions, monthly windows). A materialization of a
 partition is the job of that region in that month's manifest, through `run.run_one`, the
-function `propmail batch` runs in its workers, and the same ledger: a partition done before
-with the same content is skipped, so a materialization repeated, retried or launched by two
-machines loads nothing twice. Dagster's executors spread the partitions over processes or
-machines; a concurrency pool per database caps the loads it takes at once; a retry policy
-retries a crash or a failed load (not bad input); the load's counts are materialization
-metadata and the quality report's figures are asset checks.
+function `propmail batch` runs in its workers, and the same ledger, the job's key led by the
+partition's month: a partition done before with the same content is skipped, so a
+materialization repeated, retried or launched by two machines loads nothing twice, and a month
+older than one loaded (or loading) for its region is refused rather than put over newer data.
+Dagster's executors spread the partitions over processes or machines; a concurrency pool per
+database caps the loads it takes at once; a retry policy retries a crash or a failed load (not
+bad input); the load's counts are materialization metadata and two of the quality report's
+figures (the reject rate, the niche rows that matched no location) are asset checks.
 
 The manifest path may name the month, ``month/{month}/manifest.toml`` (``2026-11``): each
 month its own manifest, as `propmail split` writes one. Needs ``pip install "propmail[dagster]"``;
@@ -29,12 +31,14 @@ import dagster as dg
 
 from propmail.batch import ledger
 from propmail.batch.manifest import Job, load_manifest
-from propmail.batch.run import Outcome, job_hash, recovered, run_one
+from propmail.batch.run import Outcome, job_hash, not_run, recovered, run_one, unclaimed
 from propmail.db import connect, resolve_url
+from propmail.errors import SettingsError
 from propmail.redact import redact
 
 ASSET = "propmail_load"
 REGION, MONTH = "region", "month"
+DAGSTER_RUN = "dagster run "  # a ledger row's claimant: this and the run's id
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ def _niche_unmatched(quality: dict[str, Any]) -> float:
 
 
 def checks(max_reject_rate: float = 0.05, max_unmatched_niche: float = 0.25) -> list[Check]:
-    """The checks of every load; a parity check joins them where a parity report exists."""
+    """The checks of every load: the share of rows rejected and of niche rows unmatched."""
     return [
         Check(
             "reject_rate",
@@ -130,14 +134,22 @@ def definitions(
         # `context` unannotated: Dagster checks the annotation itself, and here it is a string
         keys = context.partition_key.keys_by_dimension
         region, month = int(keys[REGION]), keys[MONTH][:7]
-        job = _job_of(manifest_for(manifest, month), region)
+        job = _job_of(manifest_for(manifest, month), region, month)
         started = time.time()
-        outcome = load_partition(job, url, now)
-        if outcome.state == ledger.FAILED:
+        outcome = load_partition(
+            job,
+            url,
+            now,
+            claimant=f"{DAGSTER_RUN}{context.run.run_id}",
+            alive=lambda claimed_by: _alive(context.instance, claimed_by, context.run.run_id),
+        )
+        if outcome.exit_status:
             raise dg.Failure(
                 description=f"{job.key}: {outcome.error}",
-                metadata={"job": job.key, "region": region},
-                allow_retries=outcome.exit_status != 2,  # bad input fails again: fix the file
+                metadata={"job": job.key, "region": region, "state": outcome.state},
+                # bad input fails again (fix the file), an older month stays older; a failed
+                # load, or one running elsewhere, is worth another try
+                allow_retries=outcome.exit_status != 2 and outcome.state != "refused",
             )
         yield dg.MaterializeResult(metadata=_metadata(job, outcome, started))
         for check in specs:
@@ -146,18 +158,44 @@ def definitions(
     return dg.Definitions(assets=[propmail_load])
 
 
-def _job_of(manifest: Path, region: int) -> Job:
+def _job_of(manifest: Path, region: int, month: str) -> Job:
     jobs = [j for j in load_manifest(manifest).jobs if j.region == region]
     if len(jobs) != 1:
         found = "no job" if not jobs else f"{len(jobs)} jobs"
         raise dg.Failure(
             description=f"{manifest}: {found} for region {region}", allow_retries=False
         )
-    return jobs[0]
+    try:
+        return jobs[0].of_month(month)
+    except SettingsError as exc:
+        raise dg.Failure(description=f"{manifest}: {exc}", allow_retries=False) from exc
 
 
-def load_partition(job: Job, url: str, now: datetime | None = None) -> Outcome:
-    """The job unless the ledger has it done with the same content (then 'skipped').
+def _alive(instance: dg.DagsterInstance, claimed_by: str | None, this_run: str) -> bool:
+    """Whether the holder of a running ledger row may still be loading: a Dagster run not
+    finished (this run's own earlier attempt is not: it died), or anything else (a batch)."""
+    if not claimed_by or not claimed_by.startswith(DAGSTER_RUN):
+        return True  # a batch holds it: that batch, rerun, closes it if it died
+    run_id = claimed_by.removeprefix(DAGSTER_RUN)
+    if run_id == this_run:
+        return False
+    run = instance.get_run_by_id(run_id)
+    return run is not None and not run.is_finished
+
+
+def load_partition(
+    job: Job,
+    url: str,
+    now: datetime | None = None,
+    *,
+    claimant: str | None = None,
+    alive: Callable[[str | None], bool] = lambda claimed_by: False,
+) -> Outcome:
+    """The job unless the ledger has it done with the same content (then 'skipped'), a later
+    month of its region is loaded or loading ('refused'), or a live holder, as `alive` tells
+    by the row's claimant, is loading it or another month of its region ('running elsewhere').
+    The region's rows a dead holder left running are closed first (done, if its load had
+    committed; else interrupted).
 
     A partition materialized again after a failure is run again: asking for it is the retry.
     """
@@ -168,13 +206,28 @@ def load_partition(job: Job, url: str, now: datetime | None = None) -> Outcome:
             backend.create_schema()
         engine = backend.engine  # type: ignore[attr-defined]
         ledger.create(engine)
-        entry = recovered(backend, ledger.entries(engine).get(job.key), content)
+        running = [
+            e
+            for e in ledger.entries(engine).values()
+            if e.region == job.region and e.state == ledger.RUNNING
+        ]
+        if any(e.key == job.key and alive(e.claimed_by) for e in running):
+            return unclaimed(engine, job, content)
+        for dead in (e for e in running if not alive(e.claimed_by)):
+            closed = recovered(backend, dead, dead.content_hash)  # done, if its load committed
+            if closed is not None and closed.state == ledger.RUNNING:
+                ledger.release(engine, dead.key)
+        known = ledger.entries(engine)
+        entry = known.get(job.key)
+        newer = ledger.newer_month(known.values(), job.region, job.month)
+        verdict = ledger.decide(entry, content, retry_failed=False, max_attempts=1, newer=newer)
+        if verdict == "skip" and entry is not None:
+            return Outcome(job, "skipped", upload_log_id=entry.upload_log_id)
+        if verdict == "refused":
+            return Outcome(job, verdict, error=not_run(verdict, job, entry, newer), exit_status=1)
     finally:
         backend.dispose()
-    verdict = ledger.decide(entry, content, retry_failed=False, max_attempts=1)
-    if verdict == "skip" and entry is not None:
-        return Outcome(job, "skipped", upload_log_id=entry.upload_log_id)
-    return run_one(job, content, url, now)
+    return run_one(job, content, url, now, claimant)
 
 
 def _metadata(job: Job, outcome: Outcome, started: float) -> dict[str, Any]:

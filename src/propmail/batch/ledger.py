@@ -1,7 +1,8 @@
 """The batch ledger (`PropmailBatchJob`): what each manifest job did, so a batch can be rerun.
 
-One row per job key: the content hash of what it loads, its state, attempts, UploadLogId and
-error. `decide` is the pure rule a batch plans by:
+One row per job key: the content hash of what it loads, its month (if the manifest or the
+Dagster partition names one), its state, attempts, UploadLogId, error and who claimed it.
+`decide` is the pure rule a batch plans by:
 
 >>> decide(None, "h1", retry_failed=False, max_attempts=3)
 'run'
@@ -10,9 +11,15 @@ error. `decide` is the pure rule a batch plans by:
 'failed'
 >>> decide(failed, "h1", retry_failed=True, max_attempts=3)
 'run'
+>>> decide(None, "h1", retry_failed=True, max_attempts=3)
+'not run'
+>>> decide(None, "h1", retry_failed=False, max_attempts=3, newer="2026-12")
+'refused'
 
-The statements are SQLAlchemy Core, the same on every backend; on SQL Server the table is made
-by the shipped `db/mssql/PropmailBatchJob.sql`.
+`start` is the claim a worker makes before it loads: one statement that takes the row only if
+no one holds it, so of two workers (or machines) starting one job, one loads and the other is
+told. The statements are SQLAlchemy Core, the same on every backend; on SQL Server the table
+is made by the shipped `db/mssql/PropmailBatchJob.sql`.
 """
 
 from __future__ import annotations
@@ -24,13 +31,31 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, select, text, update
+from sqlalchemy import (
+    Engine,
+    Insert,
+    Update,
+    and_,
+    case,
+    exists,
+    insert,
+    inspect,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
 
 from propmail.db.schema import batch_job, ledger_metadata
+from propmail.db.schema import region as region_table
 
 RUNNING = "running"
 DONE = "done"
 FAILED = "failed"
+INTERRUPTED = "interrupted"  # was running when its batch or run died; runs again
+LOADED = (RUNNING, DONE)  # states of a month that a load of an older month would overwrite
 
 
 @dataclass(frozen=True)
@@ -44,6 +69,8 @@ class Entry:
     state: str
     attempts: int
     error: str | None
+    month: str | None = None
+    claimed_by: str | None = None
 
 
 def content_hash(region: int, paths: Iterable[tuple[str, Path | None]]) -> str:
@@ -59,74 +86,160 @@ def content_hash(region: int, paths: Iterable[tuple[str, Path | None]]) -> str:
     return digest.hexdigest()
 
 
-def decide(entry: Entry | None, content: str, *, retry_failed: bool, max_attempts: int) -> str:
-    """'run', 'skip' (done with this content), 'failed' (left failed) or 'gave up' (crashed
-    `max_attempts` times); a running entry is one whose batch was killed.
+def decide(
+    entry: Entry | None,
+    content: str,
+    *,
+    retry_failed: bool,
+    max_attempts: int,
+    newer: str | None = None,
+) -> str:
+    """'run', 'skip' (done with this content), 'failed' (left failed), 'gave up' (interrupted
+    `max_attempts` times), 'not run' (`retry_failed` and the job is no failure) or 'refused'
+    (`newer`, a later month of its region, is loaded or loading: an older one would overwrite
+    it). A running entry is one whose batch was killed.
 
-    With `retry_failed` only failed (and crashed) jobs run, whatever their content now.
+    With `retry_failed` only failed and interrupted jobs run (gave up too: the count starts
+    again), whatever their content now.
     """
+    if entry is not None and entry.state == DONE and entry.content_hash == content:
+        return "skip"
+    if newer is not None:
+        return "refused"
     if entry is None:
-        return "skip" if retry_failed else "run"
+        return "not run" if retry_failed else "run"
     changed = entry.content_hash != content
     if entry.state == DONE:
-        return "run" if changed and not retry_failed else "skip"
+        return "not run" if retry_failed else "run"
     if entry.state == FAILED:
         return "run" if changed or retry_failed else "failed"
-    return "run" if changed or entry.attempts < max_attempts else "gave up"
+    return "run" if changed or retry_failed or entry.attempts < max_attempts else "gave up"
+
+
+def newer_month(entries: Iterable[Entry], region: int, month: str | None) -> str | None:
+    """The latest month after `month` that the ledger has loaded or loading for `region`."""
+    if month is None:
+        return None
+    later = [e.month for e in entries if e.region == region and e.state in LOADED and e.month]
+    return max((m for m in later if m > month), default=None)
 
 
 def create(engine: Engine) -> None:
-    """Create the ledger table if it is not there."""
+    """Create the ledger table if it is not there; one of an earlier version gains its columns."""
     if engine.dialect.name == "mssql":
         script = resources.files("propmail.db.mssql").joinpath("PropmailBatchJob.sql")
         with engine.begin() as conn:
             conn.execute(text(script.read_text(encoding="utf-8")))
-    else:
-        ledger_metadata.create_all(engine)
+        return
+    ledger_metadata.create_all(engine)
+    have = {c["name"] for c in inspect(engine).get_columns(batch_job.name)}
+    guard = " IF NOT EXISTS" if engine.dialect.name == "postgresql" else ""  # a racing create
+    with engine.begin() as conn:
+        for column in batch_job.columns:
+            if column.name not in have:  # nullable, as every column added since the first
+                kind = column.type.compile(engine.dialect)
+                add = f'ADD COLUMN{guard} "{column.name}" {kind}'
+                conn.execute(text(f'ALTER TABLE "{batch_job.name}" {add}'))
 
 
 def entries(engine: Engine) -> dict[str, Entry]:
     """Every ledger row by job key."""
     c = batch_job.c
-    columns = (c.JobKey, c.RegionId, c.ContentHash, c.UploadLogId, c.State, c.Attempts, c.Error)
+    columns = (
+        *(c.JobKey, c.RegionId, c.ContentHash, c.UploadLogId, c.State, c.Attempts, c.Error),
+        *(c.Month, c.ClaimedBy),
+    )
     with engine.connect() as conn:
         return {row[0]: Entry(*row) for row in conn.execute(select(*columns))}
 
 
-def start(engine: Engine, key: str, region: int, content: str) -> int:
-    """Record that the job starts (one more attempt, or the first of new content)."""
-    now = datetime.now()
-    with engine.begin() as conn:
-        row = conn.execute(
-            select(batch_job.c.ContentHash, batch_job.c.Attempts).where(batch_job.c.JobKey == key)
-        ).one_or_none()
-        if row is None:
-            conn.execute(
-                insert(batch_job).values(
-                    JobKey=key,
-                    RegionId=region,
-                    ContentHash=content,
-                    State=RUNNING,
-                    Attempts=1,
-                    UpdatedAt=now,
-                )
+def start(
+    engine: Engine,
+    key: str,
+    region: int,
+    content: str,
+    *,
+    month: str | None = None,
+    claimed_by: str | None = None,
+) -> int | None:
+    """Claim the job: one more attempt (or the first of new content), or None when the row is
+    not to be taken: running (held by another worker, or left so by a killed one: `release`
+    it first) or done with this content; for a job of a month also while another month of its
+    region is running or a later one is done.
+
+    One statement decides, so two claims of one job never both win: an UPDATE of the row
+    only where it may be taken, or an INSERT that the key refuses a second time. Claims of a
+    month hold the region's Region row meanwhile, so the check of its other months holds too.
+    """
+    c = batch_job.c
+    other = batch_job.alias("other")
+    takeable = (
+        []
+        if month is None
+        else [  # one month of a region at a time, and never one older than a month loaded
+            ~exists().where(
+                other.c.RegionId == region,
+                other.c.Month.is_not(None),
+                other.c.Month != month,
+                or_(other.c.State == RUNNING, and_(other.c.State == DONE, other.c.Month > month)),
             )
-            return 1
-        attempts = row.Attempts + 1 if row.ContentHash == content else 1
+        ]
+    )
+    values = dict(
+        RegionId=region,
+        ContentHash=content,
+        State=RUNNING,
+        UploadLogId=None,
+        Error=None,
+        UpdatedAt=datetime.now(),
+        Month=month,
+        ClaimedBy=claimed_by,
+    )
+    try:
+        with engine.begin() as conn:
+            if month is not None:  # claims of one region's months one after the other
+                conn.execute(
+                    select(region_table.c.RegionId)
+                    .where(region_table.c.RegionId == region)
+                    .with_for_update()
+                    .with_hint(region_table, "WITH (UPDLOCK, ROWLOCK)", "mssql")
+                )
+            known = conn.execute(select(c.Attempts).where(c.JobKey == key)).scalar_one_or_none()
+            if known is None:
+                row = {"JobKey": key, "Attempts": 1, **values}
+                first = select(*(literal(v, c[k].type) for k, v in row.items())).where(*takeable)
+                claim: Insert | Update = insert(batch_job).from_select(list(row), first)
+            else:
+                claim = (
+                    update(batch_job)
+                    .where(
+                        c.JobKey == key,
+                        c.State != RUNNING,
+                        ~and_(c.State == DONE, c.ContentHash == content),
+                        *takeable,
+                    )
+                    .values(Attempts=case((c.ContentHash == content, c.Attempts + 1), else_=1))
+                    .values(**values)
+                )
+            attempts = conn.execute(claim.returning(c.Attempts)).scalar_one_or_none()
+            return None if attempts is None else int(attempts)
+    except IntegrityError:  # another claim inserted the row first
+        return None
+
+
+def release(engine: Engine, key: str, *, reset: bool = False) -> None:
+    """A running row whose worker is known dead becomes interrupted, so it can be claimed;
+    `reset` starts its count of attempts again (`--retry-failed`)."""
+    c = batch_job.c
+    values: dict[str, object] = {"State": INTERRUPTED, "UpdatedAt": datetime.now()}
+    if reset:
+        values["Attempts"] = 0
+    with engine.begin() as conn:
         conn.execute(
             update(batch_job)
-            .where(batch_job.c.JobKey == key)
-            .values(
-                RegionId=region,
-                ContentHash=content,
-                State=RUNNING,
-                Attempts=attempts,
-                UploadLogId=None,
-                Error=None,
-                UpdatedAt=now,
-            )
+            .where(c.JobKey == key, or_(c.State == RUNNING, c.State == INTERRUPTED))
+            .values(**values)
         )
-        return attempts
 
 
 def record(engine: Engine, key: str, **values: object) -> None:

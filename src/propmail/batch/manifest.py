@@ -2,7 +2,8 @@
 
 ::
 
-    max_concurrent_loads = 4          # optional: loads this database takes at once
+    month = "2026-11"                 # optional: the month the uploads are of (YYYY-MM)
+    max_concurrent_loads = 4          # optional: loads this batch runs at once
     max_attempts = 3                  # optional: tries of a job that crashed
 
     [[job]]
@@ -15,40 +16,53 @@
     upload = "uploads/*/region-{region}.xlsx"
     niche = ["Probate=niche/probate-{region}.csv"]
 
-Every bad key is reported at once (`propmail.validation`).
+Every bad key is reported at once (`propmail.validation`). A job's key in the ledger is its
+region and its upload's path as the manifest writes it, after the month when there is one: the
+same relative path in the manifests of two months is two jobs.
 
 >>> from pathlib import Path
 >>> m = parse_manifest({"job": [{"region": 7, "upload": "a.csv"}]}, Path("/m/batch.toml"))
 >>> m.jobs[0].key, m.jobs[0].upload
 ('7:a.csv', PosixPath('/m/a.csv'))
+>>> m.jobs[0].of_month("2026-11").key
+'2026-11:7:a.csv'
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from propmail.errors import PropmailError
+from propmail.errors import PropmailError, SettingsError
 from propmail.job import parse_niche_spec
 from propmail.validation import Problems, Table, read_toml
 
 JOB_KEYS = ("region", "upload", "niche", "rules", "mapping")
-TOP_KEYS = ("job", "max_concurrent_loads", "max_attempts")
+TOP_KEYS = ("job", "month", "max_concurrent_loads", "max_attempts")
 REGION = "{region}"
+MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])\Z")
 
 
 @dataclass(frozen=True)
 class Job:
     """One load: an upload (and its niche lists) into one region."""
 
-    key: str  # the ledger's key: region and the upload's path as the manifest wrote it
+    key: str  # the ledger's key: [month:]region:the upload's path as the manifest wrote it
     region: int
     upload: Path
     niche: tuple[str, ...] = ()  # as --niche, paths resolved
     rules: Path | None = None
     mapping: Path | None = None
+    month: str | None = None  # YYYY-MM
+
+    def of_month(self, month: str) -> Job:
+        """The job as a load of `month`: its key leads with the month."""
+        if self.month is not None and self.month != month:
+            raise SettingsError(f"job {self.key} is of month {self.month}, not {month}")
+        key = self.key if self.month is not None else f"{month}:{self.key}"
+        return replace(self, key=key, month=month)
 
 
 @dataclass(frozen=True)
@@ -71,9 +85,13 @@ def parse_manifest(data: dict[str, Any], source: Path) -> Manifest:
     top.only(TOP_KEYS)
     limit = _positive(top, "max_concurrent_loads", 4)
     attempts = _positive(top, "max_attempts", 3)
+    month = top.get("month", str, None)
+    if month is not None and not MONTH.match(month):
+        top.fail("month", f"expected a month as YYYY-MM (2026-11), got {month!r}")
+        month = None
     jobs: list[Job] = []
     for table in top.tables("job"):
-        jobs.extend(_jobs(table, source.parent))
+        jobs.extend(j.of_month(month) if month else j for j in _jobs(table, source.parent))
     if not jobs and top.ok("job"):
         top.fail("job", "no job: add [[job]] tables with region and upload")
     _no_duplicates(jobs, top)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import socket
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -35,7 +36,7 @@ class Outcome:
     """What became of one job in this batch."""
 
     job: Job
-    state: str  # done, skipped (done before), failed, gave up
+    state: str  # done, skipped (done before), failed, gave up, not run, refused, running elsewhere
     rows: int = 0
     seconds: float = 0.0
     load_seconds: float = 0.0  # the database's part: from its UploadLog row to the commit
@@ -77,21 +78,30 @@ def run_batch(
         if not backend.has_schema():
             backend.create_schema()
         ledger.create(_engine(backend))
-        known = ledger.entries(_engine(backend))
+        engine = _engine(backend)
+        known = ledger.entries(engine)
         outcomes: dict[str, Outcome] = {}
         todo: list[tuple[Job, str]] = []
         for job in manifest.jobs:
             content = job_hash(job)
             entry = recovered(backend, known.get(job.key), content)
+            newer = ledger.newer_month(known.values(), job.region, job.month)
             verdict = ledger.decide(
-                entry, content, retry_failed=retry_failed, max_attempts=manifest.max_attempts
+                entry,
+                content,
+                retry_failed=retry_failed,
+                max_attempts=manifest.max_attempts,
+                newer=newer,
             )
             if verdict == "run":
+                if entry is not None and entry.state in (ledger.RUNNING, ledger.INTERRUPTED):
+                    ledger.release(engine, job.key, reset=retry_failed)  # its batch died
                 todo.append((job, content))
-            elif verdict == "skip" and entry is not None and entry.state == ledger.DONE:
+            elif verdict == "skip" and entry is not None:
                 outcomes[job.key] = Outcome(job, "skipped", upload_log_id=entry.upload_log_id)
-            elif verdict in ("failed", "gave up") and entry is not None:
-                outcomes[job.key] = Outcome(job, verdict, error=entry.error, exit_status=1)
+            else:
+                why = not_run(verdict, job, entry, newer)
+                outcomes[job.key] = Outcome(job, verdict, error=why, exit_status=1)
     finally:
         backend.dispose()
     for outcome in outcomes.values():
@@ -99,7 +109,21 @@ def run_batch(
             report(outcome, 0)
     for outcome in _pool(todo, url, workers(jobs, manifest), now, report):
         outcomes[outcome.job.key] = outcome
-    return [outcomes[job.key] for job in manifest.jobs if job.key in outcomes]
+    return [outcomes[job.key] for job in manifest.jobs]
+
+
+def not_run(verdict: str, job: Job, entry: ledger.Entry | None, newer: str | None) -> str:
+    """Why a job the ledger does not run is not done (`ledger.decide`'s verdict)."""
+    if verdict == "refused":
+        return (
+            f"refused: region {job.region} has {newer} loaded or loading; {job.month} is older "
+            "and would put older data over newer"
+        )
+    if verdict == "not run":
+        return "not run: --retry-failed runs only failed or interrupted jobs; load it without"
+    if verdict == "gave up" and entry is not None:
+        return f"interrupted {entry.attempts} times; --retry-failed runs it again"
+    return entry.error or verdict if entry is not None else verdict
 
 
 def recovered(backend: Backend, entry: ledger.Entry | None, content: str) -> ledger.Entry | None:
@@ -147,8 +171,14 @@ def _pool(
     return results
 
 
-def run_one(job: Job, content: str, url: str, now: datetime | None = None) -> Outcome:
-    """One job in a worker: ledger started, the load, ledger done or failed."""
+def run_one(
+    job: Job, content: str, url: str, now: datetime | None = None, claimant: str | None = None
+) -> Outcome:
+    """One job in a worker: the job claimed in the ledger, the load, ledger done or failed.
+
+    A job the claim does not win (another worker holds it, it is done already, or a later
+    month of its region came first) is not loaded: its Outcome says which.
+    """
     backend = connect(url)
     engine = _engine(backend)
     started = time.perf_counter()
@@ -159,8 +189,13 @@ def run_one(job: Job, content: str, url: str, now: datetime | None = None) -> Ou
         opened = time.perf_counter()
         ledger.record(engine, job.key, UploadLogId=log_id)
 
+    claimed_by = claimant or f"batch on {socket.gethostname()} pid {os.getpid()}"
     try:
-        ledger.start(engine, job.key, job.region, content)
+        claim = ledger.start(
+            engine, job.key, job.region, content, month=job.month, claimed_by=claimed_by
+        )
+        if claim is None:
+            return unclaimed(engine, job, content)
         result = run_job(
             job.upload,
             job.region,
@@ -192,6 +227,22 @@ def run_one(job: Job, content: str, url: str, now: datetime | None = None) -> Ou
     )
 
 
+def unclaimed(engine: Engine, job: Job, content: str) -> Outcome:
+    """The Outcome of a job whose claim another claim won (`ledger.start`)."""
+    entries = ledger.entries(engine)
+    entry = entries.get(job.key)
+    if entry is not None and entry.state == ledger.DONE and entry.content_hash == content:
+        return Outcome(job, "skipped", upload_log_id=entry.upload_log_id)
+    newer = ledger.newer_month(entries.values(), job.region, job.month)
+    if newer is not None:
+        return Outcome(job, "refused", error=not_run("refused", job, entry, newer), exit_status=1)
+    held = [e for e in entries.values() if e.region == job.region and e.state == ledger.RUNNING]
+    holder = entry if entry is not None and entry in held else next(iter(held), None)
+    what = f"{holder.key} claimed by {holder.claimed_by or 'another worker'}" if holder else ""
+    why = f"running elsewhere: {what or 'another worker holds it'}; run it again once that ends"
+    return Outcome(job, "running elsewhere", error=why, exit_status=1)
+
+
 def _engine(backend: Backend) -> Engine:
     """The SQLAlchemy engine every backend keeps on its database (the ledger's statements)."""
     engine: Engine = backend.engine  # type: ignore[attr-defined]
@@ -203,4 +254,14 @@ def exit_status(outcomes: list[Outcome]) -> int:
     return max((o.exit_status for o in outcomes), default=0)
 
 
-__all__ = ["Outcome", "exit_status", "job_hash", "recovered", "run_batch", "run_one", "workers"]
+__all__ = [
+    "Outcome",
+    "exit_status",
+    "job_hash",
+    "not_run",
+    "recovered",
+    "run_batch",
+    "run_one",
+    "unclaimed",
+    "workers",
+]

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from propmail.batch.run import Outcome
 
-_STYLE = {"done": "green", "skipped": "dim", "failed": "red", "gave up": "red"}
+_STYLE = {"done": "green", "skipped": "dim"}  # every other state is a job not done: red
 
 
 class BatchProgress:
@@ -60,11 +60,11 @@ def outcome_table(outcomes: list[Outcome]) -> Table:
     for name in names:
         table.add_column(name, justify="right" if name in names[3:6] else "left")
     for o in outcomes:
-        style = _STYLE.get(o.state, "")
+        style = _STYLE.get(o.state, "red")
         table.add_row(
             escape(o.job.key),
             str(o.job.region),
-            f"[{style}]{o.state}[/]" if style else o.state,
+            f"[{style}]{o.state}[/]",
             f"{o.rows:,}" if o.rows else "",
             f"{o.seconds:.1f}" if o.seconds else "",
             f"{o.load_seconds:.1f}" if o.load_seconds else "",

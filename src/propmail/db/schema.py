@@ -251,4 +251,6 @@ batch_job = Table(
     Column("Attempts", Integer, nullable=False),
     Column("Error", Text()),
     Column("UpdatedAt", DateTime()),
+    Column("Month", String(7)),  # YYYY-MM of the job's manifest or Dagster partition, if named
+    Column("ClaimedBy", String(200)),  # who holds or last held the job: batch host/pid, Dagster run
 )

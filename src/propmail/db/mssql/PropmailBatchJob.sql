@@ -9,6 +9,13 @@ BEGIN
         State NVARCHAR(16) NOT NULL,
         Attempts INT NOT NULL,
         Error NVARCHAR(MAX) NULL,
-        UpdatedAt DATETIME2 NULL
+        UpdatedAt DATETIME2 NULL,
+        Month NVARCHAR(7) NULL,
+        ClaimedBy NVARCHAR(200) NULL
     );
 END;
+-- a ledger made by an earlier version gains the columns it lacks
+IF COL_LENGTH(N'dbo.PropmailBatchJob', N'Month') IS NULL
+    ALTER TABLE dbo.PropmailBatchJob ADD Month NVARCHAR(7) NULL;
+IF COL_LENGTH(N'dbo.PropmailBatchJob', N'ClaimedBy') IS NULL
+    ALTER TABLE dbo.PropmailBatchJob ADD ClaimedBy NVARCHAR(200) NULL;
