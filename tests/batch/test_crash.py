@@ -15,11 +15,12 @@ from sqlalchemy import select
 
 from propmail.batch import ledger
 from propmail.batch.manifest import load_manifest
-from propmail.batch.run import job_hash, run_batch
+from propmail.batch.run import exit_status, job_hash, run_batch
 from propmail.db import connect, schema
 from propmail.db.schema import State
 from propmail.errors import ABANDONED
-from tests.batch.data import REGIONS, init, tables, write_month
+from tests.batch.data import REGIONS, init, one_by_one, tables, write_month
+from tests.batch.dying import DOOMED, run_one_or_die
 from tests.batch.test_batch import _reset_to_empty, url  # noqa: F401  (the url fixture)
 from tests.db.helpers import MONTH1
 
@@ -108,3 +109,39 @@ def test_a_rerun_closes_the_upload_log_row_its_killed_load_left_running(
         )
         assert under_way.all() == []
     backend.dispose()
+
+
+def test_a_worker_that_dies_takes_only_its_own_job(url: str, tmp_path: Path) -> None:  # noqa: F811
+    others = tuple(r for r in REGIONS if r != DOOMED)
+    path = write_month(tmp_path)
+    path.write_text("max_attempts = 2\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    _reset_to_empty(url)
+    init(url)
+    one_by_one(tmp_path, url, others)
+    expected = tables(url)
+    expected.pop("UploadLog")
+
+    _reset_to_empty(url)
+    init(url)
+    outcomes = run_batch(load_manifest(path), url, jobs=3, now=MONTH1, work=run_one_or_die)
+    states = {o.job.region: o.state for o in outcomes}
+    assert states == {r: ("gave up" if r == DOOMED else "done") for r in REGIONS}
+    assert exit_status(outcomes) == 1
+    not_done = [o.job.key for o in outcomes if o.exit_status]
+    assert not_done == [f"{DOOMED}:uploads/region-{DOOMED}.csv"]
+    after = tables(url)
+    after.pop("UploadLog")
+    assert after == expected
+    assert _done_logs(url) == sorted(others)
+
+    backend = connect(url)
+    entries = {e.region: e for e in ledger.entries(backend.engine).values()}
+    assert (entries[DOOMED].state, entries[DOOMED].attempts) == (ledger.FAILED, 2)
+    assert {entries[r].attempts for r in others} == {1}
+    log = schema.upload_log.c
+    with backend.engine.connect() as conn:
+        doomed = conn.execute(
+            select(log.ProcessingState, log.ErrorMessage).where(log.RegionId == DOOMED)
+        ).all()
+    backend.dispose()
+    assert [tuple(row) for row in doomed] == [(State.FAILED, ABANDONED)] * 2
