@@ -279,12 +279,15 @@ def _concat_parquet(paths: list[Path], target: Path) -> None:
     schema = pq.read_schema(paths[0])
     with pq.ParquetWriter(merged, schema) as writer:
         group: list[pa.RecordBatch] = []
+        rows = 0
         for path in paths:
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=CHUNK_ROWS):
-                group.append(batch)
-                if sum(b.num_rows for b in group) >= CHUNK_ROWS:
-                    writer.write_table(pa.Table.from_batches(group, schema))
-                    group = []
+            with pq.ParquetFile(path) as part:
+                for batch in part.iter_batches(batch_size=CHUNK_ROWS):
+                    group.append(batch)
+                    rows += batch.num_rows
+                    if rows >= CHUNK_ROWS:
+                        writer.write_table(pa.Table.from_batches(group, schema))
+                        group, rows = [], 0
         if group:
             writer.write_table(pa.Table.from_batches(group, schema))
     os.replace(merged, target)
