@@ -1,4 +1,5 @@
-"""A batch in a process of its own, to be killed: python -m tests.batch.runner MANIFEST URL."""
+"""A batch of three workers in a process of its own, to be killed:
+python -m tests.batch.runner MANIFEST URL."""
 
 from __future__ import annotations
 
@@ -9,4 +10,4 @@ from propmail.batch.run import run_batch
 from tests.db.helpers import MONTH1
 
 if __name__ == "__main__":
-    run_batch(load_manifest(sys.argv[1]), sys.argv[2], jobs=1, now=MONTH1)
+    run_batch(load_manifest(sys.argv[1]), sys.argv[2], jobs=3, now=MONTH1)

@@ -1,5 +1,6 @@
-"""kill -9 of a batch mid-way, then the same batch again: the tables of a clean run, and no job
-loaded twice (the ledger knows the UploadLogId of a load that committed before the kill)."""
+"""kill -9 of a batch of three workers mid-way, then the same batch again: the tables of a clean
+run, and no job loaded twice (the ledger knows the UploadLogId of a load that committed before
+the kill); a worker that dies alone takes only its own job."""
 
 from __future__ import annotations
 
@@ -15,24 +16,29 @@ from sqlalchemy import select
 
 from propmail.batch import ledger
 from propmail.batch.manifest import load_manifest
-from propmail.batch.run import job_hash, run_batch
+from propmail.batch.run import exit_status, job_hash, run_batch
 from propmail.db import connect, schema
 from propmail.db.schema import State
 from propmail.errors import ABANDONED
-from tests.batch.data import REGIONS, init, tables, write_month
+from tests.batch.data import REGIONS, init, one_by_one, tables, write_month
+from tests.batch.dying import DOOMED, run_one_or_die
 from tests.batch.test_batch import _reset_to_empty, url  # noqa: F401  (the url fixture)
 from tests.db.helpers import MONTH1
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _done(db: str) -> int:
+def _progress(db: str) -> tuple[int, int, int]:
+    """Jobs done, running, and of those loading (their UploadLog row opened), by the ledger."""
     backend = connect(db)
     try:
         ledger.create(backend.engine)
-        return sum(e.state == ledger.DONE for e in ledger.entries(backend.engine).values())
+        entries = list(ledger.entries(backend.engine).values())
     finally:
         backend.dispose()
+    running = [e for e in entries if e.state == ledger.RUNNING]
+    loading = sum(e.upload_log_id is not None for e in running)
+    return sum(e.state == ledger.DONE for e in entries), len(running), loading
 
 
 def _done_logs(db: str) -> list[int]:
@@ -62,13 +68,20 @@ def test_a_killed_batch_rerun_equals_a_clean_run(url: str, tmp_path: Path) -> No
         cwd=ROOT,
         start_new_session=True,  # its workers are in its process group, killed with it
     )
+    # killed once a job is done and the three workers' jobs are under way, at least two of
+    # them loading (one on SQLite, whose loads each hold the one write lock): all cut at once
+    loads = 1 if url.startswith("sqlite") else 2
     deadline = time.monotonic() + 300
-    while _done(url) < 2 and child.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    while child.poll() is None and time.monotonic() < deadline:
+        done, running, loading = _progress(url)
+        if done >= 1 and running == 3 and loading >= loads:
+            break
+        time.sleep(0.02)
     assert child.poll() is None, "the batch ended before it could be killed"
     os.killpg(child.pid, signal.SIGKILL)
     child.wait()
-    assert _done(url) < len(REGIONS)
+    done, running, loading = _progress(url)  # as the kill left them
+    assert running == 3 and loading >= loads and done + running <= len(REGIONS)
 
     outcomes = run_batch(manifest, url, jobs=3, now=MONTH1)
     assert {o.state for o in outcomes} <= {"done", "skipped"}
@@ -108,3 +121,39 @@ def test_a_rerun_closes_the_upload_log_row_its_killed_load_left_running(
         )
         assert under_way.all() == []
     backend.dispose()
+
+
+def test_a_worker_that_dies_takes_only_its_own_job(url: str, tmp_path: Path) -> None:  # noqa: F811
+    others = tuple(r for r in REGIONS if r != DOOMED)
+    path = write_month(tmp_path)
+    path.write_text("max_attempts = 2\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    _reset_to_empty(url)
+    init(url)
+    one_by_one(tmp_path, url, others)
+    expected = tables(url)
+    expected.pop("UploadLog")
+
+    _reset_to_empty(url)
+    init(url)
+    outcomes = run_batch(load_manifest(path), url, jobs=3, now=MONTH1, work=run_one_or_die)
+    states = {o.job.region: o.state for o in outcomes}
+    assert states == {r: ("gave up" if r == DOOMED else "done") for r in REGIONS}
+    assert exit_status(outcomes) == 1
+    not_done = [o.job.key for o in outcomes if o.exit_status]
+    assert not_done == [f"{DOOMED}:uploads/region-{DOOMED}.csv"]
+    after = tables(url)
+    after.pop("UploadLog")
+    assert after == expected
+    assert _done_logs(url) == sorted(others)
+
+    backend = connect(url)
+    entries = {e.region: e for e in ledger.entries(backend.engine).values()}
+    assert (entries[DOOMED].state, entries[DOOMED].attempts) == (ledger.FAILED, 2)
+    assert {entries[r].attempts for r in others} == {1}
+    log = schema.upload_log.c
+    with backend.engine.connect() as conn:
+        doomed = conn.execute(
+            select(log.ProcessingState, log.ErrorMessage).where(log.RegionId == DOOMED)
+        ).all()
+    backend.dispose()
+    assert [tuple(row) for row in doomed] == [(State.FAILED, ABANDONED)] * 2

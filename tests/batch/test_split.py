@@ -6,6 +6,8 @@ Memory is measured apart (docs/scale.md), not asserted by a timed test here.
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +22,7 @@ from propmail.cli import main
 from propmail.errors import InputError
 
 FIPS = {"51770": 40, "51161": 41, "37119": 7}
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _national(rows: int, seed: int = 3) -> pl.DataFrame:
@@ -112,3 +115,61 @@ def test_a_missing_column_is_named(tmp_path: Path) -> None:
         ],
     )
     assert run.exit_code == 2 and "--by" in run.output
+
+
+def _many_regions(tmp_path: Path, ext: str, regions: int) -> tuple[pl.DataFrame, Path, Path]:
+    """A file of `regions` counties, their rows in random order, and its regions table."""
+    rng = np.random.default_rng(5)
+    fips = rng.permutation(np.tile(np.arange(regions + 10), 8))  # ten counties of no region
+    rows = len(fips)
+    national = pl.DataFrame(
+        {
+            "PropertyId": [f"P{i:08d}" for i in range(rows)],
+            "CountyFips": [f"{v:05d}" for v in fips],
+            "Owner": [f'OWNER {v}, "TRUSTEE"' for v in rng.integers(0, 10**9, rows)],
+        }
+    )
+    source = tmp_path / f"national.{ext}"
+    national.write_csv(source) if ext == "csv" else national.write_parquet(source)
+    table = pl.DataFrame({"CountyFips": [f"{i:05d}" for i in range(regions)]})
+    table.with_columns(RegionId=pl.int_range(1, regions + 1)).write_csv(tmp_path / "r.csv")
+    return national, source, tmp_path / "r.csv"
+
+
+def _split_with_few_files(source: Path, regions: Path, out: Path, reserved: int = 32) -> str:
+    """The split in a process whose soft limit of open files is 256; returns its output."""
+    chunk = ["2000", "16384", str(reserved)]  # a few rows a block: every block opens each region
+    args = [str(source), "--by", "CountyFips", "--regions", str(regions), "--out", str(out)]
+    run = subprocess.run(
+        [sys.executable, "-m", "tests.batch.split_runner", "256", *chunk, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode in (0, 2), run.stderr
+    return f"{run.returncode} {run.stdout} {run.stderr}"
+
+
+@pytest.mark.parametrize("ext", ["csv", "parquet"])
+def test_more_regions_than_the_limit_of_open_files(tmp_path: Path, ext: str) -> None:
+    national, source, regions = _many_regions(tmp_path, ext, 1_500)
+    output = _split_with_few_files(source, regions, tmp_path / "out")
+    assert output.startswith("0 1500 regions"), output
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert len(written) == 1_500 + 2  # a file per region, unmatched, the manifest; no parts
+    fips = pl.col("CountyFips").cast(pl.Int64)
+    file = pl.when(fips < 1_500).then(pl.format("region-{}." + ext, fips + 1))
+    expected = national.with_columns(file.otherwise(pl.lit(f"unmatched.{ext}")).alias("file"))
+    for (name,), rows in expected.partition_by("file", as_dict=True).items():
+        path = tmp_path / "out" / name
+        frame = pl.read_csv(path, infer_schema=False) if ext == "csv" else pl.read_parquet(path)
+        assert frame.height == rows.height, name
+        assert _checksum(frame) == _checksum(rows.drop("file")), name
+
+
+def test_a_limit_of_open_files_that_cannot_be_kept_is_bad_input(tmp_path: Path) -> None:
+    _, source, regions = _many_regions(tmp_path, "csv", 600)
+    # nothing reserved: the cap (512) is above what the limit (256) leaves
+    output = _split_with_few_files(source, regions, tmp_path / "out", reserved=-10_000)
+    assert output.startswith("2 ") and "too many open files" in output, output
+    assert "ulimit -n" in output and "unexpected" not in output

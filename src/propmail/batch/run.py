@@ -3,7 +3,8 @@
 Loads of one region wait for each other (the backend's region lock); different regions load side
 by side, at most `--jobs` at once, capped by the manifest's `max_concurrent_loads` because the
 database, not Python, is what they share. The ledger skips what is done with the same content,
-retries what a crash interrupted, and keeps a failure from stopping the other jobs.
+retries what a crash interrupted, and keeps a failure from stopping the other jobs; a worker
+process that dies takes only its own job with it, which runs again up to `max_attempts`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import multiprocessing
 import os
 import socket
 import time
+from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -47,6 +49,7 @@ class Outcome:
 
 
 Report = Callable[[Outcome | None, int], None]  # (a finished job, how many are running)
+Work = Callable[[Job, str, str, datetime | None], Outcome]  # run_one, in a worker process
 
 
 def workers(requested: int | None, manifest: Manifest) -> int:
@@ -70,8 +73,12 @@ def run_batch(
     retry_failed: bool = False,
     report: Report | None = None,
     now: datetime | None = None,
+    work: Work | None = None,
 ) -> list[Outcome]:
-    """Every job of the manifest that the ledger says to run; one Outcome per manifest job."""
+    """Every job of the manifest that the ledger says to run; one Outcome per manifest job.
+
+    `work` runs one job in a worker process: `run_one` unless given (a module-level function).
+    """
     url = resolve_url(db_url)
     backend = connect(url)
     try:
@@ -107,7 +114,8 @@ def run_batch(
     for outcome in outcomes.values():
         if report:
             report(outcome, 0)
-    for outcome in _pool(todo, url, workers(jobs, manifest), now, report):
+    size = workers(jobs, manifest)
+    for outcome in _pool(todo, url, size, now, report, manifest.max_attempts, work or run_one):
         outcomes[outcome.job.key] = outcome
     return [outcomes[job.key] for job in manifest.jobs]
 
@@ -146,29 +154,74 @@ def _pool(
     size: int,
     now: datetime | None,
     report: Report | None,
+    max_attempts: int,
+    work: Work,
 ) -> list[Outcome]:
+    """The jobs in `size` worker processes, each a pool of one: a worker that dies (out of
+    memory, a crash) breaks only its own pool, which is made again; its job runs again until
+    it has had `max_attempts` attempts (ledger.start counts them), the others go on."""
     if not todo:
         return []
     results: list[Outcome] = []
+    queue = deque(todo)
     # spawned, not forked: a fork of a process whose polars thread pool ran can deadlock
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=size, mp_context=context) as pool:
-        pending: dict[Future[Outcome], Job] = {
-            pool.submit(run_one, job, content, url, now): job for job, content in todo
-        }
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+
+    def one_worker() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=1, mp_context=context)
+
+    free = [one_worker() for _ in range(min(size, len(todo)))]
+    running: dict[Future[Outcome], tuple[ProcessPoolExecutor, Job, str]] = {}
+    deaths: Counter[str] = Counter()
+    try:
+        while queue or running:
+            while queue and free:
+                job, content = queue.popleft()
+                worker = free.pop()
+                running[worker.submit(work, job, content, url, now)] = (worker, job, content)
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
-                job = pending.pop(future)
+                worker, job, content = running.pop(future)
                 try:
-                    outcome = future.result()
+                    outcome: Outcome | None = future.result()
                 except BrokenProcessPool:
-                    message = "a worker process died; rerun the batch to retry"
-                    outcome = Outcome(job, ledger.FAILED, error=message, exit_status=1)
+                    worker.shutdown()
+                    worker = one_worker()
+                    deaths[job.key] += 1
+                    outcome = _after_death(job, content, url, deaths[job.key], max_attempts)
+                free.append(worker)
+                if outcome is None:
+                    queue.append((job, content))
+                    continue
                 results.append(outcome)
                 if report:
-                    report(outcome, min(size, len(pending)))
+                    report(outcome, len(running))
+    finally:
+        for worker in [*free, *(w for w, _, _ in running.values())]:
+            worker.shutdown(cancel_futures=True)
     return results
+
+
+def _after_death(
+    job: Job, content: str, url: str, deaths: int, max_attempts: int
+) -> Outcome | None:
+    """The job whose worker died: done if its load had committed; None to run it again; else
+    failed in the ledger, having had its `max_attempts`. Its UploadLog row is closed."""
+    backend = connect(url)
+    try:
+        engine = _engine(backend)
+        entry = recovered(backend, ledger.entries(engine).get(job.key), content)
+        if entry is not None and entry.state == ledger.DONE:
+            return Outcome(job, ledger.DONE, upload_log_id=entry.upload_log_id)
+        attempts = max(deaths, entry.attempts if entry else 0)
+        if attempts < max_attempts:
+            ledger.release(engine, job.key)  # its claim died with the worker
+            return None
+        message = f"its worker process died (out of memory or a crash), {attempts} attempts"
+        ledger.record(engine, job.key, State=ledger.FAILED, Error=message)
+        return Outcome(job, "gave up", error=message, exit_status=1)
+    finally:
+        backend.dispose()
 
 
 def run_one(

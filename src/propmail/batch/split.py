@@ -6,19 +6,24 @@ RegionIds, a CSV (the columns and ``RegionId``) or a TOML file (``[regions]``, s
 values joined with ``|``). The file is read in blocks (a csv in blocks of whole records, a parquet
 file in batches of rows) and each block's rows are appended to ``region-<RegionId>.<ext>`` as it
 goes, so memory is about one block whatever the input's size; rows of no region go to
-``unmatched.<ext>``. The manifest for `propmail batch`
-is written beside them, in its glob form.
+``unmatched.<ext>``. At most a few hundred files are open at once, well below the process's
+limit of open files, whatever the number of regions (a national file has about 3,143 counties).
+The manifest for `propmail batch` is written beside them, in its glob form.
 """
 
 from __future__ import annotations
 
+import errno
 import io
+import os
+import shutil
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from propmail.errors import InputError
@@ -28,6 +33,8 @@ REGION = "RegionId"
 _KEY = "__propmail_region_key"
 CHUNK_ROWS = 250_000  # rows per batch of a parquet file
 BLOCK_BYTES = 64 << 20  # bytes per block of a csv file (whole records)
+MAX_OPEN = 512  # region files open at once, at most
+RESERVED_FILES = 32  # of the limit of open files, left to the rest of the process
 
 
 @dataclass(frozen=True)
@@ -107,7 +114,16 @@ def split(
     mapping = dict(zip(regions[_KEY].to_list(), regions[REGION].to_list(), strict=True))
     region = _key_expr(by, prefix).replace_strict(mapping, default=None, return_dtype=pl.Int64)
     out.mkdir(parents=True, exist_ok=True)
-    counts = _write((c.with_columns(region.alias(REGION)) for c in chunks(source)), out, ext)
+    try:
+        counts = _write((c.with_columns(region.alias(REGION)) for c in chunks(source)), out, ext)
+    except OSError as exc:
+        if exc.errno not in (errno.EMFILE, errno.ENFILE):
+            raise
+        raise InputError(
+            f"too many open files ({exc.strerror}) with {open_files_cap()} region files open at"
+            " once: raise the limit of open files (ulimit -n)",
+            file=str(out),
+        ) from None
     manifest = out / "manifest.toml"
     manifest.write_text(manifest_text(ext), encoding="utf-8")
     return SplitResult(counts, manifest)
@@ -182,25 +198,105 @@ def _write(chunks: Iterator[pl.DataFrame], out: Path, ext: str) -> dict[int | No
     The loop is over chunks, never rows: memory is one chunk, whatever the file's size.
     """
     counts: dict[int | None, int] = {}
-    writers: dict[int | None, Any] = {}
-    try:
+    with _Outputs(out, ext, open_files_cap()) as outputs:
         for chunk in chunks:
             for (region,), part in chunk.partition_by(REGION, as_dict=True).items():
-                rows = part.drop(REGION)
-                if region not in writers:
-                    writers[region] = _open(out / _file_name(region, ext), rows, ext)
-                writers[region].write(rows)
-                counts[region] = counts.get(region, 0) + rows.height
-    finally:
-        for writer in writers.values():
-            writer.close()
+                outputs.write(region, part.drop(REGION))
+                counts[region] = counts.get(region, 0) + part.height
     return counts
 
 
+def open_files_cap() -> int:
+    """How many region files may be open at once: at most MAX_OPEN, and half the process's
+    soft limit of open files less RESERVED_FILES (what the interpreter and its libraries hold).
+    """
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit to read
+        return MAX_OPEN
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return MAX_OPEN
+    return max(1, min(MAX_OPEN, soft // 2 - RESERVED_FILES))
+
+
+class _Outputs:
+    """The region files, at most `cap` open at once: the least recently written is closed.
+
+    A csv file closed early is opened again for appending. A parquet file cannot be appended
+    to: a region opened again writes a part file into a scratch folder, and on closing, the
+    region's parts are copied after its file's rows (a row group at a time) into one file.
+    """
+
+    def __init__(self, out: Path, ext: str, cap: int) -> None:
+        self.out, self.ext, self.cap = out, ext, cap
+        self.scratch = out / ".propmail-split-parts"
+        self.open: OrderedDict[int | None, _CsvAppender | _ParquetAppender] = OrderedDict()
+        self.opened: dict[int | None, int] = {}  # times each region's file was opened
+
+    def write(self, region: int | None, rows: pl.DataFrame) -> None:
+        writer = self.open.pop(region, None) or self._open(region, rows)
+        self.open[region] = writer  # the most recently written, last
+        writer.write(rows)
+
+    def _open(self, region: int | None, rows: pl.DataFrame) -> _CsvAppender | _ParquetAppender:
+        if len(self.open) >= self.cap:
+            self.open.popitem(last=False)[1].close()
+        times = self.opened[region] = self.opened.get(region, 0) + 1
+        path = self.out / _file_name(region, self.ext)
+        if self.ext == "csv":
+            return _CsvAppender(path, append=times > 1)
+        if times > 1:
+            self.scratch.mkdir(exist_ok=True)
+            path = self._part(region, times)
+        return _ParquetAppender(path, rows)
+
+    def _part(self, region: int | None, times: int) -> Path:
+        return self.scratch / f"{times}-{_file_name(region, self.ext)}"
+
+    def __enter__(self) -> _Outputs:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            while self.open:
+                self.open.popitem()[1].close()
+            if exc[0] is None and self.ext == "parquet":
+                for region, times in self.opened.items():
+                    if times > 1:
+                        final = self.out / _file_name(region, self.ext)
+                        parts = [self._part(region, n) for n in range(2, times + 1)]
+                        _concat_parquet([final, *parts], final)
+        finally:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _concat_parquet(paths: list[Path], target: Path) -> None:
+    """`paths`' rows, in order, into `target` (which may be the first of them), in row groups
+    of about CHUNK_ROWS: a part file holds one chunk's rows, too few for a row group of its own.
+    """
+    merged = target.with_name(target.name + ".merging")
+    schema = pq.read_schema(paths[0])
+    with pq.ParquetWriter(merged, schema) as writer:
+        group: list[pa.RecordBatch] = []
+        rows = 0
+        for path in paths:
+            with pq.ParquetFile(path) as part:
+                for batch in part.iter_batches(batch_size=CHUNK_ROWS):
+                    group.append(batch)
+                    rows += batch.num_rows
+                    if rows >= CHUNK_ROWS:
+                        writer.write_table(pa.Table.from_batches(group, schema))
+                        group, rows = [], 0
+        if group:
+            writer.write_table(pa.Table.from_batches(group, schema))
+    os.replace(merged, target)
+
+
 class _CsvAppender:
-    def __init__(self, path: Path) -> None:
-        self.handle = open(path, "wb")  # noqa: SIM115  (closed by close())
-        self.header = True
+    def __init__(self, path: Path, append: bool) -> None:
+        self.handle = open(path, "ab" if append else "wb")  # noqa: SIM115  (closed by close())
+        self.header = not append
 
     def write(self, rows: pl.DataFrame) -> None:
         rows.write_csv(self.handle, include_header=self.header)
@@ -219,10 +315,6 @@ class _ParquetAppender:
 
     def close(self) -> None:
         self.writer.close()
-
-
-def _open(path: Path, rows: pl.DataFrame, ext: str) -> _CsvAppender | _ParquetAppender:
-    return _ParquetAppender(path, rows) if ext == "parquet" else _CsvAppender(path)
 
 
 def _file_name(region: int | None, ext: str) -> str:
