@@ -130,11 +130,8 @@ def split_rejects(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         (pl.col("ListCode").is_null(), "no priority rule matched"),
         (unstorable.is_not_null(), unstorable),
     ]
-    first, *rest = checks
-    chain = pl.when(first[0]).then(_text(first[1]))
-    for check, reason in rest:
-        chain = chain.when(check).then(_text(reason))
-    marks = frame.select(SOURCE_ROW, "LocationPrimaryId", chain.alias("reason"))
+    first_failed = pl.coalesce(pl.when(check).then(_text(reason)) for check, reason in checks)
+    marks = frame.select(SOURCE_ROW, "LocationPrimaryId", first_failed.alias("reason"))
     # one location per parcel id: the last loadable row wins, earlier ones are reported
     loadable = pl.col("reason").is_null()
     kept = pl.when(loadable).then(pl.col(SOURCE_ROW)).max().over("LocationPrimaryId")
