@@ -545,13 +545,15 @@ def batch_command(
 )
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False))
 @click.option("--prefix", type=click.IntRange(min=1), help="Use the value's first N characters.")
+@click.option("--month", help="The month the file is of (YYYY-MM), written into the manifest.")
 def split_command(
-    source: str, by: str, regions_path: str, out_dir: str, prefix: int | None
+    source: str, by: str, regions_path: str, out_dir: str, prefix: int | None, month: str | None
 ) -> None:
     """Split NATIONAL_FILE (csv or parquet) into one upload per region, and its manifest."""
     from propmail.batch.split import split
 
-    result = split(source, [c.strip() for c in by.split(",")], regions_path, out_dir, prefix)
+    by_columns = [c.strip() for c in by.split(",")]
+    result = split(source, by_columns, regions_path, out_dir, prefix, month)
     unmatched = result.counts.pop(None, 0)
     total = sum(result.counts.values())
     out.print(f"{len(result.counts)} regions, {total:,} rows; {unmatched:,} rows of no region")

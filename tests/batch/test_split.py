@@ -173,3 +173,18 @@ def test_a_limit_of_open_files_that_cannot_be_kept_is_bad_input(tmp_path: Path) 
     output = _split_with_few_files(source, regions, tmp_path / "out", reserved=-10_000)
     assert output.startswith("2 ") and "too many open files" in output, output
     assert "ulimit -n" in output and "unexpected" not in output
+
+
+def test_a_month_given_to_split_leads_every_job_key_of_its_manifest(tmp_path: Path) -> None:
+    source = tmp_path / "national.csv"
+    _national(300).write_csv(source)
+    regions = _regions_csv(tmp_path / "regions.csv")
+    args = ["split", str(source), "--by", "CountyFips", "--regions", str(regions)]
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "out"), "--month", "2026-11"])
+    assert result.exit_code == 0, result.output
+    keys = sorted(job.key for job in load_manifest(tmp_path / "out" / "manifest.toml").jobs)
+    assert keys == sorted(f"2026-11:{r}:region-{r}.csv" for r in FIPS.values()), keys
+
+    bad = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "bad"), "--month", "11/2026"])
+    assert bad.exit_code == 2 and "YYYY-MM" in bad.output, bad.output
+    assert not (tmp_path / "bad").exists()

@@ -26,6 +26,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from propmail.batch.manifest import MONTH
 from propmail.errors import InputError
 from propmail.validation import Problems, Table, read_toml
 
@@ -95,9 +96,13 @@ def split(
     regions_path: str | Path,
     out: str | Path,
     prefix: int | None = None,
+    month: str | None = None,
 ) -> SplitResult:
-    """Write one file per region into `out` and the manifest `out/manifest.toml`."""
+    """Write one file per region into `out` and the manifest `out/manifest.toml` (of `month`,
+    YYYY-MM, when given: its jobs' ledger keys lead with it)."""
     source, out = Path(source), Path(out)
+    if month is not None and not MONTH.match(month):
+        raise InputError(f"expected a month as YYYY-MM (2026-11), got {month!r}", column="--month")
     if not source.is_file():
         raise InputError("not found", file=str(source))
     frame = scan(source)
@@ -125,7 +130,7 @@ def split(
             file=str(out),
         ) from None
     manifest = out / "manifest.toml"
-    manifest.write_text(manifest_text(ext), encoding="utf-8")
+    manifest.write_text(manifest_text(ext, month), encoding="utf-8")
     return SplitResult(counts, manifest)
 
 
@@ -321,15 +326,17 @@ def _file_name(region: int | None, ext: str) -> str:
     return f"unmatched.{ext}" if region is None else f"region-{region}.{ext}"
 
 
-def manifest_text(ext: str) -> str:
+def manifest_text(ext: str, month: str | None = None) -> str:
     """The manifest of a split directory: every region's file, in the glob form.
 
-    >>> print(manifest_text("csv"), end="")
+    >>> print(manifest_text("csv", "2026-11"), end="")
     # Written by propmail split: one job per region-<RegionId> file beside it.
+    month = "2026-11"
     [[job]]
     upload = "region-{region}.csv"
     """
+    of_month = f'month = "{month}"\n' if month else ""
     return (
         "# Written by propmail split: one job per region-<RegionId> file beside it.\n"
-        f'[[job]]\nupload = "region-{{region}}.{ext}"\n'
+        f'{of_month}[[job]]\nupload = "region-{{region}}.{ext}"\n'
     )
