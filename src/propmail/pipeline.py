@@ -122,7 +122,7 @@ def split_rejects(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     row number, the parcel id and the reason; the wide frame is filtered once, by that.
     """
     street, zip_ = slug.slug_parts()
-    unstorable = storable.problem(stored_text_columns(frame))
+    unstorable = storable.problem(storable.limits_to_check(frame, stored_text_columns(frame)))
     checks: list[tuple[pl.Expr, str | pl.Expr]] = [
         (pl.col("LocationPrimaryId").is_null(), "missing parcel id (LocationPrimaryId)"),
         (street == "", "empty owner street (OwnerAddress1): the owner key would be empty"),
