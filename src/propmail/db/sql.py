@@ -225,7 +225,7 @@ def location_merge(d: Dialect) -> list[str]:
     The refresh touches the two dates alone: no join of the staged rows with Owner and
     ListPriority, no insert attempted per row. On PostgreSQL an UPDATE still writes a whole
     new row version, but at 200,000 rows the refresh by key took a third of the time of the
-    one upsert of every written row (measured in `docs/benchmarks.md`)."""
+    one upsert of every written row (`docs/postgres.md`)."""
     return [refresh(d, "Location", "LocationId", STAGE_LOCATION_KIND), location_upsert(d)]
 
 
