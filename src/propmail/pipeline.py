@@ -123,14 +123,15 @@ def split_rejects(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """
     street, zip_ = slug.slug_parts()
     unstorable = storable.problem(storable.limits_to_check(frame, stored_text_columns(frame)))
-    checks: list[tuple[pl.Expr, str | pl.Expr]] = [
+    checks = [
         (pl.col("LocationPrimaryId").is_null(), "missing parcel id (LocationPrimaryId)"),
         (street == "", "empty owner street (OwnerAddress1): the owner key would be empty"),
         (zip_ == "", "empty owner ZIP (OwnerZip): the owner key would be empty"),
         (pl.col("ListCode").is_null(), "no priority rule matched"),
-        (unstorable.is_not_null(), unstorable),
     ]
-    first_failed = pl.coalesce(pl.when(check).then(_text(reason)) for check, reason in checks)
+    # the reason of the first check failed; the storable one is null where the row fits
+    failed = [pl.when(check).then(pl.lit(reason)) for check, reason in checks]
+    first_failed = pl.coalesce(*failed, unstorable)
     marks = frame.select(SOURCE_ROW, "LocationPrimaryId", first_failed.alias("reason"))
     # one location per parcel id: the last loadable row wins, earlier ones are reported
     loadable = pl.col("reason").is_null()
@@ -143,10 +144,6 @@ def split_rejects(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     )
     good = frame.filter(marks["reason"].is_null())
     return good, marks.filter(pl.col("reason").is_not_null()).sort(SOURCE_ROW)
-
-
-def _text(reason: str | pl.Expr) -> pl.Expr:
-    return (pl.lit(reason) if isinstance(reason, str) else reason).cast(pl.String)
 
 
 def owners_frame(good: pl.DataFrame) -> pl.DataFrame:

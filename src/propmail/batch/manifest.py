@@ -45,6 +45,11 @@ REGION = "{region}"
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])\Z")
 
 
+def month_problem(month: str) -> str | None:
+    """What is wrong with `month` as a month of uploads (YYYY-MM), or None."""
+    return None if MONTH.match(month) else f"expected a month as YYYY-MM (2026-11), got {month!r}"
+
+
 @dataclass(frozen=True)
 class Job:
     """One load: an upload (and its niche lists) into one region."""
@@ -86,8 +91,9 @@ def parse_manifest(data: dict[str, Any], source: Path) -> Manifest:
     limit = _positive(top, "max_concurrent_loads", 4)
     attempts = _positive(top, "max_attempts", 3)
     month = top.get("month", str, None)
-    if month is not None and not MONTH.match(month):
-        top.fail("month", f"expected a month as YYYY-MM (2026-11), got {month!r}")
+    problem = month_problem(month) if month is not None else None
+    if problem:
+        top.fail("month", problem)
         month = None
     jobs: list[Job] = []
     for table in top.tables("job"):

@@ -84,8 +84,8 @@ def run_batch(
     try:
         if not backend.has_schema():
             backend.create_schema()
-        ledger.create(_engine(backend))
         engine = _engine(backend)
+        ledger.create(engine)
         known = ledger.entries(engine)
         outcomes: dict[str, Outcome] = {}
         todo: list[tuple[Job, str]] = []

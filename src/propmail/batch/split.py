@@ -26,7 +26,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from propmail.batch.manifest import MONTH
+from propmail.batch.manifest import month_problem
 from propmail.errors import InputError
 from propmail.validation import Problems, Table, read_toml
 
@@ -101,8 +101,9 @@ def split(
     """Write one file per region into `out` and the manifest `out/manifest.toml` (of `month`,
     YYYY-MM, when given: its jobs' ledger keys lead with it)."""
     source, out = Path(source), Path(out)
-    if month is not None and not MONTH.match(month):
-        raise InputError(f"expected a month as YYYY-MM (2026-11), got {month!r}", column="--month")
+    problem = month_problem(month) if month is not None else None
+    if problem:
+        raise InputError(problem, column="--month")
     if not source.is_file():
         raise InputError("not found", file=str(source))
     frame = scan(source)
