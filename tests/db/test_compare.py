@@ -1,9 +1,11 @@
 """Compare before writing: what a load writes follows from one comparison of the staged rows
-with the stored ones; and how SQLite stages them (Arrow through ADBC, else executemany)."""
+with the stored ones; and how SQLite stages them (Arrow through ADBC, else executemany) and
+PostgreSQL (binary COPY from Arrow, else COPY in CSV format)."""
 
 from __future__ import annotations
 
 import tempfile
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -11,10 +13,14 @@ import pytest
 from sqlalchemy import text
 
 from propmail import synth
-from propmail.db import Backend, Batch, connect
+from propmail.contract import DATE, FLAG, INT, LONGTEXT, NUMBER, TEXT, TIMESTAMP, Field
+from propmail.db import Backend, Batch, connect, sql
+from propmail.db import postgres as postgres_backend
 from propmail.db import sqlite as sqlite_backend
 from propmail.job import prepare, run_job
 from propmail.settings import Rules
+from propmail.summary import summary_rows
+from tests.conftest import backend_url
 from tests.db.helpers import MONTH1, MONTH2, checksum
 
 SAME_DAY = MONTH1.replace(hour=15)
@@ -97,22 +103,150 @@ def test_next_month_journals_whole_rows_only_for_the_rows_that_change(
     assert len(stamps) == 1  # every row refreshed or rewritten with the load's clock
 
 
+def load_months(url: str, rules: Rules, folder: Path, staging: str) -> dict[str, str]:
+    """Months 1 and 2 loaded into the empty database at `url`, each staged as `staging` (and
+    the summary says so): the checksums of the tables they write."""
+    backend = connect(url)
+    backend.init({40: None}, rules)
+    for path, now in zip(months(folder), (MONTH1, MONTH2), strict=True):
+        result = run_job(path, 40, backend=backend, now=now)
+        assert result.staging == staging
+        assert ("staging", staging) in summary_rows(result)
+    state = checksum(backend, ("Owner", "Location", "ListPriority"))
+    backend.dispose()
+    return state
+
+
 def test_sqlite_stages_as_arrow_and_without_the_driver_as_before(
     rules: Rules, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    p1, p2 = months(tmp_path)
-    states = {}
-    for staging in ("adbc", "executemany"):
-        if staging == "executemany":
-            monkeypatch.setattr(sqlite_backend, "adbc_driver", lambda: None)
-        backend = connect(f"sqlite:///{tmp_path / staging}.db")
-        backend.init({40: None}, rules)
-        for path, now in ((p1, MONTH1), (p2, MONTH2)):
-            result = run_job(path, 40, backend=backend, now=now)
-            assert result.staging == staging
-        states[staging] = checksum(backend, ("Owner", "Location", "ListPriority"))
-        backend.dispose()
-    assert states["adbc"] == states["executemany"]
+    adbc = load_months(f"sqlite:///{tmp_path / 'adbc.db'}", rules, tmp_path, "adbc")
+    monkeypatch.setattr(sqlite_backend, "adbc_driver", lambda: None)
+    url = f"sqlite:///{tmp_path / 'executemany.db'}"
+    assert load_months(url, rules, tmp_path, "executemany") == adbc
+
+
+# every kind of staged value, each column of every kind also once all null
+VALUE_FIELDS = (
+    Field("Row", INT),
+    Field("Text", TEXT),
+    Field("Long", LONGTEXT),
+    Field("Flag", FLAG),
+    Field("Count", INT),
+    Field("Amount", NUMBER),
+    Field("Day", DATE),
+    Field("At", TIMESTAMP),
+    *(Field(f"Null{kind}", kind) for kind in (TEXT, LONGTEXT, FLAG, INT, NUMBER, DATE, TIMESTAMP)),
+)
+PG_TYPES = {  # as pg_catalog names them
+    TEXT: "text",
+    LONGTEXT: "text",
+    FLAG: "smallint",
+    INT: "integer",
+    NUMBER: "double precision",
+    DATE: "date",
+    TIMESTAMP: "timestamp without time zone",
+}
+TEXTS = [
+    "plain",
+    "a,b,,c",
+    'say "hi", then ""bye""',
+    "line one\nline two\r\nline three\rend",
+    "tab\there",
+    "  padded  ",
+    "ünïcødé 日本語 🏠 ß Ω",
+    "",  # an empty string, not a NULL
+    None,
+    "NULL",
+    "\\N",
+    "C:\\path\\to",
+    "'single'",
+    '"',
+]
+AMOUNTS = [
+    0.0,
+    -0.0,
+    0.1 + 0.2,
+    5e-324,
+    2.2250738585072014e-308,
+    1.7976931348623157e308,
+    -1.5e300,
+    123456789.123456789,
+    1e-20,
+    float("inf"),
+    float("-inf"),
+    None,
+    42.0,
+    -7.25,
+]
+
+
+def staged_values() -> pl.DataFrame:
+    n = len(TEXTS)
+    frame = pl.DataFrame(
+        {
+            "Row": list(range(n)),
+            "Text": TEXTS,
+            "Long": [t * 300 if t else t for t in reversed(TEXTS)],
+            "Flag": [True, False, None] * 4 + [True, False],
+            "Count": [0, 1, -1, 2_147_483_647, -2_147_483_648, None, *range(8)],
+            "Amount": AMOUNTS,
+            "Day": [date(2024, 2, 29), date(1900, 1, 1), date(9999, 12, 31), None]
+            + [date(1970, 1, 1 + i) for i in range(10)],
+            "At": [datetime(2024, 2, 29, 23, 59, 59, 999_999), None]
+            + [datetime(1999, 12, 31, 0, 0, i, i * 1_000) for i in range(12)],
+        },
+        schema_overrides={"Flag": pl.Boolean, "Count": pl.Int64},
+    )
+    nulls = [pl.lit(None).alias(f.name) for f in VALUE_FIELDS if f.name.startswith("Null")]
+    return frame.with_columns(nulls)  # polars types these Null: staging gives them theirs
+
+
+@pytest.mark.postgres
+def test_postgresql_stages_binary_copy_as_it_stages_csv(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frame = staged_values()
+    assert {frame.schema[f.name] for f in VALUE_FIELDS if f.name.startswith("Null")} == {pl.Null}
+    backend = connect(pg_url)
+    staged = {}
+    with backend.rolled_back() as conn:
+        for staging in ("copy (binary)", "copy (csv)"):
+            if staging == "copy (csv)":
+                monkeypatch.setattr(postgres_backend, "binary_encoder", lambda: None)
+            backend.stage(conn, sql.STAGE_OWNER, VALUE_FIELDS, frame)
+            assert backend.staging == staging
+            query = f'SELECT * FROM {sql.STAGE_OWNER} ORDER BY "Row"'
+            staged[staging] = [tuple(r) for r in conn.execute(text(query))]
+            types = conn.execute(
+                text(
+                    "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+                    f" WHERE attrelid = 'pg_temp.{sql.STAGE_OWNER}'::regclass AND attnum > 0"
+                    " ORDER BY attnum"
+                )
+            ).scalars()
+            assert list(types) == [PG_TYPES[f.kind] for f in VALUE_FIELDS]
+    backend.dispose()
+    assert staged["copy (binary)"] == staged["copy (csv)"]
+    expected = [
+        tuple(int(v) if isinstance(v, bool) else v for v in row) for row in frame.iter_rows()
+    ]
+    assert staged["copy (binary)"] == expected
+    assert [repr(r[5]) for r in staged["copy (binary)"]] == [repr(a) for a in AMOUNTS]  # -0.0
+
+
+@pytest.mark.postgres
+def test_postgresql_stages_as_binary_copy_and_without_pgpq_as_csv(
+    request: pytest.FixtureRequest,
+    rules: Rules,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    url = backend_url(request, "postgresql", tmp_path)
+    binary = load_months(url, rules, tmp_path, "copy (binary)")
+    monkeypatch.setattr(postgres_backend, "binary_encoder", lambda: None)
+    url = backend_url(request, "postgresql", tmp_path)  # emptied again
+    assert load_months(url, rules, tmp_path, "copy (csv)") == binary
 
 
 def test_the_scratch_database_goes_with_the_load_even_when_it_fails(
