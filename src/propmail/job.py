@@ -119,6 +119,7 @@ class JobResult:
     site: SiteQuality | None = None  # placeholder site addresses and empty site ZIPs
     rules: Rules | None = None  # the settings in force
     staging: str | None = None  # how the upload's rows were staged (adbc, copy (csv), ...)
+    compared: str | None = None  # what was staged after comparing with the stored rows first
 
     @property
     def seconds(self) -> float:
@@ -267,5 +268,6 @@ def run_job(
         site=site,
         rules=rules,
         staging=backend.staging,
+        compared=backend.compared,
         figures=read,
     )

@@ -77,6 +77,8 @@ def summary_rows(result: JobResult) -> list[tuple[str, str]]:
             rows.append(("UploadLogId", str(load.upload_log_id)))
     if result.staging:
         rows.append(("staging", result.staging))
+    if result.compared:
+        rows.append(("compared before staging", result.compared))
     rows.append(("time", f"{result.seconds:.1f} s"))
     return rows
 

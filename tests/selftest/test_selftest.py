@@ -35,7 +35,10 @@ def window_in_match(d: sql.Dialect) -> tuple[str, list[str]]:
 
 
 class WindowInMatch(SqlBackend):
-    """A backend whose location kinds and merge are the broken ones above."""
+    """A backend whose location kinds and merge are the broken ones above; it stages every row
+    (no comparison before staging, which would leave the frozen rows out of the broken SQL)."""
+
+    compares_first = False  # type: ignore[assignment]
 
     def location_kinds(self, pending_id: int | None = None) -> str:
         return window_in_match(self.dialect)[0]

@@ -92,6 +92,7 @@ def _counts(run: dict[str, Any]) -> str:
         f"updated / {load['locations_unchanged']:,} unchanged; owners "
         f"{load['owners_inserted']:,} / {load['owners_updated']:,} / "
         f"{load['owners_unchanged']:,}"
+        + (f"; compared before staging: {run['compared']}" if run.get("compared") else "")
     )
 
 

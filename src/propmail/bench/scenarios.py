@@ -58,7 +58,7 @@ def propmail_month(
     result = run_job(
         upload, region_id, niche_specs, db_url=url, rules_path=rules_path, step=clock.step, now=now
     )
-    out = _result(clock, started, staging=result.staging)
+    out = _result(clock, started, staging=result.staging, compared=result.compared)
     load = result.load.as_dict() if result.load else {}
     load["new_codes"] = len(load.get("new_codes", []))
     out["load"] = load

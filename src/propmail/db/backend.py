@@ -27,6 +27,9 @@ class Backend(ABC):
 
     # how the last load or dry run staged the upload's rows (the summary shows it)
     staging: str | None = None
+    # what the last load staged after comparing the upload with the stored rows first (None:
+    # it staged every row and compared in SQL)
+    compared: str | None = None
 
     def __init__(self, display_url: str, passwords: Iterable[str | None] = ()) -> None:
         for password in passwords:

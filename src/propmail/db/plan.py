@@ -33,7 +33,7 @@ from sqlalchemy import Connection, Engine, func, insert, inspect, select, text, 
 from sqlalchemy.exc import SQLAlchemyError
 
 from propmail import redact
-from propmail.db import journal, schema, sql, undo
+from propmail.db import compare, journal, schema, sql, undo
 from propmail.db.backend import Backend
 from propmail.db.results import Batch, JournaledLoad, LoadResult, Preview, Undone, code_changes
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field, State
@@ -63,6 +63,13 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month + 1, day=day)
 
 
+def moments(batch: Batch) -> compare.Moments:
+    """The load's day and the start of its update window, from its clock."""
+    now = batch.now
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return compare.Moments(start, months_before(now, batch.rules.update_window_months))
+
+
 def owner_counts(kinds: dict[int, int]) -> tuple[int, int, int]:
     """Owners inserted, updated, unchanged, from the staged owners per kind."""
     return kinds[sql.NEW], kinds[sql.CHANGED] + kinds[sql.REFRESHED], kinds[sql.UNCHANGED]
@@ -71,6 +78,15 @@ def owner_counts(kinds: dict[int, int]) -> tuple[int, int, int]:
 def location_counts(kinds: dict[int, int]) -> tuple[int, int, int, int]:
     """Locations inserted, updated, unchanged, frozen, from the staged locations per kind."""
     return (*owner_counts(kinds), kinds[sql.FROZEN])
+
+
+def _added(kinds: dict[int, int], more: dict[int, int]) -> dict[int, int]:
+    """Rows per kind of two counts together."""
+    return {k: kinds.get(k, 0) + more.get(k, 0) for k in sql.KINDS}
+
+
+# the step that reads the stored rows and compares the upload with them, before staging
+COMPARING_STORED = "comparing with the stored rows"
 
 
 @dataclass
@@ -84,6 +100,7 @@ class Run:
     result: LoadResult
     owner_kinds: dict[int, int] = field(default_factory=dict)  # staged rows per kind
     location_kinds: dict[int, int] = field(default_factory=dict)
+    compared: compare.Compared | None = None  # where the backend compares before staging
 
 
 class LoadStep(NamedTuple):
@@ -105,6 +122,9 @@ class SqlBackend(Backend):
     # Run before a state is written apart from the load's transaction (PostgreSQL: a bound on
     # the wait for the row's lock, see `PostgresBackend`).
     state_guard: str | None = None
+    # Where the backend compares before staging (`read_stored`): the owner kinds it does not
+    # stage, as its owner merge writes every other kind.
+    owners_left_out: tuple[int, ...] = (sql.UNCHANGED,)
 
     def __init__(self, engine: Engine, display_url: str) -> None:
         redact.remember(engine.url)  # a driver's error may echo the URL or DSN
@@ -140,6 +160,18 @@ class SqlBackend(Backend):
     def analyze(self, conn: Connection, name: str) -> None:
         """Give the planner the size of a temporary table just filled (where it needs it)."""
 
+    @property
+    def compares_first(self) -> bool:
+        """Whether a load compares the upload with the stored rows before staging
+        (`read_stored`)."""
+        return False
+
+    def read_stored(self, region_id: int) -> Iterator[pl.DataFrame] | None:
+        """The region's stored rows as frames of `compare.stored_columns`, a batch at a time,
+        read as Arrow, for comparing the upload with them before staging (`compare`); None
+        where the backend compares in SQL only. Called holding the region's lock."""
+        return None
+
     def classify(
         self,
         conn: Connection,
@@ -147,10 +179,15 @@ class SqlBackend(Backend):
         fields: tuple[Field, ...],
         statement: str,
         params: dict[str, Any],
+        known: pl.DataFrame | None = None,
     ) -> dict[int, int]:
-        """Fill the kind table `name` by `statement`; returns its rows per kind (every kind)."""
-        conn.exec_driver_sql(sql.drop_stage_table(name, self.dialect))
-        conn.exec_driver_sql(sql.create_stage_table(self.dialect, name, fields))
+        """Fill the kind table `name` with the `known` kind rows, then by `statement`; returns
+        its rows per kind (every kind)."""
+        if known is not None and known.height:
+            self.stage(conn, name, fields, known.select([f.name for f in fields]))
+        else:
+            conn.exec_driver_sql(sql.drop_stage_table(name, self.dialect))
+            conn.exec_driver_sql(sql.create_stage_table(self.dialect, name, fields))
         conn.execute(text(statement), params)
         self.analyze(conn, name)
         counted = conn.execute(text(sql.kind_counts(self.dialect, name)))
@@ -176,13 +213,18 @@ class SqlBackend(Backend):
         return self.classify(conn, sql.STAGE_OWNER_KIND, sql.OWNER_KIND_FIELDS, statement, params)
 
     def compare_locations(
-        self, conn: Connection, params: dict[str, Any], pending_id: int | None = None
+        self,
+        conn: Connection,
+        params: dict[str, Any],
+        pending_id: int | None = None,
+        known: pl.DataFrame | None = None,
     ) -> dict[int, int]:
         """Compare the staged locations with the stored ones (`pending_id`: for the owners and
-        list codes a dry run does not create): staged locations per kind."""
+        list codes a dry run does not create; `known`: kind rows found before staging): staged
+        and known locations per kind."""
         statement = self.location_kinds(pending_id)
         fields = sql.LOCATION_KIND_FIELDS
-        return self.classify(conn, sql.STAGE_LOCATION_KIND, fields, statement, params)
+        return self.classify(conn, sql.STAGE_LOCATION_KIND, fields, statement, params, known)
 
     def location_kinds(self, pending_id: int | None = None) -> str:
         """The statement that sorts staged locations into kinds (frozen: outside the window)."""
@@ -414,11 +456,11 @@ class SqlBackend(Backend):
 
     def load_params(self, batch: Batch) -> dict[str, Any]:
         """The bound parameters of the load's statements (the clock and the update window)."""
-        now = batch.now
+        clock = moments(batch)
         return {
-            "now": self.timestamp(now),
-            "day_start": self.timestamp(now.replace(hour=0, minute=0, second=0, microsecond=0)),
-            "cutoff": self.timestamp(months_before(now, batch.rules.update_window_months)),
+            "now": self.timestamp(batch.now),
+            "day_start": self.timestamp(clock.day_start),
+            "cutoff": self.timestamp(clock.cutoff),
             "region": batch.region_id,
         }
 
@@ -428,7 +470,9 @@ class SqlBackend(Backend):
 
     def load_steps(self) -> list[LoadStep]:
         """The load after the region lock, in order, all inside its one transaction."""
+        first = [LoadStep(COMPARING_STORED, None, self._compare_stored)]
         return [
+            *(first if self.compares_first else []),
             LoadStep("staging", None, self._stage),
             LoadStep("list codes", None, self._list_codes),
             LoadStep("journal: list codes", None, self._journal_codes),
@@ -447,6 +491,7 @@ class SqlBackend(Backend):
         result = LoadResult(
             upload_log_id=log_id, region_id=batch.region_id, rows_processed=batch.locations.height
         )
+        self.compared = None
         try:
             with self.load_transaction(batch, step) as conn:
                 self.lock_region(conn, batch.region_id)
@@ -470,8 +515,32 @@ class SqlBackend(Backend):
         result.processing_state = State.DONE
         return result
 
+    def _compare_stored(self, run: Run) -> None:
+        stored = self.read_stored(run.batch.region_id)
+        if stored is None:
+            return
+        batch = run.batch
+        run.compared = compare.compare(
+            batch.staged_owners(),
+            batch.staged_locations(),
+            stored,
+            moments(batch),
+            self.owners_left_out,
+        )
+
     def _stage(self, run: Run) -> None:
-        self.stage_upload(run.conn, run.batch)
+        compared = run.compared
+        if compared is None:
+            self.stage_upload(run.conn, run.batch)
+            return
+        self.stage(run.conn, sql.STAGE_OWNER, OWNER_FIELDS, compared.owners)
+        self.stage(run.conn, sql.STAGE_LOCATION, STAGE_LOCATION_FIELDS, compared.locations)
+        self.compared = (
+            f"staged {compared.owners.height:,} of {run.batch.owners.height:,} owners, "
+            f"{compared.locations.height:,} of {run.batch.locations.height:,} locations"
+        )
+        # staged now: the frames need not last the load
+        compared.owners, compared.locations = compared.owners.clear(), compared.locations.clear()
 
     def _list_codes(self, run: Run) -> None:
         codes = run.batch.locations["PriorityCode"].unique().to_list()
@@ -479,6 +548,8 @@ class SqlBackend(Backend):
 
     def _compare_owners(self, run: Run) -> None:
         run.owner_kinds = self.compare_owners(run.conn, run.params)
+        if run.compared is not None:
+            run.owner_kinds = _added(run.owner_kinds, run.compared.owners_left)
 
     def _merge_owners(self, run: Run) -> None:
         r = run.result
@@ -487,7 +558,12 @@ class SqlBackend(Backend):
         )
 
     def _compare_locations(self, run: Run) -> None:
-        run.location_kinds = self.compare_locations(run.conn, run.params)
+        compared = run.compared
+        if compared is None:
+            run.location_kinds = self.compare_locations(run.conn, run.params)
+            return
+        kinds = self.compare_locations(run.conn, run.params, known=compared.refreshed)
+        run.location_kinds = _added(kinds, compared.locations_left)
 
     def _merge_locations(self, run: Run) -> None:
         """The region is locked: the kinds still hold. Refreshed rows get their two dates by
@@ -603,6 +679,7 @@ class SqlBackend(Backend):
 
     def preview(self, batch: Batch, step: Step = no_step) -> Preview:
         """Stages into temporary tables inside a transaction that is always rolled back."""
+        self.compared = None  # a dry run stages every row and compares in SQL
         d = self.dialect
         params = self.load_params(batch)
         rows_per_code = batch.rows_per_code()

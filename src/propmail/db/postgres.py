@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from types import ModuleType
 from typing import Any
 
@@ -24,7 +24,7 @@ import pyarrow as pa
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import URL
 
-from propmail.db import sql
+from propmail.db import compare, sql
 from propmail.db.plan import SqlBackend
 from propmail.db.schema import DATE, FLAG, INT, LONGTEXT, NUMBER, TEXT, TIMESTAMP, Field, State
 
@@ -57,6 +57,15 @@ LOAD_WORK_MEM = "256MB"
 # advisory lock namespace: the first key of pg_advisory_xact_lock(int, int)
 REGION_LOCK_KEY = 0x70726F  # "pro"
 STATE_LOCK_TIMEOUT = "10s"  # how long writing a load's UploadLog state may wait for its row
+
+
+def adbc_driver() -> ModuleType | None:
+    """The ADBC PostgreSQL driver's DB-API module, or None where it is not installed."""
+    try:
+        import adbc_driver_postgresql.dbapi as adbc
+    except ImportError:
+        return None
+    return adbc
 
 
 # rows per piece of the COPY stream: the payload of the whole upload is never in memory at once
@@ -163,6 +172,31 @@ class PostgresBackend(SqlBackend):
         ).one()
         staged = sum(kinds.values())
         return int(inserted), int(written) - int(inserted), staged - int(written)
+
+    @property
+    def compares_first(self) -> bool:
+        return adbc_driver() is not None
+
+    def read_stored(self, region_id: int) -> Iterator[pl.DataFrame] | None:
+        """The region's stored rows through ADBC (a binary COPY out, as Arrow), on a connection
+        of its own: it sees what is committed, and the load holds the region's lock, so no
+        other load changes the region's locations meanwhile. Owners are shared by every region:
+        one another region's load writes after this read is one written after this load's
+        comparison, as if that load had run after this one; the owners found changed are
+        compared again in SQL."""
+        adbc = adbc_driver()
+        if adbc is None:
+            return None
+        statement = sql.stored_region(self.dialect, compare.stored_columns(), region_id)
+        return self._read_arrow(adbc, statement)
+
+    def _read_arrow(self, adbc: ModuleType, statement: str) -> Iterator[pl.DataFrame]:
+        uri = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        with closing(adbc.connect(uri)) as conn, closing(conn.cursor()) as cur:
+            cur.execute(f"SET work_mem = '{LOAD_WORK_MEM}'")
+            cur.execute(statement)
+            for part in cur.fetch_record_batch():
+                yield pl.from_arrow(part)  # type: ignore[misc]
 
     def analyze(self, conn: Connection, name: str) -> None:
         # autovacuum never analyzes temporary tables: without this the planner guesses sizes

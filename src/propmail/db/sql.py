@@ -278,6 +278,20 @@ def location_upsert(d: Dialect, kinds: tuple[int, ...] = (NEW, CHANGED)) -> str:
     )
 
 
+def stored_region(d: Dialect, columns: list[tuple[str, str, str]], region_id: int) -> str:
+    """The stored locations of the region `region_id` with their owner's columns and their list
+    code: `columns` are (alias, table alias, column), the table aliases l (Location), o (Owner)
+    and lp (ListPriority), as `propmail.db.compare.stored_columns` gives them."""
+    picked = ", ".join(f"{t}.{d.q(c)} AS {d.q(alias)}" for alias, t, c in columns)
+    return (
+        f"SELECT {picked} FROM {d.q('Location')} l "
+        f"LEFT JOIN {d.q('Owner')} o ON o.{d.q('OwnerId')} = l.{d.q('OwnerId')} "
+        f"LEFT JOIN {d.q('ListPriority')} lp "
+        f"ON lp.{d.q('ListPriorityId')} = l.{d.q('ListPriorityId')} "
+        f"WHERE l.{d.q('RegionId')} = {int(region_id)}"
+    )
+
+
 def code_parity(d: Dialect, examples: int = MAX_EXAMPLES) -> str:
     """Existing locations whose code differs, per (old, new) pair, with a few parcel ids each.
 
