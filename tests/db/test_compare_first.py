@@ -4,6 +4,7 @@ the tables exactly as the comparison in SQL alone does."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -290,3 +291,35 @@ def test_a_scenario_of_two_regions_ends_as_it_does_when_compared_in_sql_alone(
     for (counts, tables, _), (counts_sql, tables_sql, _) in zip(compared, alone, strict=True):
         assert counts == counts_sql
         assert tables == tables_sql
+
+
+# -- the stored rows read ahead ----------------------------------------------------------------
+
+
+def test_batches_read_ahead_come_in_order_and_the_readers_error_reaches_the_caller() -> None:
+    assert list(postgres_backend.prefetched(iter(range(50)))) == list(range(50))
+
+    def failing() -> Any:
+        yield 1
+        raise ValueError("connection lost")
+
+    got = []
+    with pytest.raises(ValueError, match="connection lost"):
+        for part in postgres_backend.prefetched(failing()):
+            got.append(part)
+    assert got == [1]
+
+
+def test_a_caller_that_stops_early_stops_the_reader() -> None:
+    read = []
+
+    def endless() -> Any:
+        for i in range(10**9):
+            read.append(i)
+            yield i
+
+    parts = postgres_backend.prefetched(endless(), depth=2)
+    assert next(parts) == 0
+    parts.close()  # the load failed: the reader thread is stopped and joined
+    assert not any(t.name == "propmail-read-ahead" for t in threading.enumerate())
+    assert len(read) <= 5  # it read at most its queue's depth ahead

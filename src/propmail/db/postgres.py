@@ -14,6 +14,8 @@ concurrent inserts by design).
 from __future__ import annotations
 
 import io
+import queue
+import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from types import ModuleType
@@ -57,6 +59,53 @@ LOAD_WORK_MEM = "256MB"
 # advisory lock namespace: the first key of pg_advisory_xact_lock(int, int)
 REGION_LOCK_KEY = 0x70726F  # "pro"
 STATE_LOCK_TIMEOUT = "10s"  # how long writing a load's UploadLog state may wait for its row
+
+
+# the ADBC driver's size of a batch read (its default 16 MB); read ahead two at a time (at 1M
+# rows, read and compared: 11.0 s one batch at a time, 7.6 s ahead, 6.9 s ahead with 32 MB
+# batches, 70 MB more at the peak)
+BATCH_BYTES_OPTION = "adbc.postgresql.batch_size_hint_bytes"
+READ_BATCH_BYTES = 32 << 20
+READ_AHEAD = 2
+_DONE = object()  # the end of a stream read ahead
+
+
+def prefetched(parts: Iterator[Any], depth: int = READ_AHEAD) -> Iterator[Any]:
+    """`parts`, read up to `depth` ahead in a thread of their own while the caller works on
+    the one before (the driver reads and decodes without the GIL). The reader's error is
+    raised in the caller; a caller that stops early stops the reader before this returns."""
+    ahead: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for part in parts:
+                if not put(part):
+                    return
+        except BaseException as exc:  # handed to the caller, raised there
+            put(exc)
+            return
+        put(_DONE)
+
+    reader = threading.Thread(target=read, name="propmail-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while (item := ahead.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
 
 
 def adbc_driver() -> ModuleType | None:
@@ -200,9 +249,10 @@ class PostgresBackend(SqlBackend):
             # the whole region is read: hash joins, whatever the statistics say (a region
             # loaded minutes ago, not analyzed yet, drew nested loops: 9-13 s against 5.5 s)
             cur.execute("SET enable_nestloop = off")
+            cur.adbc_statement.set_options(**{BATCH_BYTES_OPTION: str(READ_BATCH_BYTES)})
             cur.execute(statement)
-            for part in cur.fetch_record_batch():
-                yield pl.from_arrow(part)  # type: ignore[misc]
+            frames = (pl.from_arrow(part) for part in cur.fetch_record_batch())
+            yield from prefetched(frames)
 
     def analyze(self, conn: Connection, name: str) -> None:
         # autovacuum never analyzes temporary tables: without this the planner guesses sizes
