@@ -35,7 +35,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from propmail import redact
 from propmail.db import compare, journal, schema, sql, undo
 from propmail.db.backend import Backend
-from propmail.db.results import Batch, JournaledLoad, LoadResult, Preview, Undone, code_changes
+from propmail.db.results import (
+    Batch,
+    JournaledLoad,
+    LoadResult,
+    Preview,
+    Undone,
+    code_changes,
+    in_slug_order,
+)
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field, State
 from propmail.db.stored import read_parcel, stream_region, stream_rows
 from propmail.errors import (
@@ -521,7 +529,7 @@ class SqlBackend(Backend):
             return
         batch = run.batch
         run.compared = compare.compare(
-            batch.staged_owners(),
+            batch.owner_rows(),
             batch.staged_locations(),
             stored,
             moments(batch),
@@ -533,7 +541,8 @@ class SqlBackend(Backend):
         if compared is None:
             self.stage_upload(run.conn, run.batch)
             return
-        self.stage(run.conn, sql.STAGE_OWNER, OWNER_FIELDS, compared.owners)
+        # sorted once it is known which are staged: a same-day rerun sorts none
+        self.stage(run.conn, sql.STAGE_OWNER, OWNER_FIELDS, in_slug_order(compared.owners))
         self.stage(run.conn, sql.STAGE_LOCATION, STAGE_LOCATION_FIELDS, compared.locations)
         self.compared = (
             f"staged {compared.owners.height:,} of {run.batch.owners.height:,} owners, "

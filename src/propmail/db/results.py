@@ -26,11 +26,13 @@ class Batch:
     rules: Rules
     now: datetime
 
+    def owner_rows(self) -> pl.DataFrame:
+        """The owners' staged columns, in the upload's order."""
+        return self.owners.select([f.name for f in OWNER_FIELDS])
+
     def staged_owners(self) -> pl.DataFrame:
-        """The owners as they are staged: in the order of their slugs (byte by byte), the
-        order of the Owner table's key, so that comparing them with the stored owners walks
-        its index instead of jumping about it."""
-        return self.owners.select([f.name for f in OWNER_FIELDS]).sort("Slug")
+        """The owners as they are staged (`in_slug_order`)."""
+        return in_slug_order(self.owner_rows())
 
     def staged_locations(self) -> pl.DataFrame:
         """The locations as they are staged: in the upload's order, in which new rows get
@@ -41,6 +43,12 @@ class Batch:
         """How many locations carry each list code."""
         counted = self.locations.group_by("PriorityCode").len().iter_rows()
         return {code: int(n) for code, n in counted}
+
+
+def in_slug_order(owners: pl.DataFrame) -> pl.DataFrame:
+    """Owners in the order of their slugs (byte by byte), the order of the Owner table's key,
+    so that comparing them with the stored owners walks its index instead of jumping about it."""
+    return owners.sort("Slug")
 
 
 @dataclass
