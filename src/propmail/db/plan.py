@@ -6,12 +6,18 @@ locations, final updates, drop the staging tables). UploadLog states are written
 another connection can watch them; on failure the transaction is rolled back and UploadLog
 records state 4 with the message.
 
-The dry run stages the same way inside a transaction that is always rolled back; its counts
-come from the very comparison the load runs (`sql.owner_kinds`, `sql.location_kinds`,
-`sql.missing_codes`), so the prediction and the load cannot drift apart. Nothing persists: no
-owner, location or list code, not even an UploadLog row. Its parity view compares, for every
-location of the upload that the database already has, its stored list code with the code this
-upload gives it, grouped by old code -> new code.
+Where the backend reads its stored rows as Arrow (`read_stored`: PostgreSQL), the load first
+compares the upload with its region's stored rows in polars (`propmail.db.compare`) and stages
+only the rows it may write; those are compared again in SQL, and the counts add the rows it
+left out.
+
+The dry run stages every row, without comparing first, inside a transaction that is always
+rolled back; its counts come from the SQL comparison the load runs too (`sql.owner_kinds`,
+`sql.location_kinds`, `sql.missing_codes`), so the prediction and the load cannot drift apart:
+the load's comparison before staging only leaves out rows of the kinds SQL gives them.
+Nothing persists: no owner, location or list code, not even an UploadLog row. Its parity view
+compares, for every location of the upload that the database already has, its stored list code
+with the code this upload gives it, grouped by old code -> new code.
 
 A subclass supplies the transaction, the region lock and the bulk staging, and may override
 how a timestamp is bound and how the owner merge is counted.
