@@ -323,3 +323,27 @@ def test_a_caller_that_stops_early_stops_the_reader() -> None:
     parts.close()  # the load failed: the reader thread is stopped and joined
     assert not any(t.name == "propmail-read-ahead" for t in threading.enumerate())
     assert len(read) <= 5  # it read at most its queue's depth ahead
+
+
+@pytest.mark.postgres
+def test_a_load_whose_arrow_connection_fails_compares_in_sql_and_says_so(
+    request: pytest.FixtureRequest,
+    rules: Rules,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Refusing:
+        @staticmethod
+        def connect(uri: str) -> None:
+            raise OSError("connection refused")
+
+    monkeypatch.setattr(postgres_backend, "adbc_driver", lambda: Refusing)
+    backend = connect(backend_url(request, "postgresql", tmp_path))
+    backend.init({40: None}, rules)
+    first, _ = months(tmp_path)
+    with caplog.at_level("WARNING", logger="propmail"):
+        counts, compared = load(backend, first, MONTH1)
+    backend.dispose()
+    assert compared is None and counts["locations_inserted"] == 200
+    assert "cannot be read as Arrow (connection refused" in caplog.text

@@ -14,6 +14,7 @@ concurrent inserts by design).
 from __future__ import annotations
 
 import io
+import logging
 import queue
 import threading
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ import pyarrow as pa
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import URL
 
+from propmail import redact
 from propmail.db import compare, sql
 from propmail.db.plan import SqlBackend
 from propmail.db.schema import DATE, FLAG, INT, LONGTEXT, NUMBER, TEXT, TIMESTAMP, Field, State
@@ -60,6 +62,8 @@ LOAD_WORK_MEM = "256MB"
 REGION_LOCK_KEY = 0x70726F  # "pro"
 STATE_LOCK_TIMEOUT = "10s"  # how long writing a load's UploadLog state may wait for its row
 
+
+log = logging.getLogger("propmail")
 
 # the ADBC driver's size of a batch read (its default 16 MB); read ahead two at a time (at 1M
 # rows, read and compared: 11.0 s one batch at a time, 7.6 s ahead, 6.9 s ahead with 32 MB
@@ -239,12 +243,18 @@ class PostgresBackend(SqlBackend):
         adbc = adbc_driver()
         if adbc is None:
             return None
-        statement = sql.stored_region(self.dialect, compare.stored_columns(), region_id)
-        return self._read_arrow(adbc, statement)
-
-    def _read_arrow(self, adbc: ModuleType, statement: str) -> Iterator[pl.DataFrame]:
         uri = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        with closing(adbc.connect(uri)) as conn, closing(conn.cursor()) as cur:
+        try:
+            conn = adbc.connect(uri)
+        except Exception as exc:  # the driver's own error types; the load goes on without it
+            reason = redact.redact(" ".join(str(exc).split()))
+            log.warning("the stored rows cannot be read as Arrow (%s): comparing in SQL", reason)
+            return None
+        statement = sql.stored_region(self.dialect, compare.stored_columns(), region_id)
+        return self._read_arrow(conn, statement)
+
+    def _read_arrow(self, connection: Any, statement: str) -> Iterator[pl.DataFrame]:
+        with closing(connection) as conn, closing(conn.cursor()) as cur:
             cur.execute(f"SET work_mem = '{LOAD_WORK_MEM}'")
             # the whole region is read: hash joins, whatever the statistics say (a region
             # loaded minutes ago, not analyzed yet, drew nested loops: 9-13 s against 5.5 s)
