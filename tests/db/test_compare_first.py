@@ -194,6 +194,9 @@ def test_keys_that_share_a_hash_are_told_apart_by_the_keys_themselves() -> None:
     genuine = Keys.of(pl.DataFrame({"k": ["B", "A", "C"]}), "k")
     found, rows = genuine.find(pl.Series(["C", "Z", "A", None]))
     assert found.to_list() == [True, False, True, False] and rows.to_list() == [2, 1]
+    nothing = Keys.of(pl.DataFrame({"k": pl.Series([], dtype=pl.String)}), "k")
+    found, rows = nothing.find(pl.Series(["A"]))
+    assert found.to_list() == [False] and rows.is_empty()
 
 
 # -- on PostgreSQL ------------------------------------------------------------------------------

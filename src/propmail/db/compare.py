@@ -36,8 +36,9 @@ LOCATION_ID, OWNER_ID, PRIMARY_ID, SLUG = "LocationId", "OwnerId", "PrimaryId", 
 STORED_CODE, STORED_SLUG = "stored.Code", "stored.Slug"
 DATES = ("InsertedDate", *REFRESH_FIELDS)
 KIND = "Kind"
-# the locations the load never stages: refreshed ones are handed over by key, the rest left alone
-LOCATIONS_LEFT_OUT = (sql.REFRESHED, sql.UNCHANGED, sql.FROZEN)
+# the locations the load never stages: refreshed ones are handed over by key, the rest counted
+LOCATIONS_COUNTED = (sql.UNCHANGED, sql.FROZEN)
+LOCATIONS_LEFT_OUT = (sql.REFRESHED, *LOCATIONS_COUNTED)
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,9 @@ def _same(staged: str, stored: str, types: dict[str, pl.DataType]) -> pl.Expr:
     return pl.col(staged).cast(types[stored]).eq_missing(pl.col(stored))
 
 
-def _kind(same: list[pl.Expr], prefix: str, moments: Moments) -> pl.Expr:
-    """The kind of each joined row: as `sql._kind`, the window only for locations ("l.")."""
+def _kind(same: list[pl.Expr], prefix: str, moments: Moments, window: bool) -> pl.Expr:
+    """The kind of each joined row, its stored dates under `prefix`: as `sql._kind`, with the
+    update window (frozen rows) where `window` (locations)."""
     inserted, updated = pl.col(f"{prefix}InsertedDate"), pl.col(f"{prefix}UpdatedDate")
     touched = pl.coalesce(updated, inserted)
     refresh = touched.is_null() | (touched < moments.day_start)
@@ -91,11 +93,10 @@ def _kind(same: list[pl.Expr], prefix: str, moments: Moments) -> pl.Expr:
         .then(sql.REFRESHED)
         .otherwise(sql.UNCHANGED)
     )
-    if prefix != "l.":
+    if not window:
         return kind
     recent = [(written >= moments.cutoff).fill_null(False) for written in (inserted, updated)]
-    window = recent[0] | recent[1]
-    return pl.when(~window).then(sql.FROZEN).otherwise(kind)
+    return pl.when(~(recent[0] | recent[1])).then(sql.FROZEN).otherwise(kind)
 
 
 ROW = "_row"  # a staged row's index: what the comparison keeps of it, not its key's text
@@ -122,7 +123,9 @@ class Keys:
 
     def find(self, wanted: pl.Series) -> tuple[pl.Series, pl.Series]:
         """(found, row): whether each `wanted` key is staged, and the staged row of those that
-        are."""
+        are (none where nothing is staged)."""
+        if self.keys.is_empty():
+            return pl.Series([False] * wanted.len()), self.rows
         hashes = wanted.hash()
         at = self.hashes.search_sorted(hashes).clip(0, max(self.hashes.len() - 1, 0))
         rows = self.rows.gather(at)
@@ -133,8 +136,6 @@ class Keys:
 
 def _joined(stored: pl.DataFrame, key: str, staged: pl.DataFrame, keys: Keys) -> pl.DataFrame:
     """The stored rows whose `key` is staged, beside their staged rows (and `ROW`)."""
-    if keys.keys.is_empty():
-        return stored.clear().hstack(staged.clear()).with_columns(pl.lit(0, pl.UInt32).alias(ROW))
     found, rows = keys.find(stored[key])
     return stored.filter(found).hstack(staged.drop(key).gather(rows)).with_columns(rows.alias(ROW))
 
@@ -151,7 +152,7 @@ def location_kinds(
     return joined.select(
         ROW,
         LOCATION_ID,
-        _kind(same, "l.", moments).cast(pl.Int64).alias(KIND),
+        _kind(same, "l.", moments, window=True).cast(pl.Int64).alias(KIND),
         *(pl.col(f"l.{n}").alias(n) for n in REFRESH_FIELDS),
     )
 
@@ -169,7 +170,7 @@ def owner_kinds(
     return joined.select(
         ROW,
         OWNER_ID,
-        _kind(same, "o.", moments).cast(pl.Int64).alias(KIND),
+        _kind(same, "o.", moments, window=False).cast(pl.Int64).alias(KIND),
         *(pl.col(f"o.{n}").alias(n) for n in REFRESH_FIELDS),
     )
 
@@ -240,12 +241,11 @@ def compare(
         owner_keys, location_keys = keys
         found_locations.put(location_kinds(locations, location_keys, part, moments))
         found_owners.put(owner_kinds(owners, owner_keys, part, moments))
-    counted = tuple(k for k in LOCATIONS_LEFT_OUT if k != sql.REFRESHED)
     refreshed = found_locations.kind == sql.REFRESHED
     return Compared(
         owners=_without(owners, found_owners.of_kind(owners_left_out)),
         locations=_without(locations, found_locations.of_kind(LOCATIONS_LEFT_OUT)),
         refreshed=found_locations.rows(locations[PRIMARY_ID], refreshed),
         owners_left=found_owners.counts(owners_left_out),
-        locations_left=found_locations.counts(counted),
+        locations_left=found_locations.counts(LOCATIONS_COUNTED),
     )
