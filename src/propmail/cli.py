@@ -19,10 +19,10 @@ from rich.markup import escape
 
 from propmail import __version__, redact
 from propmail.bench import DEFAULT_PG_URL
-from propmail.db import Backend, connect
+from propmail.db import Database, connect
 from propmail.errors import INTERRUPTED as INTERRUPTED_MESSAGE
 from propmail.errors import DatabaseUnavailable, InputError, LoadError, PropmailError
-from propmail.job import JobResult, run_job
+from propmail.job import JobResult, load_options, run_job
 from propmail.progress import progress
 from propmail.settings import effective_settings, load_rules, settings_toml
 from propmail.summary import print_rejects_hint, print_slug_check, print_summary
@@ -85,7 +85,7 @@ class _Main(click.Group):
 
 
 @contextmanager
-def open_backend(db_url: str | None) -> Iterator[Backend]:
+def open_backend(db_url: str | None) -> Iterator[Database]:
     """The database of `db_url` (else $PROPMAIL_DB_URL), disposed of however the block ends."""
     backend = connect(db_url)
     try:
@@ -139,7 +139,7 @@ def db_init(db_url: str | None, regions: tuple[str, ...], rules_path: str | None
     rules = load_rules(rules_path)
     with open_backend(db_url) as backend:
         before = backend.regions()
-        created = backend.init(wanted, rules)
+        created = backend.init(wanted, load_options(rules))
         counts = backend.counts()
     out.print(f"database ready: {escape(backend.display_url)}")
     out.print(

@@ -20,7 +20,7 @@ import polars as pl
 
 from propmail import pipeline
 from propmail.contract import SOURCE_ROW, STORED
-from propmail.db import Backend
+from propmail.db import Database
 from propmail.errors import InputError
 from propmail.job import check_inputs, database_errors, niche_lists, prepare
 from propmail.read import resolve_mapping
@@ -267,7 +267,7 @@ def explain_parcel(
     niche_specs: Sequence[str] = (),
     rules_path: str | Path | None = None,
     mapping_path: str | Path | None = None,
-    backend: Backend | None = None,
+    backend: Database | None = None,
     sheet: str | None = None,
 ) -> Explanation:
     """Explain one parcel of an upload; with `backend`, what the database holds for it too."""

@@ -29,7 +29,7 @@ import polars as pl
 
 from propmail import calibration, explain, pipeline
 from propmail.contract import DATE, FLAG, INT, NUMBER, OWNER, STORED, TEXT
-from propmail.db import Backend
+from propmail.db import Database
 from propmail.db.stored import LIST_CODE, OWNER_LINK, region_columns
 from propmail.job import check_inputs, checked_backend, database_errors, niche_lists, prepare
 from propmail.progress import Step, no_step
@@ -379,7 +379,7 @@ Variants = Iterable[tuple[str, str, Callable[[], pipeline.Processed]]]
 
 
 def compare(
-    backend: Backend,
+    backend: Database,
     region_id: int,
     mine: pl.DataFrame,
     rejected: pl.Series,
@@ -457,7 +457,7 @@ def run_parity(
     mapping_path: str | Path | None = None,
     suggest: bool = False,
     step: Step = no_step,
-    backend: Backend | None = None,
+    backend: Database | None = None,
     sheet: str | None = None,
     batch_rows: int = BATCH_ROWS,
 ) -> ParityResult:
