@@ -19,8 +19,9 @@ from sqlalchemy import Connection, insert, text
 
 from propmail.db import connect_sql as connect
 from propmail.db import schema
-from propmail.db.plan import SqlBackend, staged_ahead
+from propmail.db.plan import SqlBackend
 from propmail.db.schema import LOCATION_FIELDS, OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field
+from propmail.db.sqlbase import staged_ahead
 from propmail.progress import Step
 
 _SQL_TYPES = {

@@ -26,8 +26,9 @@ from sqlalchemy.engine import URL
 
 from propmail.db import schema, sql
 from propmail.db.backend import Capabilities
-from propmail.db.plan import STAGED_AHEAD, SqlBackend, Staged, staged_ahead
+from propmail.db.plan import SqlBackend
 from propmail.db.schema import Field
+from propmail.db.sqlbase import STAGED_AHEAD, Staged, staged_ahead
 from propmail.db.sqlite.connect import CACHE_KIB, READ_CACHE_KIB, database_file, make_engine
 from propmail.db.sqlite.dialect import DIALECT
 from propmail.progress import Step, no_step
