@@ -19,7 +19,7 @@ from rich.markup import escape
 
 from propmail import __version__, redact
 from propmail.bench import DEFAULT_PG_URL
-from propmail.db import Database, connect
+from propmail.db import DEFAULT_URL, Database, connect
 from propmail.errors import INTERRUPTED as INTERRUPTED_MESSAGE
 from propmail.errors import DatabaseUnavailable, InputError, LoadError, PropmailError
 from propmail.job import JobResult, load_options, run_job
@@ -32,7 +32,7 @@ log = logging.getLogger("propmail")
 err = Console(stderr=True)
 out = Console()
 
-DB_HELP = "SQLAlchemy URL; default $PROPMAIL_DB_URL, else sqlite:///propmail.db"
+DB_HELP = f"SQLAlchemy URL; default $PROPMAIL_DB_URL, else {DEFAULT_URL}"
 
 LOAD_FAILED, BAD_INPUT, REPORT_FAILED, NO_DATABASE, INTERRUPTED = 1, 2, 3, 4, 130
 EXIT_STATUSES = {
