@@ -11,7 +11,7 @@ Administration, UploadLog and the journal run the functions of `propmail.db.admi
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
@@ -33,15 +33,22 @@ from propmail.errors import DatabaseUnavailable
 from propmail.progress import Step, no_step
 
 Staged = tuple[str, tuple[Field, ...], pl.DataFrame]  # a staging table: name, columns, rows
+# The tables to stage ahead, made only by a backend that stages ahead (making them sorts the
+# owners, which a backend that stages in the transaction does for the rows it stages only).
+Tables = Callable[[], list[Staged]]
 # a connection's `info` key: the staging tables `stage_ahead` wrote for it
 STAGED_AHEAD = "propmail_staged_ahead"
 
 
-def upload_tables(batch: Batch | None) -> list[Staged]:
+def no_tables() -> list[Staged]:
+    return []
+
+
+def upload_tables(batch: Batch | None) -> Tables:
     """The staging tables of an upload's owners and locations (none without a batch)."""
     if batch is None:
-        return []
-    return [
+        return no_tables
+    return lambda: [
         (sql.STAGE_OWNER, OWNER_FIELDS, batch.staged_owners()),
         (sql.STAGE_LOCATION, STAGE_LOCATION_FIELDS, batch.staged_locations()),
     ]
@@ -77,7 +84,7 @@ class SqlDatabase(Database):
         """Bulk-load `frame` (columns = `fields`) into a new temporary table `name`."""
 
     def stage_ahead(
-        self, conn: Connection, tables: list[Staged], step: Step = no_step
+        self, conn: Connection, tables: Tables, step: Step = no_step
     ) -> AbstractContextManager[None]:
         """Stage `tables` for `conn` before its transaction begins, where the backend
         bulk-loads outside a transaction, naming them in `staged_ahead(conn)`; `stage` then
@@ -87,14 +94,12 @@ class SqlDatabase(Database):
     # -- the connection -----------------------------------------------------------------------
 
     @contextmanager
-    def transaction(
-        self, tables: list[Staged] | None = None, step: Step = no_step
-    ) -> Iterator[Connection]:
+    def transaction(self, tables: Tables = no_tables, step: Step = no_step) -> Iterator[Connection]:
         """A connection inside a write transaction (`tables` staged ahead of it), committed on
         success, rolled back on error."""
         with (
             self.engine.connect() as conn,
-            self.stage_ahead(conn, tables or [], step),
+            self.stage_ahead(conn, tables, step),
             conn.begin(),
         ):
             for statement in self.dialect.transaction_setup():

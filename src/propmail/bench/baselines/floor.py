@@ -21,7 +21,7 @@ from propmail.db import connect_sql as connect
 from propmail.db import schema
 from propmail.db.plan import SqlBackend
 from propmail.db.schema import LOCATION_FIELDS, OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field
-from propmail.db.sqlbase import staged_ahead
+from propmail.db.sqlbase import Staged, no_tables, staged_ahead
 from propmail.progress import Step
 
 _SQL_TYPES = {
@@ -131,15 +131,18 @@ def _transaction(
     """The load's transaction, with the session settings propmail's load asks for (the same
     memory); with `arrow`, the two frames staged ahead of it as propmail stages (SQLite: as
     Arrow into an attached scratch database)."""
-    tables = [
-        ("floor_owner", OWNER_FIELDS, owners.select([f.name for f in OWNER_FIELDS])),
-        (
-            "floor_location",
-            STAGE_LOCATION_FIELDS,
-            locations.select([f.name for f in STAGE_LOCATION_FIELDS]),
-        ),
-    ]
-    with backend.transaction(tables if arrow else [], lambda _name: step("bulk load")) as conn:
+
+    def tables() -> list[Staged]:
+        return [
+            ("floor_owner", OWNER_FIELDS, owners.select([f.name for f in OWNER_FIELDS])),
+            (
+                "floor_location",
+                STAGE_LOCATION_FIELDS,
+                locations.select([f.name for f in STAGE_LOCATION_FIELDS]),
+            ),
+        ]
+
+    with backend.transaction(tables if arrow else no_tables, lambda _: step("bulk load")) as conn:
         yield conn
 
 

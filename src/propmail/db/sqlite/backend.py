@@ -28,7 +28,7 @@ from propmail.db import schema, sql
 from propmail.db.backend import Capabilities
 from propmail.db.plan import SqlBackend
 from propmail.db.schema import Field
-from propmail.db.sqlbase import STAGED_AHEAD, Staged, staged_ahead
+from propmail.db.sqlbase import STAGED_AHEAD, Staged, Tables, staged_ahead
 from propmail.db.sqlite.connect import CACHE_KIB, READ_CACHE_KIB, database_file, make_engine
 from propmail.db.sqlite.dialect import DIALECT
 from propmail.progress import Step, no_step
@@ -124,14 +124,13 @@ class SqliteBackend(SqlBackend):
                 raw.execute(f"PRAGMA cache_size=-{CACHE_KIB}")  # type: ignore[union-attr]
 
     @contextmanager
-    def stage_ahead(
-        self, conn: Connection, tables: list[Staged], step: Step = no_step
-    ) -> Iterator[None]:
+    def stage_ahead(self, conn: Connection, tables: Tables, step: Step = no_step) -> Iterator[None]:
         """Write `tables` as Arrow into a new scratch database file, then attach it to `conn`
         (outside a transaction, before the load's begins): `stage` finds them there. Nothing
         where ADBC is absent or there is nothing to stage."""
         adbc = adbc_driver()
-        if adbc is None or not tables:
+        staged = tables() if adbc is not None else []
+        if adbc is None or not staged:
             yield
             return
         fd, name = tempfile.mkstemp(prefix="propmail-stage-", suffix=".db")
@@ -142,10 +141,10 @@ class SqliteBackend(SqlBackend):
             step("staging: Arrow file")
             # written and closed before the load's connection opens it: ADBC links its own
             # SQLite, whose locks the load's SQLite library does not see
-            stage_arrow(adbc, name, tables)
+            stage_arrow(adbc, name, staged)
             raw.execute(f"ATTACH DATABASE ? AS {SCRATCH}", (name,))  # type: ignore[union-attr]
-            conn.info[STAGED_AHEAD] = {table for table, _, _ in tables}
-            tables.clear()  # the frames are in the file now (a sorted one is a copy of its own)
+            conn.info[STAGED_AHEAD] = {table for table, _, _ in staged}
+            staged.clear()  # the frames are in the file now (a sorted one is a copy of its own)
             yield
         finally:
             attached = conn.info.pop(STAGED_AHEAD, None) is not None
