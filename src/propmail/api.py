@@ -184,7 +184,9 @@ class ListPriorityManager:
 
     def generate_enhanced_list_codes(self, processed_df: pd.DataFrame) -> pd.Series:
         """Base priority code with the prefix rules applied (needs IsOwnerOccupied)."""
-        frame = codes.derive(priority.derive(pl.from_pandas(processed_df), self.rules), self.rules)
+        rules = self.rules
+        frame = priority.derive(pl.from_pandas(processed_df), rules.priority)
+        frame = codes.derive(frame, rules.prefixes, rules.ncoa)
         return frame["EnhancedCode"].to_pandas()
 
 

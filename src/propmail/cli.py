@@ -23,8 +23,9 @@ from propmail.db import Backend, connect
 from propmail.errors import INTERRUPTED as INTERRUPTED_MESSAGE
 from propmail.errors import DatabaseUnavailable, InputError, LoadError, PropmailError
 from propmail.job import JobResult, run_job
+from propmail.overrides import effective_settings, settings_toml
 from propmail.progress import progress
-from propmail.settings import effective_settings, load_rules, settings_toml
+from propmail.settings import load_rules
 from propmail.summary import print_rejects_hint, print_slug_check, print_summary
 from propmail.verify import verify_slugs
 

@@ -134,7 +134,7 @@ class Explainer:
         return out
 
     def _occupancy(self, one: pl.DataFrame, row: dict[str, Any]) -> Section:
-        site, mailing, same_town, differs = occupancy.evidence(one, self.rules).row(0)
+        site, mailing, same_town, differs = occupancy.evidence(one, self.rules.occupancy).row(0)
         if not same_town:
             why = "the ZIPs differ (or, without a site ZIP, the city and state)"
         elif differs:
@@ -170,7 +170,7 @@ class Explainer:
 
     def _envelope(self, index: int, row: dict[str, Any]) -> Section:
         if self._order is None:
-            self._order = names.order_evidence(self.frame, self.rules)
+            self._order = names.order_evidence(self.frame, self.rules.classification)
         organisation, surname_first, evidence = self._order.row(index)
         if organisation:
             read = "an organisation's name, kept in its order"
@@ -202,7 +202,7 @@ class Explainer:
         for rule in self.rules.prefixes:
             conditions = []
             for c in rule.conditions:
-                holds = one.select(codes.condition_expr(c, self.rules)).item()
+                holds = one.select(codes.condition_expr(c, self.rules.ncoa)).item()
                 value = row.get(c.column)
                 shown = None if value is None else str(value)
                 conditions.append({"column": c.column, "op": c.op, "value": shown, "holds": holds})

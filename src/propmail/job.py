@@ -242,7 +242,7 @@ def run_job(
     load, preview = None, None
     with checked_backend(db_url, backend, region_id, step) as backend:
         upload, niches, processed = prepare(upload_path, niche_specs, rules, mapping, step, sheet)
-        site = site_quality(upload.frame, rules)
+        site = site_quality(upload.frame, rules.occupancy)
         read = figures(upload.frame, processed)
         upload, processed = without_rows(upload, processed)  # the owners and locations stay
         moment = now or datetime.now()

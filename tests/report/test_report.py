@@ -225,7 +225,7 @@ def test_placeholder_site_addresses_and_empty_zips_are_counted_and_named(
     dry_job: Job, tmp_path: Path
 ) -> None:
     result = dry_job.result
-    assert result.site == site_quality(read_upload(dry_job.upload).frame, load_rules())
+    assert result.site == site_quality(read_upload(dry_job.upload).frame, load_rules().occupancy)
     poor = replace(result, site=SiteQuality(3, 2, "city and state"))
     files, report = written(Job(poor, dry_job.upload, dry_job.db_url), tmp_path)
     validate(report)

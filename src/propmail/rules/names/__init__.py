@@ -44,46 +44,53 @@ joins the name back to its rows, the column's evidence counting every row.
 >>> rules = load_rules()
 >>> owners = ["JOHN SMITH", "SMITH JOHN & MARY", "MCDONALD HOLDINGS LLC", "BRAINTREE TOWN OF"]
 >>> frame = pl.DataFrame({"OwnerName": owners})
->>> derive(classification.derive(frame, rules), rules)["AlternateName"].to_list()
+>>> flagged = classification.derive(frame, rules.classification)
+>>> derive(flagged, rules.names, rules.classification)["AlternateName"].to_list()
 ['John Smith', 'John & Mary Smith', 'McDonald Holdings LLC', 'Town of Braintree']
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import polars as pl
 
-from propmail.rules import classification
-from propmail.rules.classification import FLAGS
+from propmail.rules.classification import FLAGS, Classification
+from propmail.rules.classification import derive as classified
 from propmail.rules.names import casing, clean, order
 from propmail.rules.names.clean import ROWS
 from propmail.rules.names.order import name_frequencies
 
-if TYPE_CHECKING:
-    from propmail.settings import Rules
+__all__ = ["ROWS", "Names", "derive", "envelopes", "name_frequencies", "order_evidence"]
 
-__all__ = ["ROWS", "derive", "envelopes", "name_frequencies", "order_evidence"]
+
+@dataclass(frozen=True)
+class Names:
+    """How the envelope name prints what operators may print differently (``[names]``)."""
+
+    trustee_title: bool = False  # print ", Trustee" after a trustee's name
+
 
 # what the envelope name is read from
 OWNER_INPUTS = ("OwnerName", "OwnerName2", "OwnerLastName")
 
 
-def order_evidence(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+def order_evidence(frame: pl.DataFrame, classification: Classification) -> pl.DataFrame:
     """Per row, for `propmail explain`: whether the name is read as an organisation's
     (``organisation``), else whether the surname comes first (``surname_first``) and the
     evidence it was decided on (``evidence``); computed over the whole file, as the column's
     own order is evidence too.
 
+    >>> from propmail.rules import classification
     >>> from propmail.settings import load_rules
     >>> rules = load_rules()
     >>> owners = pl.DataFrame({"OwnerName": ["SMITH, JOHN", "ACME LLC"]})
-    >>> frame = classification.derive(owners, rules)
-    >>> order_evidence(frame, rules).rows()
+    >>> frame = classification.derive(owners, rules.classification)
+    >>> order_evidence(frame, rules.classification).rows()
     [(False, True, 'a comma after the surname'), (True, None, None)]
     """
-    flagged = frame if set(FLAGS) <= set(frame.columns) else classification.derive(frame, rules)
-    base = clean.base(flagged.with_columns(pl.lit(1, pl.UInt32).alias(clean.ROWS)), rules)
+    flagged = frame if set(FLAGS) <= set(frame.columns) else classified(frame, classification)
+    base = clean.base(flagged.with_columns(pl.lit(1, pl.UInt32).alias(clean.ROWS)), classification)
     persons = (
         order.people(base.lazy().filter(~pl.col("__org")))
         .select("__row", pl.col("__sf").alias("surname_first"), pl.col("__sf_reason"))
@@ -96,11 +103,11 @@ def order_evidence(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     )
 
 
-def envelopes(owners: pl.DataFrame, rules: Rules) -> pl.Series:
+def envelopes(owners: pl.DataFrame, names: Names, classification: Classification) -> pl.Series:
     """The envelope name of each row of `owners` (see `clean.base`); with ``ROWS`` 1 on every row
     this is the rule read row by row."""
     # the person and the organisation readings, each computed on its own rows only
-    base = clean.base(owners, rules)
+    base = clean.base(owners, classification)
     org = pl.col("__org")
     orgs = base.filter(org).select(
         "__row",
@@ -111,7 +118,7 @@ def envelopes(owners: pl.DataFrame, rules: Rules) -> pl.Series:
     )
     people = pl.col("__people")
     titled = (
-        pl.when(~pl.col("__trustee") | ~pl.lit(rules.names.trustee_title)).then(people)
+        pl.when(~pl.col("__trustee") | ~pl.lit(names.trustee_title)).then(people)
         .when(people.str.contains("&", literal=True)).then(people + ", TRUSTEES")
         .otherwise(people + ", TRUSTEE")
     )  # fmt: skip
@@ -124,15 +131,18 @@ def envelopes(owners: pl.DataFrame, rules: Rules) -> pl.Series:
     return casing.cased(pl.concat([orgs, persons]).sort("__row")).replace("", None)
 
 
-def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
-    """Add AlternateName (String; null when the owner name is null or empty)."""
+def derive(frame: pl.DataFrame, names: Names, classification: Classification) -> pl.DataFrame:
+    """Add AlternateName (String; null when the owner name is null or empty); `names` says how
+    it prints a trustee, `classification` reads the flags of both owner lines."""
     # classification runs first in the pipeline; on its own this rule computes the flags itself
-    flagged = frame if set(FLAGS) <= set(frame.columns) else classification.derive(frame, rules)
+    flagged = frame if set(FLAGS) <= set(frame.columns) else classified(frame, classification)
     # an owner of many parcels is named once: the name is read per distinct owner (its columns
     # and flags), each standing for its number of rows, then joined back to every row
     key = [c for c in OWNER_INPUTS if c in frame.columns] + list(clean.ORGANISATION_FLAGS)
     owners = flagged.group_by(key).agg(pl.len().alias(clean.ROWS))
-    named = owners.select(key).with_columns(envelopes(owners, rules).alias("AlternateName"))
+    named = owners.select(key).with_columns(
+        envelopes(owners, names, classification).alias("AlternateName")
+    )
     found = flagged.select(key).join(
         named, on=key, how="left", nulls_equal=True, maintain_order="left"
     )

@@ -15,15 +15,10 @@ spaced-out letters closed up (`org_lines`). The word order is `order`'s, the let
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import polars as pl
 
 from propmail.rules import classification
-from propmail.rules.classification import FLAGS, text_column
-
-if TYPE_CHECKING:
-    from propmail.settings import Rules
+from propmail.rules.classification import FLAGS, Classification, text_column
 
 GENERATION = r"JR|SR|II|III|IV|2ND|3RD"
 TRUSTEE = r"(?:CO-?)?(?:TTE'S|TRUSTEES?|TTEES?|TTES?|TRS|TR)"
@@ -113,14 +108,14 @@ def org_lines(name: pl.Expr, line2: pl.Expr) -> pl.Expr:
 
 
 def _flags_of_both_lines(
-    frame: pl.DataFrame, both: pl.Expr, second: pl.Expr, rules: Rules
+    frame: pl.DataFrame, both: pl.Expr, second: pl.Expr, settings: Classification
 ) -> pl.DataFrame:
     """The flags of the two owner lines read as one, computed only where there is a second."""
     if frame.select(second.is_null().all()).item():
         return frame.select(*(pl.lit(False).alias(f) for f in FLAGS))
     lines = frame.select(both.alias("OwnerName"), second.is_not_null().alias("__two"))
     two = lines.filter(pl.col("__two")).drop("__two")
-    flags = classification.derive(two, rules).select(FLAGS)
+    flags = classification.derive(two, settings).select(FLAGS)
     rows = lines.select(pl.col("__two").arg_true()).to_series()
     return pl.DataFrame(
         {f: pl.Series(f, [False] * frame.height).scatter(rows, flags[f]) for f in FLAGS}
@@ -132,7 +127,7 @@ def row_count(condition: pl.Expr) -> pl.Expr:
     return pl.col(ROWS).filter(condition).sum()
 
 
-def base(owners: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+def base(owners: pl.DataFrame, settings: Classification) -> pl.DataFrame:
     """What the envelope name is read from: cleaned lines, segments, organisation or not.
 
     `owners` holds the owner columns, the flags and `ROWS`; the column's evidence (a listed
@@ -142,7 +137,7 @@ def base(owners: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     line1, line2 = clean(pl.col("OwnerName")), clean(second).replace("", None)
     both = pl.concat_str([pl.col("OwnerName"), second], separator=" ", ignore_nulls=True)
     # a second line may say what the first does not (TINDLEY TEMPLE UNITED / METHODIST CHURCH)
-    whole = _flags_of_both_lines(owners, both, second, rules)
+    whole = _flags_of_both_lines(owners, both, second, settings)
     name = pl.col("__name")
     trustee = name.str.contains(rf"\b{TRUSTEE}\b")
     # SMITH JOHN ESTATE prints John Smith Estate; a life estate's marker is dropped
