@@ -36,6 +36,7 @@ import pandas as pd
 import polars as pl
 
 from propmail import pipeline
+from propmail.contract import FLAGS
 from propmail.db import Backend, Batch, connect, parse_url
 from propmail.db.mssql.credentials import ENV_SSM_PREFIX
 from propmail.db.schema import DATE, FLAG, NUMBER, OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field
@@ -125,17 +126,8 @@ def _database_frames(
 
 def _processing_summary(processed: pipeline.Processed) -> dict[str, Any]:
     frame = processed.processed
-    flags = (
-        "IsTrust",
-        "IsChurch",
-        "IsBusiness",
-        "IsEstate",
-        "IsGovernment",
-        "IsOwnerOccupied",
-        "OwnerGrantorMatch",
-    )
     return {
-        "flags": {f: int(frame[f].sum()) for f in flags if f in frame.columns},
+        "flags": {f: int(frame[f].sum()) for f in FLAGS if f in frame.columns},
         "codes": dict(
             processed.locations.group_by("PriorityCode").len().sort("PriorityCode").iter_rows()
         ),

@@ -17,7 +17,7 @@ import polars as pl
 from sqlalchemy.exc import SQLAlchemyError
 
 from propmail import pipeline
-from propmail.contract import SOURCE_ROW, UPLOAD_COLUMNS
+from propmail.contract import COUNTED, SOURCE_ROW, UPLOAD_COLUMNS
 from propmail.db import Backend, Batch, LoadResult, Preview, connect
 from propmail.errors import DatabaseUnavailable, InputError
 from propmail.progress import Step, no_step
@@ -46,19 +46,6 @@ def parse_niche_spec(spec: str) -> tuple[str, Path]:
     return name, path
 
 
-# the flags the report counts over the rows loaded
-FLAGS = (
-    "IsOwnerOccupied",
-    "IsAbsentee",
-    "IsTrust",
-    "IsChurch",
-    "IsBusiness",
-    "IsEstate",
-    "IsGovernment",
-    "OwnerGrantorMatch",
-)
-
-
 @dataclass
 class Figures:
     """What the summary and the report read of the upload's rows, taken before the load.
@@ -70,13 +57,13 @@ class Figures:
     rows: int  # rows read
     filled: dict[str, int]  # canonical column -> rows with a value
     rejected: pl.DataFrame  # each rejected row: _row, reason, then every column as read
-    loadable: pl.DataFrame  # the FLAGS and BasePriorityCode of each row not rejected
+    loadable: pl.DataFrame  # the COUNTED flags and BasePriorityCode of each row not rejected
 
 
 def figures(upload: pl.DataFrame, processed: pipeline.Processed) -> Figures:
     """The `Figures` of an upload frame and what the pipeline made of it."""
     rejects = processed.rejects.select(SOURCE_ROW, "reason")
-    kept = [c for c in (*FLAGS, "BasePriorityCode") if c in processed.processed.columns]
+    kept = [c for c in (*COUNTED, "BasePriorityCode") if c in processed.processed.columns]
     loadable = processed.processed.select(SOURCE_ROW, *kept).join(
         rejects, on=SOURCE_ROW, how="anti", maintain_order="left"
     )

@@ -28,7 +28,7 @@ from typing import Any
 import polars as pl
 
 from propmail import calibration, explain, pipeline
-from propmail.contract import DATE, FLAG, INT, NUMBER, OWNER, STORED, TEXT
+from propmail.contract import DATE, DERIVED, FLAG, INT, LOCATION, NUMBER, OWNER, STORED, TEXT
 from propmail.db import Backend
 from propmail.db.stored import LIST_CODE, OWNER_LINK, region_columns
 from propmail.job import check_inputs, checked_backend, database_errors, niche_lists, prepare
@@ -63,20 +63,31 @@ VALUE_COLUMNS = frozenset(
     }
 )
 
+# the stored id the load resolves from a derived field, compared as that field's value
+RESOLVED = {LIST_CODE: "ListCode"}
+
+
+def derived_order() -> tuple[str, ...]:
+    """The compared columns a derived field fills, in the contract's (SPEC) order of the fields:
+    a location's column before its owner's, then the id the load resolves from it.
+
+    >>> derived_order()[2:4], derived_order()[-2:]
+    (('Location.IsBusiness', 'Owner.IsBusiness'), ('Owner.AccuzipRequest', 'Owner.FullAddress'))
+    """
+    order: list[str] = []
+    for derived in DERIVED:
+        order += [
+            f"{c.table}.{c.name}"
+            for table in (LOCATION, OWNER)
+            for c in STORED
+            if c.table == table and c.source == derived.name and not c.staged_only
+        ]
+        order += [column for column, source in RESOLVED.items() if source == derived.name]
+    return tuple(order)
+
+
 # SPEC order of the derived columns first, then the plain copies as the tables hold them
-DERIVED_ORDER = (
-    "Location.IsTrust",
-    "Location.IsChurch",
-    "Location.IsBusiness",
-    "Owner.IsBusiness",
-    "Location.IsOwnerOccupied",
-    "Location.OwnerGrantorMatch",
-    "Owner.AlternateName",
-    "Location.PriorityCode",
-    LIST_CODE,
-    OWNER_LINK,
-    "Owner.FullAddress",
-)
+DERIVED_ORDER = derived_order()
 
 
 def _kinds() -> dict[str, str]:

@@ -53,7 +53,9 @@ from functools import lru_cache
 
 import polars as pl
 
-FLAGS = ("IsTrust", "IsChurch", "IsBusiness", "IsEstate", "IsGovernment")
+from propmail.contract import added_by
+
+FLAGS = added_by("classification")  # IsTrust, IsChurch, IsBusiness, IsEstate, IsGovernment
 
 
 @dataclass(frozen=True)

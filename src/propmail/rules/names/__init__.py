@@ -58,10 +58,18 @@ import polars as pl
 from propmail.rules.classification import FLAGS, Classification
 from propmail.rules.classification import derive as classified
 from propmail.rules.names import casing, clean, order
-from propmail.rules.names.clean import ROWS
+from propmail.rules.names.clean import ORGANISATION_FLAGS, ROWS
 from propmail.rules.names.order import name_frequencies
 
-__all__ = ["ROWS", "Names", "derive", "envelopes", "name_frequencies", "order_evidence"]
+__all__ = [
+    "ORGANISATION_FLAGS",
+    "ROWS",
+    "Names",
+    "derive",
+    "envelopes",
+    "name_frequencies",
+    "order_evidence",
+]
 
 
 @dataclass(frozen=True)
