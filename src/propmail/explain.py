@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -22,11 +21,11 @@ from propmail import pipeline
 from propmail.contract import DERIVED, FLAG, SOURCE_ROW, STORED
 from propmail.db import Backend
 from propmail.errors import InputError
-from propmail.job import check_inputs, database_errors, niche_lists, prepare
-from propmail.read import resolve_mapping
+from propmail.inputs import Inputs
+from propmail.job import database_errors, prepare
 from propmail.rules import classification, codes, grantor, names, niche, occupancy, priority, slug
 from propmail.rules.niche import NicheList, UploadKeys
-from propmail.settings import Rules, load_rules
+from propmail.settings import Rules
 
 Section = dict[str, Any]
 
@@ -280,21 +279,10 @@ class Explainer:
         return ""
 
 
-def explain_parcel(
-    upload_path: str | Path,
-    parcel: str,
-    niche_specs: Sequence[str] = (),
-    rules_path: str | Path | None = None,
-    mapping_path: str | Path | None = None,
-    backend: Backend | None = None,
-    sheet: str | None = None,
-) -> Explanation:
+def explain_parcel(inputs: Inputs, parcel: str, backend: Backend | None = None) -> Explanation:
     """Explain one parcel of an upload; with `backend`, what the database holds for it too."""
-    rules = load_rules(rules_path)
-    mapping = resolve_mapping(mapping_path) if mapping_path else None
-    check_inputs(upload_path, niche_specs)
-    _, niches, processed = prepare(upload_path, niche_specs, rules, mapping, sheet=sheet)
-    explained = Explainer(processed, rules, niche_lists(niches, niche_specs)).explain(parcel)
+    _, niches, processed = prepare(inputs)
+    explained = Explainer(processed, inputs.rules, inputs.niche_lists(niches)).explain(parcel)
     if backend is not None:
         with database_errors(backend):
             if not backend.exists() or not backend.has_schema():
