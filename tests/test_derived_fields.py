@@ -6,7 +6,8 @@ Location, needs these files and no other:
 - its rule module, ``src/propmail/rules/occupancy.py``: the column added in `derive`;
 - ``src/propmail/contract.py``: its row in `DERIVED` (SPEC order) and, if stored, in `STORED`;
 - the T-SQL in ``src/propmail/db/mssql/`` (schema.sql, PropmailStageJson.sql,
-  ProcessPythonEnhancedData.sql), which ``tests/mssql/test_columns.py`` checks against `STORED`;
+  ProcessPythonEnhancedData.sql, PropmailUndoLoad.sql), which ``tests/mssql/`` checks against
+  `STORED`;
 - its fixture, ``tests/fixtures/occupancy_cases.csv``, read by ``tests/rules/test_occupancy.py``.
 
 The report, the API's summary, parity, explain, the pipeline and `settings` take it from the

@@ -16,8 +16,8 @@ them by hand, checked by its tests.
 [('Owner', 'MailingCounty'), ('Location', 'County')]
 >>> [(c.name, c.source) for c in STORED if c.table == LOCATION and c.derived][:3]
 [('OwnerSlug', 'OwnerSlug'), ('PriorityCode', 'ListCode'), ('IsOwnerOccupied', 'IsOwnerOccupied')]
->>> added_by("priority"), FLAGS[-2:]
-(('BasePriorityCode', 'IsAbsentee'), ('IsOwnerOccupied', 'OwnerGrantorMatch'))
+>>> added_by("priority"), FLAGS[:2]
+(('BasePriorityCode', 'IsAbsentee'), ('IsTrust', 'IsChurch'))
 """
 
 from __future__ import annotations

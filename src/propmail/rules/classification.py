@@ -124,11 +124,7 @@ def patterns(classification: Classification) -> dict[str, str | None]:
     """The regex of each keyword list of the rules file, built once per rules object."""
     c = classification
     return {
-        "IsTrust": keyword_pattern(c.trust),
-        "IsChurch": keyword_pattern(c.church),
-        "IsBusiness": keyword_pattern(c.business),
-        "IsEstate": keyword_pattern(c.estate),
-        "IsGovernment": keyword_pattern(c.government),
+        **{flag: keyword_pattern(substring_words(c, flag)) for flag in FLAGS},
         "estate_exclude": keyword_pattern(c.estate_exclude),
         "business_words": keyword_pattern(c.business_words),
         "government_weak": keyword_pattern(c.government_weak),
@@ -281,15 +277,10 @@ def derive(frame: pl.DataFrame, classification: Classification) -> pl.DataFrame:
 
 
 def substring_words(classification: Classification, flag: str) -> tuple[str, ...]:
-    """The keywords of `flag` (``IsTrust``) as the rules file lists them."""
-    lists = {
-        "IsTrust": classification.trust,
-        "IsChurch": classification.church,
-        "IsBusiness": classification.business,
-        "IsEstate": classification.estate,
-        "IsGovernment": classification.government,
-    }
-    return lists[flag]
+    """The keywords of `flag` (``IsTrust``) as the rules file lists them (``trust``)."""
+    key = next(key for key, named in MATCHED_FLAGS.items() if named == flag)
+    words: tuple[str, ...] = getattr(classification, key)
+    return words
 
 
 def substring_flag(classification: Classification, flag: str) -> pl.Expr:
