@@ -25,6 +25,7 @@ from propmail.db import EMBEDDED_URL, Batch, Database, LoadOptions, LoadResult, 
 from propmail.db import fault as fault_of
 from propmail.db import scratch as scratch_of
 from propmail.errors import LoadError
+from propmail.inputs import Inputs
 from propmail.job import load_options, prepare, run_job
 from propmail.selftest.canonical import DATA_TABLES, canonical, canonical_query, digest
 from propmail.selftest.scenario import MONTH3, Scenario
@@ -223,11 +224,9 @@ class Run:
             self.say(label)
             log_ids: list[int] = []
             result = run_job(
-                self.folder / load.upload,
+                Inputs.gather(self.folder / load.upload, load.niche_specs(self.folder)),
                 load.region,
-                load.niche_specs(self.folder),
                 backend=self.backend,
-                rules_path=None,
                 now=load.now,
                 on_upload_log=log_ids.append,
             ).load
@@ -277,9 +276,8 @@ class Run:
         self.fault.inject(self.engine)
         try:
             run_job(
-                self.folder / upload,
+                Inputs.gather(self.folder / upload, niches),
                 region,
-                niches,
                 backend=self.backend,
                 now=MONTH3 - timedelta(days=1),
                 on_upload_log=log_ids.append,
@@ -318,7 +316,7 @@ class Run:
         s, rules, options = self.scenario, self.rules, self.options
         now = MONTH3 + timedelta(hours=1)
         processed = {
-            name: prepare(self.folder / name, rules=rules)[2]
+            name: prepare(Inputs(self.folder / name, rules=rules))[2]
             for name in ("region_c.csv", "region_d.csv", "region_e.csv")
         }
         c, d, e = processed["region_c.csv"], processed["region_d.csv"], processed["region_e.csv"]
