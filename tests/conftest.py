@@ -11,7 +11,8 @@ import pytest
 from hypothesis import settings
 from sqlalchemy import create_engine, make_url, text
 
-from propmail.db import Backend, connect
+from propmail.db import BACKENDS as REGISTERED
+from propmail.db import Backend, connect, parse_url, schema
 from propmail.settings import Rules, load_rules
 
 # Property tests: `ci` (the default) runs a few hundred generated uploads, `full` the 10,000 of
@@ -38,7 +39,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 PG_SERVER_URL = os.environ.get(
     "PROPMAIL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+# The backends of the registry every database test runs on, each with the marks it needs: the
+# embedded one always, PostgreSQL on a server. SQL Server runs the procedures it installs and
+# is tested through a recorded session (tests/mssql), without a server.
+SERVERS = {"sqlite": [], "postgresql": [pytest.mark.postgres]}
+BACKENDS = [pytest.param(kind, marks=SERVERS[kind]) for kind in REGISTERED if kind in SERVERS]
+assert set(SERVERS) <= set(REGISTERED), "a tested backend the registry does not know"
 
 
 def _unreachable(exc: Exception) -> None:
@@ -70,8 +76,6 @@ def pg_url() -> Iterator[str]:
 
 def _postgres(url: str) -> Backend:
     """propmail's tables dropped, so each test starts from an empty database."""
-    from propmail.db import schema
-
     backend = connect(url)
     schema.metadata.drop_all(backend.engine)
     schema.ledger_metadata.drop_all(backend.engine)
@@ -79,10 +83,12 @@ def _postgres(url: str) -> Backend:
 
 
 def backend_url(request: pytest.FixtureRequest, kind: str, tmp_path: Path) -> str:
-    """The URL of an empty database of the given kind, for this test."""
-    if kind == "sqlite":
-        return f"sqlite:///{tmp_path / 'propmail.db'}"
+    """The URL of an empty database of the given kind, for this test: a file of its own for
+    the embedded backend, the session's server database emptied for a server's."""
+    if not SERVERS[kind]:
+        return f"{kind}:///{tmp_path / 'propmail.db'}"
     url: str = request.getfixturevalue("pg_url")
+    assert parse_url(url).get_backend_name() == kind
     _postgres(url).dispose()
     return url
 

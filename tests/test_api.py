@@ -9,6 +9,7 @@ import pytest
 
 from propmail import DatabaseIntegrator, ListPriorityManager, PropertyProcessor
 from propmail.db import Backend
+from propmail.job import load_options
 from propmail.settings import Rules
 from tests.db.helpers import by_key, dump
 
@@ -39,7 +40,7 @@ def test_generate_database_ready_output_from_a_processed_frame() -> None:
 
 
 def test_insert_processed_data_returns_the_guides_result(backend: Backend, rules: Rules) -> None:
-    backend.init({40: "Roanoke"}, rules)
+    backend.init({40: "Roanoke"}, load_options(rules))
     url = backend.engine.url.render_as_string(hide_password=False)
     out = PropertyProcessor().process_excel_file_for_database(EXAMPLES / "upload.csv", 40)
     result = DatabaseIntegrator(url).insert_processed_data(
@@ -53,7 +54,7 @@ def test_insert_processed_data_returns_the_guides_result(backend: Backend, rules
 
 
 def test_insert_processed_data_reports_invalid_frames(backend: Backend, rules: Rules) -> None:
-    backend.init({40: None}, rules)
+    backend.init({40: None}, load_options(rules))
     url = backend.engine.url.render_as_string(hide_password=False)
     out = PropertyProcessor().process_excel_file_for_database(EXAMPLES / "upload.csv", 40)
     orphan = out["locations_df"].copy()
@@ -82,7 +83,7 @@ def test_making_an_integrator_writes_nothing(backend: Backend, tmp_path: Path) -
 
 
 def test_list_priority_manager_batches_and_caches(backend: Backend, rules: Rules) -> None:
-    backend.init({40: None, 41: None}, rules)
+    backend.init({40: None, 41: None}, load_options(rules))
     manager = ListPriorityManager(backend, rules)
     ids = manager.get_or_create_list_priority_ids(["Liens - ABS1", "OO", "Probate - OO"])
     assert manager.created == ["Liens - ABS1", "Probate - OO"]
@@ -121,7 +122,7 @@ def test_generate_enhanced_list_codes(rules: Rules, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("missing", ["OwnerSlug", "PriorityCode"])
 def test_validation_names_the_missing_column(backend: Backend, rules: Rules, missing: str) -> None:
-    backend.init({40: None}, rules)
+    backend.init({40: None}, load_options(rules))
     url = backend.engine.url.render_as_string(hide_password=False)
     out = PropertyProcessor().process_excel_file_for_database(EXAMPLES / "upload.csv", 40)
     result = DatabaseIntegrator(url).insert_processed_data(

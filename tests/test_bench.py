@@ -20,7 +20,7 @@ from propmail.bench.measure import StageClock, peak_rss_mb
 from propmail.cli import main
 from propmail.db import Backend, schema
 from propmail.inputs import Inputs
-from propmail.job import run_job
+from propmail.job import load_options, run_job
 from propmail.settings import Rules
 from tests.db.helpers import MONTH1
 
@@ -76,7 +76,7 @@ def test_the_floor_stores_the_rows_propmail_stores(
     upload = synth.upload(400, seed=5)
     path = tmp_path / "upload.csv"
     upload.write_csv(path)
-    backend.init({40: "A", 41: "B"}, rules)
+    backend.init({40: "A", 41: "B"}, load_options(rules))
     job = run_job(Inputs.gather(path), 40, backend=backend, now=MONTH1)
     processed = job.processed
     floor.load(
@@ -101,7 +101,7 @@ def test_the_guides_design_loads_every_location_with_a_round_trip_per_code(
     from propmail.db import connect
 
     backend = connect(url)
-    backend.init({40: "Bench"}, rules)
+    backend.init({40: "Bench"}, load_options(rules))
     backend.dispose()
     out = guide.run(
         month.upload, month.niches, url, 40, datetime(2026, 5, 4), rules, lambda _step: None

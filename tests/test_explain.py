@@ -13,7 +13,7 @@ from propmail.cli import main
 from propmail.db import Backend
 from propmail.explain import explain_parcel
 from propmail.inputs import Inputs
-from propmail.job import run_job
+from propmail.job import load_options, run_job
 from propmail.settings import Rules
 from tests.db.helpers import MONTH1
 
@@ -164,7 +164,7 @@ def test_the_envelope_name_says_its_order_and_evidence(tmp_path: Path) -> None:
 def test_with_the_database_the_stored_row_is_shown_and_json_is_printed(
     backend: Backend, rules: Rules, tmp_path: Path
 ) -> None:
-    backend.init({40: "Roanoke"}, rules)
+    backend.init({40: "Roanoke"}, load_options(rules))
     path, liens = upload(tmp_path)
     assert run_job(Inputs.gather(path, [liens]), 40, backend=backend, now=MONTH1).load is not None
     explained = explain_parcel(Inputs.gather(path, [liens]), "TRUST-1", backend=backend)

@@ -26,7 +26,7 @@ from propmail.contract import SOURCE_ROW, UPLOAD_COLUMNS
 from propmail.db import Backend, schema
 from propmail.errors import InputError
 from propmail.inputs import Inputs
-from propmail.job import run_job
+from propmail.job import load_options, run_job
 from propmail.read import read_upload
 from propmail.settings import Rules
 from tests.db.helpers import MONTH1, checksum
@@ -87,7 +87,7 @@ def _reset(backend: Backend, rules: Rules) -> None:
     with backend.engine.begin() as conn:
         for table in reversed(schema.TABLES):
             conn.execute(delete(table))
-    backend.init({40: "Roanoke"}, rules)
+    backend.init({40: "Roanoke"}, load_options(rules))
 
 
 def check_job(backend: Backend, rules: Rules, upload: Upload) -> None:

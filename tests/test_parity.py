@@ -25,7 +25,7 @@ from propmail.cli import main
 from propmail.db import Backend, connect, schema
 from propmail.explain import explain_parcel
 from propmail.inputs import Inputs
-from propmail.job import prepare, run_job
+from propmail.job import load_options, prepare, run_job
 from propmail.parity import compared_columns, run_parity
 from propmail.rules.slug import slug_expr
 from propmail.settings import Rules
@@ -46,7 +46,7 @@ class Planted:
 
 
 def loaded(backend: Backend, rules: Rules, tmp_path: Path) -> tuple[Path, pl.DataFrame]:
-    backend.init({40: "Roanoke"}, rules)
+    backend.init({40: "Roanoke"}, load_options(rules))
     path = tmp_path / "upload.csv"
     synth.upload(ROWS, seed=SEED).write_csv(path)
     result = run_job(Inputs.gather(path), 40, backend=backend, now=MONTH1)
@@ -296,7 +296,7 @@ def test_sqlite_reads_the_region_through_the_default_page_cache(
 ) -> None:
     """A region read once would only fill the load's large page cache: it is read with SQLite's
     default, and the pooled connection gets the load's back."""
-    from propmail.db.sqlite import CACHE_KIB, READ_CACHE_KIB
+    from propmail.db.sqlite.connect import CACHE_KIB, READ_CACHE_KIB
 
     backend = connect(f"sqlite:///{tmp_path / 'read.db'}")
     loaded(backend, rules, tmp_path)

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from propmail import synth
 from propmail.db import Backend
 from propmail.inputs import Inputs
-from propmail.job import run_job
+from propmail.job import load_options, run_job
 from propmail.rules.slug import slug_expr
 from propmail.settings import Rules
 from propmail.verify import verify_slugs
@@ -18,7 +18,7 @@ from tests.db.helpers import MONTH1, by_key
 
 
 def loaded(backend: Backend, rules: Rules, tmp_path: Path, rows: int = 300) -> int:
-    backend.init({40: "Roanoke"}, rules)
+    backend.init({40: "Roanoke"}, load_options(rules))
     path = tmp_path / "upload.csv"
     synth.upload(rows, seed=21).write_csv(path)
     load = run_job(Inputs.gather(path), 40, backend=backend, now=MONTH1).load

@@ -5,6 +5,7 @@ One upload end to end, into a new SQLite file with region 40:
 >>> import pathlib, tempfile
 >>> from propmail import DatabaseIntegrator, PropertyProcessor
 >>> from propmail.db import connect
+>>> from propmail.job import load_options
 >>> from propmail.settings import load_rules
 >>> work = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (work / "upload.csv").write_text(
@@ -13,7 +14,7 @@ One upload end to end, into a new SQLite file with region 40:
 ... )
 >>> url = f"sqlite:///{work / 'propmail.db'}"
 >>> backend = connect(url)
->>> backend.init({40: "Roanoke"}, load_rules())
+>>> backend.init({40: "Roanoke"}, load_options(load_rules()))
 ['OO', 'ABS1', 'ABS2', 'ABS3']
 >>> backend.dispose()
 >>> out = PropertyProcessor().process_excel_file_for_database(work / "upload.csv", region_id=40)
@@ -26,7 +27,6 @@ One upload end to end, into a new SQLite file with region 40:
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -37,12 +37,11 @@ import polars as pl
 
 from propmail import pipeline
 from propmail.contract import FLAGS
-from propmail.db import Backend, Batch, connect, parse_url
-from propmail.db.mssql.credentials import ENV_SSM_PREFIX
+from propmail.db import Batch, Database, connect, with_ssm_prefix
 from propmail.db.schema import DATE, FLAG, NUMBER, OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field
 from propmail.errors import DatabaseUnavailable, InputError, PropmailError
 from propmail.inputs import Inputs
-from propmail.job import check_database, database_errors, prepare
+from propmail.job import check_database, database_errors, load_options, prepare
 from propmail.read import load_mapping
 from propmail.redact import redact
 from propmail.rules import codes, priority
@@ -142,12 +141,12 @@ class ListPriorityManager:
 
     def __init__(
         self,
-        db: Backend | DatabaseIntegrator | str | None = None,
+        db: Database | DatabaseIntegrator | str | None = None,
         rules: Rules | str | Path | None = None,
     ) -> None:
         if isinstance(db, DatabaseIntegrator):
             db = db.backend
-        self.backend = db if isinstance(db, Backend) else connect(db)
+        self.backend = db if isinstance(db, Database) else connect(db)
         self.rules = _rules(rules)
         self._cache: dict[str, int] = {}
         self.created: list[str] = []
@@ -161,7 +160,8 @@ class ListPriorityManager:
         missing = sorted(wanted - self._cache.keys())
         if missing:
             self._require_initialised()
-            ids, created = self.backend.resolve_codes(missing, self.rules.new_list)
+            new_list = load_options(self.rules).new_list
+            ids, created = self.backend.resolve_codes(missing, new_list)
             self._cache.update(ids)
             self.created += created
         return {c: self._cache[c] for c in wanted}
@@ -182,21 +182,6 @@ class ListPriorityManager:
         frame = priority.derive(pl.from_pandas(processed_df), rules.priority)
         frame = codes.derive(frame, rules.prefixes, rules.ncoa)
         return frame["EnhancedCode"].to_pandas()
-
-
-def _with_ssm_prefix(connection_string: str | None, ssm_prefix: str | None) -> str:
-    """The URL with its credentials to be read from AWS SSM Parameter Store under a prefix."""
-    prefix = ssm_prefix or os.environ.get(ENV_SSM_PREFIX)
-    if not prefix:
-        raise InputError(
-            f"use_aws_credentials needs ssm_prefix=... or {ENV_SSM_PREFIX}", column="ssm_prefix"
-        )
-    url = parse_url(connection_string or "mssql+mssqlpython://")
-    if url.get_backend_name() != "mssql":
-        raise InputError(
-            "AWS SSM credentials are for SQL Server (mssql+...) URLs", column="connection_string"
-        )
-    return url.update_query_dict({"ssm_prefix": prefix}).render_as_string(hide_password=False)
 
 
 class DatabaseIntegrator:
@@ -240,7 +225,7 @@ class DatabaseIntegrator:
         test_connection: bool = True,
     ) -> None:
         if use_aws_credentials:
-            connection_string = _with_ssm_prefix(connection_string, ssm_prefix)
+            connection_string = with_ssm_prefix(connection_string, ssm_prefix)
         self.backend = connect(connection_string)
         self.rules = _rules(rules)
         self.connection_info: dict[str, Any] = {}
@@ -292,7 +277,7 @@ class DatabaseIntegrator:
             now = datetime.now()
             if upload_log_id is None:
                 upload_log_id = self.backend.open_upload_log(region_id, file_name, now)
-            batch = Batch(region_id, owners, locations, self.rules, now)
+            batch = Batch(region_id, owners, locations, load_options(self.rules), now)
             result = self.backend.load(upload_log_id, batch)
             row = self.backend.upload_log(upload_log_id)
         except PropmailError as exc:

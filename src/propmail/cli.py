@@ -19,11 +19,11 @@ from rich.markup import escape
 
 from propmail import __version__, redact
 from propmail.bench import DEFAULT_PG_URL
-from propmail.db import Backend, connect
+from propmail.db import DEFAULT_URL, Database, connect
 from propmail.errors import INTERRUPTED as INTERRUPTED_MESSAGE
 from propmail.errors import DatabaseUnavailable, InputError, LoadError, PropmailError
 from propmail.inputs import Inputs
-from propmail.job import JobResult, run_job
+from propmail.job import JobResult, load_options, run_job
 from propmail.overrides import effective_settings, settings_toml
 from propmail.progress import progress
 from propmail.settings import load_rules
@@ -34,7 +34,7 @@ log = logging.getLogger("propmail")
 err = Console(stderr=True)
 out = Console()
 
-DB_HELP = "SQLAlchemy URL; default $PROPMAIL_DB_URL, else sqlite:///propmail.db"
+DB_HELP = f"SQLAlchemy URL; default $PROPMAIL_DB_URL, else {DEFAULT_URL}"
 
 LOAD_FAILED, BAD_INPUT, REPORT_FAILED, NO_DATABASE, INTERRUPTED = 1, 2, 3, 4, 130
 EXIT_STATUSES = {
@@ -87,7 +87,7 @@ class _Main(click.Group):
 
 
 @contextmanager
-def open_backend(db_url: str | None) -> Iterator[Backend]:
+def open_backend(db_url: str | None) -> Iterator[Database]:
     """The database of `db_url` (else $PROPMAIL_DB_URL), disposed of however the block ends."""
     backend = connect(db_url)
     try:
@@ -141,7 +141,7 @@ def db_init(db_url: str | None, regions: tuple[str, ...], rules_path: str | None
     rules = load_rules(rules_path)
     with open_backend(db_url) as backend:
         before = backend.regions()
-        created = backend.init(wanted, rules)
+        created = backend.init(wanted, load_options(rules))
         counts = backend.counts()
     out.print(f"database ready: {escape(backend.display_url)}")
     out.print(

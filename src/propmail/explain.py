@@ -19,7 +19,7 @@ import polars as pl
 
 from propmail import pipeline
 from propmail.contract import DERIVED, FLAG, SOURCE_ROW, STORED
-from propmail.db import Backend
+from propmail.db import Database
 from propmail.errors import InputError
 from propmail.inputs import Inputs
 from propmail.job import database_errors, prepare
@@ -279,7 +279,7 @@ class Explainer:
         return ""
 
 
-def explain_parcel(inputs: Inputs, parcel: str, backend: Backend | None = None) -> Explanation:
+def explain_parcel(inputs: Inputs, parcel: str, backend: Database | None = None) -> Explanation:
     """Explain one parcel of an upload; with `backend`, what the database holds for it too."""
     _, niches, processed = prepare(inputs)
     explained = Explainer(processed, inputs.rules, inputs.niche_lists(niches)).explain(parcel)

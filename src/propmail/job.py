@@ -18,7 +18,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from propmail import pipeline
 from propmail.contract import COUNTED, SOURCE_ROW, UPLOAD_COLUMNS
-from propmail.db import Backend, Batch, LoadResult, Preview, connect
+from propmail.db import (
+    Backend,
+    BaseCode,
+    Batch,
+    Database,
+    LoadOptions,
+    LoadResult,
+    NewListDefaults,
+    Preview,
+    connect,
+)
 from propmail.errors import DatabaseUnavailable, InputError
 from propmail.inputs import Inputs
 from propmail.progress import Step, no_step
@@ -26,6 +36,25 @@ from propmail.read import ReadResult, read_niche, read_upload
 from propmail.redact import redact
 from propmail.rules.occupancy import SiteQuality, site_quality
 from propmail.settings import Rules
+
+
+def load_options(rules: Rules) -> LoadOptions:
+    """What the database takes of the settings: the update window, the new list codes'
+    defaults, the journal, and the base list codes `db init` creates."""
+    new_list = rules.new_list
+    return LoadOptions(
+        update_window_months=rules.update_window_months,
+        new_list=NewListDefaults(
+            priority_level=new_list.priority_level,
+            processing_order=new_list.processing_order,
+            is_absentee=new_list.is_absentee,
+            frequency=new_list.frequency,
+            divided_by=new_list.divided_by,
+        ),
+        journal=rules.journal.enabled,
+        keep_loads_per_region=rules.journal.keep_loads_per_region,
+        base_codes=tuple(BaseCode(r.code, r.is_absentee) for r in rules.priority),
+    )
 
 
 @dataclass
@@ -143,8 +172,8 @@ def database_errors(backend: Backend) -> Iterator[None]:
 
 @contextmanager
 def checked_backend(
-    db_url: str | None, backend: Backend | None, region_id: int, step: Step = no_step
-) -> Iterator[Backend]:
+    db_url: str | None, backend: Database | None, region_id: int, step: Step = no_step
+) -> Iterator[Database]:
     """`backend` (else one connected to `db_url`, disposed of at the end), checked to be
     reachable, initialised and to hold the region before anything is read."""
     own_backend = backend is None
@@ -164,7 +193,7 @@ def run_job(
     region_id: int,
     *,
     db_url: str | None = None,
-    backend: Backend | None = None,
+    backend: Database | None = None,
     step: Step = no_step,
     now: datetime | None = None,
     dry_run: bool = False,
@@ -188,7 +217,8 @@ def run_job(
         read = figures(upload.frame, processed)
         upload, processed = without_rows(upload, processed)  # the owners and locations stay
         moment = now or datetime.now()
-        batch = Batch(region_id, processed.owners, processed.locations, rules, moment)
+        options = load_options(rules)
+        batch = Batch(region_id, processed.owners, processed.locations, options, moment)
         with database_errors(backend):
             if dry_run:
                 preview = backend.preview(batch, step)

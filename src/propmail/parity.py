@@ -2,7 +2,7 @@
 
 The upload is read and processed exactly as `propmail process` would (`job.prepare`); the
 region's stored locations, each with its owner's columns and the code its ListPriorityId names
-(`Backend.read_region`), are read in batches over one streaming query and each batch is compared
+(`Admin.read_region`), are read in batches over one streaming query and each batch is compared
 with propmail's rows in polars. Memory holds the processed rows (explain and the variants read
 them), propmail's values in the compared form and one batch of stored rows, whatever the size
 of the region. Nothing is written: no row, no UploadLog.
@@ -29,7 +29,7 @@ import polars as pl
 
 from propmail import calibration, explain, pipeline
 from propmail.contract import DATE, DERIVED, FLAG, INT, LOCATION, NUMBER, OWNER, STORED, TEXT
-from propmail.db import Backend
+from propmail.db import Database
 from propmail.db.stored import LIST_CODE, OWNER_LINK, region_columns
 from propmail.inputs import Inputs
 from propmail.job import checked_backend, database_errors, prepare
@@ -389,7 +389,7 @@ Variants = Iterable[tuple[str, str, Callable[[], pipeline.Processed]]]
 
 
 def compare(
-    backend: Backend,
+    backend: Database,
     region_id: int,
     mine: pl.DataFrame,
     rejected: pl.Series,
@@ -463,7 +463,7 @@ def run_parity(
     region_id: int,
     *,
     db_url: str | None = None,
-    backend: Backend | None = None,
+    backend: Database | None = None,
     suggest: bool = False,
     step: Step = no_step,
     batch_rows: int = BATCH_ROWS,

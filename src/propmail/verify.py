@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from propmail.db import Backend
+from propmail.db import Database
 from propmail.errors import InputError
 from propmail.rules.slug import STYLES, slug_expr
 
@@ -56,7 +56,7 @@ def compare(batch: pl.DataFrame, style: str) -> pl.DataFrame:
 
 
 def verify_slugs(
-    backend: Backend,
+    backend: Database,
     styles: tuple[str, ...] = tuple(STYLES),
     sample: int = SAMPLE,
     batch_rows: int = BATCH_ROWS,

@@ -8,7 +8,7 @@ from typing import Any
 from propmail import synth
 from propmail.db import connect
 from propmail.inputs import Inputs
-from propmail.job import run_job
+from propmail.job import load_options, run_job
 from propmail.settings import load_rules
 from tests.db.canonical import canonical
 from tests.db.helpers import MONTH1
@@ -46,7 +46,7 @@ def write_months(
 def init(url: str, regions: tuple[int, ...] = REGIONS) -> None:
     backend = connect(url)
     try:
-        backend.init({r: f"Region {r}" for r in regions}, load_rules())
+        backend.init({r: f"Region {r}" for r in regions}, load_options(load_rules()))
     finally:
         backend.dispose()
 

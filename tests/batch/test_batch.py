@@ -76,7 +76,7 @@ def test_a_broken_file_fails_alone_and_retry_failed_completes_it(url: str, tmp_p
         " ".join(first.output.split())
     )
     backend = connect(url)
-    states = {e.region: e.state for e in ledger.entries(backend.engine).values()}
+    states = {e.region: e.state for e in ledger.entries(backend.ledger).values()}
     backend.dispose()
     assert states == {r: ("failed" if r == REGIONS[2] else "done") for r in REGIONS}
 
@@ -90,14 +90,14 @@ def test_a_broken_file_fails_alone_and_retry_failed_completes_it(url: str, tmp_p
     assert retried.exit_code == 0, retried.output
     assert _upload_logs(url) == len(REGIONS)
     backend = connect(url)
-    assert {e.state for e in ledger.entries(backend.engine).values()} == {"done"}
+    assert {e.state for e in ledger.entries(backend.ledger).values()} == {"done"}
     backend.dispose()
 
 
 def _ledger(url: str) -> dict[str, ledger.Entry]:
     backend = connect(url)
     try:
-        return ledger.entries(backend.engine)
+        return ledger.entries(backend.ledger)
     finally:
         backend.dispose()
 
@@ -105,9 +105,9 @@ def _ledger(url: str) -> dict[str, ledger.Entry]:
 def _crashed(url: str, job: Job, times: int) -> None:
     """What `times` crashes of the job leave: its row running, that many attempts made."""
     backend = connect(url)
-    ledger.create(backend.engine)
-    ledger.start(backend.engine, job.key, job.region, job_hash(job))
-    ledger.record(backend.engine, job.key, Attempts=times)
+    ledger.create(backend.ledger)
+    ledger.start(backend.ledger, job.key, job.region, job_hash(job))
+    ledger.record(backend.ledger, job.key, Attempts=times)
     backend.dispose()
 
 

@@ -32,8 +32,8 @@ def _progress(db: str) -> tuple[int, int, int]:
     """Jobs done, running, and of those loading (their UploadLog row opened), by the ledger."""
     backend = connect(db)
     try:
-        ledger.create(backend.engine)
-        entries = list(ledger.entries(backend.engine).values())
+        ledger.create(backend.ledger)
+        entries = list(ledger.entries(backend.ledger).values())
     finally:
         backend.dispose()
     running = [e for e in entries if e.state == ledger.RUNNING]
@@ -102,11 +102,11 @@ def test_a_rerun_closes_the_upload_log_row_its_killed_load_left_running(
     # what a batch killed mid-load leaves: its ledger row running, the UploadLog row at 8
     job = manifest.jobs[0]
     backend = connect(url)
-    ledger.create(backend.engine)
-    ledger.start(backend.engine, job.key, job.region, job_hash(job))
+    ledger.create(backend.ledger)
+    ledger.start(backend.ledger, job.key, job.region, job_hash(job))
     killed = backend.open_upload_log(job.region, job.upload.name, MONTH1)
     backend.set_state(killed, State.MERGING_OWNERS)
-    ledger.record(backend.engine, job.key, UploadLogId=killed)
+    ledger.record(backend.ledger, job.key, UploadLogId=killed)
 
     outcomes = run_batch(manifest, url, jobs=1, now=MONTH1)
     assert [o.state for o in outcomes] == ["done", "done"]
@@ -147,7 +147,7 @@ def test_a_worker_that_dies_takes_only_its_own_job(url: str, tmp_path: Path) -> 
     assert _done_logs(url) == sorted(others)
 
     backend = connect(url)
-    entries = {e.region: e for e in ledger.entries(backend.engine).values()}
+    entries = {e.region: e for e in ledger.entries(backend.ledger).values()}
     assert (entries[DOOMED].state, entries[DOOMED].attempts) == (ledger.FAILED, 2)
     assert {entries[r].attempts for r in others} == {1}
     log = schema.upload_log.c

@@ -153,14 +153,14 @@ def test_a_partition_a_dead_run_left_running_is_taken_over(pg: str, tmp_path: Pa
         backend = connect(pg)
         dead = f"dagster run {finished.run_id}"
         assert ledger.start(
-            backend.engine, job.key, job.region, job_hash(job), month="2026-11", claimed_by=dead
+            backend.ledger, job.key, job.region, job_hash(job), month="2026-11", claimed_by=dead
         )
         backend.dispose()
 
         taken = materialize(manifest, pg, regions[0], instance, "2026-11-01")
         assert taken["state"] == "done"
         backend = connect(pg)
-        entry = ledger.entries(backend.engine)[job.key]
+        entry = ledger.entries(backend.ledger)[job.key]
         backend.dispose()
         assert (entry.state, entry.attempts) == ("done", 2)
         assert entry.claimed_by != dead and (entry.claimed_by or "").startswith("dagster run ")
@@ -178,9 +178,9 @@ def test_a_partition_another_holder_is_loading_is_not_loaded_again(pg: str, tmp_
     init(pg, regions)
     (job,) = (j.of_month(MONTHS[0]) for j in load_manifest(first).jobs)
     backend = connect(pg)
-    ledger.create(backend.engine)
+    ledger.create(backend.ledger)
     holder = "batch on another-host pid 7"  # a live claim: not a run Dagster has as finished
-    ledger.start(backend.engine, job.key, job.region, job_hash(job), claimed_by=holder)
+    ledger.start(backend.ledger, job.key, job.region, job_hash(job), claimed_by=holder)
     backend.dispose()
     with dg.instance_for_test() as instance:
         manifest = str(tmp_path / "month" / "{month}" / "batch.toml")

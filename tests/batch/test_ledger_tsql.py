@@ -6,7 +6,7 @@ from importlib import resources
 
 from sqlglot import exp
 
-from propmail.db.mssql import tsql
+from propmail.db.mssql import dialect as tsql
 from propmail.db.schema import batch_job
 from tests.mssql.tsql_grammar import parse_batch
 

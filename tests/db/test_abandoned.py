@@ -18,7 +18,7 @@ from propmail.db import Backend, connect, schema
 from propmail.db.schema import State
 from propmail.errors import ABANDONED
 from propmail.inputs import Inputs
-from propmail.job import run_job
+from propmail.job import load_options, run_job
 from propmail.settings import Rules
 from tests.conftest import backend_url
 from tests.db.helpers import MONTH1
@@ -58,7 +58,7 @@ def test_the_next_load_of_the_region_closes_a_killed_load(
     url = backend_url(request, "postgresql", tmp_path)
     backend = connect(url)
     try:
-        backend.init({40: None, 41: None}, rules)
+        backend.init({40: None, 41: None}, load_options(rules))
         upload = tmp_path / "upload.csv"
         synth.upload(200, seed=5).write_csv(upload)
         _kill_mid_load(url, upload, stage)
@@ -92,7 +92,7 @@ def test_a_state_whose_row_another_load_holds_fails_within_its_bound_instead_of_
     url = backend_url(request, "postgresql", tmp_path)
     backend = connect(url)
     try:
-        backend.init({40: None}, rules)
+        backend.init({40: None}, load_options(rules))
         log_id = backend.open_upload_log(40, "upload.csv", MONTH1)
         log = schema.upload_log.c
         with backend.engine.begin() as other:  # type: ignore[attr-defined]

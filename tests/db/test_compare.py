@@ -15,10 +15,10 @@ from sqlalchemy import text
 from propmail import synth
 from propmail.contract import DATE, FLAG, INT, LONGTEXT, NUMBER, TEXT, TIMESTAMP, Field
 from propmail.db import Backend, Batch, connect, sql
-from propmail.db import postgres as postgres_backend
-from propmail.db import sqlite as sqlite_backend
+from propmail.db.postgres import backend as postgres_backend
+from propmail.db.sqlite import backend as sqlite_backend
 from propmail.inputs import Inputs
-from propmail.job import prepare, run_job
+from propmail.job import load_options, prepare, run_job
 from propmail.settings import Rules
 from propmail.summary import summary_rows
 from tests.conftest import backend_url
@@ -59,7 +59,7 @@ def journal_rows(
 def test_the_same_file_again_the_same_day_writes_nothing(
     backend: Backend, rules: Rules, tmp_path: Path
 ) -> None:
-    backend.init({40: None}, rules)
+    backend.init({40: None}, load_options(rules))
     p1, _ = months(tmp_path)
     run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1)
     data = ("Owner", "Location", "ListPriority", "RegionListFrequency")
@@ -77,7 +77,7 @@ def test_the_same_file_again_the_same_day_writes_nothing(
 def test_next_month_journals_whole_rows_only_for_the_rows_that_change(
     backend: Backend, rules: Rules, tmp_path: Path
 ) -> None:
-    backend.init({40: None}, rules)
+    backend.init({40: None}, load_options(rules))
     p1, p2 = months(tmp_path)
     run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1)
     second = run_job(Inputs.gather(p2), 40, backend=backend, now=MONTH2).load
@@ -108,7 +108,7 @@ def load_months(url: str, rules: Rules, folder: Path, staging: str) -> dict[str,
     """Months 1 and 2 loaded into the empty database at `url`, each staged as `staging` (and
     the summary says so): the checksums of the tables they write."""
     backend = connect(url)
-    backend.init({40: None}, rules)
+    backend.init({40: None}, load_options(rules))
     for path, now in zip(months(folder), (MONTH1, MONTH2), strict=True):
         result = run_job(Inputs.gather(path), 40, backend=backend, now=now)
         assert result.staging == staging
@@ -255,7 +255,7 @@ def test_the_scratch_database_goes_with_the_load_even_when_it_fails(
 ) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     backend = connect(f"sqlite:///{tmp_path / 'propmail.db'}")
-    backend.init({40: None}, rules)
+    backend.init({40: None}, load_options(rules))
     p1, _ = months(tmp_path)
 
     def explode(step: str) -> None:
@@ -274,7 +274,7 @@ def test_owners_are_staged_in_the_byte_order_of_their_slugs(rules: Rules, tmp_pa
     so the comparison walks its index; the upload's own order is not that one."""
     path = upload(tmp_path, "upload.csv", synth.upload(300, seed=4))
     _, _, processed = prepare(Inputs(path, rules=rules))
-    batch = Batch(40, processed.owners, processed.locations, rules, MONTH1)
+    batch = Batch(40, processed.owners, processed.locations, load_options(rules), MONTH1)
     given = processed.owners["Slug"].to_list()
     staged = batch.staged_owners()["Slug"].to_list()
     assert given != sorted(given, key=str.encode)

@@ -13,11 +13,11 @@ import polars as pl
 import pytest
 
 from propmail.db import Backend, connect, sql
-from propmail.db import postgres as postgres_backend
 from propmail.db.compare import STORED_CODE, STORED_SLUG, Keys, Moments, compare
+from propmail.db.postgres import backend as postgres_backend
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS
 from propmail.inputs import Inputs
-from propmail.job import run_job
+from propmail.job import load_options, run_job
 from propmail.selftest.scenario import Scenario
 from propmail.settings import Rules
 from propmail.summary import summary_rows
@@ -217,7 +217,7 @@ def three_loads(url: str, rules: Rules, folder: Path) -> list[Any]:
     """Month 1, the same file again the same day, month 2: per load its counts, what the
     comparison staged, the tables' checksums and the load's journal."""
     backend = connect(url)
-    backend.init({40: None}, rules)
+    backend.init({40: None}, load_options(rules))
     first, second = months(folder)
     out: list[Any] = []
     for path, now in ((first, MONTH1), (first, MONTH1.replace(hour=15)), (second, MONTH2)):
@@ -271,7 +271,7 @@ def test_a_scenario_of_two_regions_ends_as_it_does_when_compared_in_sql_alone(
 
     def run_all() -> list[Any]:
         backend = connect(backend_url(request, "postgresql", tmp_path))
-        backend.init(scenario.regions, rules)
+        backend.init(scenario.regions, load_options(rules))
         out: list[Any] = []
         for i, step in enumerate(scenario.loads()):
             niches = step.niche_specs(tmp_path)
@@ -347,7 +347,7 @@ def test_a_load_whose_arrow_connection_fails_compares_in_sql_and_says_so(
 
     monkeypatch.setattr(postgres_backend, "adbc_driver", lambda: Refusing)
     backend = connect(backend_url(request, "postgresql", tmp_path))
-    backend.init({40: None}, rules)
+    backend.init({40: None}, load_options(rules))
     first, _ = months(tmp_path)
     with caplog.at_level("WARNING", logger="propmail"):
         counts, compared = load(backend, first, MONTH1)

@@ -29,7 +29,7 @@ from propmail import synth
 from propmail.db import connect, schema
 from propmail.db.schema import OWNER_FIELDS
 from propmail.inputs import Inputs
-from propmail.job import prepare, run_job
+from propmail.job import load_options, prepare, run_job
 from propmail.pipeline import Processed
 from propmail.settings import load_rules
 from tests.conftest import backend_url
@@ -209,7 +209,7 @@ def new_codes_reported(outputs: dict[int, str]) -> int:
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, Engine]:
     url = backend_url(request, "postgresql", tmp_path)
     backend = connect(url)
-    backend.init(dict(REGIONS), load_rules())
+    backend.init(dict(REGIONS), load_options(load_rules()))
     backend.dispose()
     engine = create_engine(url)
     request.addfinalizer(engine.dispose)

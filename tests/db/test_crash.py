@@ -42,7 +42,7 @@ from propmail import job, synth
 from propmail.db import connect, schema
 from propmail.db.postgres import REGION_LOCK_KEY
 from propmail.inputs import Inputs
-from propmail.job import prepare, run_job
+from propmail.job import load_options, prepare, run_job
 from propmail.settings import load_rules
 from tests.db.canonical import canonical_query
 from tests.db.helpers import MONTH1, MONTH2
@@ -357,7 +357,7 @@ def test_a_killed_load_leaves_the_tables_as_before_and_a_rerun_as_a_clean_run(
 
     template = server.create(f"{name}_crash_month1")
     backend = connect(template)
-    backend.init({40: "Roanoke", 41: "Salem"}, load_rules())
+    backend.init({40: "Roanoke", 41: "Salem"}, load_options(load_rules()))
     run_job(Inputs.gather(month1, niches1), 40, backend=backend, now=MONTH1)
     backend.dispose()
     ready = prepare(Inputs(month2, niches2))

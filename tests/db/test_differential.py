@@ -9,7 +9,7 @@ import pytest
 
 from propmail.db import Backend, connect
 from propmail.inputs import Inputs
-from propmail.job import run_job
+from propmail.job import load_options, run_job
 from propmail.selftest.scenario import Load, Scenario
 from propmail.settings import Rules
 from tests.conftest import backend_url
@@ -41,7 +41,7 @@ def test_sqlite_and_postgresql_end_with_identical_tables(
     }
     try:
         for b in backends.values():
-            b.init(SCENARIO.regions, rules)
+            b.init(SCENARIO.regions, load_options(rules))
         compared = 0
         for i, load in enumerate(LOADS):
             results = {kind: run(b, tmp_path, load) for kind, b in backends.items()}

@@ -19,7 +19,7 @@ from propmail import synth
 from propmail.db import Backend, schema
 from propmail.errors import LoadError
 from propmail.inputs import Inputs
-from propmail.job import run_job
+from propmail.job import load_options, run_job
 from propmail.settings import Rules
 from tests.db.helpers import MONTH1, MONTH2, checksum
 
@@ -35,7 +35,7 @@ def upload(tmp_path: Path, seed: int, n: int = 300) -> Path:
 @pytest.fixture
 def loaded(backend: Backend, rules: Rules, tmp_path: Path) -> Iterator[Backend]:
     """A database holding month 1; month 2 (seed 2) updates owners and adds locations."""
-    backend.init({40: "Roanoke", 41: None}, rules)
+    backend.init({40: "Roanoke", 41: None}, load_options(rules))
     run_job(Inputs.gather(upload(tmp_path, seed=1)), 40, backend=backend, now=MONTH1)
     yield backend
 

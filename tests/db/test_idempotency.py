@@ -20,7 +20,7 @@ from sqlalchemy import Connection, event, text
 from propmail import synth
 from propmail.db import Backend, connect
 from propmail.inputs import Inputs
-from propmail.job import run_job
+from propmail.job import load_options, run_job
 from propmail.settings import Rules
 from tests.conftest import backend_url
 from tests.db.helpers import MONTH1, checksum
@@ -88,7 +88,7 @@ def files(tmp_path: Path) -> tuple[Path, list[str]]:
 def test_the_second_load_of_an_upload_changes_zero_rows(
     backend: Backend, rules: Rules, tmp_path: Path
 ) -> None:
-    backend.init({40: "Roanoke", 41: "Salem"}, rules)
+    backend.init({40: "Roanoke", 41: "Salem"}, load_options(rules))
     upload, niches = files(tmp_path)
     first = run_job(Inputs.gather(upload, niches), 40, backend=backend, now=MONTH1).load
     assert first is not None and first.locations_inserted == 3000
@@ -114,7 +114,7 @@ def test_postgresql_writes_no_tuple_on_the_second_load(
 ) -> None:
     backend = connect(backend_url(request, "postgresql", tmp_path))
     try:
-        backend.init({40: "Roanoke", 41: "Salem"}, rules)
+        backend.init({40: "Roanoke", 41: "Salem"}, load_options(rules))
         upload, niches = files(tmp_path)
         with tuples_written(backend) as first:
             run_job(Inputs.gather(upload, niches), 40, backend=backend, now=MONTH1)

@@ -10,11 +10,12 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from propmail.cli import main
-from propmail.db import Backend, journal, schema
+from propmail.db import Backend, schema
 from propmail.db.schema import State
+from propmail.db.sql import journal
 from propmail.errors import InputError
 from propmail.inputs import Inputs
-from propmail.job import run_job
+from propmail.job import load_options, run_job
 from propmail.settings import Rules, load_rules
 from tests.db.canonical import canonical
 from tests.db.helpers import MONTH1, MONTH2
@@ -37,7 +38,7 @@ def journal_rules(folder: Path, setting: str) -> Path:
 
 @pytest.fixture
 def months(backend: Backend, rules: Rules, tmp_path: Path) -> tuple[Path, Path]:
-    backend.init({40: "Roanoke", 41: "Salem"}, rules)
+    backend.init({40: "Roanoke", 41: "Salem"}, load_options(rules))
     return month_files(tmp_path)
 
 
@@ -209,7 +210,7 @@ def test_a_database_of_the_earlier_layout_is_refused_until_db_init_adds_the_key_
     with pytest.raises(InputError, match=r"not all of them .* propmail db init --region 40=NAME"):
         load(backend, p1, MONTH1)
     before = canonical(backend, DATA)
-    backend.init({}, load_rules())
+    backend.init({}, load_options(load_rules()))
     assert canonical(backend, DATA) == before  # every row kept
     first = load(backend, p1, MONTH1)
     (listed,) = backend.journaled_loads()

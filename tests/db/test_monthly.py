@@ -11,7 +11,7 @@ from sqlalchemy import text
 from propmail import synth
 from propmail.db import Backend
 from propmail.inputs import Inputs
-from propmail.job import run_job
+from propmail.job import load_options, run_job
 from propmail.settings import Rules
 from tests.db.helpers import MONTH1, MONTH2, by_key, checksum, dump
 
@@ -54,7 +54,7 @@ def age(backend: Backend, parcels: list[str]) -> None:
 def test_month_two_updates_recent_rows_and_freezes_aged_ones(
     backend: Backend, rules: Rules, tmp_path: Path
 ) -> None:
-    backend.init({40: "Roanoke", 41: "Salem"}, rules)
+    backend.init({40: "Roanoke", 41: "Salem"}, load_options(rules))
     p1, p2 = month_files(tmp_path)
     first = run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1).load
     assert first is not None
@@ -101,7 +101,7 @@ def test_month_two_updates_recent_rows_and_freezes_aged_ones(
 def test_loading_the_same_month_twice_changes_no_row(
     backend: Backend, rules: Rules, tmp_path: Path
 ) -> None:
-    backend.init({40: "Roanoke"}, rules)
+    backend.init({40: "Roanoke"}, load_options(rules))
     p1, p2 = month_files(tmp_path)
     run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1)
     run_job(Inputs.gather(p2), 40, backend=backend, now=MONTH2)
@@ -118,7 +118,7 @@ def test_loading_the_same_month_twice_changes_no_row(
 def test_new_codes_get_a_frequency_row_per_region(
     backend: Backend, rules: Rules, tmp_path: Path
 ) -> None:
-    backend.init({40: "Roanoke", 41: "Salem", 42: None}, rules)
+    backend.init({40: "Roanoke", 41: "Salem", 42: None}, load_options(rules))
     p1, _ = month_files(tmp_path)
     load = run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1).load
     assert load is not None and load.new_codes
@@ -139,7 +139,7 @@ def test_new_codes_get_a_frequency_row_per_region(
 def test_owner_columns_are_the_greatest_value_per_slug(
     backend: Backend, rules: Rules, tmp_path: Path
 ) -> None:
-    backend.init({40: None}, rules)
+    backend.init({40: None}, load_options(rules))
     rows = synth.upload(3, seed=1).with_columns(
         pl.lit("10 ELM ST").alias("OwnerAddress1"),
         pl.lit("24016").alias("OwnerZip"),
@@ -161,7 +161,7 @@ def test_owner_columns_are_the_greatest_value_per_slug(
 def test_update_window_is_a_setting(
     backend: Backend, rules: Rules, tmp_path: Path, window: int
 ) -> None:
-    backend.init({40: None}, rules)
+    backend.init({40: None}, load_options(rules))
     p1, p2 = month_files(tmp_path)
     run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1)
     rules_file = tmp_path / "rules.toml"

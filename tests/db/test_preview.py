@@ -14,7 +14,7 @@ from propmail import synth
 from propmail.db import Backend, LoadResult
 from propmail.errors import InputError
 from propmail.inputs import Inputs
-from propmail.job import run_job
+from propmail.job import load_options, run_job
 from propmail.settings import Rules
 from tests.db.helpers import MONTH1, MONTH2, by_key, checksum
 from tests.db.test_monthly import AGED, age, month_files
@@ -42,7 +42,7 @@ def dry_then_real(backend: Backend, path: Path, now: datetime) -> tuple[LoadResu
 def test_dry_run_writes_nothing_and_predicts_the_first_load(
     backend: Backend, rules: Rules, tmp_path: Path
 ) -> None:
-    backend.init({40: "Roanoke", 41: "Salem"}, rules)
+    backend.init({40: "Roanoke", 41: "Salem"}, load_options(rules))
     p1, _ = month_files(tmp_path)
     predicted, real = dry_then_real(backend, p1, now=MONTH1)
     assert real.locations_inserted == 400 and real.new_codes
@@ -52,7 +52,7 @@ def test_dry_run_writes_nothing_and_predicts_the_first_load(
 def test_dry_run_predicts_a_monthly_update_with_frozen_rows(
     backend: Backend, rules: Rules, tmp_path: Path
 ) -> None:
-    backend.init({40: "Roanoke"}, rules)
+    backend.init({40: "Roanoke"}, load_options(rules))
     p1, p2 = month_files(tmp_path)
     run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1)
     age(backend, AGED)
@@ -63,7 +63,7 @@ def test_dry_run_predicts_a_monthly_update_with_frozen_rows(
 
 
 def test_dry_run_predicts_a_same_day_rerun(backend: Backend, rules: Rules, tmp_path: Path) -> None:
-    backend.init({40: "Roanoke"}, rules)
+    backend.init({40: "Roanoke"}, load_options(rules))
     p1, _ = month_files(tmp_path)
     run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1)
     predicted, real = dry_then_real(backend, p1, now=MONTH1.replace(hour=18))
@@ -76,7 +76,7 @@ def test_a_new_owner_counts_as_a_change_even_where_the_old_owner_id_is_null(
 ) -> None:
     # Same day, same location data, but a new owner (new slug) for rows whose stored OwnerId
     # is NULL (as legacy data may have): the load rewrites them, so the dry run must say so.
-    backend.init({40: "Roanoke"}, rules)
+    backend.init({40: "Roanoke"}, load_options(rules))
     p1, _ = month_files(tmp_path)
     run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1)
     moved = [f"{i:012d}" for i in range(100, 110)]
@@ -110,7 +110,7 @@ def test_parity_reports_exactly_the_planted_code_changes(
 ) -> None:
     # A database last loaded by the legacy procedure: some locations carry codes propmail
     # would not give them. The parity view must list exactly those, by old -> new code.
-    backend.init({40: "Roanoke"}, rules)
+    backend.init({40: "Roanoke"}, load_options(rules))
     path = tmp_path / "upload.csv"
     synth.upload(300, seed=11).write_csv(path)
     run_job(Inputs.gather(path), 40, backend=backend, now=MONTH1)
@@ -146,7 +146,7 @@ def test_parity_reports_exactly_the_planted_code_changes(
 def test_parity_is_empty_when_the_codes_agree(
     backend: Backend, rules: Rules, tmp_path: Path
 ) -> None:
-    backend.init({40: "Roanoke"}, rules)
+    backend.init({40: "Roanoke"}, load_options(rules))
     p1, _ = month_files(tmp_path)
     run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1)
     preview = run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH2, dry_run=True).preview
@@ -156,7 +156,7 @@ def test_parity_is_empty_when_the_codes_agree(
 
 
 def test_dry_run_needs_the_region(backend: Backend, rules: Rules, tmp_path: Path) -> None:
-    backend.init({40: "Roanoke"}, rules)
+    backend.init({40: "Roanoke"}, load_options(rules))
     p1, _ = month_files(tmp_path)
     before = checksum(backend)
     with pytest.raises(InputError, match="region 99"):

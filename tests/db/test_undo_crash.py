@@ -23,7 +23,7 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from propmail.db import Backend
 from propmail.db.schema import State
 from propmail.inputs import Inputs
-from propmail.job import run_job
+from propmail.job import load_options, run_job
 from propmail.settings import load_rules
 from tests.conftest import _postgres
 from tests.db.canonical import canonical
@@ -77,7 +77,7 @@ class Months:
 @pytest.fixture
 def months(pg_url: str, tmp_path: Path) -> Iterator[Months]:
     backend = _postgres(pg_url)
-    backend.init({40: "Roanoke"}, load_rules())
+    backend.init({40: "Roanoke"}, load_options(load_rules()))
     p1, p2 = month_files(tmp_path)
     run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1)
     after_month1 = canonical(backend, DATA)

@@ -13,7 +13,7 @@ from propmail.db import Backend, schema
 from propmail.db.postgres import REGION_LOCK_KEY
 from propmail.errors import LoadError
 from propmail.inputs import Inputs
-from propmail.job import run_job
+from propmail.job import load_options, run_job
 from propmail.settings import Rules
 from tests.db.helpers import MONTH1, MONTH2, checksum
 
@@ -31,7 +31,7 @@ def upload(tmp_path: Path, n: int = 200, seed: int = 3) -> Path:
 def test_states_are_visible_from_another_connection(
     backend: Backend, rules: Rules, tmp_path: Path
 ) -> None:
-    backend.init({40: None}, rules)
+    backend.init({40: None}, load_options(rules))
     watcher = create_engine(backend.engine.url)
     seen: list[int] = []
 
@@ -72,7 +72,7 @@ STAGES = [
 def test_a_failure_mid_load_leaves_state_4_and_no_rows(
     backend: Backend, rules: Rules, tmp_path: Path, stage: str
 ) -> None:
-    backend.init({40: None}, rules)
+    backend.init({40: None}, load_options(rules))
     run_job(Inputs.gather(upload(tmp_path, seed=1)), 40, backend=backend, now=MONTH1)
     data = ("Owner", "Location", "ListPriority", "RegionListFrequency", "Region")
     before = checksum(backend, data)
@@ -122,7 +122,7 @@ def test_every_step_of_the_load_proper_runs_under_the_region_lock(
 ) -> None:
     """What a watcher (the progress display, `selftest`) reads as the load's steps after the
     lock must hold it: work done before the transaction (SQLite's Arrow file) has its own name."""
-    backend.init({40: None}, rules)
+    backend.init({40: None}, load_options(rules))
     under_lock = {s.name for s in backend.load_steps()} | {"commit"}
     seen: dict[str, bool] = {}
 

@@ -11,10 +11,10 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-from propmail.db.mssql import tsql
+from propmail.db.mssql import dialect as tsql
 from propmail.db.mssql.backend import MssqlBackend
+from propmail.db.mssql.connect import BulkCopyUnavailable
 from propmail.db.mssql.credentials import Secret, Settings
-from propmail.db.mssql.session import BulkCopyUnavailable
 
 Row = tuple[Any, ...]
 SENTINEL = "Sentinel-Pa55w0rd!"

@@ -11,9 +11,10 @@ import polars as pl
 import pytest
 
 from propmail.db import Batch
-from propmail.db.mssql import tsql
+from propmail.db.mssql import dialect as tsql
 from propmail.db.schema import State
 from propmail.errors import InputError, LoadError
+from propmail.job import load_options
 from propmail.settings import Rules
 from tests.mssql import data
 from tests.mssql.fakes import FakeServer, backend, result_row
@@ -34,7 +35,7 @@ def test_a_load_stages_in_chunks_then_merges_once(rules: Rules) -> None:
     loaded(server, 3_000, owners.height, ("Liens - ABS1",))
     b = backend(server, chunk_bytes=256 * 1024, staging="json")
     steps: list[str] = []
-    result = b.load(KEY, Batch(40, owners, locations, rules, NOW), steps.append)
+    result = b.load(KEY, Batch(40, owners, locations, load_options(rules), NOW), steps.append)
 
     statements = [c.statement for c in server.calls]
     merges = [i for i, s in enumerate(statements) if "ProcessPythonEnhancedData" in s]
@@ -71,7 +72,9 @@ def test_the_merge_gets_the_rules_and_the_server_clock(rules: Rules) -> None:
     owners, locations = data.upload(10)
     server = FakeServer()
     loaded(server, 10, owners.height)
-    backend(server, staging="json").load(KEY, Batch(40, owners, locations, rules, NOW))
+    backend(server, staging="json").load(
+        KEY, Batch(40, owners, locations, load_options(rules), NOW)
+    )
     (call,) = server.sent("EXEC dbo.ProcessPythonEnhancedData")
     assert call.statement == tsql.process_upload(client_clock=False)  # @now = NULL: GETDATE()
     named = [
@@ -97,7 +100,7 @@ def test_the_merge_gets_the_rules_and_the_server_clock(rules: Rules) -> None:
     server = FakeServer()
     loaded(server, 10, owners.height)
     backend(server, staging="json", clock="client").load(
-        KEY, Batch(40, owners, locations, rules, NOW)
+        KEY, Batch(40, owners, locations, load_options(rules), NOW)
     )
     (call,) = server.sent("EXEC dbo.ProcessPythonEnhancedData")
     assert call.statement == tsql.process_upload(client_clock=True) and call.params[2] == NOW
@@ -107,7 +110,7 @@ def test_bulk_copy_is_preferred_where_the_driver_has_it(rules: Rules) -> None:
     owners, locations = data.upload(2_000)
     server = FakeServer(bulk=True)
     loaded(server, 2_000, owners.height)
-    backend(server).load(KEY, Batch(40, owners, locations, rules, NOW))
+    backend(server).load(KEY, Batch(40, owners, locations, load_options(rules), NOW))
     assert not server.sent(tsql.STAGE_JSON)
     tables = [(t, f.height) for t, _c, f in server.copies]
     assert tables == [(tsql.STAGE_OWNER, owners.height), (tsql.STAGE_LOCATION, 2_000)]
@@ -122,13 +125,15 @@ def test_a_failed_bulk_copy_falls_back_to_json_after_clearing(rules: Rules) -> N
     owners, locations = data.upload(50)
     server = FakeServer(bulk=True, bulk_error=RuntimeError("bcp refused"))
     loaded(server, 50, owners.height)
-    backend(server).load(KEY, Batch(40, owners, locations, rules, NOW))
+    backend(server).load(KEY, Batch(40, owners, locations, load_options(rules), NOW))
     statements = [c.statement for c in server.calls]
     assert statements[:4] == [*tsql.CLEAR_STAGE, *tsql.CLEAR_STAGE]
     assert server.staged("locations").height == 50
     server = FakeServer(bulk=True, bulk_error=RuntimeError("bcp refused"))
     with pytest.raises(LoadError, match="bcp refused"):
-        backend(server, staging="bulk").load(KEY, Batch(40, owners, locations, rules, NOW))
+        backend(server, staging="bulk").load(
+            KEY, Batch(40, owners, locations, load_options(rules), NOW)
+        )
 
 
 def test_a_failed_merge_reconnects_cleans_up_and_records_state_4(rules: Rules) -> None:
@@ -143,7 +148,7 @@ def test_a_failed_merge_reconnects_cleans_up_and_records_state_4(rules: Rules) -
     server.answers[tsql.UPLOAD_LOG_ROW] = [(KEY, 40, "u.csv", 4, None, NOW, NOW, "x")]
     b = backend(server, staging="json")
     with pytest.raises(LoadError, match=r"rolled back: .*UX_Owner_Slug"):
-        b.load(KEY, Batch(40, owners, locations, rules, NOW))
+        b.load(KEY, Batch(40, owners, locations, load_options(rules), NOW))
     after = [c for c in server.calls if c.session == 2]
     assert server.opened == 2 and server.closed == 1  # the broken connection was dropped
     assert [c.statement for c in after[:3]] == [*tsql.CLEAR_STAGE, tsql.FAIL_UPLOAD_LOG]
@@ -155,7 +160,9 @@ def test_when_the_load_committed_but_the_answer_was_lost_it_says_so(rules: Rules
     server = FakeServer(fail_on={"EXEC dbo.ProcessPythonEnhancedData": ConnectionError("reset")})
     server.answers[tsql.UPLOAD_LOG_ROW] = [(KEY, 40, "u.csv", 3, 5, NOW, NOW, None)]
     with pytest.raises(LoadError, match=r"committed .* but its result was lost"):
-        backend(server, staging="json").load(KEY, Batch(40, owners, locations, rules, NOW))
+        backend(server, staging="json").load(
+            KEY, Batch(40, owners, locations, load_options(rules), NOW)
+        )
 
 
 def test_bad_text_is_refused_before_anything_is_sent(rules: Rules) -> None:
@@ -163,7 +170,7 @@ def test_bad_text_is_refused_before_anything_is_sent(rules: Rules) -> None:
     locations = locations.with_columns(pl.lit("x" * 400).alias("Grantor"))
     server = FakeServer()
     with pytest.raises(InputError, match="column Grantor"):
-        backend(server).load(KEY, Batch(40, owners, locations, rules, NOW))
+        backend(server).load(KEY, Batch(40, owners, locations, load_options(rules), NOW))
     assert server.calls == [] and server.opened == 0
 
 
@@ -173,7 +180,9 @@ def test_a_dry_run_uses_a_session_key_writes_no_uploadlog_and_rolls_back(rules: 
     server.answers[tsql.process_upload(False)] = [
         result_row(-58, 30, owners.height, ("Vacant-OO",), state=None)
     ]
-    preview = backend(server, staging="json").preview(Batch(40, owners, locations, rules, NOW))
+    preview = backend(server, staging="json").preview(
+        Batch(40, owners, locations, load_options(rules), NOW)
+    )
     result = preview.counts
     assert result.upload_log_id is None and result.processing_state is None
     assert result.new_codes == ["Vacant-OO"] and result.locations_inserted == 30
@@ -188,7 +197,7 @@ def test_a_dry_run_uses_a_session_key_writes_no_uploadlog_and_rolls_back(rules: 
 def test_init_installs_every_script_then_regions_then_base_codes(rules: Rules) -> None:
     server = FakeServer()
     server.answers[tsql.GET_OR_CREATE_CODES] = [("ABS1", 2, 1), ("OO", 1, 0)]
-    created = backend(server).init({40: "Roanoke", 41: None}, rules)
+    created = backend(server).init({40: "Roanoke", 41: None}, load_options(rules))
     statements = [c.statement for c in server.calls]
     batches = [b for _n, b in tsql.install_batches()]
     assert statements[: len(batches)] == batches
@@ -260,10 +269,10 @@ def test_every_statement_a_load_sends_parses(rules: Rules) -> None:
     loaded(server, 200, owners.height)
     server.answers[tsql.process_upload(False)] = [result_row(-58, 200, owners.height)]
     b = backend(server, staging="json", chunk_bytes=64 * 1024)
-    b.init({40: None}, rules)
+    b.init({40: None}, load_options(rules))
     b.has_schema()
     b.require_region(40)
     b.open_upload_log(40, "u.csv", NOW)
-    b.preview(Batch(40, owners, locations, rules, NOW))
+    b.preview(Batch(40, owners, locations, load_options(rules), NOW))
     for call in {c.statement for c in server.calls}:
         parse_batch(call if call.rstrip().endswith(";") else call + ";")

@@ -25,7 +25,8 @@ from propmail.contract import (
     Stored,
     stored,
 )
-from propmail.db.mssql import staging, tsql
+from propmail.db.mssql import dialect as tsql
+from propmail.db.mssql import staging
 from tests.mssql.tsql_grammar import parse_batch
 
 TSQL_TYPES = {

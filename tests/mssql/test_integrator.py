@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from propmail import api
-from propmail.db.mssql import tsql
+from propmail.db.mssql import dialect as tsql
 from tests.mssql import data
 from tests.mssql.fakes import FakeServer, backend, result_row
 

@@ -13,7 +13,7 @@ import sqlglot
 from sqlglot import exp
 
 from propmail.db import schema
-from propmail.db.mssql import tsql
+from propmail.db.mssql import dialect as tsql
 from propmail.db.results import Undone
 from propmail.errors import InputError
 from tests.mssql.fakes import FakeServer, backend

@@ -14,8 +14,9 @@ from click.testing import CliRunner
 from moto import mock_aws
 
 from propmail.db import Batch, connect
-from propmail.db.mssql import tsql
+from propmail.db.mssql import dialect as tsql
 from propmail.errors import LoadError
+from propmail.job import load_options
 from propmail.settings import Rules
 from tests.mssql import data
 from tests.mssql.conftest import Everything
@@ -82,7 +83,9 @@ def test_a_driver_error_that_echoes_the_password_is_masked_everywhere(
     server = FakeServer(fail_on={"EXEC dbo.ProcessPythonEnhancedData": echo})
     server.answers[tsql.UPLOAD_LOG_ROW] = [(1, 40, "u", 4, None, None, None, "x")]
     with pytest.raises(LoadError) as caught:
-        backend(server, staging="json").load(1, Batch(40, owners, locations, rules, NOW))
+        backend(server, staging="json").load(
+            1, Batch(40, owners, locations, load_options(rules), NOW)
+        )
     assert SENTINEL not in everything_about(caught.value)
     (failure,) = server.sent(tsql.FAIL_UPLOAD_LOG)
     assert SENTINEL not in failure.params[0] and "PWD=***" in failure.params[0]
@@ -90,7 +93,7 @@ def test_a_driver_error_that_echoes_the_password_is_masked_everywhere(
     # and a bulk copy error on the way is masked in the warning it logs
     server = FakeServer(bulk=True, bulk_error=RuntimeError(f"bcp PWD={SENTINEL}"))
     server.answers[tsql.process_upload(False)] = [(1, 10, 8, 8, 0, 0, 10, 0, 0, 0, None, 3)]
-    backend(server).load(1, Batch(40, owners, locations, rules, NOW))
+    backend(server).load(1, Batch(40, owners, locations, load_options(rules), NOW))
     assert "bulk copy unavailable" in debug_log.text and SENTINEL not in debug_log.text
 
 

@@ -10,7 +10,8 @@ import pytest
 from sqlglot import exp
 
 from propmail.db import schema, sql
-from propmail.db.mssql import staging, tsql
+from propmail.db.mssql import dialect as tsql
+from propmail.db.mssql import staging
 from tests.mssql.tsql_grammar import (
     Batch,
     Statement,

@@ -19,7 +19,7 @@ from propmail.cli import main
 from propmail.contract import SOURCE_ROW, UPLOAD_COLUMNS
 from propmail.db import Backend, schema
 from propmail.inputs import Inputs
-from propmail.job import prepare, run_job
+from propmail.job import load_options, prepare, run_job
 from propmail.read import read_niche, read_upload, resolve_mapping
 from propmail.read.layouts import detect
 from propmail.settings import load_rules
@@ -137,7 +137,7 @@ TABLES = ("Owner", "Location", "ListPriority")
 
 def _tables(backend: Backend, path: Path) -> dict[str, list]:
     schema.metadata.drop_all(backend.engine)
-    backend.init({40: "Raleigh"}, load_rules())
+    backend.init({40: "Raleigh"}, load_options(load_rules()))
     run_job(Inputs.gather(path), 40, backend=backend, now=NOW)
     return {t: dump(backend, t) for t in TABLES}
 

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from propmail import synth
 from propmail.db import connect
 from propmail.inputs import Inputs
-from propmail.job import JobResult, run_job
+from propmail.job import JobResult, load_options, run_job
 from propmail.settings import load_rules
 from tests.db.helpers import MONTH1, MONTH2
 
@@ -67,7 +67,7 @@ def loaded_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path, Path
     niche = write_niche(folder, upload)
     url = f"sqlite:///{folder / 'propmail.db'}"
     backend = connect(url)
-    backend.init({40: "Roanoke"}, load_rules())
+    backend.init({40: "Roanoke"}, load_options(load_rules()))
     run_job(Inputs.gather(upload, [f"Liens={niche}"]), 40, backend=backend, now=MONTH1)
     with backend.engine.begin() as conn:
         conn.execute(
@@ -96,7 +96,7 @@ def load_job(tmp_path_factory: pytest.TempPathFactory) -> Job:
     niche = write_niche(folder, upload)
     url = f"sqlite:///{folder / 'propmail.db'}"
     backend = connect(url)
-    backend.init({40: "Roanoke"}, load_rules())
+    backend.init({40: "Roanoke"}, load_options(load_rules()))
     backend.dispose()
     result = run_job(Inputs.gather(upload, [f"Liens={niche}"]), 40, db_url=url, now=MONTH1)
     return Job(result, upload, url)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
-from propmail.db.mssql import session
+from propmail.db import scratch
+from propmail.db.mssql import scratch as session
 from propmail.errors import DatabaseUnavailable, InputError
-from propmail.selftest.scratch import scratch
 
 
 def test_sqlite_gets_a_temporary_file_that_goes_away(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ backend broken on purpose: the update window in the match condition (both), no r
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -38,7 +39,9 @@ class WindowInMatch(SqlBackend):
     """A backend whose location kinds and merge are the broken ones above; it stages every row
     (no comparison before staging, which would leave the frozen rows out of the broken SQL)."""
 
-    compares_first = False  # type: ignore[assignment]
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.capabilities = replace(self.capabilities, compares_first=False)
 
     def location_kinds(self, pending_id: int | None = None) -> str:
         return window_in_match(self.dialect)[0]

@@ -204,20 +204,20 @@ def load_partition(
     try:
         if not backend.has_schema():
             backend.create_schema()
-        engine = backend.engine  # type: ignore[attr-defined]
-        ledger.create(engine)
+        book = backend.ledger
+        ledger.create(book)
         running = [
             e
-            for e in ledger.entries(engine).values()
+            for e in ledger.entries(book).values()
             if e.region == job.region and e.state == ledger.RUNNING
         ]
         if any(e.key == job.key and alive(e.claimed_by) for e in running):
-            return unclaimed(engine, job, content)
+            return unclaimed(book, job, content)
         for dead in (e for e in running if not alive(e.claimed_by)):
             closed = recovered(backend, dead, dead.content_hash)  # done, if its load committed
             if closed is not None and closed.state == ledger.RUNNING:
-                ledger.release(engine, dead.key)
-        known = ledger.entries(engine)
+                ledger.release(book, dead.key)
+        known = ledger.entries(book)
         entry = known.get(job.key)
         newer = ledger.newer_month(known.values(), job.region, job.month)
         verdict = ledger.decide(entry, content, retry_failed=False, max_attempts=1, newer=newer)

@@ -18,8 +18,9 @@ Dagster partition names one), its state, attempts, UploadLogId, error and who cl
 
 `start` is the claim a worker makes before it loads: one statement that takes the row only if
 no one holds it, so of two workers (or machines) starting one job, one loads and the other is
-told. The statements are SQLAlchemy Core, the same on every backend; on SQL Server the table
-is made by the shipped `db/mssql/PropmailBatchJob.sql`.
+told. The statements are SQLAlchemy Core, the same on every backend; what a backend does its
+own way (making the table, holding the region's row) is its `propmail.db.ledger.Ledger`, which
+every database declares (`Database.ledger`).
 """
 
 from __future__ import annotations
@@ -28,28 +29,24 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import (
-    Engine,
     Insert,
     Update,
     and_,
     case,
     exists,
     insert,
-    inspect,
     literal,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 
-from propmail.db.schema import batch_job, ledger_metadata
-from propmail.db.schema import region as region_table
+from propmail.db.ledger import Ledger
+from propmail.db.schema import batch_job
 
 RUNNING = "running"
 DONE = "done"
@@ -124,37 +121,24 @@ def newer_month(entries: Iterable[Entry], region: int, month: str | None) -> str
     return max((m for m in later if m > month), default=None)
 
 
-def create(engine: Engine) -> None:
+def create(ledger: Ledger) -> None:
     """Create the ledger table if it is not there; one of an earlier version gains its columns."""
-    if engine.dialect.name == "mssql":
-        script = resources.files("propmail.db.mssql").joinpath("PropmailBatchJob.sql")
-        with engine.begin() as conn:
-            conn.execute(text(script.read_text(encoding="utf-8")))
-        return
-    ledger_metadata.create_all(engine)
-    have = {c["name"] for c in inspect(engine).get_columns(batch_job.name)}
-    guard = " IF NOT EXISTS" if engine.dialect.name == "postgresql" else ""  # a racing create
-    with engine.begin() as conn:
-        for column in batch_job.columns:
-            if column.name not in have:  # nullable, as every column added since the first
-                kind = column.type.compile(engine.dialect)
-                add = f'ADD COLUMN{guard} "{column.name}" {kind}'
-                conn.execute(text(f'ALTER TABLE "{batch_job.name}" {add}'))
+    ledger.create()
 
 
-def entries(engine: Engine) -> dict[str, Entry]:
+def entries(ledger: Ledger) -> dict[str, Entry]:
     """Every ledger row by job key."""
     c = batch_job.c
     columns = (
         *(c.JobKey, c.RegionId, c.ContentHash, c.UploadLogId, c.State, c.Attempts, c.Error),
         *(c.Month, c.ClaimedBy),
     )
-    with engine.connect() as conn:
+    with ledger.engine.connect() as conn:
         return {row[0]: Entry(*row) for row in conn.execute(select(*columns))}
 
 
 def start(
-    engine: Engine,
+    ledger: Ledger,
     key: str,
     region: int,
     content: str,
@@ -196,14 +180,9 @@ def start(
         ClaimedBy=claimed_by,
     )
     try:
-        with engine.begin() as conn:
+        with ledger.engine.begin() as conn:
             if month is not None:  # claims of one region's months one after the other
-                conn.execute(
-                    select(region_table.c.RegionId)
-                    .where(region_table.c.RegionId == region)
-                    .with_for_update()
-                    .with_hint(region_table, "WITH (UPDLOCK, ROWLOCK)", "mssql")
-                )
+                ledger.hold_region(conn, region)
             known = conn.execute(select(c.Attempts).where(c.JobKey == key)).scalar_one_or_none()
             if known is None:
                 row = {"JobKey": key, "Attempts": 1, **values}
@@ -227,14 +206,14 @@ def start(
         return None
 
 
-def release(engine: Engine, key: str, *, reset: bool = False) -> None:
+def release(ledger: Ledger, key: str, *, reset: bool = False) -> None:
     """A running row whose worker is known dead becomes interrupted, so it can be claimed;
     `reset` starts its count of attempts again (`--retry-failed`)."""
     c = batch_job.c
     values: dict[str, object] = {"State": INTERRUPTED, "UpdatedAt": datetime.now()}
     if reset:
         values["Attempts"] = 0
-    with engine.begin() as conn:
+    with ledger.engine.begin() as conn:
         conn.execute(
             update(batch_job)
             .where(c.JobKey == key, or_(c.State == RUNNING, c.State == INTERRUPTED))
@@ -242,9 +221,9 @@ def release(engine: Engine, key: str, *, reset: bool = False) -> None:
         )
 
 
-def record(engine: Engine, key: str, **values: object) -> None:
+def record(ledger: Ledger, key: str, **values: object) -> None:
     """Set `values` on the job's row (UploadLogId, State, Error)."""
-    with engine.begin() as conn:
+    with ledger.engine.begin() as conn:
         conn.execute(
             update(batch_job)
             .where(batch_job.c.JobKey == key)

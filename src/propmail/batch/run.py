@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
-
 from propmail.batch import ledger
 from propmail.batch.manifest import Job, Manifest
-from propmail.db import Backend, connect, resolve_url
+from propmail.db import Database, connect, resolve_url
+from propmail.db.ledger import Ledger
 from propmail.db.schema import State
 from propmail.errors import ABANDONED, LoadError, PropmailError
 from propmail.inputs import Inputs, parse_niche_spec
@@ -85,9 +84,9 @@ def run_batch(
     try:
         if not backend.has_schema():
             backend.create_schema()
-        engine = _engine(backend)
-        ledger.create(engine)
-        known = ledger.entries(engine)
+        book = backend.ledger
+        ledger.create(book)
+        known = ledger.entries(book)
         outcomes: dict[str, Outcome] = {}
         todo: list[tuple[Job, str]] = []
         for job in manifest.jobs:
@@ -103,7 +102,7 @@ def run_batch(
             )
             if verdict == "run":
                 if entry is not None and entry.state in (ledger.RUNNING, ledger.INTERRUPTED):
-                    ledger.release(engine, job.key, reset=retry_failed)  # its batch died
+                    ledger.release(book, job.key, reset=retry_failed)  # its batch died
                 todo.append((job, content))
             elif verdict == "skip" and entry is not None:
                 outcomes[job.key] = Outcome(job, "skipped", upload_log_id=entry.upload_log_id)
@@ -135,7 +134,7 @@ def not_run(verdict: str, job: Job, entry: ledger.Entry | None, newer: str | Non
     return entry.error or verdict if entry is not None else verdict
 
 
-def recovered(backend: Backend, entry: ledger.Entry | None, content: str) -> ledger.Entry | None:
+def recovered(backend: Database, entry: ledger.Entry | None, content: str) -> ledger.Entry | None:
     """A job left running was in a batch that was killed: its load had committed before the
     kill (the job is done) or it died with it (its UploadLog row is closed as failed)."""
     if entry is None or entry.state != ledger.RUNNING or entry.upload_log_id is None:
@@ -145,7 +144,7 @@ def recovered(backend: Backend, entry: ledger.Entry | None, content: str) -> led
         backend.fail(entry.upload_log_id, ABANDONED, datetime.now())
     if state != State.DONE or entry.content_hash != content:
         return entry
-    ledger.record(_engine(backend), entry.key, State=ledger.DONE)
+    ledger.record(backend.ledger, entry.key, State=ledger.DONE)
     return ledger.Entry(**{**entry.__dict__, "state": ledger.DONE})
 
 
@@ -210,16 +209,16 @@ def _after_death(
     failed in the ledger, having had its `max_attempts`. Its UploadLog row is closed."""
     backend = connect(url)
     try:
-        engine = _engine(backend)
-        entry = recovered(backend, ledger.entries(engine).get(job.key), content)
+        book = backend.ledger
+        entry = recovered(backend, ledger.entries(book).get(job.key), content)
         if entry is not None and entry.state == ledger.DONE:
             return Outcome(job, ledger.DONE, upload_log_id=entry.upload_log_id)
         attempts = max(deaths, entry.attempts if entry else 0)
         if attempts < max_attempts:
-            ledger.release(engine, job.key)  # its claim died with the worker
+            ledger.release(book, job.key)  # its claim died with the worker
             return None
         message = f"its worker process died (out of memory or a crash), {attempts} attempts"
-        ledger.record(engine, job.key, State=ledger.FAILED, Error=message)
+        ledger.record(book, job.key, State=ledger.FAILED, Error=message)
         return Outcome(job, "gave up", error=message, exit_status=1)
     finally:
         backend.dispose()
@@ -234,22 +233,22 @@ def run_one(
     month of its region came first) is not loaded: its Outcome says which.
     """
     backend = connect(url)
-    engine = _engine(backend)
+    book = backend.ledger
     started = time.perf_counter()
     opened = started
 
     def upload_log_opened(log_id: int) -> None:
         nonlocal opened
         opened = time.perf_counter()
-        ledger.record(engine, job.key, UploadLogId=log_id)
+        ledger.record(book, job.key, UploadLogId=log_id)
 
     claimed_by = claimant or f"batch on {socket.gethostname()} pid {os.getpid()}"
     try:
         claim = ledger.start(
-            engine, job.key, job.region, content, month=job.month, claimed_by=claimed_by
+            book, job.key, job.region, content, month=job.month, claimed_by=claimed_by
         )
         if claim is None:
-            return unclaimed(engine, job, content)
+            return unclaimed(book, job, content)
         inputs = Inputs.gather(job.upload, job.niche, job.rules, job.mapping)
         result = run_job(
             inputs,
@@ -258,11 +257,11 @@ def run_one(
             now=now,
             on_upload_log=upload_log_opened,
         )
-        ledger.record(engine, job.key, State=ledger.DONE)
+        ledger.record(book, job.key, State=ledger.DONE)
     except Exception as exc:  # any failure is this job's alone: recorded, the batch goes on
         known = isinstance(exc, PropmailError)
         message = redact(str(exc) if known else f"unexpected {type(exc).__name__}: {exc}")
-        ledger.record(engine, job.key, State=ledger.FAILED, Error=message[:4000])
+        ledger.record(book, job.key, State=ledger.FAILED, Error=message[:4000])
         status = 2 if known and not isinstance(exc, LoadError) else 1
         return Outcome(job, ledger.FAILED, error=message, exit_status=status)
     finally:
@@ -279,9 +278,9 @@ def run_one(
     )
 
 
-def unclaimed(engine: Engine, job: Job, content: str) -> Outcome:
+def unclaimed(book: Ledger, job: Job, content: str) -> Outcome:
     """The Outcome of a job whose claim another claim won (`ledger.start`)."""
-    entries = ledger.entries(engine)
+    entries = ledger.entries(book)
     entry = entries.get(job.key)
     if entry is not None and entry.state == ledger.DONE and entry.content_hash == content:
         return Outcome(job, "skipped", upload_log_id=entry.upload_log_id)
@@ -293,12 +292,6 @@ def unclaimed(engine: Engine, job: Job, content: str) -> Outcome:
     what = f"{holder.key} claimed by {holder.claimed_by or 'another worker'}" if holder else ""
     why = f"running elsewhere: {what or 'another worker holds it'}; run it again once that ends"
     return Outcome(job, "running elsewhere", error=why, exit_status=1)
-
-
-def _engine(backend: Backend) -> Engine:
-    """The SQLAlchemy engine every backend keeps on its database (the ledger's statements)."""
-    engine: Engine = backend.engine  # type: ignore[attr-defined]
-    return engine
 
 
 def exit_status(outcomes: list[Outcome]) -> int:

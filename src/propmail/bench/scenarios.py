@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import text
 
 from propmail.bench.baselines import floor, guide
 from propmail.bench.measure import StageClock, peak_rss_mb, reset_peak_rss
-from propmail.db import connect
+from propmail.db import connect, connect_sql
 from propmail.db.schema import JOURNAL_TABLES
 from propmail.inputs import Inputs
-from propmail.job import run_job
+from propmail.job import load_options, run_job
 from propmail.settings import load_rules
 
 
@@ -38,7 +37,7 @@ def _result(clock: StageClock, started: float, **extra: Any) -> dict[str, Any]:
 def init_database(url: str, region_id: int) -> None:
     backend = connect(url)
     try:
-        backend.init({region_id: "Bench"}, load_rules())
+        backend.init({region_id: "Bench"}, load_options(load_rules()))
     finally:
         backend.dispose()
 
@@ -71,19 +70,9 @@ def propmail_month(
 
 def journal_bytes(url: str) -> int:
     """The space the load journal's tables (and their indexes) take in the database."""
-    names = [t.name for t in JOURNAL_TABLES]
-    backend = connect(url)
+    backend = connect_sql(url)
     try:
-        with backend.engine.connect() as conn:  # type: ignore[attr-defined]
-            if conn.dialect.name == "sqlite":
-                listed = ", ".join(f"'{n}'" for n in names)
-                query = (
-                    "SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name IN "
-                    f"(SELECT name FROM sqlite_master WHERE tbl_name IN ({listed}))"
-                )
-            else:
-                query = "SELECT " + " + ".join(f"pg_total_relation_size('\"{n}\"')" for n in names)
-            return int(conn.execute(text(query)).scalar_one())
+        return backend.table_bytes([t.name for t in JOURNAL_TABLES])
     finally:
         backend.dispose()
 

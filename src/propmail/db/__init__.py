@@ -1,27 +1,54 @@
-"""Database backends behind one seam (`propmail.db.backend.Backend`).
+"""Database backends behind one seam (`propmail.db.backend`).
 
-``connect(url)`` picks the backend from a SQLAlchemy URL: ``sqlite:///propmail.db`` (default),
-``postgresql+psycopg://...``, ``mssql+mssqlpython://...`` or ``mssql+pyodbc://...``.
+``connect(url)`` picks the backend from a SQLAlchemy URL's scheme through `BACKENDS`, which
+maps each scheme to the folder of its backend: ``sqlite:///propmail.db`` (default),
+``postgresql+psycopg://...``, ``mssql+mssqlpython://...`` or ``mssql+pyodbc://...``. Every
+folder has the same files (`backend.py`, `dialect.py`, `connect.py`, `scratch.py`, and
+`ledger.py` where the batch ledger needs something of its own) and exposes the same names
+(`BackendFolder`).
 
-``backend.py`` is the seam, ``results.py`` what crosses it (`Batch` in, `LoadResult` and
-`Preview` out), ``plan.py`` the generated-SQL load and dry run that ``sqlite.py`` and
-``postgres.py`` follow, ``mssql/`` SQL Server through its own procedures.
+``backend.py`` is the seam, ``results.py`` and ``options.py`` what crosses it (`Batch` and
+`LoadOptions` in, `LoadResult` and `Preview` out), ``plan.py`` the generated-SQL load and dry
+run that SQLite and PostgreSQL follow, ``sql/`` its statements.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Protocol, cast
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from propmail.db.backend import Backend
+from propmail.db.backend import Admin, Backend, Capabilities, Database
+from propmail.db.faults import Fault
+from propmail.db.options import BaseCode, LoadOptions, NewListDefaults
 from propmail.db.plan import SqlBackend
 from propmail.db.results import Batch, CodeChange, LoadResult, Preview
 from propmail.errors import InputError
 from propmail.redact import display_url
 
 DEFAULT_URL = "sqlite:///propmail.db"
+# an empty in-memory database of the embedded backend (selftest's reference, scratch files)
+EMBEDDED_URL = "sqlite://"
+
+# the URL's scheme (SQLAlchemy's backend name) -> the folder of its backend under propmail.db
+BACKENDS = {"sqlite": "sqlite", "postgresql": "postgres", "mssql": "mssql"}
+
+
+class BackendFolder(Protocol):
+    """What `propmail.db` finds in a backend's folder (its ``__init__``)."""
+
+    CAPABILITIES: Capabilities
+    FAULT: Fault  # selftest's fault trigger
+
+    def open_backend(self, url: URL) -> Database: ...
+
+    # selftest's empty scratch database beside `url`'s: its URL, dropped when the block ends
+    scratch_database: Callable[[URL], AbstractContextManager[str]]
 
 
 def resolve_url(url: str | None) -> str:
@@ -34,49 +61,75 @@ def parse_url(url: str) -> URL:
         return make_url(url)
     except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise InputError(
-            "not a database URL (expected e.g. sqlite:///propmail.db)", option="--db"
+            f"not a database URL (expected e.g. {DEFAULT_URL})", option="--db"
         ) from None
 
 
-def connect(url: str | None = None) -> Backend:
+def folder(url: URL) -> BackendFolder:
+    """The backend folder of the URL's scheme (imported on first use)."""
+    name = BACKENDS.get(url.get_backend_name())
+    if name is None:
+        raise InputError(
+            f"unsupported database {url.get_backend_name()!r} "
+            f"({', '.join(BACKENDS)}; got {display_url(url)})",
+            option="--db",
+        )
+    return cast(BackendFolder, importlib.import_module(f"propmail.db.{name}"))
+
+
+def connect(url: str | None = None) -> Database:
     parsed = parse_url(resolve_url(url))
-    backend = parsed.get_backend_name()
-    if backend == "sqlite":
-        from propmail.db.sqlite import SqliteBackend
-
-        return SqliteBackend.from_url(parsed)
-    if backend == "postgresql":
-        from propmail.db.postgres import PostgresBackend
-
-        return PostgresBackend.from_url(parsed)
-    if backend == "mssql":
-        from propmail.db.mssql import MssqlBackend
-
-        return MssqlBackend.from_url(parsed)
-    raise InputError(
-        f"unsupported database {backend!r} "
-        f"(sqlite, postgresql or mssql; got {display_url(parsed)})",
-        option="--db",
-    )
+    return folder(parsed).open_backend(parsed)
 
 
 def connect_sql(url: str | None = None) -> SqlBackend:
-    """A SQLite or PostgreSQL backend, whose SQLAlchemy engine the caller may use directly."""
+    """A backend of the generated SQL (SQLite, PostgreSQL), whose steps the caller may use."""
     backend = connect(url)
     if not isinstance(backend, SqlBackend):
         raise InputError(f"{backend.display_url} is not SQLite or PostgreSQL", option="--db")
     return backend
 
 
+def with_ssm_prefix(url: str | None, ssm_prefix: str | None) -> str:
+    """The URL (default: SQL Server's, credentials from the environment) with its credentials
+    read from AWS SSM Parameter Store under a prefix, the one secret store SQL Server takes."""
+    from propmail.db.mssql.credentials import with_ssm_prefix  # the mssql folder on first use
+
+    return with_ssm_prefix(parse_url(url or "mssql+mssqlpython://"), ssm_prefix)
+
+
+def scratch(url: str | None) -> AbstractContextManager[str]:
+    """The URL of an empty scratch database beside `url`'s, dropped when the block ends."""
+    parsed = parse_url(resolve_url(url))
+    return folder(parsed).scratch_database(parsed)
+
+
+def fault(url: str) -> Fault:
+    """The fault trigger `propmail selftest` injects into the database of `url`."""
+    return folder(parse_url(url)).FAULT
+
+
 __all__ = [
+    "BACKENDS",
     "DEFAULT_URL",
+    "EMBEDDED_URL",
+    "Admin",
     "Backend",
+    "BaseCode",
     "Batch",
+    "Capabilities",
     "CodeChange",
+    "Database",
+    "LoadOptions",
     "LoadResult",
+    "NewListDefaults",
     "Preview",
     "SqlBackend",
     "connect",
     "connect_sql",
+    "fault",
+    "parse_url",
     "resolve_url",
+    "scratch",
+    "with_ssm_prefix",
 ]

@@ -12,18 +12,19 @@ from typing import Any
 
 import polars as pl
 
+from propmail.db.options import LoadOptions
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS
-from propmail.settings import Rules
 
 
 @dataclass(frozen=True)
 class Batch:
-    """One upload for one region, as the pipeline produced it, with the load's clock."""
+    """One upload for one region, as the pipeline produced it, with the load's settings and
+    its clock."""
 
     region_id: int
     owners: pl.DataFrame
     locations: pl.DataFrame
-    rules: Rules
+    options: LoadOptions
     now: datetime
 
     def owner_rows(self) -> pl.DataFrame:

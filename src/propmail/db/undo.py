@@ -13,25 +13,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, select, text, update
+from sqlalchemy import Connection, text
 
-from propmail.db import journal, schema
 from propmail.db.results import Undone
 from propmail.db.schema import State
-from propmail.db.sql import Dialect
+from propmail.db.sql import admin, journal, log
+from propmail.db.sql.dialect import Dialect
 from propmail.errors import InputError
 
 
 def region_of(conn: Connection, log_id: int) -> int:
     """The region of a journaled load; InputError naming why a load cannot be undone."""
-    region = conn.scalar(
-        select(schema.journal.c.RegionId).where(schema.journal.c.UploadLogId == log_id)
-    )
+    region = conn.scalar(admin.journaled_region(log_id))
     if region is not None:
         return int(region)
-    state = conn.scalar(
-        select(schema.upload_log.c.ProcessingState).where(schema.upload_log.c.UploadLogId == log_id)
-    )
+    state = conn.scalar(log.processing_state(log_id))
     if state is None:
         reason = "there is no such upload"
     elif state == State.UNDONE:
@@ -48,11 +44,7 @@ def region_of(conn: Connection, log_id: int) -> int:
 
 def _later(conn: Connection, log_id: int) -> list[tuple[int, int]]:
     """(UploadLogId, RegionId) of the journaled loads after `log_id`, oldest first."""
-    j = schema.journal.c
-    rows = conn.execute(
-        select(j.UploadLogId, j.RegionId).where(j.UploadLogId > log_id).order_by(j.UploadLogId)
-    )
-    return [(int(a), int(b)) for a, b in rows]
+    return [(int(a), int(b)) for a, b in conn.execute(admin.journaled_after(log_id))]
 
 
 def _overlap(conn: Connection, d: Dialect, log_id: int, later: int) -> int:
@@ -126,9 +118,5 @@ def undo_one(conn: Connection, d: Dialect, log_id: int, region_id: int) -> Undon
         setattr(done, name, getattr(done, name) + conn.execute(text(statement), params).rowcount)
     for statement in journal.drop(d):
         conn.execute(text(statement), params)
-    conn.execute(
-        update(schema.upload_log)
-        .where(schema.upload_log.c.UploadLogId == log_id)
-        .values(ProcessingState=State.UNDONE)
-    )
+    conn.execute(log.undone(log_id))
     return done

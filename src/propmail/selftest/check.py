@@ -19,19 +19,19 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
-from propmail.db import Backend, Batch, LoadResult, connect, schema
+from propmail.db import EMBEDDED_URL, Batch, Database, LoadOptions, LoadResult, connect, schema
+from propmail.db import fault as fault_of
+from propmail.db import scratch as scratch_of
 from propmail.errors import LoadError
 from propmail.inputs import Inputs
-from propmail.job import prepare, run_job
-from propmail.selftest import faults
+from propmail.job import load_options, prepare, run_job
 from propmail.selftest.canonical import DATA_TABLES, canonical, canonical_query, digest
 from propmail.selftest.scenario import MONTH3, Scenario
-from propmail.selftest.scratch import scratch
 from propmail.settings import Rules, load_rules
 
-OpenBackend = Callable[[str], Backend]
+OpenBackend = Callable[[str], Database]
 Say = Callable[[str], None]
 
 PROPERTIES = {
@@ -116,11 +116,6 @@ class Trace:
     counts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def engine_of(backend: Backend) -> Engine:
-    engine: Engine = getattr(backend, "engine")  # noqa: B009 - every backend has one; the seam does not say so
-    return engine
-
-
 def _counts(result: LoadResult) -> dict[str, Any]:
     counts = result.as_dict()
     counts.pop("upload_log_id")
@@ -166,12 +161,14 @@ class Run:
         self.scenario = scenario
         self.folder = folder
         self.rules = rules
+        self.options: LoadOptions = load_options(rules)
         self.concurrent = concurrent
         self.say = say
         self.checks = Checks()
         self.trace = Trace()
         self.backend = open_backend(url)
-        self.engine = engine_of(self.backend)
+        self.engine = self.backend.engine
+        self.fault = fault_of(url)
         self.server = ""
 
     # -- reading the database -----------------------------------------------------------------
@@ -216,7 +213,7 @@ class Run:
     def execute(self) -> None:
         s = self.scenario
         self.server = str(self.backend.test_connection().get("version", ""))
-        self.backend.init(s.all_regions, self.rules)
+        self.backend.init(s.all_regions, self.options)
         self.snapshot("db init")
         frozen: list[tuple[Any, ...]] = []
         previous: dict[str, str] = {}
@@ -276,7 +273,7 @@ class Run:
         self.say(f"a load of {upload} into region {region} failing inside the location merge")
         before = self.data_digest()
         log_ids: list[int] = []
-        faults.inject(self.engine)
+        self.fault.inject(self.engine)
         try:
             run_job(
                 Inputs.gather(self.folder / upload, niches),
@@ -287,9 +284,9 @@ class Run:
             )
             error = "the load did not fail"
         except LoadError as exc:
-            error = "" if faults.MESSAGE in str(exc) else f"it failed otherwise: {exc}"
+            error = "" if self.fault.message in str(exc) else f"it failed otherwise: {exc}"
         finally:
-            faults.remove(self.engine)
+            self.fault.remove(self.engine)
         after = self.data_digest()
         changed = sorted(t for t in after if after[t] != before[t])
         self.checks.check(
@@ -305,7 +302,7 @@ class Run:
             self.checks.check(
                 "UploadLog states",
                 row["ProcessingState"] == 4
-                and faults.MESSAGE in message
+                and self.fault.message in message
                 and row["ProcessingEnded"] is not None,
                 f"the failed load's UploadLog {log_ids[0]} has state {row['ProcessingState']}, "
                 f"ErrorMessage {_short(message, 80)}",
@@ -316,7 +313,7 @@ class Run:
 
     def batches(self) -> tuple[Batch, Batch, Batch]:
         """The uploads of regions C, D and E; D and E share new list codes but no owner."""
-        s, rules = self.scenario, self.rules
+        s, rules, options = self.scenario, self.rules, self.options
         now = MONTH3 + timedelta(hours=1)
         processed = {
             name: prepare(Inputs(self.folder / name, rules=rules))[2]
@@ -329,19 +326,19 @@ class Run:
         e_owners = e.owners.filter(~pl.col("Slug").is_in(d_slugs.implode()))
         e_locations = e.locations.filter(~pl.col("OwnerSlug").is_in(d_slugs.implode()))
         return (
-            Batch(s.region_c, c.owners, c.locations, rules, now),
+            Batch(s.region_c, c.owners, c.locations, options, now),
             Batch(
                 s.region_d,
                 d.owners,
                 d.locations.with_columns(code.alias("PriorityCode")),
-                rules,
+                options,
                 now,
             ),
             Batch(
                 s.region_e,
                 e_owners,
                 e_locations.with_columns(code.alias("PriorityCode")),
-                rules,
+                options,
                 now,
             ),
         )
@@ -467,7 +464,7 @@ class Run:
 
     def new_codes(self) -> None:
         name = "one row per new code"
-        new_list = self.rules.new_list
+        new_list = self.options.new_list
         if self.concurrent:
             gate = threading.Barrier(CREATORS)
             found: list[Any] = []
@@ -571,14 +568,14 @@ def run_selftest(
     scenario = Scenario(rows, *SELFTEST_REGIONS)
     rules = load_rules()
     with (
-        scratch(url) as scratch_url,
+        scratch_of(url) as scratch_url,
         tempfile.TemporaryDirectory(prefix="propmail_selftest_files_") as folder,
     ):
         files = Path(folder)
         scenario.write(files)
-        with scratch("sqlite://") as reference_url:
-            say("reference run on SQLite")
+        with scratch_of(EMBEDDED_URL) as reference_url:
             reference = Run(reference_url, connect, scenario, files, rules, False, lambda _l: None)
+            say(f"reference run on {reference.backend.capabilities.name}")
             try:
                 reference.execute()
             finally:

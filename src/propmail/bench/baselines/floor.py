@@ -20,9 +20,8 @@ from sqlalchemy import Connection, insert, text
 from propmail.db import connect_sql as connect
 from propmail.db import schema
 from propmail.db.plan import SqlBackend
-from propmail.db.postgres import LOAD_WORK_MEM
 from propmail.db.schema import LOCATION_FIELDS, OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field
-from propmail.db.sqlite import SCRATCH, SqliteBackend
+from propmail.db.sqlbase import Staged, no_tables, staged_ahead
 from propmail.progress import Step
 
 _SQL_TYPES = {
@@ -129,25 +128,21 @@ def upsert_locations() -> str:
 def _transaction(
     backend: SqlBackend, arrow: bool, owners: pl.DataFrame, locations: pl.DataFrame, step: Step
 ) -> Iterator[Connection]:
-    """The load's transaction; with `arrow` on SQLite, the two frames written as Arrow into a
-    scratch database attached ahead of it, as propmail stages."""
-    if not (arrow and isinstance(backend, SqliteBackend)):
-        with backend.engine.begin() as conn:
-            yield conn
-        return
-    tables = [
-        ("floor_owner", OWNER_FIELDS, owners.select([f.name for f in OWNER_FIELDS])),
-        (
-            "floor_location",
-            STAGE_LOCATION_FIELDS,
-            locations.select([f.name for f in STAGE_LOCATION_FIELDS]),
-        ),
-    ]
-    with (
-        backend.engine.connect() as conn,
-        backend.scratch(conn, tables, lambda _name: step("bulk load")),
-        conn.begin(),
-    ):
+    """The load's transaction, with the session settings propmail's load asks for (the same
+    memory); with `arrow`, the two frames staged ahead of it as propmail stages (SQLite: as
+    Arrow into an attached scratch database)."""
+
+    def tables() -> list[Staged]:
+        return [
+            ("floor_owner", OWNER_FIELDS, owners.select([f.name for f in OWNER_FIELDS])),
+            (
+                "floor_location",
+                STAGE_LOCATION_FIELDS,
+                locations.select([f.name for f in STAGE_LOCATION_FIELDS]),
+            ),
+        ]
+
+    with backend.transaction(tables if arrow else no_tables, lambda _: step("bulk load")) as conn:
         yield conn
 
 
@@ -180,10 +175,8 @@ def load(
     try:
         step("connect")
         with _transaction(backend, arrow, owners, locations, step) as conn:
-            if conn.dialect.name == "postgresql":  # the same memory propmail's load asks for
-                conn.exec_driver_sql(f"SET LOCAL work_mem = '{LOAD_WORK_MEM}'")
             step("bulk load")
-            scratch = conn.info.get(SCRATCH)
+            scratch = staged_ahead(conn)
             bulk_load(conn, "floor_owner", OWNER_FIELDS, owners, scratch)
             bulk_load(conn, "floor_location", STAGE_LOCATION_FIELDS, locations, scratch)
             step("upsert owners")

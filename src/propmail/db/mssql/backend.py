@@ -23,10 +23,10 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import URL
 
 from propmail.db import undo
-from propmail.db.backend import Backend
-from propmail.db.mssql import staging, tsql
-from propmail.db.mssql.credentials import Settings, resolve
-from propmail.db.mssql.session import (
+from propmail.db.backend import Capabilities, Database
+from propmail.db.mssql import dialect as tsql
+from propmail.db.mssql import staging
+from propmail.db.mssql.connect import (
     BulkCopyUnavailable,
     ConnectionFailed,
     DriverSession,
@@ -34,22 +34,29 @@ from propmail.db.mssql.session import (
     Session,
     connect_dbapi,
 )
+from propmail.db.mssql.credentials import Settings, resolve
+from propmail.db.mssql.ledger import MssqlLedger
+from propmail.db.options import LoadOptions, NewListDefaults
 from propmail.db.results import Batch, JournaledLoad, LoadResult, Preview, Undone
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, State
-from propmail.db.stored import read_parcel, stream_region, stream_rows
 from propmail.errors import InputError, LoadError, PropmailError, failure_message
 from propmail.progress import Step, no_step
 from propmail.redact import redact
-from propmail.settings import NewList, Rules
 
 log = logging.getLogger(__name__)
 
 MIN_VERSION = (13, 0, 4001)  # SQL Server 2016 SP1: CREATE OR ALTER, OPENJSON
 MIN_COMPATIBILITY = 130  # OPENJSON needs database compatibility level 130+
 
+# the procedures merge, journal, lock and write UploadLog themselves: nothing of the generated
+# plan's capabilities applies
+CAPABILITIES = Capabilities("SQL Server", ledger=MssqlLedger)
 
-class MssqlBackend(Backend):
+
+class MssqlBackend(Database):
     """The seam implemented by the procedures `propmail db init` installs."""
+
+    capabilities = CAPABILITIES
 
     def __init__(
         self, settings: Settings, open_session: Callable[[], Session] | None = None
@@ -147,18 +154,19 @@ class MssqlBackend(Backend):
             log.info("not installed yet: %s", ", ".join(missing))
         return not missing
 
-    def init(self, regions: dict[int, str | None], rules: Rules) -> list[str]:
+    def init(self, regions: dict[int, str | None], options: LoadOptions) -> list[str]:
         self.create_schema()
+        new_list = options.new_list
         for region_id, name in regions.items():
             self._run(
                 tsql.ENSURE_REGION,
-                (region_id, name, rules.new_list.frequency, rules.new_list.divided_by),
+                (region_id, name, new_list.frequency, new_list.divided_by),
                 f"region {region_id}",
             )
-        base = [{"Code": r.code, "IsAbsentee": r.is_absentee} for r in rules.priority]
+        base = [{"Code": c.code, "IsAbsentee": c.is_absentee} for c in options.base_codes]
         rows = self._run(
             tsql.GET_OR_CREATE_CODES,
-            (json.dumps(base), *self._new_list_params(rules.new_list)),
+            (json.dumps(base), *self._new_list_params(new_list)),
             "base list codes",
         )
         return [code for code, _id, created in rows if created]
@@ -171,7 +179,7 @@ class MssqlBackend(Backend):
                 option="--region",
             )
 
-    def _new_list_params(self, new_list: NewList) -> tuple[int, ...]:
+    def _new_list_params(self, new_list: NewListDefaults) -> tuple[int, ...]:
         return (
             new_list.priority_level,
             new_list.processing_order,
@@ -229,7 +237,7 @@ class MssqlBackend(Backend):
     # -- list codes and stored rows -----------------------------------------------------------
 
     def resolve_codes(
-        self, codes: list[str], new_list: NewList
+        self, codes: list[str], new_list: NewListDefaults
     ) -> tuple[dict[str, int], list[str]]:
         """Get-or-create one ListPriorityId per code in one call (PropmailGetOrCreateListCodes)."""
         wanted = sorted(set(codes))
@@ -243,17 +251,6 @@ class MssqlBackend(Backend):
         by_key = {str(code).casefold(): int(i) for code, i, _created in rows}
         ids = {code: by_key[code.casefold()] for code in wanted}
         return ids, sorted(str(code) for code, _i, created in rows if created)
-
-    def read_rows(
-        self, table: str, columns: dict[str, pl.DataType], batch_rows: int
-    ) -> Iterator[pl.DataFrame]:
-        return stream_rows(self.engine, table, columns, batch_rows)
-
-    def read_region(self, region_id: int, batch_rows: int) -> Iterator[pl.DataFrame]:
-        return stream_region(self.engine, region_id, batch_rows)
-
-    def read_parcel(self, parcel: str) -> pl.DataFrame:
-        return read_parcel(self.engine, parcel)
 
     # -- the load -----------------------------------------------------------------------------
 
@@ -283,11 +280,15 @@ class MssqlBackend(Backend):
         staging.check_text(owner_rows, OWNER_FIELDS, "owners")
         staging.check_text(location_rows, STAGE_LOCATION_FIELDS, "locations")
         clock = self._clock(batch.now)
-        new_list = batch.rules.new_list
+        options = batch.options
         params: list[Any] = [key, batch.region_id, *([clock] if clock is not None else [])]
         # bound in the order of tsql.PROCESS_PARAMETERS
-        params += [batch.rules.update_window_months, *self._new_list_params(new_list), int(dry_run)]
-        params += [int(batch.rules.journal.enabled), batch.rules.journal.keep_loads_per_region]
+        params += [
+            options.update_window_months,
+            *self._new_list_params(options.new_list),
+            int(dry_run),
+        ]
+        params += [int(options.journal), options.keep_loads_per_region]
         try:
             self._stage(key, owner_rows, location_rows, step)
             step("merging in SQL Server")

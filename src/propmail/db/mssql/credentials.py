@@ -341,3 +341,18 @@ def fetch_ssm_parameters(names: list[str], region: str | None = None) -> dict[st
     if response.get("InvalidParameters"):
         log.info("SSM parameters not found: %s", ", ".join(response["InvalidParameters"]))
     return values
+
+
+def with_ssm_prefix(url: URL, ssm_prefix: str | None) -> str:
+    """`url` (a SQL Server URL) with its credentials read from AWS SSM Parameter Store under
+    `ssm_prefix` (else $PROPMAIL_SSM_PREFIX)."""
+    prefix = ssm_prefix or os.environ.get(ENV_SSM_PREFIX)
+    if not prefix:
+        raise InputError(
+            f"use_aws_credentials needs ssm_prefix=... or {ENV_SSM_PREFIX}", column="ssm_prefix"
+        )
+    if url.get_backend_name() != "mssql":
+        raise InputError(
+            "AWS SSM credentials are for SQL Server (mssql+...) URLs", column="connection_string"
+        )
+    return url.update_query_dict({"ssm_prefix": prefix}).render_as_string(hide_password=False)

@@ -1,29 +1,22 @@
-"""SQL text for the load, produced by pure functions and run by a backend.
+"""The SQL text of a load, produced by pure functions and run by a backend.
 
-Every statement is written for ``INSERT ... ON CONFLICT`` (SQLite 3.24+, PostgreSQL 9.5+); a
-dialect overrides only the fragments that differ (quoting, null-safe comparison, staging DDL).
-Named parameters (``:now``) are bound by SQLAlchemy.
+Every statement is built from the shapes of a `Dialect` (`propmail.db.sql.dialect`): the
+upsert, the temporary tables, the counts of what an upsert wrote. Named parameters (``:now``)
+are bound by SQLAlchemy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-
 from propmail.db.schema import (
-    DATE,
-    FLAG,
     INT,
     LOCATION_FIELDS,
-    LONGTEXT,
-    NUMBER,
     OWNER_FIELDS,
     REFRESH_FIELDS,
-    STAGE_LOCATION_FIELDS,
     TEXT,
     TIMESTAMP,
     Field,
 )
+from propmail.db.sql.dialect import Dialect
 
 STAGE_OWNER = "stage_owner"
 STAGE_LOCATION = "stage_location"
@@ -35,54 +28,13 @@ STAGE_TABLES = (STAGE_OWNER, STAGE_LOCATION, STAGE_OWNER_KIND, STAGE_LOCATION_KI
 MAX_EXAMPLES = 5  # parcel ids the parity view shows per old code -> new code
 
 
-@dataclass(frozen=True)
-class Dialect:
-    """The fragments of SQL in which backends differ."""
-
-    name: str = "sqlite"
-    types: tuple[tuple[str, str], ...] = (
-        (TEXT, "TEXT"),
-        (LONGTEXT, "TEXT"),
-        (FLAG, "INTEGER"),
-        (INT, "INTEGER"),
-        (NUMBER, "REAL"),
-        (DATE, "TEXT"),
-        (TIMESTAMP, "TEXT"),
-    )
-    temp_table_suffix: str = ""
-    temp_schema: str = "temp"  # where temporary tables live
-    byte_collation: str = "BINARY"  # compares text byte by byte: a cheap, fixed order
-    # Whether the journal's key tables are stored in key order (SQLite: WITHOUT ROWID), so that
-    # rows written in that order are appended. PostgreSQL keeps them in a heap: sorting the
-    # rows first cost more than it saved there (measured at 1M rows).
-    clustered_journal: bool = True
-
-    def q(self, name: str) -> str:
-        return f'"{name}"'
-
-    def columns(self, names: Iterable[str]) -> str:
-        """A quoted column list: ``"a", "b"``."""
-        return ", ".join(self.q(n) for n in names)
-
-    def distinct(self, left: str, right: str) -> str:
-        """Null-safe 'differs' (SQLite's IS NOT compares NULLs as values)."""
-        return f"{left} IS NOT {right}"
-
-    def type_of(self, kind: str) -> str:
-        return dict(self.types)[kind]
-
-
-SQLITE = Dialect()
-
-
 def create_stage_table(d: Dialect, name: str, fields: tuple[Field, ...]) -> str:
-    columns = ", ".join(f"{d.q(f.name)} {d.type_of(f.kind)}" for f in fields)
-    return f"CREATE TEMP TABLE {name} ({columns}){d.temp_table_suffix}"
+    return d.create_temp_table(name, ((f.name, f.kind) for f in fields))
 
 
-def drop_stage_table(name: str, d: Dialect = SQLITE) -> str:
+def drop_stage_table(name: str, d: Dialect) -> str:
     """Drop the temporary table `name` (a table of that name elsewhere is left alone)."""
-    return f"DROP TABLE IF EXISTS {d.temp_schema}.{name}"
+    return d.drop_temp_table(name)
 
 
 def _changed(d: Dialect, target: str, source: str, names: list[str]) -> str:
@@ -200,22 +152,31 @@ def _of_kind(d: Dialect, key: str, kind_table: str, kinds: tuple[int, ...]) -> s
 
 def owner_upsert(d: Dialect, kinds: tuple[int, ...] = (NEW, CHANGED)) -> str:
     """Owner MERGE on Slug of the staged owners of `kinds`: insert new owners, rewrite
-    matched ones (changed or stale: the ON CONFLICT condition decides again, as another
+    matched ones (changed or stale: the upsert's condition decides again, as another
     region's load may have written the owner since it was compared)."""
-    t, slug = d.q("Owner"), d.q("Slug")
-    cols = d.columns([*OWNER_NAMES, "InsertedDate"])
+    t = d.q("Owner")
     vals = ", ".join(f"s.{d.q(n)}" for n in OWNER_NAMES)
-    sets = ", ".join(f"{d.q(n)} = excluded.{d.q(n)}" for n in OWNER_DATA)
     # Owners are shared by every region: two loads that lock them in different orders
     # deadlock, so every load writes them in one global order (the slug, byte by byte).
     order = f"ORDER BY s.{d.q('Slug')} COLLATE {d.byte_collation}"
-    return (
-        f"INSERT INTO {t} ({cols}) SELECT {vals}, :now FROM {STAGE_OWNER} s "
-        f"WHERE {_of_kind(d, 'Slug', STAGE_OWNER_KIND, kinds)} {order} "
-        f"ON CONFLICT ({slug}) DO UPDATE SET {sets}, "
-        f"{d.q('ModifiedDate')} = :now, {d.q('UpdatedDate')} = :now "
-        f"WHERE {_changed(d, t, 'excluded', OWNER_DATA)} OR {_refresh(d, t)}"
+    rows = (
+        f"SELECT {vals}, :now FROM {STAGE_OWNER} s "
+        f"WHERE {_of_kind(d, 'Slug', STAGE_OWNER_KIND, kinds)} {order}"
     )
+    return d.upsert(
+        t,
+        d.columns([*OWNER_NAMES, "InsertedDate"]),
+        rows,
+        [d.q("Slug")],
+        [d.q(n) for n in OWNER_DATA],
+        f"{_changed(d, t, d.incoming, OWNER_DATA)} OR {_refresh(d, t)}",
+        also=_dates_now(d),
+    )
+
+
+def _dates_now(d: Dialect) -> str:
+    """The two dates an upsert's update sets, after the columns it rewrites."""
+    return f", {d.q('ModifiedDate')} = :now, {d.q('UpdatedDate')} = :now"
 
 
 def location_merge(d: Dialect) -> list[str]:
@@ -230,15 +191,8 @@ def location_merge(d: Dialect) -> list[str]:
 
 
 def written_counts(d: Dialect, upsert: str) -> str:
-    """Run `upsert` and count what it wrote: (inserted, inserted + updated) (PostgreSQL).
-
-    The counts come from the rows the statement itself wrote, so they stay exact while another
-    load writes the same rows; an inserted row has no UpdatedDate yet, an updated one has.
-    """
-    return (
-        f"WITH written AS ({upsert} RETURNING {d.q('UpdatedDate')} IS NULL AS inserted) "
-        "SELECT COALESCE(SUM(CASE WHEN inserted THEN 1 ELSE 0 END), 0), COUNT(*) FROM written"
-    )
+    """Run `upsert` and count what it wrote: (inserted, inserted + updated) (PostgreSQL)."""
+    return d.written_counts(upsert)
 
 
 def location_source(d: Dialect, pending_id: int | None = None) -> str:
@@ -264,17 +218,20 @@ def location_upsert(d: Dialect, kinds: tuple[int, ...] = (NEW, CHANGED)) -> str:
     locked: their kinds still hold); a conflict updates only a row inside the window."""
     t = d.q("Location")
     names = ["PrimaryId", *LOCATION_KEYED]
-    cols = d.columns(["RegionId", *names, "InsertedDate"])
     vals = ", ".join(f"s.{d.q(n)}" for n in names)
-    sets = ", ".join(f"{d.q(n)} = excluded.{d.q(n)}" for n in LOCATION_KEYED)
-    return (
-        f"INSERT INTO {t} ({cols}) SELECT :region, {vals}, :now "
+    rows = (
+        f"SELECT :region, {vals}, :now "
         f"FROM ({location_source(d)}) s "
-        f"WHERE {_of_kind(d, 'PrimaryId', STAGE_LOCATION_KIND, kinds)} "
-        f"ON CONFLICT ({d.q('PrimaryId')}, {d.q('RegionId')}) DO UPDATE SET {sets}, "
-        f"{d.q('ModifiedDate')} = :now, {d.q('UpdatedDate')} = :now "
-        f"WHERE {in_window(d, t)} "
-        f"AND ({_changed(d, t, 'excluded', LOCATION_KEYED)} OR {_refresh(d, t)})"
+        f"WHERE {_of_kind(d, 'PrimaryId', STAGE_LOCATION_KIND, kinds)}"
+    )
+    return d.upsert(
+        t,
+        d.columns(["RegionId", *names, "InsertedDate"]),
+        rows,
+        [d.q("PrimaryId"), d.q("RegionId")],
+        [d.q(n) for n in LOCATION_KEYED],
+        f"{in_window(d, t)} AND ({_changed(d, t, d.incoming, LOCATION_KEYED)} OR {_refresh(d, t)})",
+        also=_dates_now(d),
     )
 
 
@@ -322,16 +279,13 @@ def missing_codes(d: Dialect) -> str:
 
 def insert_codes(d: Dialect) -> str:
     """Create the staged codes that do not exist; safe against a concurrent creator."""
-    lp = d.q("ListPriority")
-    cols = ", ".join(
-        d.q(n) for n in ("Code", "Name", "PriorityLevel", "ProcessingOrder", "IsAbsentee")
-    )
-    return (
-        f"INSERT INTO {lp} ({cols}) "
+    cols = d.columns(("Code", "Name", "PriorityLevel", "ProcessingOrder", "IsAbsentee"))
+    rows = (
         f"SELECT c.{d.q('Code')}, c.{d.q('Code')}, :priority_level, :processing_order, "
-        f":is_absentee FROM {STAGE_CODE} c WHERE true ORDER BY c.{d.q('Code')} "
-        f"ON CONFLICT ({d.q('Code')}) DO NOTHING RETURNING {d.q('ListPriorityId')}, {d.q('Code')}"
+        f":is_absentee FROM {STAGE_CODE} c WHERE true ORDER BY c.{d.q('Code')}"
     )
+    returning = f"{d.q('ListPriorityId')}, {d.q('Code')}"
+    return d.insert_missing(d.q("ListPriority"), cols, rows, d.q("Code"), returning)
 
 
 def insert_frequencies(d: Dialect, list_ids: list[int]) -> str:
@@ -355,17 +309,13 @@ def code_ids(d: Dialect) -> str:
 
 
 def stage_insert(d: Dialect, name: str, fields: tuple[Field, ...], marker: str = "?") -> str:
-    cols = d.columns(f.name for f in fields)
-    return f"INSERT INTO {name} ({cols}) VALUES ({', '.join(marker for _ in fields)})"
+    return d.stage_insert(name, [f.name for f in fields], marker)
 
 
 __all__ = [
-    "SQLITE",
     "STAGE_CODE",
     "STAGE_LOCATION",
-    "STAGE_LOCATION_FIELDS",
     "STAGE_LOCATION_KIND",
     "STAGE_OWNER",
     "STAGE_OWNER_KIND",
-    "Dialect",
 ]

@@ -18,48 +18,25 @@ import logging
 import queue
 import threading
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
+from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
 import polars as pl
 import pyarrow as pa
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, Engine
 from sqlalchemy.engine import URL
 
 from propmail import redact
 from propmail.db import compare, sql
+from propmail.db.backend import Capabilities
 from propmail.db.plan import SqlBackend
-from propmail.db.schema import DATE, FLAG, INT, LONGTEXT, NUMBER, TEXT, TIMESTAMP, Field, State
+from propmail.db.postgres.connect import adbc_driver, binary_encoder, engine_url, make_engine
+from propmail.db.postgres.dialect import DIALECT, LOAD_WORK_MEM
+from propmail.db.postgres.ledger import PostgresLedger
+from propmail.db.schema import Field, State
 
-
-class PostgresDialect(sql.Dialect):
-    def distinct(self, left: str, right: str) -> str:
-        return f"{left} IS DISTINCT FROM {right}"
-
-
-DIALECT = PostgresDialect(
-    name="postgresql",
-    types=(
-        (TEXT, "TEXT"),
-        (LONGTEXT, "TEXT"),
-        (FLAG, "SMALLINT"),
-        (INT, "INTEGER"),
-        (NUMBER, "DOUBLE PRECISION"),
-        (DATE, "DATE"),
-        (TIMESTAMP, "TIMESTAMP"),
-    ),
-    temp_table_suffix=" ON COMMIT DROP",
-    temp_schema="pg_temp",
-    clustered_journal=False,
-    byte_collation='"C"',
-)
-
-# per-transaction memory for the load's sorts and hash joins (the server default is 4 MB)
-LOAD_WORK_MEM = "256MB"
-
-# advisory lock namespace: the first key of pg_advisory_xact_lock(int, int)
-REGION_LOCK_KEY = 0x70726F  # "pro"
 STATE_LOCK_TIMEOUT = "10s"  # how long writing a load's UploadLog state may wait for its row
 
 
@@ -112,15 +89,6 @@ def prefetched(parts: Iterator[Any], depth: int = READ_AHEAD) -> Iterator[Any]:
         reader.join()
 
 
-def adbc_driver() -> ModuleType | None:
-    """The ADBC PostgreSQL driver's DB-API module, or None where it is not installed."""
-    try:
-        import adbc_driver_postgresql.dbapi as adbc
-    except ImportError:
-        return None
-    return adbc
-
-
 # rows per piece of the COPY stream: the payload of the whole upload is never in memory at once
 COPY_ROWS = 200_000
 # rows per piece of a binary COPY: each piece is a slice's Arrow copy, its cast and its encoding
@@ -137,15 +105,6 @@ ARROW_TYPES = {
     "DATE": pa.date32(),
     "TIMESTAMP": pa.timestamp("us"),
 }
-
-
-def binary_encoder() -> ModuleType | None:
-    """The `pgpq` module (Arrow to binary COPY), or None where it is not installed."""
-    try:
-        import pgpq
-    except ImportError:
-        return None
-    return pgpq
 
 
 def arrow_schema(fields: tuple[Field, ...]) -> pa.Schema:
@@ -187,51 +146,34 @@ def copy_payload(frame: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-class PostgresBackend(SqlBackend):
-    dialect = DIALECT
+CAPABILITIES = Capabilities(
+    "PostgreSQL",
+    compares_first=True,
     # 8, 9 and 10 are committed apart, and only after the region's advisory lock is held
-    states_under_lock = (State.MERGING_OWNERS, State.MERGING_LOCATIONS, State.FINAL_UPDATES)
+    states_under_lock=(State.MERGING_OWNERS, State.MERGING_LOCATIONS, State.FINAL_UPDATES),
     # Only a load that closes this one's row as abandoned ever locks it, and it holds the
     # region's lock, so this load has lost it: waiting on that load's transaction, which may
     # itself wait on this load's, would hang both where no deadlock detector sees it.
-    state_guard = f"SET LOCAL lock_timeout = '{STATE_LOCK_TIMEOUT}'"
+    state_guard=f"SET LOCAL lock_timeout = '{STATE_LOCK_TIMEOUT}'",
+    shared_owners=True,
+    # the key tables are a heap: sorting the rows first cost more than it saved (1M rows)
+    clustered_journal=False,
+    ledger=PostgresLedger,
+)
+
+
+class PostgresBackend(SqlBackend):
+    dialect = DIALECT
+    capabilities = CAPABILITIES
+
+    def __init__(self, engine: Engine, display_url: str) -> None:
+        super().__init__(engine, display_url)
+        if adbc_driver() is None:  # the stored rows cannot be read as Arrow: compared in SQL
+            self.capabilities = replace(CAPABILITIES, compares_first=False)
 
     @classmethod
     def from_url(cls, url: URL) -> PostgresBackend:
-        if url.drivername == "postgresql":
-            url = url.set(drivername="postgresql+psycopg")
-        engine = create_engine(url, pool_pre_ping=True)
-        return cls(engine, url.render_as_string(hide_password=True))
-
-    @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
-            # the load hash-joins a million staged rows: in memory, not in 4 MB batches on disk
-            conn.exec_driver_sql(f"SET LOCAL work_mem = '{LOAD_WORK_MEM}'")
-            yield conn
-
-    def lock_region(self, conn: Connection, region_id: int) -> None:
-        conn.execute(
-            text("SELECT pg_advisory_xact_lock(:k, :r)"), {"k": REGION_LOCK_KEY, "r": region_id}
-        )
-
-    def merge_owners(
-        self, conn: Connection, params: dict[str, Any], kinds: dict[int, int]
-    ) -> tuple[int, int, int]:
-        """Owners are shared by every region, so loads of other regions may write them at the
-        same time: every owner to write goes through the one upsert, in the one global order
-        of the slugs (two statements could lock in crossed orders), and the counts come from
-        the rows it wrote, not from the comparison beforehand."""
-        upsert = sql.owner_upsert(self.dialect, sql.WRITTEN)
-        inserted, written = conn.execute(
-            text(sql.written_counts(self.dialect, upsert)), params
-        ).one()
-        staged = sum(kinds.values())
-        return int(inserted), int(written) - int(inserted), staged - int(written)
-
-    @property
-    def compares_first(self) -> bool:
-        return adbc_driver() is not None
+        return cls(make_engine(url), engine_url(url).render_as_string(hide_password=True))
 
     def read_stored(self, region_id: int) -> Iterator[pl.DataFrame] | None:
         """The region's stored rows through ADBC (a binary COPY out, as Arrow), on a connection
@@ -263,10 +205,6 @@ class PostgresBackend(SqlBackend):
             cur.execute(statement)
             frames = (pl.from_arrow(part) for part in cur.fetch_record_batch())
             yield from prefetched(frames)
-
-    def analyze(self, conn: Connection, name: str) -> None:
-        # autovacuum never analyzes temporary tables: without this the planner guesses sizes
-        conn.exec_driver_sql(f"ANALYZE {name}")
 
     def stage(
         self, conn: Connection, name: str, fields: tuple[Field, ...], frame: pl.DataFrame

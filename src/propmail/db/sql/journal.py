@@ -19,13 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from propmail.db.schema import AUDIT_FIELDS, LOCATION_FIELDS, OWNER_FIELDS, REFRESH_FIELDS
-from propmail.db.sql import (
+from propmail.db.sql.dialect import Dialect
+from propmail.db.sql.load import (
     CHANGED,
     NEW,
     REFRESHED,
     STAGE_LOCATION_KIND,
     STAGE_OWNER_KIND,
-    Dialect,
 )
 
 JOURNAL = "PropmailJournal"
@@ -108,19 +108,21 @@ def record_load(d: Dialect) -> str:
     )
 
 
-def _record(d: Dialect, e: Journaled) -> list[str]:
+def _record(d: Dialect, e: Journaled, ordered: bool) -> list[str]:
     """Before a merge, from its kind table `k`: the rows it will write, as they are now (the
     load, the natural key, Inserted, then the rest). Of a row it inserts, the key; of a row it
     only refreshes, its id and two dates, which the comparison kept in `k`; of a row it
     rewrites, every column, from the stored row. A location's region, first in its key, is the
-    load's (:region), its other key columns the staged row's."""
+    load's (:region), its other key columns the staged row's. `ordered`: the narrow rows are
+    written in key order, for a database that stores the key tables in that order (SQLite:
+    WITHOUT ROWID), where they are then appended."""
     kind = f"k.{d.q('Kind')}"
     staged = [f"k.{d.q(n)}" for n in e.key if n != "RegionId"]
     firsts = ", ".join([":log_id", *([":region"] if "RegionId" in e.key else []), *staged])
     lead = ["UploadLogId", *e.key, "Inserted"]
     narrow = [e.id, *REFRESH_FIELDS]
     how = f"CASE {kind} WHEN {NEW} THEN {INSERTED} ELSE {REFRESH_ONLY} END"
-    order = f" ORDER BY {', '.join(staged)}" if d.clustered_journal else ""
+    order = f" ORDER BY {', '.join(staged)}" if ordered else ""
     return [
         f"INSERT INTO {d.q(e.narrow)} ({d.columns([*lead, *narrow])}) "
         f"SELECT {firsts}, {how}, {', '.join(f'k.{d.q(n)}' for n in narrow)} "
@@ -132,14 +134,14 @@ def _record(d: Dialect, e: Journaled) -> list[str]:
     ]
 
 
-def record_owners(d: Dialect) -> list[str]:
+def record_owners(d: Dialect, ordered: bool = True) -> list[str]:
     """Before the owner merge: the staged owners it will insert or write, as they are now."""
-    return _record(d, OWNERS)
+    return _record(d, OWNERS, ordered)
 
 
-def record_locations(d: Dialect) -> list[str]:
+def record_locations(d: Dialect, ordered: bool = True) -> list[str]:
     """Before the location merge (owners and codes resolved): the rows it will write."""
-    return _record(d, LOCATIONS)
+    return _record(d, LOCATIONS, ordered)
 
 
 def record_list(d: Dialect) -> str:
@@ -242,11 +244,11 @@ def _restore(d: Dialect, e: Journaled) -> list[str]:
 
     def update(journal: str, names: tuple[str, ...], which: str) -> str:
         sets = ", ".join(f"{d.q(n)} = {value(n)}" for n in names)
-        return (
-            f"UPDATE {t} SET {sets} FROM {d.q(journal)} x "
-            f"WHERE x.{d.q('UploadLogId')} = :log_id AND x.{d.q('Inserted')} {which} "
+        where = (
+            f"x.{d.q('UploadLogId')} = :log_id AND x.{d.q('Inserted')} {which} "
             f"AND {t}.{d.q(e.id)} = x.{d.q(e.id)}"
         )
+        return d.update_from(t, sets, d.q(journal), "x", where)
 
     return [
         update(e.wide, e.restored, f"<> {INSERTED}"),

@@ -1,0 +1,97 @@
+"""The SQL text of SQLite and PostgreSQL, produced by pure functions and run by a backend.
+
+- `dialect`: how a database spells a statement (names, types, whole statement shapes);
+- `load`: the statements of a load and of its dry run (staging, kinds, merges, list codes);
+- `journal`: the load journal and undo;
+- `log`: UploadLog's bookkeeping; `admin`: the schema's regions, list codes and counts.
+
+The load's statements and its kinds are named here too, as `sql.owner_kinds`, `sql.NEW`.
+"""
+
+from __future__ import annotations
+
+from propmail.db.sql.dialect import Dialect
+from propmail.db.sql.load import (
+    CHANGED,
+    FROZEN,
+    KINDS,
+    LOCATION_DATA,
+    LOCATION_KEYED,
+    LOCATION_KIND_FIELDS,
+    MAX_EXAMPLES,
+    NEW,
+    OWNER_DATA,
+    OWNER_KIND_FIELDS,
+    OWNER_NAMES,
+    REFRESHED,
+    STAGE_CODE,
+    STAGE_LOCATION,
+    STAGE_LOCATION_KIND,
+    STAGE_OWNER,
+    STAGE_OWNER_KIND,
+    STAGE_TABLES,
+    UNCHANGED,
+    WRITTEN,
+    code_ids,
+    code_parity,
+    create_stage_table,
+    drop_stage_table,
+    in_window,
+    insert_codes,
+    insert_frequencies,
+    kind_counts,
+    location_kinds,
+    location_merge,
+    location_source,
+    location_upsert,
+    missing_codes,
+    owner_kinds,
+    owner_upsert,
+    refresh,
+    stage_insert,
+    stored_region,
+    written_counts,
+)
+
+__all__ = [
+    "CHANGED",
+    "FROZEN",
+    "KINDS",
+    "LOCATION_DATA",
+    "LOCATION_KEYED",
+    "LOCATION_KIND_FIELDS",
+    "MAX_EXAMPLES",
+    "NEW",
+    "OWNER_DATA",
+    "OWNER_KIND_FIELDS",
+    "OWNER_NAMES",
+    "REFRESHED",
+    "STAGE_CODE",
+    "STAGE_LOCATION",
+    "STAGE_LOCATION_KIND",
+    "STAGE_OWNER",
+    "STAGE_OWNER_KIND",
+    "STAGE_TABLES",
+    "UNCHANGED",
+    "WRITTEN",
+    "Dialect",
+    "code_ids",
+    "code_parity",
+    "create_stage_table",
+    "drop_stage_table",
+    "in_window",
+    "insert_codes",
+    "insert_frequencies",
+    "kind_counts",
+    "location_kinds",
+    "location_merge",
+    "location_source",
+    "location_upsert",
+    "missing_codes",
+    "owner_kinds",
+    "owner_upsert",
+    "refresh",
+    "stage_insert",
+    "stored_region",
+    "written_counts",
+]
