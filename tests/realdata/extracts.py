@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 LABELS = REPO / "tests" / "fixtures" / "realdata"
 ENV_REALDATA = "PROPMAIL_REALDATA"
@@ -32,6 +34,13 @@ ENV_REALDATA = "PROPMAIL_REALDATA"
 def realdata_dir() -> Path:
     """$PROPMAIL_REALDATA, else ``shared/realdata`` beside the repository."""
     return Path(os.environ.get(ENV_REALDATA) or REPO.parent / "shared" / "realdata")
+
+
+# a test that reads the extracts is skipped, saying where they were looked for, without them
+needs_extracts = pytest.mark.skipif(
+    not realdata_dir().is_dir(),
+    reason=f"the real extracts are not at {realdata_dir()} (set $PROPMAIL_REALDATA)",
+)
 
 
 Record = dict[str, str]
