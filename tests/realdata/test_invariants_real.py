@@ -36,10 +36,10 @@ def broken(extract: Extract) -> list[tuple[int, dict[str, str | None], str | Non
     return found
 
 
-# Violations of the rules before the invariants were built, per extract (50 in all).
+# Violations of the rules before the invariants were built, per extract (49 in all).
 BEFORE = {
     "philadelphia_opa_properties.csv": 1,
-    "jersey_city_nj_modiv_residential.csv": 26,
+    "jersey_city_nj_modiv_residential.csv": 25,
     "baltimore_city_tax_sale_2024.csv": 13,
     "lebanon_nh_vision_cama_owners.csv": 2,
     "mercer_county_nj_mls_tax_records.csv": 8,

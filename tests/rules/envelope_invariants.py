@@ -108,7 +108,8 @@ def violations(
     # 1 and 2: every printed word is an owner-field word (or several closed up), used once
     available = list(given)
     used: Counter[str] = Counter()
-    for word in printed:
+    # words closed up first (D DM from D.M.: DM takes D and M before D takes its own)
+    for word in sorted(printed, key=lambda w: w in given):
         if word in available:
             available.remove(word)
             used[word] += 1
