@@ -1,8 +1,9 @@
 """The package's layers, checked by import-linter against the contracts in pyproject.toml.
 
 Each module imports only from the layers below it (cli > api, bench > report, summary > job,
-verify > db, read > pipeline > settings > rules > ... > contract, errors), the rules and the
-pipeline never reach a file reader or a database, and no package has an import cycle.
+verify > inputs > db, read > pipeline > settings > rules, overrides > ... > contract, errors),
+imports made only for type checking included; the rules and the pipeline never reach a file
+reader or a database, no rule imports the settings, and no package has an import cycle.
 """
 
 from __future__ import annotations

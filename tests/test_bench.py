@@ -19,6 +19,7 @@ from propmail.bench.baselines import floor, guide
 from propmail.bench.measure import StageClock, peak_rss_mb
 from propmail.cli import main
 from propmail.db import Backend, schema
+from propmail.inputs import Inputs
 from propmail.job import run_job
 from propmail.settings import Rules
 from tests.db.helpers import MONTH1
@@ -76,7 +77,7 @@ def test_the_floor_stores_the_rows_propmail_stores(
     path = tmp_path / "upload.csv"
     upload.write_csv(path)
     backend.init({40: "A", 41: "B"}, rules)
-    job = run_job(path, 40, backend=backend, now=MONTH1)
+    job = run_job(Inputs.gather(path), 40, backend=backend, now=MONTH1)
     processed = job.processed
     floor.load(
         backend.engine.url.render_as_string(hide_password=False),

@@ -28,13 +28,21 @@ def test_a_flag_matched_by_substring_behaves_like_the_legacy_like(tmp_path: Path
     assert legacy.classification.substring == ("IsTrust",)
     names = ["SMITH JOHN TR", "TRUSTCO BANK", "ANN LEE FAMILY TRUST", "JONES, MARY"]
     frame = pl.DataFrame({"OwnerName": names})
-    assert classification.derive(frame, legacy)["IsTrust"].to_list() == [False, True, True, False]
+    assert classification.derive(frame, legacy.classification)["IsTrust"].to_list() == [
+        False,
+        True,
+        True,
+        False,
+    ]
     # the other flags keep their whole-token rules
-    assert classification.derive(frame, load_rules())["IsTrust"].to_list() == [
+    assert classification.derive(frame, load_rules().classification)["IsTrust"].to_list() == [
         True, False, True, False,
     ]  # fmt: skip
-    business = classification.derive(frame, legacy)["IsBusiness"]
-    assert business.to_list() == classification.derive(frame, load_rules())["IsBusiness"].to_list()
+    business = classification.derive(frame, legacy.classification)["IsBusiness"]
+    assert (
+        business.to_list()
+        == classification.derive(frame, load_rules().classification)["IsBusiness"].to_list()
+    )
 
 
 def test_the_prefix_order_setting_reorders_the_prefixes(tmp_path: Path) -> None:
@@ -58,8 +66,13 @@ def test_the_prefix_order_setting_reorders_the_prefixes(tmp_path: Path) -> None:
             "ResponseNCOA",
         )
     )
-    assert codes.derive(frame, rules)["EnhancedCode"].to_list() == ["HE-Liens-ABS1"]
-    assert codes.derive(frame, load_rules())["EnhancedCode"].to_list() == ["Liens-HE-ABS1"]
+    assert codes.derive(frame, rules.prefixes, rules.ncoa)["EnhancedCode"].to_list() == [
+        "HE-Liens-ABS1"
+    ]
+    defaults = load_rules()
+    assert codes.derive(frame, defaults.prefixes, defaults.ncoa)["EnhancedCode"].to_list() == [
+        "Liens-HE-ABS1"
+    ]
 
 
 MATCH = "[classification.match]\n"

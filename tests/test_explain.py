@@ -12,6 +12,7 @@ from propmail import synth
 from propmail.cli import main
 from propmail.db import Backend
 from propmail.explain import explain_parcel
+from propmail.inputs import Inputs
 from propmail.job import run_job
 from propmail.settings import Rules
 from tests.db.helpers import MONTH1
@@ -66,7 +67,7 @@ def upload(tmp_path: Path) -> tuple[Path, str]:
 
 def fields(tmp_path: Path, parcel: str) -> dict[str, dict[str, object]]:
     path, liens = upload(tmp_path)
-    return explain_parcel(path, parcel, [liens]).sections
+    return explain_parcel(Inputs.gather(path, [liens]), parcel).sections
 
 
 def test_a_flag_names_its_keyword_and_position(tmp_path: Path) -> None:
@@ -165,8 +166,8 @@ def test_with_the_database_the_stored_row_is_shown_and_json_is_printed(
 ) -> None:
     backend.init({40: "Roanoke"}, rules)
     path, liens = upload(tmp_path)
-    assert run_job(path, 40, [liens], backend=backend, now=MONTH1).load is not None
-    explained = explain_parcel(path, "TRUST-1", [liens], backend=backend)
+    assert run_job(Inputs.gather(path, [liens]), 40, backend=backend, now=MONTH1).load is not None
+    explained = explain_parcel(Inputs.gather(path, [liens]), "TRUST-1", backend=backend)
     assert explained.database is not None and len(explained.database) == 1
     stored = explained.database[0]
     assert (stored["Location.RegionId"], stored["Location.IsTrust"]) == (40, 1)

@@ -25,6 +25,7 @@ from sqlalchemy import delete, select
 from propmail.contract import SOURCE_ROW, UPLOAD_COLUMNS
 from propmail.db import Backend, schema
 from propmail.errors import InputError
+from propmail.inputs import Inputs
 from propmail.job import run_job
 from propmail.read import read_upload
 from propmail.settings import Rules
@@ -99,12 +100,12 @@ def check_job(backend: Backend, rules: Rules, upload: Upload) -> None:
         if not expected.loaded:
             message = "no data rows" if not expected.values else "no row can be loaded"
             with pytest.raises(InputError, match=message) as info:
-                run_job(path, 40, backend=backend, now=MONTH1)
+                run_job(Inputs.gather(path), 40, backend=backend, now=MONTH1)
             assert path.name in str(info.value)
             return
-        first = run_job(path, 40, backend=backend, now=MONTH1)
+        first = run_job(Inputs.gather(path), 40, backend=backend, now=MONTH1)
         once = checksum(backend, ("Owner", "Location", "ListPriority", "RegionListFrequency"))
-        second = run_job(path, 40, backend=backend, now=MONTH1)
+        second = run_job(Inputs.gather(path), 40, backend=backend, now=MONTH1)
         twice = checksum(backend, ("Owner", "Location", "ListPriority", "RegionListFrequency"))
 
     # every row is loaded or refused, and each refusal has the expected reason

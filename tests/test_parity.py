@@ -24,6 +24,7 @@ from propmail import synth
 from propmail.cli import main
 from propmail.db import Backend, connect, schema
 from propmail.explain import explain_parcel
+from propmail.inputs import Inputs
 from propmail.job import prepare, run_job
 from propmail.parity import compared_columns, run_parity
 from propmail.rules.slug import slug_expr
@@ -48,9 +49,9 @@ def loaded(backend: Backend, rules: Rules, tmp_path: Path) -> tuple[Path, pl.Dat
     backend.init({40: "Roanoke"}, rules)
     path = tmp_path / "upload.csv"
     synth.upload(ROWS, seed=SEED).write_csv(path)
-    result = run_job(path, 40, backend=backend, now=MONTH1)
+    result = run_job(Inputs.gather(path), 40, backend=backend, now=MONTH1)
     assert result.load is not None
-    return path, prepare(path)[2].processed  # the job's result keeps no rows of it
+    return path, prepare(Inputs(path))[2].processed  # the job's result keeps no rows of it
 
 
 def plant(backend: Backend, rules: Rules, tmp_path: Path) -> Planted:
@@ -124,7 +125,9 @@ def test_parity_reports_exactly_the_planted_disagreements(
 ) -> None:
     planted = plant(backend, rules, tmp_path)
     assert planted.trust and planted.grantor and planted.codes  # every kind is really planted
-    result = run_parity(planted.upload, 40, backend=backend, batch_rows=70)  # several batches
+    result = run_parity(
+        Inputs.gather(planted.upload), 40, backend=backend, batch_rows=70
+    )  # several batches
     assert (result.compared, result.only_in_database, result.only_in_upload) == (
         planted.locations,
         0,
@@ -153,7 +156,7 @@ def test_suggest_ranks_the_settings_that_close_the_planted_gaps_first(
     backend: Backend, rules: Rules, tmp_path: Path
 ) -> None:
     planted = plant(backend, rules, tmp_path)
-    result = run_parity(planted.upload, 40, backend=backend, suggest=True)
+    result = run_parity(Inputs.gather(planted.upload), 40, backend=backend, suggest=True)
     top = {s.setting: s for s in result.suggestions[:2]}
     assert set(top) == {"slug style propercase", "IsTrust by substring of TRUST"}
     n = planted.locations
@@ -188,7 +191,7 @@ def test_rows_on_one_side_are_counted_apart(backend: Backend, rules: Rules, tmp_
             )
         )
     assert gone == 2
-    result = run_parity(path, 40, backend=backend)
+    result = run_parity(Inputs.gather(path), 40, backend=backend)
     assert (result.only_in_upload, result.only_in_database) == (2, 1)
     assert result.compared == result.upload_rows - 2
     assert all(c.disagree == 0 for c in result.columns)
@@ -202,7 +205,7 @@ def test_an_unknown_region_is_bad_input(
 
     path, _ = loaded(backend, rules, tmp_path)
     with pytest.raises(InputError, match="region 41 does not exist"):
-        run_parity(path, missing, backend=backend)
+        run_parity(Inputs.gather(path), missing, backend=backend)
 
 
 def test_parity_writes_nothing_not_even_upload_log(
@@ -213,7 +216,7 @@ def test_parity_writes_nothing_not_even_upload_log(
     planted = plant(backend, rules, tmp_path)
     tables = tuple(t.name for t in (*schema.TABLES, *schema.JOURNAL_TABLES))
     before = checksum(backend, tables)
-    result = run_parity(planted.upload, 40, backend=backend, suggest=True)
+    result = run_parity(Inputs.gather(planted.upload), 40, backend=backend, suggest=True)
     assert result.column("Location.OwnerGrantorMatch").disagree == planted.grantor
     assert checksum(backend, tables) == before
 
@@ -278,11 +281,11 @@ def test_each_example_on_the_terminal_gives_the_reason_explain_gives(
     examples = re.findall(r"(\d{12}): '0' -> '1'; ([^│]*?) +│", trust)
     assert len(examples) == 3  # EXAMPLES parcels of the one pattern, each with its reason
     for parcel, reason in examples:
-        why = explain_parcel(planted.upload, parcel).sections["IsTrust"]["why"]
+        why = explain_parcel(Inputs.gather(planted.upload), parcel).sections["IsTrust"]["why"]
         assert reason == why and re.fullmatch(r"keyword '\w+' at token \d+", reason), reason
     grantor = printed.split("Location.OwnerGrantorMatch: disagreements by pattern")[1]
     parcel, reason = re.findall(r"(\d{12}): '0' -> '1'; ([^│]*?) +│", grantor)[0]
-    words = explain_parcel(planted.upload, parcel).sections["OwnerGrantorMatch"]
+    words = explain_parcel(Inputs.gather(planted.upload), parcel).sections["OwnerGrantorMatch"]
     owner, seller = words["owner words"], words["grantor words"]
     assert reason == f"{words['why']} (owner {owner}, grantor {seller})"
     assert reason.startswith("words in common: ")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +14,8 @@ from propmail import pipeline, synth
 from propmail.contract import LOCATION, SOURCE_ROW, STORED, UPLOAD_COLUMNS, stored
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS
 from propmail.read import read_upload
-from propmail.settings import load_rules
+from propmail.rules import grantor, slug
+from propmail.settings import Rules, load_rules
 
 
 def test_a_repeated_parcel_keeps_its_last_row_and_the_reason_names_it(tmp_path: Path) -> None:
@@ -52,3 +55,15 @@ def test_owners_and_locations_are_the_stored_columns_of_the_contract(tmp_path: P
     made = {*result.processed.columns, "FullAddress"}
     assert {c.source for c in STORED} <= made
     assert {c.source for c in STORED if not c.derived} <= set(UPLOAD_COLUMNS)
+
+
+def test_each_rule_takes_only_parts_of_the_settings_of_the_type_they_are() -> None:
+    # a rule names the fields of Rules it takes; the pipeline hands it those and nothing else
+    fields = {f.name: f.type for f in dataclasses.fields(Rules)}
+    for rule in (*pipeline.RULES, slug.derive):
+        parameters = list(inspect.signature(rule).parameters.values())[1:]
+        assert parameters, rule.__module__
+        for parameter in parameters:
+            assert parameter.name in fields, f"{rule.__module__}: {parameter.name}"
+            assert parameter.annotation == fields[parameter.name], rule.__module__
+    assert pipeline.takes(grantor.derive) == ("classification",)

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from propmail import synth
 from propmail.db import Backend
+from propmail.inputs import Inputs
 from propmail.job import run_job
 from propmail.rules.slug import slug_expr
 from propmail.settings import Rules
@@ -20,7 +21,7 @@ def loaded(backend: Backend, rules: Rules, tmp_path: Path, rows: int = 300) -> i
     backend.init({40: "Roanoke"}, rules)
     path = tmp_path / "upload.csv"
     synth.upload(rows, seed=21).write_csv(path)
-    load = run_job(path, 40, backend=backend, now=MONTH1).load
+    load = run_job(Inputs.gather(path), 40, backend=backend, now=MONTH1).load
     assert load is not None
     return load.owners_inserted
 

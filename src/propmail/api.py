@@ -36,10 +36,12 @@ import pandas as pd
 import polars as pl
 
 from propmail import pipeline
+from propmail.contract import FLAGS
 from propmail.db import Backend, Batch, connect, parse_url
 from propmail.db.mssql.credentials import ENV_SSM_PREFIX
 from propmail.db.schema import DATE, FLAG, NUMBER, OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field
 from propmail.errors import DatabaseUnavailable, InputError, PropmailError
+from propmail.inputs import Inputs
 from propmail.job import check_database, database_errors, prepare
 from propmail.read import load_mapping
 from propmail.redact import redact
@@ -82,14 +84,15 @@ class PropertyProcessor:
         self, file_path: str | Path, niche_files: Sequence[str] = ()
     ) -> pd.DataFrame:
         """Every upload row with every derived field."""
-        _, _, processed = prepare(file_path, niche_files, self.rules, self.mapping)
+        _, _, processed = prepare(Inputs.gather(file_path, niche_files, self.rules, self.mapping))
         return processed.processed.to_pandas()
 
     def process_excel_file_for_database(
         self, file_path: str | Path, region_id: int, niche_files: Sequence[str] = ()
     ) -> dict[str, Any]:
         """The guide's result: processed_df, owners_df, locations_df and statistics."""
-        upload, _, processed = prepare(file_path, niche_files, self.rules, self.mapping)
+        inputs = Inputs.gather(file_path, niche_files, self.rules, self.mapping)
+        upload, _, processed = prepare(inputs)
         owners, locations = _database_frames(processed, region_id)
         return {
             "processed_df": processed.processed.to_pandas(),
@@ -125,17 +128,8 @@ def _database_frames(
 
 def _processing_summary(processed: pipeline.Processed) -> dict[str, Any]:
     frame = processed.processed
-    flags = (
-        "IsTrust",
-        "IsChurch",
-        "IsBusiness",
-        "IsEstate",
-        "IsGovernment",
-        "IsOwnerOccupied",
-        "OwnerGrantorMatch",
-    )
     return {
-        "flags": {f: int(frame[f].sum()) for f in flags if f in frame.columns},
+        "flags": {f: int(frame[f].sum()) for f in FLAGS if f in frame.columns},
         "codes": dict(
             processed.locations.group_by("PriorityCode").len().sort("PriorityCode").iter_rows()
         ),
@@ -184,7 +178,9 @@ class ListPriorityManager:
 
     def generate_enhanced_list_codes(self, processed_df: pd.DataFrame) -> pd.Series:
         """Base priority code with the prefix rules applied (needs IsOwnerOccupied)."""
-        frame = codes.derive(priority.derive(pl.from_pandas(processed_df), self.rules), self.rules)
+        rules = self.rules
+        frame = priority.derive(pl.from_pandas(processed_df), rules.priority)
+        frame = codes.derive(frame, rules.prefixes, rules.ncoa)
         return frame["EnhancedCode"].to_pandas()
 
 

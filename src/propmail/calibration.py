@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from propmail.overrides import overlay, settings_toml
 from propmail.pipeline import Rule
 from propmail.rules import classification, codes, slug
+from propmail.rules.classification import MATCHED_FLAGS
 from propmail.rules.slug import STYLES
-from propmail.settings import MATCHED_FLAGS, Rules, overlay, settings_toml, with_fragment
+from propmail.settings import Rules, with_fragment
 
 # The single word a legacy procedure typically searched each flag's owner names for
 LEGACY_WORDS = {
@@ -78,7 +80,7 @@ def fragments(rules: Rules) -> Iterator[tuple[str, dict[str, Any]]]:
             f"prefix order: {order[i + 1]} before {order[i]}",
             {"codes": {"prefix_order": swapped}},
         )
-    not_drops = list(rules.ncoa_not_drops)
+    not_drops = list(rules.ncoa.not_drops)
     if "00" in not_drops:
         kept = [c for c in not_drops if c != "00"]
         yield "NCOA 00 as a drop", {"ncoa": {"not_drops": kept}}

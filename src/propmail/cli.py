@@ -22,9 +22,11 @@ from propmail.bench import DEFAULT_PG_URL
 from propmail.db import Backend, connect
 from propmail.errors import INTERRUPTED as INTERRUPTED_MESSAGE
 from propmail.errors import DatabaseUnavailable, InputError, LoadError, PropmailError
+from propmail.inputs import Inputs
 from propmail.job import JobResult, run_job
+from propmail.overrides import effective_settings, settings_toml
 from propmail.progress import progress
-from propmail.settings import effective_settings, load_rules, settings_toml
+from propmail.settings import load_rules
 from propmail.summary import print_rejects_hint, print_slug_check, print_summary
 from propmail.verify import verify_slugs
 
@@ -248,17 +250,8 @@ def process(
     if report_dir:
         check_report_dir(Path(report_dir))
     with progress(err) as step:
-        result = run_job(
-            upload,
-            region_id,
-            niches,
-            db_url=db_url,
-            rules_path=rules_path,
-            mapping_path=mapping_path,
-            step=step,
-            dry_run=dry_run,
-            sheet=sheet,
-        )
+        inputs = Inputs.gather(upload, niches, rules_path, mapping_path, sheet)
+        result = run_job(inputs, region_id, db_url=db_url, step=step, dry_run=dry_run)
         report_error = None
         if report_dir:
             from propmail.report import write_report  # Jinja2 loads only when a report is asked for
@@ -633,17 +626,8 @@ def parity_command(
     if report_dir:
         check_report_dir(Path(report_dir))
     with progress(err) as step:
-        result = run_parity(
-            upload,
-            region_id,
-            niches,
-            db_url=db_url,
-            rules_path=rules_path,
-            mapping_path=mapping_path,
-            suggest=suggest,
-            step=step,
-            sheet=sheet,
-        )
+        inputs = Inputs.gather(upload, niches, rules_path, mapping_path, sheet)
+        result = run_parity(inputs, region_id, db_url=db_url, suggest=suggest, step=step)
     print_parity(result, out)
     if report_dir:
         from propmail.report.parity import write_parity_report
@@ -677,9 +661,8 @@ def explain_command(
     from propmail.explain import explain_parcel, lines
 
     with open_backend(db_url) if db_url else nullcontext() as backend:
-        explained = explain_parcel(
-            upload, parcel, niches, rules_path, mapping_path, backend=backend, sheet=sheet
-        )
+        inputs = Inputs.gather(upload, niches, rules_path, mapping_path, sheet)
+        explained = explain_parcel(inputs, parcel, backend)
     if as_json:
         out.print_json(json.dumps(explained.as_dict(), default=str))
         return

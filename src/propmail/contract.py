@@ -1,10 +1,14 @@
-"""Every column of the product once: what the upload holds (SPEC 2) and what a load stores (SPEC 4).
+"""Every column of the product once: what the upload holds (SPEC 2), what the pipeline derives
+(SPEC 3) and what a load stores (SPEC 4).
 
-Two tables. UPLOAD lists each canonical upload column, the kind it is read as, and whether a
-file must have it. STORED lists each column a load writes into Owner or Location: its storage
-kind and its source, the processed column that fills it (an upload column copied as it is, or
-a derived field of SPEC 3). The reader, the pipeline, the database schema and the report take
-their column lists from here; the shipped T-SQL restates them by hand, checked by its tests.
+Three tables. UPLOAD lists each canonical upload column, the kind it is read as, and whether a
+file must have it. DERIVED lists each field the pipeline adds to the upload's rows, in SPEC
+order: the rule that adds it and its kind; every list of derived fields or flags is taken from
+it (`FLAGS`, `COUNTED`, `added_by`). STORED lists each column a load writes into Owner or
+Location: its storage kind and its source, the processed column that fills it (an upload column
+copied as it is, or a derived field). The reader, the rules, the pipeline, the database schema,
+the report, parity and explain take their column lists from here; the shipped T-SQL restates
+them by hand, checked by its tests.
 
 >>> UPLOAD_COLUMNS["LocationZip"], "LocationZip" in REQUIRED
 (<Kind.ZIP5: 'zip5'>, True)
@@ -12,6 +16,8 @@ their column lists from here; the shipped T-SQL restates them by hand, checked b
 [('Owner', 'MailingCounty'), ('Location', 'County')]
 >>> [(c.name, c.source) for c in STORED if c.table == LOCATION and c.derived][:3]
 [('OwnerSlug', 'OwnerSlug'), ('PriorityCode', 'ListCode'), ('IsOwnerOccupied', 'IsOwnerOccupied')]
+>>> added_by("priority"), FLAGS[:2]
+(('BasePriorityCode', 'IsAbsentee'), ('IsTrust', 'IsChurch'))
 """
 
 from __future__ import annotations
@@ -58,6 +64,15 @@ class Field:
 
 
 OWNER, LOCATION = "Owner", "Location"
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A field the pipeline adds to every upload row (SPEC 3; SPEC 4's joined columns)."""
+
+    name: str  # the processed column
+    rule: str  # what adds it: a module of propmail.rules, or the pipeline itself
+    kind: str  # FLAG (a Boolean), INT or TEXT, as the storage kinds name them
 
 
 @dataclass(frozen=True)
@@ -123,7 +138,26 @@ UPLOAD: tuple[UploadColumn, ...] = (
     UploadColumn("Vacant",               Kind.TEXT),
 )
 
-# In each table's column order. A source that is no upload column is a derived field.
+# In SPEC order, the order the pipeline adds them in.
+DERIVED: tuple[Derived, ...] = (
+    Derived("IsTrust",           "classification", FLAG),   # 3.1
+    Derived("IsChurch",          "classification", FLAG),
+    Derived("IsBusiness",        "classification", FLAG),
+    Derived("IsEstate",          "classification", FLAG),
+    Derived("IsGovernment",      "classification", FLAG),
+    Derived("IsOwnerOccupied",   "occupancy",      FLAG),   # 3.2
+    Derived("OwnerGrantorMatch", "grantor",        FLAG),   # 3.3
+    Derived("AlternateName",     "names",          TEXT),   # 3.4
+    Derived("BasePriorityCode",  "priority",       TEXT),   # 3.5
+    Derived("IsAbsentee",        "priority",       INT),    # 0 or 1
+    Derived("EnhancedCode",      "codes",          TEXT),   # 3.6
+    Derived("ListCode",          "niche",          TEXT),   # 3.7
+    Derived("OwnerSlug",         "slug",           TEXT),   # 3.9
+    Derived("AccuzipRequest",    "pipeline",       LONGTEXT),  # the Request* columns joined
+    Derived("FullAddress",       "pipeline",       LONGTEXT),  # SPEC 4, made per owner
+)
+
+# In each table's column order. A source that is no upload column is a DERIVED field.
 STORED: tuple[Stored, ...] = (
     Stored(OWNER,    "Slug",               TEXT,     "OwnerSlug"),            # 3.9, the key
     Stored(OWNER,    "Name",               TEXT,     "OwnerName"),
@@ -173,8 +207,19 @@ STORED: tuple[Stored, ...] = (
 )
 # fmt: on
 
+
 UPLOAD_COLUMNS: dict[str, Kind] = {c.name: c.kind for c in UPLOAD}
 REQUIRED: tuple[str, ...] = tuple(c.name for c in UPLOAD if c.required)
+
+
+# The derived flags, and what a report counts over the rows (the flags and the 0/1 IsAbsentee).
+FLAGS: tuple[str, ...] = tuple(d.name for d in DERIVED if d.kind == FLAG)
+COUNTED: tuple[str, ...] = tuple(d.name for d in DERIVED if d.kind in (FLAG, INT))
+
+
+def added_by(rule: str) -> tuple[str, ...]:
+    """The fields a rule adds (its module's name: ``classification``), in SPEC order."""
+    return tuple(d.name for d in DERIVED if d.rule == rule)
 
 
 def stored(table: str) -> tuple[Stored, ...]:

@@ -11,27 +11,36 @@ file's); nothing here restates a rule.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from propmail import pipeline
-from propmail.contract import SOURCE_ROW, STORED
+from propmail.contract import DERIVED, FLAG, SOURCE_ROW, STORED
 from propmail.db import Backend
 from propmail.errors import InputError
-from propmail.job import check_inputs, database_errors, niche_lists, prepare
-from propmail.read import resolve_mapping
+from propmail.inputs import Inputs
+from propmail.job import database_errors, prepare
 from propmail.rules import classification, codes, grantor, names, niche, occupancy, priority, slug
 from propmail.rules.niche import NicheList, UploadKeys
-from propmail.settings import Rules, load_rules
+from propmail.settings import Rules
 
 Section = dict[str, Any]
 
-# where a stored column's value comes from, for the plain copies: Location.City <- LocationCity
+# where a stored column's value comes from: Location.City <- LocationCity, Owner.Slug <- OwnerSlug
+SOURCES = {f"{c.table}.{c.name}": c.source for c in STORED}
 COPIED = {f"{c.table}.{c.name}": c.source for c in STORED if not c.derived}
+# a derived field's reason in a line, from its section, where the section's "why" is not enough
+REASONS: dict[str, Callable[[Section], str]] = {
+    "IsOwnerOccupied": lambda s: f"{s['why']}: site {s['site']!r}, mailing {s['mailing']!r}",
+    "OwnerGrantorMatch": lambda s: (
+        f"{s['why']} (owner {s['owner words']}, grantor {s['grantor words']})"
+    ),
+    "AlternateName": lambda s: f"{s['read as']}" + (f" ({s['evidence']})" if s["evidence"] else ""),
+    "OwnerSlug": lambda s: f"{s['style']} style of {s['street part']!r} and {s['ZIP part']!r}",
+}
 
 
 @dataclass
@@ -58,6 +67,13 @@ class Explanation:
 
 def _yes(value: Any) -> bool:
     return bool(value) if value is not None else False
+
+
+def _keyword(why: str, value: Any) -> Section:
+    """A classification flag's section, from its keyword evidence."""
+    if not value and why.startswith("keyword") and "not counted" not in why:
+        why += ": not counted by its position or form (docs/conventions.md)"
+    return {"value": _yes(value), "why": why}
 
 
 class Explainer:
@@ -106,6 +122,8 @@ class Explainer:
         )
 
     def sections(self, index: int, one: pl.DataFrame) -> dict[str, Section]:
+        """The owner name as the flags read it, then each derived field in the contract's
+        order: with its evidence where its rule gives some, a flag without any by its value."""
         row = one.row(0, named=True)
         out: dict[str, Section] = {}
         evidence = classification.keyword_evidence(one, self.rules.classification)[0]
@@ -113,28 +131,36 @@ class Explainer:
             "OwnerName": row["OwnerName"],
             "as the flags read it": evidence["name"],
         }
-        for flag in classification.FLAGS:
-            why = evidence[flag]
-            if not row[flag] and why.startswith("keyword") and "not counted" not in why:
-                why += ": not counted by its position or form (docs/conventions.md)"
-            out[flag] = {"value": _yes(row[flag]), "why": why}
-        out["IsOwnerOccupied"] = self._occupancy(one, row)
-        out["OwnerGrantorMatch"] = self._grantor(one, row)
-        out["AlternateName"] = self._envelope(index, row)
-        out["BasePriorityCode"] = self._priority(one, row)
-        out["EnhancedCode"] = self._prefixes(one, row)
-        out["ListCode"] = self._niches(index, row)
+        explained: dict[str, Callable[[int, pl.DataFrame, dict[str, Any]], Section]] = {
+            "IsOwnerOccupied": self._occupancy,
+            "OwnerGrantorMatch": self._grantor,
+            "AlternateName": self._envelope,
+            "BasePriorityCode": self._priority,
+            "EnhancedCode": self._prefixes,
+            "ListCode": self._niches,
+            "OwnerSlug": self._slug,
+        }
+        for derived in DERIVED:
+            name = derived.name
+            if name in classification.FLAGS:
+                out[name] = _keyword(evidence[name], row[name])
+            elif name in explained:
+                out[name] = explained[name](index, one, row)
+            elif derived.kind == FLAG:
+                out[name] = {"value": _yes(row[name])}
+        return out
+
+    def _slug(self, _index: int, one: pl.DataFrame, row: dict[str, Any]) -> Section:
         street, zip_ = one.select(*slug.slug_parts()).row(0)
-        out["OwnerSlug"] = {
+        return {
             "value": row["OwnerSlug"],
             "style": self.rules.slug_style,
             "street part": street,
             "ZIP part": zip_,
         }
-        return out
 
-    def _occupancy(self, one: pl.DataFrame, row: dict[str, Any]) -> Section:
-        site, mailing, same_town, differs = occupancy.evidence(one, self.rules).row(0)
+    def _occupancy(self, _index: int, one: pl.DataFrame, row: dict[str, Any]) -> Section:
+        site, mailing, same_town, differs = occupancy.evidence(one, self.rules.occupancy).row(0)
         if not same_town:
             why = "the ZIPs differ (or, without a site ZIP, the city and state)"
         elif differs:
@@ -149,7 +175,7 @@ class Explainer:
             "why": why,
         }
 
-    def _grantor(self, one: pl.DataFrame, row: dict[str, Any]) -> Section:
+    def _grantor(self, _index: int, one: pl.DataFrame, row: dict[str, Any]) -> Section:
         ignored = grantor.ignored_words(self.rules.classification)
         words = one.select(
             grantor.party_words(pl.col("OwnerName"), ignored).alias("owner"),
@@ -168,13 +194,13 @@ class Explainer:
             "why": why if value or not shared else why + ", but neither is all in the other",
         }
 
-    def _envelope(self, index: int, row: dict[str, Any]) -> Section:
+    def _envelope(self, index: int, _one: pl.DataFrame, row: dict[str, Any]) -> Section:
         if self._order is None:
-            self._order = names.order_evidence(self.frame, self.rules)
+            self._order = names.order_evidence(self.frame, self.rules.classification)
         organisation, surname_first, evidence = self._order.row(index)
         if organisation:
             read = "an organisation's name, kept in its order"
-            flags = [f for f in ("IsBusiness", "IsChurch", "IsGovernment") if row[f]]
+            flags = [f for f in names.ORGANISATION_FLAGS if row[f]]
             evidence = (
                 f"flagged {', '.join(flags)}"
                 if flags
@@ -184,7 +210,7 @@ class Explainer:
             read = "a person's name, " + ("surname first" if surname_first else "given name first")
         return {"value": row["AlternateName"], "read as": read, "evidence": evidence}
 
-    def _priority(self, one: pl.DataFrame, row: dict[str, Any]) -> Section:
+    def _priority(self, _index: int, one: pl.DataFrame, row: dict[str, Any]) -> Section:
         holds = one.select(
             priority.CONDITIONS[r.when].fill_null(False).alias(str(i))
             for i, r in enumerate(self.rules.priority)
@@ -197,12 +223,12 @@ class Explainer:
         why = f"first rule that holds: {matched['code']} ({matched['when']})" if matched else ""
         return {"value": row["BasePriorityCode"], "why": why or "no rule holds", "rules": tried}
 
-    def _prefixes(self, one: pl.DataFrame, row: dict[str, Any]) -> Section:
+    def _prefixes(self, _index: int, one: pl.DataFrame, row: dict[str, Any]) -> Section:
         rules = []
         for rule in self.rules.prefixes:
             conditions = []
             for c in rule.conditions:
-                holds = one.select(codes.condition_expr(c, self.rules)).item()
+                holds = one.select(codes.condition_expr(c, self.rules.ncoa)).item()
                 value = row.get(c.column)
                 shown = None if value is None else str(value)
                 conditions.append({"column": c.column, "op": c.op, "value": shown, "holds": holds})
@@ -212,7 +238,7 @@ class Explainer:
         why = f"prefixes that fired, in the order applied: {', '.join(fired)}" if fired else ""
         return {"value": row["EnhancedCode"], "why": why or "no prefix fired", "prefixes": rules}
 
-    def _niches(self, index: int, row: dict[str, Any]) -> Section:
+    def _niches(self, index: int, _one: pl.DataFrame, row: dict[str, Any]) -> Section:
         if self.niches and self._keys is None:
             self._keys = UploadKeys.of(self.frame)
         lists = [
@@ -240,42 +266,23 @@ class Explainer:
             self._explained[parcel] = self.explain(parcel)
         found = self._explained[parcel].sections
         name = column.split(".")[1]
-        if name in classification.FLAGS:
-            return found[name]["why"]
-        if name in ("IsOwnerOccupied", "OwnerGrantorMatch"):
-            s = found[name]
-            if name == "IsOwnerOccupied":
-                return f"{s['why']}: site {s['site']!r}, mailing {s['mailing']!r}"
-            return f"{s['why']} (owner {s['owner words']}, grantor {s['grantor words']})"
-        if name == "AlternateName":
-            s = found[name]
-            return f"{s['read as']}" + (f" ({s['evidence']})" if s["evidence"] else "")
-        if name in ("PriorityCode", "ListPriorityId"):
+        if name in ("PriorityCode", "ListPriorityId"):  # the code, made by three rules in turn
             parts = (found[k]["why"] for k in ("BasePriorityCode", "EnhancedCode", "ListCode"))
             return "; ".join(parts)
-        if name == "Slug":
-            s = found["OwnerSlug"]
-            return f"{s['style']} style of {s['street part']!r} and {s['ZIP part']!r}"
+        source = SOURCES.get(column, name)
+        if source in REASONS:
+            return REASONS[source](found[source])
+        if source in found:
+            return str(found[source].get("why", ""))
         if column in COPIED:
             return f"copied from {COPIED[column]}"
         return ""
 
 
-def explain_parcel(
-    upload_path: str | Path,
-    parcel: str,
-    niche_specs: Sequence[str] = (),
-    rules_path: str | Path | None = None,
-    mapping_path: str | Path | None = None,
-    backend: Backend | None = None,
-    sheet: str | None = None,
-) -> Explanation:
+def explain_parcel(inputs: Inputs, parcel: str, backend: Backend | None = None) -> Explanation:
     """Explain one parcel of an upload; with `backend`, what the database holds for it too."""
-    rules = load_rules(rules_path)
-    mapping = resolve_mapping(mapping_path) if mapping_path else None
-    check_inputs(upload_path, niche_specs)
-    _, niches, processed = prepare(upload_path, niche_specs, rules, mapping, sheet=sheet)
-    explained = Explainer(processed, rules, niche_lists(niches, niche_specs)).explain(parcel)
+    _, niches, processed = prepare(inputs)
+    explained = Explainer(processed, inputs.rules, inputs.niche_lists(niches)).explain(parcel)
     if backend is not None:
         with database_errors(backend):
             if not backend.exists() or not backend.has_schema():

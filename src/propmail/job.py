@@ -1,12 +1,12 @@
 """One monthly job: read the upload and niche lists, run the pipeline, load, summarize.
 
-The command line and the library API both call `run_job`; it owns no business rule.
+The command line, the library API and the batch gather the job's `Inputs` and call `run_job`;
+it owns no business rule.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -17,46 +17,15 @@ import polars as pl
 from sqlalchemy.exc import SQLAlchemyError
 
 from propmail import pipeline
-from propmail.contract import SOURCE_ROW, UPLOAD_COLUMNS
+from propmail.contract import COUNTED, SOURCE_ROW, UPLOAD_COLUMNS
 from propmail.db import Backend, Batch, LoadResult, Preview, connect
 from propmail.errors import DatabaseUnavailable, InputError
+from propmail.inputs import Inputs
 from propmail.progress import Step, no_step
-from propmail.read import ColumnMapping, ReadResult, read_niche, read_upload, resolve_mapping
-from propmail.read.files import check as check_file
+from propmail.read import ReadResult, read_niche, read_upload
 from propmail.redact import redact
-from propmail.rules.niche import NicheList
 from propmail.rules.occupancy import SiteQuality, site_quality
-from propmail.settings import Rules, load_rules
-
-
-def parse_niche_spec(spec: str) -> tuple[str, Path]:
-    """``Liens=path.xlsx`` -> ("Liens", path); ``path/Probate_2026-11.csv`` -> ("Probate", path)."""
-    kind, sep, rest = spec.partition("=")
-    if sep and kind.strip() and not re.search(r"[\\/]", kind):
-        return kind.strip(), Path(rest)
-    path = Path(spec)
-    words = re.split(r"[^A-Za-z]+", path.stem)
-    name = next((w for w in words if w), "")
-    if not name:
-        raise InputError(
-            "cannot tell the niche type from the file name; write it as TYPE=PATH",
-            file=spec,
-            option="--niche",
-        )
-    return name, path
-
-
-# the flags the report counts over the rows loaded
-FLAGS = (
-    "IsOwnerOccupied",
-    "IsAbsentee",
-    "IsTrust",
-    "IsChurch",
-    "IsBusiness",
-    "IsEstate",
-    "IsGovernment",
-    "OwnerGrantorMatch",
-)
+from propmail.settings import Rules
 
 
 @dataclass
@@ -70,13 +39,13 @@ class Figures:
     rows: int  # rows read
     filled: dict[str, int]  # canonical column -> rows with a value
     rejected: pl.DataFrame  # each rejected row: _row, reason, then every column as read
-    loadable: pl.DataFrame  # the FLAGS and BasePriorityCode of each row not rejected
+    loadable: pl.DataFrame  # the COUNTED flags and BasePriorityCode of each row not rejected
 
 
 def figures(upload: pl.DataFrame, processed: pipeline.Processed) -> Figures:
     """The `Figures` of an upload frame and what the pipeline made of it."""
     rejects = processed.rejects.select(SOURCE_ROW, "reason")
-    kept = [c for c in (*FLAGS, "BasePriorityCode") if c in processed.processed.columns]
+    kept = [c for c in (*COUNTED, "BasePriorityCode") if c in processed.processed.columns]
     loadable = processed.processed.select(SOURCE_ROW, *kept).join(
         rejects, on=SOURCE_ROW, how="anti", maintain_order="left"
     )
@@ -127,48 +96,25 @@ class JobResult:
 
 
 def prepare(
-    upload_path: str | Path,
-    niche_specs: Sequence[str] = (),
-    rules: Rules | None = None,
-    mapping: ColumnMapping | None = None,
-    step: Step = no_step,
-    sheet: str | None = None,
+    inputs: Inputs, step: Step = no_step
 ) -> tuple[ReadResult, list[ReadResult], pipeline.Processed]:
-    """Read and process without touching a database; `sheet` picks a workbook's sheet."""
-    rules = rules or load_rules()
+    """Read and process without touching a database."""
     step("reading upload")
-    upload = read_upload(upload_path, mapping, sheet)
+    upload = read_upload(inputs.upload, inputs.mapping, inputs.sheet)
     niches = []
-    for spec in niche_specs:
-        kind, path = parse_niche_spec(spec)
+    for kind, path in inputs.niche_paths():
         step(f"reading niche list {kind}")
-        niches.append(read_niche(path, mapping))
+        niches.append(read_niche(path, inputs.mapping))
     step("applying rules")
-    processed = pipeline.run(upload.frame, rules, niche_lists(niches, niche_specs), step)
+    processed = pipeline.run(upload.frame, inputs.rules, inputs.niche_lists(niches), step)
     if processed.locations.height == 0:
         first = processed.rejects["reason"][0] if processed.rejects.height else "none"
         raise InputError(
             f"no row can be loaded: all {upload.frame.height} rows were rejected "
             f"(first reason: {first})",
-            file=str(upload_path),
+            file=str(inputs.upload),
         )
     return upload, niches, processed
-
-
-def niche_lists(niches: Sequence[ReadResult], niche_specs: Sequence[str]) -> list[NicheList]:
-    """The niche lists read for `niche_specs`, typed, as the pipeline takes them."""
-    typed = [parse_niche_spec(spec) for spec in niche_specs]
-    return [
-        NicheList(type=kind, frame=niche.frame, source=str(path))
-        for niche, (kind, path) in zip(niches, typed, strict=True)
-    ]
-
-
-def check_inputs(upload_path: str | Path, niche_specs: Sequence[str]) -> None:
-    """Every input file is there, readable and safe, before any of them is read."""
-    check_file(Path(upload_path))
-    for spec in niche_specs:
-        check_file(parse_niche_spec(spec)[1])
 
 
 def check_database(backend: Backend, region_id: int) -> None:
@@ -214,35 +160,31 @@ def checked_backend(
 
 
 def run_job(
-    upload_path: str | Path,
+    inputs: Inputs,
     region_id: int,
-    niche_specs: Sequence[str] = (),
+    *,
     db_url: str | None = None,
-    rules_path: str | Path | None = None,
-    mapping_path: str | Path | None = None,
-    step: Step = no_step,
     backend: Backend | None = None,
+    step: Step = no_step,
     now: datetime | None = None,
     dry_run: bool = False,
-    sheet: str | None = None,
     on_upload_log: Callable[[int], None] | None = None,
 ) -> JobResult:
     """The whole monthly job. Raises InputError (bad input), DatabaseUnavailable (nothing done)
     or LoadError (rolled back).
 
-    Everything that can be checked before the upload is read is checked first: the settings,
-    the input files, the database and the region. With `dry_run` the database is only read:
+    Everything that can be checked before the upload is read is checked first: the settings
+    and the input files when `inputs` were gathered (`Inputs.gather`), then the database and the
+    region. With `dry_run` the database is only read:
     the result carries the diff (`preview`). `on_upload_log` is given the UploadLogId before the
     load starts (the batch ledger keeps it).
     """
     started = datetime.now()
-    rules = load_rules(rules_path)
-    mapping = resolve_mapping(mapping_path) if mapping_path else None
-    check_inputs(upload_path, niche_specs)
+    rules = inputs.rules
     load, preview = None, None
     with checked_backend(db_url, backend, region_id, step) as backend:
-        upload, niches, processed = prepare(upload_path, niche_specs, rules, mapping, step, sheet)
-        site = site_quality(upload.frame, rules)
+        upload, niches, processed = prepare(inputs, step)
+        site = site_quality(upload.frame, rules.occupancy)
         read = figures(upload.frame, processed)
         upload, processed = without_rows(upload, processed)  # the owners and locations stay
         moment = now or datetime.now()
@@ -251,7 +193,7 @@ def run_job(
             if dry_run:
                 preview = backend.preview(batch, step)
             else:
-                log_id = backend.open_upload_log(region_id, Path(upload_path).name, started)
+                log_id = backend.open_upload_log(region_id, Path(inputs.upload).name, started)
                 step(f"upload received (UploadLogId {log_id})")
                 if on_upload_log:
                     on_upload_log(log_id)

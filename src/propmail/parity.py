@@ -18,7 +18,7 @@ Owner columns are compared through each location's owner, so the rates count loc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -28,15 +28,14 @@ from typing import Any
 import polars as pl
 
 from propmail import calibration, explain, pipeline
-from propmail.contract import DATE, FLAG, INT, NUMBER, OWNER, STORED, TEXT
+from propmail.contract import DATE, DERIVED, FLAG, INT, LOCATION, NUMBER, OWNER, STORED, TEXT
 from propmail.db import Backend
 from propmail.db.stored import LIST_CODE, OWNER_LINK, region_columns
-from propmail.job import check_inputs, checked_backend, database_errors, niche_lists, prepare
+from propmail.inputs import Inputs
+from propmail.job import checked_backend, database_errors, prepare
 from propmail.progress import Step, no_step
-from propmail.read import resolve_mapping
 from propmail.rules.niche import NicheList
 from propmail.rules.slug import STYLES, slug_expr
-from propmail.settings import load_rules
 
 # stored rows per batch: each arrives from the driver as Python objects (45 a row) before it
 # becomes a frame, so a batch stays small next to the processed upload
@@ -63,20 +62,31 @@ VALUE_COLUMNS = frozenset(
     }
 )
 
+# the stored id the load resolves from a derived field, compared as that field's value
+RESOLVED = {LIST_CODE: "ListCode"}
+
+
+def derived_order() -> tuple[str, ...]:
+    """The compared columns a derived field fills, in the contract's (SPEC) order of the fields:
+    a location's column before its owner's, then the id the load resolves from it.
+
+    >>> derived_order()[2:4], derived_order()[-2:]
+    (('Location.IsBusiness', 'Owner.IsBusiness'), ('Owner.AccuzipRequest', 'Owner.FullAddress'))
+    """
+    order: list[str] = []
+    for derived in DERIVED:
+        order += [
+            f"{c.table}.{c.name}"
+            for table in (LOCATION, OWNER)
+            for c in STORED
+            if c.table == table and c.source == derived.name and not c.staged_only
+        ]
+        order += [column for column, source in RESOLVED.items() if source == derived.name]
+    return tuple(order)
+
+
 # SPEC order of the derived columns first, then the plain copies as the tables hold them
-DERIVED_ORDER = (
-    "Location.IsTrust",
-    "Location.IsChurch",
-    "Location.IsBusiness",
-    "Owner.IsBusiness",
-    "Location.IsOwnerOccupied",
-    "Location.OwnerGrantorMatch",
-    "Owner.AlternateName",
-    "Location.PriorityCode",
-    LIST_CODE,
-    OWNER_LINK,
-    "Owner.FullAddress",
-)
+DERIVED_ORDER = derived_order()
 
 
 def _kinds() -> dict[str, str]:
@@ -449,27 +459,22 @@ def _rerun(
 
 
 def run_parity(
-    upload_path: str | Path,
+    inputs: Inputs,
     region_id: int,
-    niche_specs: Sequence[str] = (),
+    *,
     db_url: str | None = None,
-    rules_path: str | Path | None = None,
-    mapping_path: str | Path | None = None,
+    backend: Backend | None = None,
     suggest: bool = False,
     step: Step = no_step,
-    backend: Backend | None = None,
-    sheet: str | None = None,
     batch_rows: int = BATCH_ROWS,
 ) -> ParityResult:
     """Read and process the upload as `process` would, then compare it with the region."""
     started = datetime.now()
-    rules = load_rules(rules_path)
-    mapping = resolve_mapping(mapping_path) if mapping_path else None
-    check_inputs(upload_path, niche_specs)
+    rules, rules_path = inputs.rules, inputs.rules_path
     with checked_backend(db_url, backend, region_id, step) as backend:
         # the upload as read is not kept: the processed rows hold what explain reads of it
-        niches, processed = prepare(upload_path, niche_specs, rules, mapping, step, sheet)[1:]
-        lists = niche_lists(niches, niche_specs)
+        niches, processed = prepare(inputs, step)[1:]
+        lists = inputs.niche_lists(niches)
         mine = propmail_rows(processed)
         counts = Counts(mine.height, processed.rejects.height)
         rejected = processed.rejects["LocationPrimaryId"].drop_nulls()
@@ -495,7 +500,7 @@ def run_parity(
         suggestions,
         counts,
         region_id,
-        upload_path,
+        inputs.upload,
         backend.display_url,
         rules.source,
         started,

@@ -10,8 +10,10 @@ The owner and location columns come from the contract's table of stored columns:
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 import polars as pl
 
@@ -23,7 +25,8 @@ from propmail.rules.address import LOCATION_STREET, normalize_street
 from propmail.rules.niche import NicheList, NicheOutcome
 from propmail.settings import Rules
 
-Rule = Callable[[pl.DataFrame, Rules], pl.DataFrame]
+# A rule: the frame, then the settings it takes, each parameter named as a field of `Rules`
+Rule = Callable[..., pl.DataFrame]
 
 # SPEC 3.1 - 3.6, top to bottom; niche lists (3.7) and the slug (3.9) follow in `run`.
 RULES: tuple[Rule, ...] = (
@@ -34,6 +37,28 @@ RULES: tuple[Rule, ...] = (
     priority.derive,  # BasePriorityCode, IsAbsentee
     codes.derive,  # EnhancedCode
 )
+
+
+@cache
+def takes(rule: Rule) -> tuple[str, ...]:
+    """The fields of `Rules` that `rule` takes: the names of its parameters after the frame."""
+    return tuple(inspect.signature(rule).parameters)[1:]
+
+
+def apply(rule: Rule, frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+    """`rule` over `frame`, handed only the parts of `rules` it names (as sqlglot's optimizer
+    hands each of its rules only the arguments it names), so that no rule sees the others'
+    settings.
+
+    >>> from propmail.settings import load_rules
+    >>> takes(names.derive), takes(slug.derive)
+    (('names', 'classification'), ('slug_style',))
+    >>> frame = pl.DataFrame({"OwnerAddress1": ["1 Main St."], "OwnerZip": ["24016"]})
+    >>> apply(slug.derive, frame, load_rules())["OwnerSlug"].item()
+    '1_MAIN_ST_24016'
+    """
+    return rule(frame, **{name: getattr(rules, name) for name in takes(rule)})
+
 
 # Owner columns aggregated per slug (database name -> expression over the processed frame);
 # the slug is the group key, and FullAddress is made from the aggregated address.
@@ -91,12 +116,12 @@ def derive_all(
     frame = frame.with_columns(normalize_street(pl.col("LocationAddress1")).alias(LOCATION_STREET))
     first = len(RULES) if start is slug.derive else RULES.index(start) if start else 0
     for rule in RULES[first:]:
-        frame = rule(frame, rules)
+        frame = apply(rule, frame, rules)
     step("niche lists")
-    frame, outcomes = niche.apply(frame, list(niches), rules)
+    frame, outcomes = niche.apply(frame, list(niches), rules.niche_separator)
     frame = frame.drop(LOCATION_STREET)
     step("owner key")
-    frame = slug.derive(frame, rules)
+    frame = apply(slug.derive, frame, rules)
     return frame.with_columns(accuzip_request(frame).alias("AccuzipRequest")), outcomes
 
 

@@ -1,14 +1,14 @@
-"""The business settings: `rules.toml` shipped in the package, validated on load.
+"""The business settings: `rules.toml` shipped in the package, validated on load, as `Rules`.
 
-An override file replaces only the keys it names: tables merge key by key and a list of words
-is replaced whole. The rule lists, ``[[prefix]]`` and ``[[priority]]``, merge by their key
-(``prefix``, ``code``): an entry replaces the rule of the same key in its place and an entry with
-a new key is added at the end; ``replace = ["prefix"]`` at the top of the file replaces the whole
-list instead. `Rules.changes` says what the file changed, one line per rule or key. Each section
-has its parser next to its dataclass; every bad key is collected and reported in one error
-that names each key path, e.g. ``rules.toml: prefix[3].op: unknown operator 'gt' (...)``.
-The names a rule may use (priority conditions, prefix operators, slug styles) are defined by
-the rules that give them meaning, in `propmail.rules`.
+Each rule module of `propmail.rules` defines the settings it takes (`Classification`,
+`Occupancy`, `Names`, `PriorityRule`, `PrefixRule`, `Ncoa`) and the names a rules file may use
+for it (priority `CONDITIONS`, prefix `OPERATORS`, slug `STYLES`, the occupancy choices);
+this module reads each section of the file into them and composes `Rules`, one field per part a
+rule takes, named as the rule's parameter (`propmail.pipeline` hands each rule its part), and
+the load's own settings (the update window, new list codes, the journal) for `propmail.db`.
+An override file is laid over the defaults first (`propmail.overrides`). Each section has its
+parser; every bad key is collected and reported in one error that names each key path, e.g.
+``rules.toml: prefix[3].op: unknown operator 'gt' (...)``.
 
 Validation is written by hand (`propmail.validation`, about 150 lines) rather than with
 pydantic: importing pydantic and defining these models took 98-110 ms, on every command, where
@@ -23,17 +23,17 @@ key may be.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, fields
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from propmail.contract import UPLOAD_COLUMNS
-from propmail.errors import SettingsError
-from propmail.rules.codes import OPERATORS
-from propmail.rules.occupancy import UNIT_ON_ONE_SIDE, WITHOUT_SITE_ZIP
-from propmail.rules.priority import CONDITIONS
+from propmail.overrides import default_rules_text, effective_settings, origins, overlay
+from propmail.rules.classification import MATCHED_FLAGS, MATCHES, Classification
+from propmail.rules.codes import OPERATORS, Condition, Ncoa, PrefixRule
+from propmail.rules.names import Names
+from propmail.rules.occupancy import UNIT_ON_ONE_SIDE, WITHOUT_SITE_ZIP, Occupancy
+from propmail.rules.priority import CONDITIONS, PriorityRule
 from propmail.rules.slug import STYLES
 from propmail.validation import Problems, Table, parse_toml, read_toml
 
@@ -41,34 +41,6 @@ SECTIONS = (
     "classification", "priority", "prefix", "codes", "ncoa", "niche", "slug", "load", "new_list",
     "occupancy", "journal", "names",
 )  # fmt: skip
-KEYED_LISTS = {"prefix": "prefix", "priority": "code"}  # rule list -> the key of its rules
-REPLACE = "replace"  # an override's list of the rule lists it replaces whole
-EXTEND = "extend"  # an override's list of the word lists it adds words to (classification.trust)
-
-
-@dataclass(frozen=True)
-class Classification:
-    trust: tuple[str, ...]
-    church: tuple[str, ...]
-    business: tuple[str, ...]
-    estate: tuple[str, ...]
-    estate_exclude: tuple[str, ...]
-    government: tuple[str, ...]
-    business_words: tuple[str, ...]
-    government_weak: tuple[str, ...]
-    person_names: tuple[str, ...]
-    trust_in_company: tuple[str, ...]
-    trust_exclude: tuple[str, ...]
-    church_exclude: tuple[str, ...]
-    estate_in_company: tuple[str, ...]
-    # the flags whose keywords match anywhere in the upper-cased OwnerName, as the legacy
-    # `LIKE '%TRUST%'` did, instead of as whole tokens refined by position and form
-    substring: tuple[str, ...] = ()
-
-
-MATCHES = ("token", "substring")  # how a flag's keywords match: [classification.match]
-MATCHED_FLAGS = {"trust": "IsTrust", "church": "IsChurch", "business": "IsBusiness",
-                 "estate": "IsEstate", "government": "IsGovernment"}  # fmt: skip
 
 
 def _classification(table: Table) -> Classification:
@@ -80,13 +52,6 @@ def _classification(table: Table) -> Classification:
     substring = tuple(MATCHED_FLAGS[f] for f, how in chosen.items() if how == "substring")
     words = {name: table.words(name) for name in names}
     return Classification(**words, substring=substring)
-
-
-@dataclass(frozen=True)
-class PriorityRule:
-    code: str
-    when: str
-    is_absentee: int
 
 
 def _priority(top: Table, named: dict[int, str] | None = None) -> tuple[PriorityRule, ...]:
@@ -104,18 +69,6 @@ def _priority(top: Table, named: dict[int, str] | None = None) -> tuple[Priority
     if top.data.get("priority") == []:
         top.fail("priority", "at least one rule is needed")
     return tuple(parsed)
-
-
-@dataclass(frozen=True)
-class Condition:
-    column: str
-    op: str
-    value: str | float | None = None
-    values: tuple[str, ...] = ()
-    low: float | None = None
-    high: float | None = None
-    low_inclusive: bool = False
-    high_inclusive: bool = True
 
 
 _COLUMNS = {c.lower(): c for c in UPLOAD_COLUMNS}
@@ -147,12 +100,6 @@ def _condition(table: Table) -> Condition:
         low_inclusive=table.get("low_inclusive", bool, False),
         high_inclusive=table.get("high_inclusive", bool, True),
     )
-
-
-@dataclass(frozen=True)
-class PrefixRule:
-    prefix: str
-    conditions: tuple[Condition, ...]  # all must hold
 
 
 def _prefixes(top: Table, named: dict[int, str] | None = None) -> tuple[PrefixRule, ...]:
@@ -195,10 +142,10 @@ def _prefix_order(table: Table, prefixes: tuple[PrefixRule, ...]) -> tuple[Prefi
     return tuple(known[p] for p in order)
 
 
-def _ncoa(table: Table) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _ncoa(table: Table) -> Ncoa:
     """The NCOA codes that mean a move, and those that are neither a move nor a drop."""
-    table.only({"moves", "not_drops"})
-    return table.words("moves"), table.words("not_drops")
+    table.only({f.name for f in fields(Ncoa)})
+    return Ncoa(moves=table.words("moves"), not_drops=table.words("not_drops"))
 
 
 def _niche(table: Table) -> str:
@@ -236,14 +183,6 @@ def _new_list(table: Table) -> NewList:
     return NewList(**{name: table.get(name, int) for name in names})
 
 
-@dataclass(frozen=True)
-class Occupancy:
-    """How IsOwnerOccupied treats what only one address says (docs/conventions.md)."""
-
-    unit_on_one_side: str = "same"  # "same": one building is one place; "different"
-    without_site_zip: str = "city_state"  # "city_state": compare city and state; "absentee"
-
-
 def _occupancy(table: Table) -> Occupancy:
     table.only({"unit_on_one_side", "without_site_zip"})
     unit = table.choice("unit_on_one_side", UNIT_ON_ONE_SIDE, "value")
@@ -268,11 +207,6 @@ def _journal(table: Table) -> Journal:
     return Journal(enabled=bool(enabled), keep_loads_per_region=keep or 1)
 
 
-@dataclass(frozen=True)
-class Names:
-    trustee_title: bool = False  # print ", Trustee" after a trustee's name
-
-
 def _names(table: Table) -> Names:
     """How the envelope name prints what operators may print differently."""
     table.only({"trustee_title"})
@@ -281,20 +215,31 @@ def _names(table: Table) -> Names:
 
 @dataclass(frozen=True)
 class Rules:
-    classification: Classification
+    """The settings in force. Each rule's part is a field named as the rule's parameter, of the
+    type its rule module defines; the load's are plain values for `propmail.db`."""
+
+    classification: Classification  # classification; grantor and names read it too
+    occupancy: Occupancy
+    names: Names
     priority: tuple[PriorityRule, ...]
-    prefixes: tuple[PrefixRule, ...]
-    ncoa_moves: tuple[str, ...]
-    ncoa_not_drops: tuple[str, ...]
-    niche_separator: str
-    slug_style: str
+    prefixes: tuple[PrefixRule, ...]  # codes
+    ncoa: Ncoa  # codes
+    niche_separator: str  # niche
+    slug_style: str  # slug
+    # the load's: how far back a stored row is refreshed, new list codes, the journal
     update_window_months: int
     new_list: NewList
-    occupancy: Occupancy = Occupancy()
+    journal: Journal
     source: str = "rules.toml"
-    journal: Journal = Journal()
-    names: Names = Names()
     changes: tuple[str, ...] = ()  # what the rules file changed in the defaults
+
+    @property
+    def ncoa_moves(self) -> tuple[str, ...]:
+        return self.ncoa.moves
+
+    @property
+    def ncoa_not_drops(self) -> tuple[str, ...]:
+        return self.ncoa.not_drops
 
 
 def _rules(
@@ -308,16 +253,14 @@ def _rules(
     top = Table(data, "", problems)
     top.only(SECTIONS)
     classification = _classification(top.table("classification"))
-    priority = _priority(top, _origins(data, over, "priority"))
-    prefixes = _prefixes(top, _origins(data, over, "prefix"))
+    priority = _priority(top, origins(data, over, "priority"))
+    prefixes = _prefixes(top, origins(data, over, "prefix"))
     prefixes = _prefix_order(top.table("codes", optional=True), prefixes)
-    moves, not_drops = _ncoa(top.table("ncoa"))
     rules = Rules(
         classification=classification,
         priority=priority,
         prefixes=prefixes,
-        ncoa_moves=moves,
-        ncoa_not_drops=not_drops,
+        ncoa=_ncoa(top.table("ncoa")),
         niche_separator=_niche(top.table("niche")),
         slug_style=_slug(top.table("slug")),
         update_window_months=_load(top.table("load")),
@@ -330,10 +273,6 @@ def _rules(
     )
     problems.check()
     return rules
-
-
-def default_rules_text() -> str:
-    return resources.files("propmail").joinpath("rules.toml").read_text(encoding="utf-8")
 
 
 def load_rules(path: str | Path | None = None) -> Rules:
@@ -351,159 +290,3 @@ def with_fragment(path: str | Path | None, fragment: dict[str, Any]) -> Rules:
     data, changes = effective_settings(path)
     merged, added = overlay(data, fragment)
     return _rules(merged, f"{path or 'rules.toml'} + suggestion", None, changes + added)
-
-
-def effective_settings(
-    path: str | Path | None = None, over: dict[str, Any] | None = None
-) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """The settings in force (the defaults with `path` laid over them) and what `path` changed."""
-    data = parse_toml(default_rules_text(), "rules.toml")
-    if path is None:
-        return data, ()
-    over = dict(over if over is not None else read_toml(path, "rules file"))
-    replaced = over.pop(REPLACE, [])
-    if not isinstance(replaced, list) or any(r not in KEYED_LISTS for r in replaced):
-        raise SettingsError(
-            f"{REPLACE}: must be a list naming {' or '.join(map(repr, KEYED_LISTS))}, "
-            f"got {replaced!r}",
-            file=str(path),
-        )
-    extended = over.pop(EXTEND, [])
-    merged, changes = overlay(data, over, frozenset(replaced))
-    return _extend(data, merged, over, extended, str(path), changes)
-
-
-def _extend(
-    base: dict[str, Any],
-    merged: dict[str, Any],
-    over: dict[str, Any],
-    extended: Any,
-    source: str,
-    changes: tuple[str, ...],
-) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """The word lists `extended` names (``classification.trust``) get the override's words
-    after the defaults' instead of in their place.
-
-    >>> base = {"classification": {"trust": ["TRUST", "TR"]}}
-    >>> over = {"classification": {"trust": ["TRUSTCO"]}}
-    >>> merged, _ = overlay(base, over)
-    >>> extended, changes = _extend(base, merged, over, ["classification.trust"], "my.toml", ())
-    >>> extended["classification"]["trust"], changes
-    (['TRUST', 'TR', 'TRUSTCO'], ('classification.trust extended (1 word)',))
-    """
-    if not isinstance(extended, list) or not all(isinstance(e, str) for e in extended):
-        raise SettingsError(
-            f"{EXTEND}: must be a list of word lists, got {extended!r}", file=source
-        )
-    changes = tuple(c for c in changes if c.split(" ")[0] not in extended)
-    for path in extended:
-        section, _, key = path.partition(".")
-        old = base.get(section, {}).get(key) if isinstance(base.get(section), dict) else None
-        new = over.get(section, {}).get(key) if isinstance(over.get(section), dict) else None
-        if not isinstance(old, list) or not all(isinstance(w, str) for w in old):
-            raise SettingsError(f"{EXTEND}: {path!r} is no list of words", file=source)
-        if not isinstance(new, list):
-            raise SettingsError(f"{EXTEND}: {path!r} is not given in the file", file=source)
-        added = [w for w in new if w not in old]
-        merged[section] = {**merged[section], key: [*old, *added]}
-        changes += (f"{path} extended ({len(added)} word{'s' * (len(added) != 1)})",)
-    return merged, changes
-
-
-def _origins(data: dict[str, Any], over: dict[str, Any] | None, key: str) -> dict[int, str]:
-    """Merged rule index -> its path in the override file, for the rules that file gave."""
-    given = (over or {}).get(key)
-    if not isinstance(given, list):
-        return {}
-    where = {id(rule): f"{key}[{i}]" for i, rule in enumerate(given)}
-    merged = data.get(key)
-    items = merged if isinstance(merged, list) else []
-    return {i: where[id(rule)] for i, rule in enumerate(items) if id(rule) in where}
-
-
-def overlay(
-    base: dict[str, Any], over: dict[str, Any], replaced: frozenset[str] = frozenset()
-) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """`over` laid over `base`, and one line per change; the rule lists merge by their key.
-
-    >>> base = {"prefix": [{"prefix": "HE-", "high": 50}, {"prefix": "Liens-"}]}
-    >>> overlay(base, {"prefix": [{"prefix": "HE-", "high": 60}, {"prefix": "X-"}]})
-    ({'prefix': [{'prefix': 'HE-', 'high': 60}, {'prefix': 'Liens-'}, {'prefix': 'X-'}]}, \
-("prefix 'HE-' replaced", "prefix 'X-' added"))
-    >>> overlay(base, {"prefix": [{"prefix": "X-"}]}, frozenset({"prefix"}))[1]
-    ('prefix: the whole list replaced (1 rule)',)
-    """
-    out, changes = dict(base), list[str]()
-    for key, value in over.items():
-        old = base.get(key)
-        if isinstance(value, dict) and isinstance(old, dict):
-            out[key], inner = overlay(old, value)
-            changes += [f"{key}.{change}" for change in inner]
-        elif key in KEYED_LISTS and key not in replaced and _rule_list(value, old):
-            out[key], merged = _merge_rules(old or [], value, KEYED_LISTS[key])
-            changes += [f"{key} {change}" for change in merged]
-        elif key in KEYED_LISTS and isinstance(value, list):
-            out[key] = value
-            n = len(value)
-            changes.append(f"{key}: the whole list replaced ({n} rule{'s' * (n != 1)})")
-        elif value != old:
-            out[key] = value
-            changes.append(f"{key} changed" if old is not None else f"{key} added")
-    return out, tuple(changes)
-
-
-def _rule_list(value: Any, old: Any) -> bool:
-    return all(isinstance(v, list) and all(isinstance(r, dict) for r in v) for v in (value, old))
-
-
-def _merge_rules(
-    base: list[dict[str, Any]], over: list[dict[str, Any]], key: str
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """Each rule of `over` replaces the rule of `base` with the same key, else is added last."""
-    merged, changes = list(base), []
-    position = {rule.get(key): i for i, rule in enumerate(base)}
-    for rule in over:
-        name = rule.get(key)
-        if name in position:
-            if merged[position[name]] != rule:
-                changes.append(f"{name!r} replaced")
-            merged[position[name]] = rule
-        else:
-            position[name] = len(merged)
-            merged.append(rule)
-            changes.append(f"{name!r} added")
-    return merged, changes
-
-
-def settings_toml(data: dict[str, Any]) -> str:
-    """Settings written back as TOML (what `propmail rules show` prints).
-
-    >>> print(settings_toml({"slug": {"style": "underscore"}, "prefix": [{"prefix": "HE-"}]}))
-    [slug]
-    style = "underscore"
-    <BLANKLINE>
-    [[prefix]]
-    prefix = "HE-"
-    <BLANKLINE>
-    """
-    lines: list[str] = []
-    for section, value in data.items():
-        tables = value if isinstance(value, list) else [value]
-        header = f"[[{section}]]" if isinstance(value, list) else f"[{section}]"
-        for table in tables:
-            lines.append(header)
-            lines += [f"{key} = {_toml_value(v)}" for key, v in table.items()]
-            lines.append("")
-    return "\n".join(lines)
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    return repr(value)

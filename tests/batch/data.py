@@ -7,6 +7,7 @@ from typing import Any
 
 from propmail import synth
 from propmail.db import connect
+from propmail.inputs import Inputs
 from propmail.job import run_job
 from propmail.settings import load_rules
 from tests.db.canonical import canonical
@@ -53,7 +54,12 @@ def init(url: str, regions: tuple[int, ...] = REGIONS) -> None:
 def one_by_one(folder: Path, url: str, regions: tuple[int, ...] = REGIONS) -> None:
     """The same month as six `propmail process` runs, in region order."""
     for region in regions:
-        run_job(folder / "uploads" / f"region-{region}.csv", region, db_url=url, now=MONTH1)
+        run_job(
+            Inputs.gather(folder / "uploads" / f"region-{region}.csv"),
+            region,
+            db_url=url,
+            now=MONTH1,
+        )
 
 
 def tables(url: str) -> dict[str, Any]:

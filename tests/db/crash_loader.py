@@ -24,6 +24,7 @@ from sqlalchemy import event
 from propmail import job
 from propmail.db import connect
 from propmail.db.postgres import PostgresBackend
+from propmail.inputs import Inputs
 
 
 class Points:
@@ -78,13 +79,12 @@ def main(url: str, prepared: str, region: str, now: str, stop: str) -> None:
     with open(prepared, "rb") as file:
         ready = pickle.load(file)
     job.prepare = lambda *_args, **_kwargs: ready
-    job.check_inputs = lambda *_args, **_kwargs: None  # the pickle stands in for the files
     points = Points(stop)
     backend = connect(url)
     assert isinstance(backend, PostgresBackend)
     install(points, backend)
     job.run_job(
-        "upload.csv",
+        Inputs("upload.csv"),  # not gathered: the pickle stands in for the files
         int(region),
         backend=backend,
         now=datetime.fromisoformat(now),

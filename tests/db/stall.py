@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 import time
 
+from propmail.inputs import Inputs
 from propmail.job import run_job
 from tests.db.helpers import MONTH1
 
@@ -23,4 +24,4 @@ def _stall_at(stage: str):  # type: ignore[no-untyped-def]
 
 if __name__ == "__main__":
     url, upload, stage = sys.argv[1:4]
-    run_job(upload, 40, db_url=url, now=MONTH1, step=_stall_at(stage))
+    run_job(Inputs.gather(upload), 40, db_url=url, now=MONTH1, step=_stall_at(stage))

@@ -17,6 +17,7 @@ from propmail import synth
 from propmail.db import Backend, connect, schema
 from propmail.db.schema import State
 from propmail.errors import ABANDONED
+from propmail.inputs import Inputs
 from propmail.job import run_job
 from propmail.settings import Rules
 from tests.conftest import backend_url
@@ -64,10 +65,12 @@ def test_the_next_load_of_the_region_closes_a_killed_load(
         [(killed, _, state, _)] = _logs(backend)
         assert state in (State.MERGING_OWNERS, State.FINAL_UPDATES)  # left running
 
-        run_job(upload, 41, backend=backend, now=MONTH1)  # another region: not its business
+        run_job(
+            Inputs.gather(upload), 41, backend=backend, now=MONTH1
+        )  # another region: not its business
         assert _logs(backend)[0][2] == state
 
-        load = run_job(upload, 40, backend=backend, now=MONTH1).load
+        load = run_job(Inputs.gather(upload), 40, backend=backend, now=MONTH1).load
         assert load is not None
         assert _logs(backend) == [
             (killed, 40, State.FAILED, ABANDONED),

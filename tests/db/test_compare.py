@@ -17,6 +17,7 @@ from propmail.contract import DATE, FLAG, INT, LONGTEXT, NUMBER, TEXT, TIMESTAMP
 from propmail.db import Backend, Batch, connect, sql
 from propmail.db import postgres as postgres_backend
 from propmail.db import sqlite as sqlite_backend
+from propmail.inputs import Inputs
 from propmail.job import prepare, run_job
 from propmail.settings import Rules
 from propmail.summary import summary_rows
@@ -60,10 +61,10 @@ def test_the_same_file_again_the_same_day_writes_nothing(
 ) -> None:
     backend.init({40: None}, rules)
     p1, _ = months(tmp_path)
-    run_job(p1, 40, backend=backend, now=MONTH1)
+    run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1)
     data = ("Owner", "Location", "ListPriority", "RegionListFrequency")
     before = checksum(backend, data)
-    again = run_job(p1, 40, backend=backend, now=SAME_DAY).load
+    again = run_job(Inputs.gather(p1), 40, backend=backend, now=SAME_DAY).load
     assert again is not None
     assert (again.locations_inserted, again.locations_updated) == (0, 0)
     assert again.locations_unchanged == 200
@@ -78,8 +79,8 @@ def test_next_month_journals_whole_rows_only_for_the_rows_that_change(
 ) -> None:
     backend.init({40: None}, rules)
     p1, p2 = months(tmp_path)
-    run_job(p1, 40, backend=backend, now=MONTH1)
-    second = run_job(p2, 40, backend=backend, now=MONTH2).load
+    run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1)
+    second = run_job(Inputs.gather(p2), 40, backend=backend, now=MONTH2).load
     assert second is not None and second.locations_updated == 200
 
     log_id = second.upload_log_id or 0
@@ -109,7 +110,7 @@ def load_months(url: str, rules: Rules, folder: Path, staging: str) -> dict[str,
     backend = connect(url)
     backend.init({40: None}, rules)
     for path, now in zip(months(folder), (MONTH1, MONTH2), strict=True):
-        result = run_job(path, 40, backend=backend, now=now)
+        result = run_job(Inputs.gather(path), 40, backend=backend, now=now)
         assert result.staging == staging
         assert ("staging", staging) in summary_rows(result)
     state = checksum(backend, ("Owner", "Location", "ListPriority"))
@@ -262,8 +263,8 @@ def test_the_scratch_database_goes_with_the_load_even_when_it_fails(
             raise RuntimeError("injected fault")
 
     with pytest.raises(Exception, match="injected fault"):
-        run_job(p1, 40, backend=backend, now=MONTH1, step=explode)
-    run_job(p1, 40, backend=backend, now=MONTH1)
+        run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1, step=explode)
+    run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1)
     backend.dispose()
     assert list(tmp_path.glob("propmail-stage-*")) == []
 
@@ -272,7 +273,7 @@ def test_owners_are_staged_in_the_byte_order_of_their_slugs(rules: Rules, tmp_pa
     """The order of the Owner table's key (BINARY in SQLite, the upsert's COLLATE elsewhere),
     so the comparison walks its index; the upload's own order is not that one."""
     path = upload(tmp_path, "upload.csv", synth.upload(300, seed=4))
-    _, _, processed = prepare(path, rules=rules)
+    _, _, processed = prepare(Inputs(path, rules=rules))
     batch = Batch(40, processed.owners, processed.locations, rules, MONTH1)
     given = processed.owners["Slug"].to_list()
     staged = batch.staged_owners()["Slug"].to_list()

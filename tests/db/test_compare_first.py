@@ -16,6 +16,7 @@ from propmail.db import Backend, connect, sql
 from propmail.db import postgres as postgres_backend
 from propmail.db.compare import STORED_CODE, STORED_SLUG, Keys, Moments, compare
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS
+from propmail.inputs import Inputs
 from propmail.job import run_job
 from propmail.selftest.scenario import Scenario
 from propmail.settings import Rules
@@ -203,7 +204,7 @@ def test_keys_that_share_a_hash_are_told_apart_by_the_keys_themselves() -> None:
 
 
 def load(backend: Backend, path: Path, now: datetime) -> tuple[dict[str, Any], str | None]:
-    result = run_job(path, 40, backend=backend, now=now)
+    result = run_job(Inputs.gather(path), 40, backend=backend, now=now)
     assert result.load is not None
     counts = result.load.as_dict()
     counts.pop("upload_log_id")
@@ -275,7 +276,10 @@ def test_a_scenario_of_two_regions_ends_as_it_does_when_compared_in_sql_alone(
         for i, step in enumerate(scenario.loads()):
             niches = step.niche_specs(tmp_path)
             result = run_job(
-                tmp_path / step.upload, step.region, niches, backend=backend, now=step.now
+                Inputs.gather(tmp_path / step.upload, niches),
+                step.region,
+                backend=backend,
+                now=step.now,
             )
             assert result.load is not None
             counts = result.load.as_dict()

@@ -28,6 +28,7 @@ from sqlalchemy import Connection, Engine, create_engine, select, text
 from propmail import synth
 from propmail.db import connect, schema
 from propmail.db.schema import OWNER_FIELDS
+from propmail.inputs import Inputs
 from propmail.job import prepare, run_job
 from propmail.pipeline import Processed
 from propmail.settings import load_rules
@@ -142,7 +143,7 @@ def plain(value: Any) -> Any:
 def processed(uploads: dict[int, Path], rules: Path) -> dict[int, Processed]:
     """What each loader's pipeline produces (the pipeline is pure, so the test can run it too)."""
     settings = load_rules(rules)
-    return {p: prepare(path, rules=settings)[2] for p, path in uploads.items()}
+    return {p: prepare(Inputs(path, rules=settings))[2] for p, path in uploads.items()}
 
 
 def check_owners(conn: Connection, loads: dict[int, Processed]) -> None:
@@ -267,7 +268,7 @@ def test_eight_loads_merge_shared_owners_without_deadlock(
     rules.write_text(CODES_RULES)
     uploads = {p: write_upload(tmp_path, p) for p in REGIONS}
     # the codes exist already, so nothing but the owner rows is shared
-    run_job(uploads[1], 1, db_url=url, rules_path=rules)
+    run_job(Inputs.gather(uploads[1], rules=rules), 1, db_url=url)
     with engine.begin() as conn:
         conn.execute(text('DELETE FROM "Location"'))
         conn.execute(text('DELETE FROM "Owner"'))
@@ -308,9 +309,9 @@ def test_two_loads_of_one_region_never_interleave(
         paths[name] = tmp_path / f"{name}.csv"
         frame.write_csv(paths[name])
     # the other region's codes and owners exist, so nothing but the region lock could hold it
-    run_job(paths["other"], 3, db_url=url)
+    run_job(Inputs.gather(paths["other"]), 3, db_url=url)
     prepared = tmp_path / "first.pickle"
-    prepared.write_bytes(pickle.dumps(prepare(paths["first"])))
+    prepared.write_bytes(pickle.dumps(prepare(Inputs(paths["first"]))))
 
     holder = pausing_loader(url, prepared, 1, datetime.now(), "step merging locations")
     paused(holder)  # owners merged, state 9 committed, the transaction open

@@ -41,6 +41,7 @@ from sqlalchemy.engine import URL
 from propmail import job, synth
 from propmail.db import connect, schema
 from propmail.db.postgres import REGION_LOCK_KEY
+from propmail.inputs import Inputs
 from propmail.job import prepare, run_job
 from propmail.settings import load_rules
 from tests.db.canonical import canonical_query
@@ -357,9 +358,9 @@ def test_a_killed_load_leaves_the_tables_as_before_and_a_rerun_as_a_clean_run(
     template = server.create(f"{name}_crash_month1")
     backend = connect(template)
     backend.init({40: "Roanoke", 41: "Salem"}, load_rules())
-    run_job(month1, 40, niches1, backend=backend, now=MONTH1)
+    run_job(Inputs.gather(month1, niches1), 40, backend=backend, now=MONTH1)
     backend.dispose()
-    ready = prepare(month2, niches2)
+    ready = prepare(Inputs(month2, niches2))
     assert ready[2].locations.height >= 50_000
     assert "Foreclosure - HE-OO" in set(ready[2].locations["PriorityCode"])
     prepared = tmp_path / "month2.pickle"
@@ -395,7 +396,7 @@ def test_a_killed_load_leaves_the_tables_as_before_and_a_rerun_as_a_clean_run(
 
     def rerun(url: str) -> None:
         backend = connect(url)
-        result = run_job(month2, 40, niches2, backend=backend, now=MONTH2).load
+        result = run_job(Inputs.gather(month2, niches2), 40, backend=backend, now=MONTH2).load
         backend.dispose()
         assert result is not None and result.processing_state == 3
 

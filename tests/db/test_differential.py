@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from propmail.db import Backend, connect
+from propmail.inputs import Inputs
 from propmail.job import run_job
 from propmail.selftest.scenario import Load, Scenario
 from propmail.settings import Rules
@@ -21,7 +22,9 @@ AGED = SCENARIO.aged
 
 def run(backend: Backend, folder: Path, load: Load) -> dict[str, Any]:
     niches = load.niche_specs(folder)
-    result = run_job(folder / load.upload, load.region, niches, backend=backend, now=load.now).load
+    result = run_job(
+        Inputs.gather(folder / load.upload, niches), load.region, backend=backend, now=load.now
+    ).load
     assert result is not None
     counts = result.as_dict()
     counts.pop("upload_log_id")

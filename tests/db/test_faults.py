@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select, text
 from propmail import synth
 from propmail.db import Backend, schema
 from propmail.errors import LoadError
+from propmail.inputs import Inputs
 from propmail.job import run_job
 from propmail.settings import Rules
 from tests.db.helpers import MONTH1, MONTH2, checksum
@@ -35,7 +36,7 @@ def upload(tmp_path: Path, seed: int, n: int = 300) -> Path:
 def loaded(backend: Backend, rules: Rules, tmp_path: Path) -> Iterator[Backend]:
     """A database holding month 1; month 2 (seed 2) updates owners and adds locations."""
     backend.init({40: "Roanoke", 41: None}, rules)
-    run_job(upload(tmp_path, seed=1), 40, backend=backend, now=MONTH1)
+    run_job(Inputs.gather(upload(tmp_path, seed=1)), 40, backend=backend, now=MONTH1)
     yield backend
 
 
@@ -111,7 +112,7 @@ def test_a_database_error_inside_a_stage_rolls_everything_back(
         raise_on(conn, dialect, table, events, when, message)
 
     with pytest.raises(LoadError, match=message):
-        run_job(upload(tmp_path, seed=2), 40, backend=loaded, now=MONTH2)
+        run_job(Inputs.gather(upload(tmp_path, seed=2)), 40, backend=loaded, now=MONTH2)
 
     assert checksum(loaded, DATA) == before
     log = last_log(loaded)
@@ -122,7 +123,7 @@ def test_a_database_error_inside_a_stage_rolls_everything_back(
     # the fault gone, the same upload loads: no lock, staging table or half-state was left
     with loaded.engine.begin() as conn:
         drop_fault(conn, dialect, table, events)
-    retry = run_job(upload(tmp_path, seed=2), 40, backend=loaded, now=MONTH2).load
+    retry = run_job(Inputs.gather(upload(tmp_path, seed=2)), 40, backend=loaded, now=MONTH2).load
     assert retry is not None
     assert retry.processing_state == 3
     assert retry.locations_inserted + retry.locations_updated + retry.locations_unchanged == 300
@@ -148,7 +149,7 @@ def test_staging_that_breaks_halfway(
 
     monkeypatch.setattr(loaded, "stage", stage)
     with pytest.raises(LoadError, match="injected fault staging stage_location"):
-        run_job(upload(tmp_path, seed=2), 40, backend=loaded, now=MONTH2)
+        run_job(Inputs.gather(upload(tmp_path, seed=2)), 40, backend=loaded, now=MONTH2)
     assert checksum(loaded, DATA) == before
     assert last_log(loaded).ProcessingState == 4
 
@@ -164,7 +165,9 @@ def test_ctrl_c_in_the_middle_rolls_back_and_records_state_4(
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_job(upload(tmp_path, seed=2), 40, backend=loaded, now=MONTH2, step=interrupt)
+        run_job(
+            Inputs.gather(upload(tmp_path, seed=2)), 40, backend=loaded, now=MONTH2, step=interrupt
+        )
     assert checksum(loaded, DATA) == before
     log = last_log(loaded)
     assert log.ProcessingState == 4
@@ -177,7 +180,9 @@ def test_a_failed_load_leaves_no_staging_table(loaded: Backend, tmp_path: Path) 
             raise RuntimeError("injected fault")
 
     with pytest.raises(LoadError):
-        run_job(upload(tmp_path, seed=2), 40, backend=loaded, now=MONTH2, step=explode)
+        run_job(
+            Inputs.gather(upload(tmp_path, seed=2)), 40, backend=loaded, now=MONTH2, step=explode
+        )
     with loaded.engine.connect() as conn:
         if loaded.dialect.name == "sqlite":
             temp = conn.execute(text("SELECT name FROM sqlite_temp_master")).all()

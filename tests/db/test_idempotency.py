@@ -19,6 +19,7 @@ from sqlalchemy import Connection, event, text
 
 from propmail import synth
 from propmail.db import Backend, connect
+from propmail.inputs import Inputs
 from propmail.job import run_job
 from propmail.settings import Rules
 from tests.conftest import backend_url
@@ -89,12 +90,14 @@ def test_the_second_load_of_an_upload_changes_zero_rows(
 ) -> None:
     backend.init({40: "Roanoke", 41: "Salem"}, rules)
     upload, niches = files(tmp_path)
-    first = run_job(upload, 40, niches, backend=backend, now=MONTH1).load
+    first = run_job(Inputs.gather(upload, niches), 40, backend=backend, now=MONTH1).load
     assert first is not None and first.locations_inserted == 3000
     counts = {t: n for t, n in backend.counts().items() if t in DATA}
     sums = checksum(backend, DATA)
 
-    again = run_job(upload, 40, niches, backend=backend, now=MONTH1 + timedelta(hours=3)).load
+    again = run_job(
+        Inputs.gather(upload, niches), 40, backend=backend, now=MONTH1 + timedelta(hours=3)
+    ).load
 
     assert again is not None and again.processing_state == 3
     assert {t: n for t, n in backend.counts().items() if t in DATA} == counts
@@ -114,14 +117,16 @@ def test_postgresql_writes_no_tuple_on_the_second_load(
         backend.init({40: "Roanoke", 41: "Salem"}, rules)
         upload, niches = files(tmp_path)
         with tuples_written(backend) as first:
-            run_job(upload, 40, niches, backend=backend, now=MONTH1)
+            run_job(Inputs.gather(upload, niches), 40, backend=backend, now=MONTH1)
         # the probe sees the first load's writes: 3000 locations, their owners, new codes
         assert first["Location"] == 3000
         assert first["Owner"] > 2500 and first["ListPriority"] > 0
         versions = row_versions(backend)
 
         with tuples_written(backend) as second:
-            run_job(upload, 40, niches, backend=backend, now=MONTH1 + timedelta(hours=3))
+            run_job(
+                Inputs.gather(upload, niches), 40, backend=backend, now=MONTH1 + timedelta(hours=3)
+            )
 
         assert {t: second[t] for t in DATA} == dict.fromkeys(DATA, 0)
         assert second["UploadLog"] > 0  # the second load is logged, and the probe saw it

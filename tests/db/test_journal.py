@@ -13,6 +13,7 @@ from propmail.cli import main
 from propmail.db import Backend, journal, schema
 from propmail.db.schema import State
 from propmail.errors import InputError
+from propmail.inputs import Inputs
 from propmail.job import run_job
 from propmail.settings import Rules, load_rules
 from tests.db.canonical import canonical
@@ -23,7 +24,7 @@ DATA = ("Region", "ListPriority", "RegionListFrequency", "Owner", "Location")
 
 
 def load(backend: Backend, path: Path, now: datetime, rules: Path | None = None) -> int:
-    result = run_job(path, 40, backend=backend, now=now, rules_path=rules).load
+    result = run_job(Inputs.gather(path, rules=rules), 40, backend=backend, now=now).load
     assert result is not None and result.upload_log_id is not None
     return result.upload_log_id
 

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from propmail import synth
 from propmail.db import Backend
+from propmail.inputs import Inputs
 from propmail.job import run_job
 from propmail.settings import Rules
 from tests.db.helpers import MONTH1, MONTH2, by_key, checksum, dump
@@ -55,14 +56,14 @@ def test_month_two_updates_recent_rows_and_freezes_aged_ones(
 ) -> None:
     backend.init({40: "Roanoke", 41: "Salem"}, rules)
     p1, p2 = month_files(tmp_path)
-    first = run_job(p1, 40, backend=backend, now=MONTH1).load
+    first = run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1).load
     assert first is not None
     assert (first.locations_inserted, first.owners_updated) == (400, 0)
 
     age(backend, AGED)
     before = by_key(backend, "Location", "PrimaryId")
 
-    second = run_job(p2, 40, backend=backend, now=MONTH2).load
+    second = run_job(Inputs.gather(p2), 40, backend=backend, now=MONTH2).load
     assert second is not None
     after = by_key(backend, "Location", "PrimaryId")
 
@@ -102,11 +103,11 @@ def test_loading_the_same_month_twice_changes_no_row(
 ) -> None:
     backend.init({40: "Roanoke"}, rules)
     p1, p2 = month_files(tmp_path)
-    run_job(p1, 40, backend=backend, now=MONTH1)
-    run_job(p2, 40, backend=backend, now=MONTH2)
+    run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1)
+    run_job(Inputs.gather(p2), 40, backend=backend, now=MONTH2)
     data = ("Owner", "Location", "ListPriority", "RegionListFrequency", "Region")
     before = checksum(backend, data)
-    again = run_job(p2, 40, backend=backend, now=MONTH2.replace(hour=17)).load
+    again = run_job(Inputs.gather(p2), 40, backend=backend, now=MONTH2.replace(hour=17)).load
     assert again is not None
     assert checksum(backend, data) == before
     assert (again.owners_inserted, again.owners_updated) == (0, 0)
@@ -119,7 +120,7 @@ def test_new_codes_get_a_frequency_row_per_region(
 ) -> None:
     backend.init({40: "Roanoke", 41: "Salem", 42: None}, rules)
     p1, _ = month_files(tmp_path)
-    load = run_job(p1, 40, backend=backend, now=MONTH1).load
+    load = run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1).load
     assert load is not None and load.new_codes
     lists = by_key(backend, "ListPriority", "Code")
     freq = dump(backend, "RegionListFrequency", without=("RegionListFrequencyId",))
@@ -147,7 +148,7 @@ def test_owner_columns_are_the_greatest_value_per_slug(
     )
     path = tmp_path / "u.csv"
     rows.write_csv(path)
-    load = run_job(path, 40, backend=backend, now=MONTH1).load
+    load = run_job(Inputs.gather(path), 40, backend=backend, now=MONTH1).load
     assert load is not None and load.owners_inserted == 1
     owner = next(iter(by_key(backend, "Owner", "Slug").values()))
     assert (owner["Slug"], owner["City"], owner["Name"]) == ("10_ELM_ST_24016", "ZULU", "C NAME")
@@ -162,10 +163,10 @@ def test_update_window_is_a_setting(
 ) -> None:
     backend.init({40: None}, rules)
     p1, p2 = month_files(tmp_path)
-    run_job(p1, 40, backend=backend, now=MONTH1)
+    run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1)
     rules_file = tmp_path / "rules.toml"
     rules_file.write_text(f"[load]\nupdate_window_months = {window}\n")
-    second = run_job(p2, 40, backend=backend, now=MONTH2, rules_path=rules_file).load
+    second = run_job(Inputs.gather(p2, rules=rules_file), 40, backend=backend, now=MONTH2).load
     assert second is not None
     expected_frozen = 400 - len(DROPPED) if window == 0 else 0
     assert second.locations_frozen == expected_frozen

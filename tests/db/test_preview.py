@@ -13,6 +13,7 @@ from sqlalchemy import text
 from propmail import synth
 from propmail.db import Backend, LoadResult
 from propmail.errors import InputError
+from propmail.inputs import Inputs
 from propmail.job import run_job
 from propmail.settings import Rules
 from tests.db.helpers import MONTH1, MONTH2, by_key, checksum
@@ -30,10 +31,10 @@ def counts(result: LoadResult) -> dict[str, object]:
 def dry_then_real(backend: Backend, path: Path, now: datetime) -> tuple[LoadResult, LoadResult]:
     """A dry run must leave every table as it was; then the real load of the same file."""
     before = checksum(backend)
-    dry = run_job(path, 40, backend=backend, dry_run=True, now=now)
+    dry = run_job(Inputs.gather(path), 40, backend=backend, dry_run=True, now=now)
     assert checksum(backend) == before  # every table, UploadLog included
     assert dry.load is None and dry.preview is not None
-    real = run_job(path, 40, backend=backend, now=now).load
+    real = run_job(Inputs.gather(path), 40, backend=backend, now=now).load
     assert real is not None
     return dry.preview.counts, real
 
@@ -53,7 +54,7 @@ def test_dry_run_predicts_a_monthly_update_with_frozen_rows(
 ) -> None:
     backend.init({40: "Roanoke"}, rules)
     p1, p2 = month_files(tmp_path)
-    run_job(p1, 40, backend=backend, now=MONTH1)
+    run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1)
     age(backend, AGED)
     predicted, real = dry_then_real(backend, p2, now=MONTH2)
     assert real.locations_frozen == len(AGED) and real.locations_updated > 0
@@ -64,7 +65,7 @@ def test_dry_run_predicts_a_monthly_update_with_frozen_rows(
 def test_dry_run_predicts_a_same_day_rerun(backend: Backend, rules: Rules, tmp_path: Path) -> None:
     backend.init({40: "Roanoke"}, rules)
     p1, _ = month_files(tmp_path)
-    run_job(p1, 40, backend=backend, now=MONTH1)
+    run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1)
     predicted, real = dry_then_real(backend, p1, now=MONTH1.replace(hour=18))
     assert (real.owners_inserted, real.owners_updated, real.locations_unchanged) == (0, 0, 400)
     assert counts(predicted) == counts(real)
@@ -77,7 +78,7 @@ def test_a_new_owner_counts_as_a_change_even_where_the_old_owner_id_is_null(
     # is NULL (as legacy data may have): the load rewrites them, so the dry run must say so.
     backend.init({40: "Roanoke"}, rules)
     p1, _ = month_files(tmp_path)
-    run_job(p1, 40, backend=backend, now=MONTH1)
+    run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1)
     moved = [f"{i:012d}" for i in range(100, 110)]
     ids = ", ".join(f"'{p}'" for p in moved)
     with backend.engine.begin() as conn:
@@ -112,7 +113,7 @@ def test_parity_reports_exactly_the_planted_code_changes(
     backend.init({40: "Roanoke"}, rules)
     path = tmp_path / "upload.csv"
     synth.upload(300, seed=11).write_csv(path)
-    run_job(path, 40, backend=backend, now=MONTH1)
+    run_job(Inputs.gather(path), 40, backend=backend, now=MONTH1)
     stored = {p: row["PriorityCode"] for p, row in by_key(backend, "Location", "PrimaryId").items()}
     planted = {f"{i:012d}": "LEGACY-A" for i in range(1, 31)}
     planted |= {f"{i:012d}": "LEGACY-B" for i in range(200, 207)}
@@ -121,7 +122,7 @@ def test_parity_reports_exactly_the_planted_code_changes(
     age(backend, aged)
     before = checksum(backend)
 
-    preview = run_job(path, 40, backend=backend, now=MONTH2, dry_run=True).preview
+    preview = run_job(Inputs.gather(path), 40, backend=backend, now=MONTH2, dry_run=True).preview
     assert preview is not None
     assert checksum(backend) == before
 
@@ -147,8 +148,8 @@ def test_parity_is_empty_when_the_codes_agree(
 ) -> None:
     backend.init({40: "Roanoke"}, rules)
     p1, _ = month_files(tmp_path)
-    run_job(p1, 40, backend=backend, now=MONTH1)
-    preview = run_job(p1, 40, backend=backend, now=MONTH2, dry_run=True).preview
+    run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1)
+    preview = run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH2, dry_run=True).preview
     assert preview is not None
     assert (preview.parity, preview.existing, preview.same_code) == ([], 400, 400)
     assert preview.counts.new_codes == []
@@ -159,5 +160,5 @@ def test_dry_run_needs_the_region(backend: Backend, rules: Rules, tmp_path: Path
     p1, _ = month_files(tmp_path)
     before = checksum(backend)
     with pytest.raises(InputError, match="region 99"):
-        run_job(p1, 99, backend=backend, dry_run=True)
+        run_job(Inputs.gather(p1), 99, backend=backend, dry_run=True)
     assert checksum(backend) == before

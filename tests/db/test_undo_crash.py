@@ -22,6 +22,7 @@ from sqlalchemy import Engine, create_engine, make_url, text
 
 from propmail.db import Backend
 from propmail.db.schema import State
+from propmail.inputs import Inputs
 from propmail.job import run_job
 from propmail.settings import load_rules
 from tests.conftest import _postgres
@@ -78,9 +79,9 @@ def months(pg_url: str, tmp_path: Path) -> Iterator[Months]:
     backend = _postgres(pg_url)
     backend.init({40: "Roanoke"}, load_rules())
     p1, p2 = month_files(tmp_path)
-    run_job(p1, 40, backend=backend, now=MONTH1)
+    run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1)
     after_month1 = canonical(backend, DATA)
-    second = run_job(p2, 40, backend=backend, now=MONTH2).load
+    second = run_job(Inputs.gather(p2), 40, backend=backend, now=MONTH2).load
     assert second is not None and second.upload_log_id is not None
     yield Months(backend, second.upload_log_id, after_month1, canonical(backend, DATA))
     backend.dispose()

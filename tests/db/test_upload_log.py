@@ -12,6 +12,7 @@ from propmail import synth
 from propmail.db import Backend, schema
 from propmail.db.postgres import REGION_LOCK_KEY
 from propmail.errors import LoadError
+from propmail.inputs import Inputs
 from propmail.job import run_job
 from propmail.settings import Rules
 from tests.db.helpers import MONTH1, MONTH2, checksum
@@ -38,7 +39,9 @@ def test_states_are_visible_from_another_connection(
         with watcher.connect() as conn:
             seen.extend(conn.scalars(select(schema.upload_log.c.ProcessingState)))
 
-    load = run_job(upload(tmp_path), 40, backend=backend, now=MONTH1, step=watch).load
+    load = run_job(
+        Inputs.gather(upload(tmp_path)), 40, backend=backend, now=MONTH1, step=watch
+    ).load
     watcher.dispose()
     assert load is not None
     states = set(seen)
@@ -70,7 +73,7 @@ def test_a_failure_mid_load_leaves_state_4_and_no_rows(
     backend: Backend, rules: Rules, tmp_path: Path, stage: str
 ) -> None:
     backend.init({40: None}, rules)
-    run_job(upload(tmp_path, seed=1), 40, backend=backend, now=MONTH1)
+    run_job(Inputs.gather(upload(tmp_path, seed=1)), 40, backend=backend, now=MONTH1)
     data = ("Owner", "Location", "ListPriority", "RegionListFrequency", "Region")
     before = checksum(backend, data)
 
@@ -79,7 +82,9 @@ def test_a_failure_mid_load_leaves_state_4_and_no_rows(
             raise RuntimeError(f"injected fault at {step}")
 
     with pytest.raises(LoadError, match="injected fault"):
-        run_job(upload(tmp_path, seed=2), 40, backend=backend, now=MONTH2, step=explode)
+        run_job(
+            Inputs.gather(upload(tmp_path, seed=2)), 40, backend=backend, now=MONTH2, step=explode
+        )
     assert checksum(backend, data) == before
     with backend.engine.connect() as conn:
         last = conn.execute(
@@ -125,6 +130,6 @@ def test_every_step_of_the_load_proper_runs_under_the_region_lock(
         if step in under_lock:
             seen.setdefault(step, not region_lock_free(backend, 40))  # each first report
 
-    run_job(upload(tmp_path), 40, backend=backend, now=MONTH1, step=probe)
+    run_job(Inputs.gather(upload(tmp_path)), 40, backend=backend, now=MONTH1, step=probe)
     assert set(seen) == under_lock
     assert [s for s, locked in seen.items() if not locked] == []

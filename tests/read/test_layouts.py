@@ -18,6 +18,7 @@ from propmail import pipeline
 from propmail.cli import main
 from propmail.contract import SOURCE_ROW, UPLOAD_COLUMNS
 from propmail.db import Backend, schema
+from propmail.inputs import Inputs
 from propmail.job import prepare, run_job
 from propmail.read import read_niche, read_upload, resolve_mapping
 from propmail.read.layouts import detect
@@ -44,7 +45,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def processed(path: Path, mapping: str | None = None) -> pipeline.Processed:
-    return prepare(path, mapping=resolve_mapping(mapping) if mapping else None)[2]
+    return prepare(Inputs(path, mapping=resolve_mapping(mapping) if mapping else None))[2]
 
 
 def same(a: pl.DataFrame, b: pl.DataFrame) -> None:
@@ -137,7 +138,7 @@ TABLES = ("Owner", "Location", "ListPriority")
 def _tables(backend: Backend, path: Path) -> dict[str, list]:
     schema.metadata.drop_all(backend.engine)
     backend.init({40: "Raleigh"}, load_rules())
-    run_job(path, 40, backend=backend, now=NOW)
+    run_job(Inputs.gather(path), 40, backend=backend, now=NOW)
     return {t: dump(backend, t) for t in TABLES}
 
 

@@ -10,6 +10,7 @@ import xlsxwriter
 from click.testing import CliRunner
 
 from propmail.cli import main
+from propmail.inputs import Inputs
 from propmail.job import prepare
 from propmail.read import read_niche, read_upload, resolve_mapping
 from tests.read import layout_files as lf
@@ -38,7 +39,7 @@ def test_a_grouped_two_row_header_reads_as_group_plus_header(exports: dict[str, 
 
 
 def test_a_grouped_export_gives_the_frames_of_the_plain_one(exports: dict[str, Path]) -> None:
-    grouped, plain = prepare(exports["grouped"])[2], prepare(exports["plain"])[2]
+    grouped, plain = prepare(Inputs(exports["grouped"]))[2], prepare(Inputs(exports["plain"]))[2]
     assert grouped.processed.height == 120
     same(grouped.processed, plain.processed)
     same(grouped.owners, plain.owners)
@@ -115,5 +116,5 @@ def test_a_mapping_written_for_a_grouped_export_reads_it_as_detection_does(
     )
     assert result.exit_code == 0, result.output
     assert '"Owner 1 First Name"' in written.read_text()
-    by_file = prepare(exports["grouped"], mapping=resolve_mapping(str(written)))[2]
-    same(by_file.processed, prepare(exports["grouped"])[2].processed)
+    by_file = prepare(Inputs(exports["grouped"], mapping=resolve_mapping(str(written))))[2]
+    same(by_file.processed, prepare(Inputs(exports["grouped"]))[2].processed)

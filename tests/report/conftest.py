@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from propmail import synth
 from propmail.db import connect
+from propmail.inputs import Inputs
 from propmail.job import JobResult, run_job
 from propmail.settings import load_rules
 from tests.db.helpers import MONTH1, MONTH2
@@ -67,7 +68,7 @@ def loaded_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path, Path
     url = f"sqlite:///{folder / 'propmail.db'}"
     backend = connect(url)
     backend.init({40: "Roanoke"}, load_rules())
-    run_job(upload, 40, [f"Liens={niche}"], backend=backend, now=MONTH1)
+    run_job(Inputs.gather(upload, [f"Liens={niche}"]), 40, backend=backend, now=MONTH1)
     with backend.engine.begin() as conn:
         conn.execute(
             text(
@@ -82,7 +83,9 @@ def loaded_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path, Path
 @pytest.fixture(scope="module")
 def dry_job(loaded_db: tuple[str, Path, Path]) -> Job:
     url, upload, niche = loaded_db
-    result = run_job(upload, 40, [f"Liens={niche}"], db_url=url, now=MONTH2, dry_run=True)
+    result = run_job(
+        Inputs.gather(upload, [f"Liens={niche}"]), 40, db_url=url, now=MONTH2, dry_run=True
+    )
     return Job(result, upload, url)
 
 
@@ -95,5 +98,5 @@ def load_job(tmp_path_factory: pytest.TempPathFactory) -> Job:
     backend = connect(url)
     backend.init({40: "Roanoke"}, load_rules())
     backend.dispose()
-    result = run_job(upload, 40, [f"Liens={niche}"], db_url=url, now=MONTH1)
+    result = run_job(Inputs.gather(upload, [f"Liens={niche}"]), 40, db_url=url, now=MONTH1)
     return Job(result, upload, url)

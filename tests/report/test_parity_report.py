@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from propmail.cli import main
 from propmail.db import connect
+from propmail.inputs import Inputs
 from propmail.parity import ParityResult, run_parity
 from propmail.report.parity import build_parity, parity_schema, render_parity
 from propmail.settings import load_rules
@@ -25,7 +26,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[ParityResult, str
     backend = connect(url)
     try:
         found = plant(backend, load_rules(), folder)
-        result = run_parity(found.upload, 40, backend=backend, suggest=True)
+        result = run_parity(Inputs.gather(found.upload), 40, backend=backend, suggest=True)
     finally:
         backend.dispose()
     return result, url, found.upload

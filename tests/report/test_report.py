@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 
 from propmail.contract import SOURCE_ROW, UPLOAD_COLUMNS
+from propmail.inputs import Inputs
 from propmail.job import prepare
 from propmail.read import read_upload
 from propmail.report import ReportFiles, build, render, schema, write_report
@@ -71,7 +72,7 @@ def test_report_numbers_are_the_jobs(dry_job: Job, tmp_path: Path) -> None:
         "new_list_codes": len(result.preview.counts.new_codes),  # type: ignore[union-attr]
         "seconds": report["summary"]["seconds"],
     }
-    upload, _, rows = prepare(dry_job.upload)  # the job's result keeps no rows of these
+    upload, _, rows = prepare(Inputs(dry_job.upload))  # the job's result keeps no rows of these
     loadable = rows.processed.join(processed.rejects, on=SOURCE_ROW, how="anti")
     flags = {f["flag"]: f["rows"] for f in report["flags"]}
     assert flags["IsTrust"] == loadable["IsTrust"].sum()
@@ -225,7 +226,7 @@ def test_placeholder_site_addresses_and_empty_zips_are_counted_and_named(
     dry_job: Job, tmp_path: Path
 ) -> None:
     result = dry_job.result
-    assert result.site == site_quality(read_upload(dry_job.upload).frame, load_rules())
+    assert result.site == site_quality(read_upload(dry_job.upload).frame, load_rules().occupancy)
     poor = replace(result, site=SiteQuality(3, 2, "city and state"))
     files, report = written(Job(poor, dry_job.upload, dry_job.db_url), tmp_path)
     validate(report)

@@ -20,7 +20,7 @@ FLAGS = classification.FLAGS
 
 @pytest.fixture(scope="module")
 def derived() -> pl.DataFrame:
-    return classification.derive(CASES.drop(*FLAGS, "note"), load_rules())
+    return classification.derive(CASES.drop(*FLAGS, "note"), load_rules().classification)
 
 
 @pytest.mark.parametrize("i", range(CASES.height), ids=CASES["note"].to_list())
@@ -43,7 +43,7 @@ def test_flags_are_boolean_and_never_null(derived: pl.DataFrame) -> None:
 
 def test_without_first_and_last_name_columns() -> None:
     frame = pl.DataFrame({"OwnerName": ["CHURCH JOHN", "SMITH JOHN TR"]})
-    out = classification.derive(frame, load_rules())
+    out = classification.derive(frame, load_rules().classification)
     assert out["IsChurch"].to_list() == [True, False]
     assert out["IsTrust"].to_list() == [False, True]
 
@@ -66,7 +66,7 @@ def test_person_shaped(name: str, shaped: bool) -> None:
 
 def test_a_name_with_a_legal_form_is_not_person_shaped() -> None:
     frame = pl.DataFrame({"OwnerName": ["TEMPLE, ANDREW C", "TEMPLE, ANDREW C LLC"]})
-    out = classification.derive(frame, load_rules())
+    out = classification.derive(frame, load_rules().classification)
     # the name is a company's, and TEMPLE is read as a church word again
     assert out["IsChurch"].to_list() == [False, True]
     assert out["IsBusiness"].to_list() == [False, True]
@@ -79,7 +79,7 @@ def test_the_second_owner_line_is_read() -> None:
             "OwnerName2": ["METHODIST CHURCH", "CONDOMINIUM ASSOCIATION", None],
         }
     )
-    out = classification.derive(frame, load_rules())
+    out = classification.derive(frame, load_rules().classification)
     assert out["IsChurch"].to_list() == [True, False, False]
     assert out["IsBusiness"].to_list() == [False, True, False]
     assert out.columns == [*frame.columns, *FLAGS]
@@ -89,7 +89,9 @@ def test_person_names_is_a_setting(tmp_path: Path) -> None:
     override = tmp_path / "rules.toml"
     override.write_text("[classification]\nperson_names = []\n", encoding="utf-8")
     frame = pl.DataFrame({"OwnerName": ["TEMPLE, ANDREW C"]})
-    assert classification.derive(frame, load_rules(override))["IsChurch"].to_list() == [True]
+    assert classification.derive(frame, load_rules(override).classification)[
+        "IsChurch"
+    ].to_list() == [True]
 
 
 def test_patterns_are_built_once_per_rules() -> None:
@@ -108,8 +110,8 @@ def test_rules_override_changes_the_result(tmp_path: Path) -> None:
     override = tmp_path / "rules.toml"
     override.write_text('[classification]\ntrust = ["FIDUCIARY"]\n', encoding="utf-8")
     frame = pl.DataFrame({"OwnerName": ["SMITH JOHN FIDUCIARY", "SMITH JOHN TR"]})
-    default = classification.derive(frame, load_rules())["IsTrust"].to_list()
-    changed = classification.derive(frame, load_rules(override))["IsTrust"].to_list()
+    default = classification.derive(frame, load_rules().classification)["IsTrust"].to_list()
+    changed = classification.derive(frame, load_rules(override).classification)["IsTrust"].to_list()
     assert default == [False, True]
     assert changed == [True, False]  # the list replaces the default one
 

@@ -38,15 +38,22 @@ def _frame(case: dict[str, str]) -> pl.DataFrame:
 
 @pytest.mark.parametrize("case", CASES, ids=[c["note"] for c in CASES])
 def test_enhanced_code(case: dict[str, str], rules: Rules) -> None:
-    assert codes.derive(_frame(case), rules)["EnhancedCode"][0] == case["expected"]
+    assert (
+        codes.derive(_frame(case), rules.prefixes, rules.ncoa)["EnhancedCode"][0]
+        == case["expected"]
+    )
 
 
 def test_ncoa_codes_that_are_not_drops_are_a_setting(tmp_path: Path) -> None:
     path = tmp_path / "rules.toml"
     path.write_text('[ncoa]\nnot_drops = ["00"]\n')
     case = {**{k: "" for k in CASES[0]}, "base": "ABS1", "ResponseNCOA": "00"}
-    assert codes.derive(_frame(case), load_rules(path))["EnhancedCode"][0] == "ABS1"
-    assert codes.derive(_frame(case), load_rules())["EnhancedCode"][0] == "NCOA_Drops-ABS1"
+    changed, defaults = load_rules(path), load_rules()
+    assert codes.derive(_frame(case), changed.prefixes, changed.ncoa)["EnhancedCode"][0] == "ABS1"
+    assert (
+        codes.derive(_frame(case), defaults.prefixes, defaults.ncoa)["EnhancedCode"][0]
+        == "NCOA_Drops-ABS1"
+    )
 
 
 def test_prefix_order_is_data(tmp_path: Path) -> None:
@@ -58,7 +65,10 @@ def test_prefix_order_is_data(tmp_path: Path) -> None:
         "low = 0\nhigh = 50\n"
     )
     case = {**{k: "" for k in CASES[0]}, "base": "ABS1", "EstLoanToValue": "40", "LienType": "TAX"}
-    assert codes.derive(_frame(case), load_rules(path))["EnhancedCode"][0] == "HE-Liens-ABS1"
+    changed = load_rules(path)
+    assert codes.derive(_frame(case), changed.prefixes, changed.ncoa)["EnhancedCode"][0] == (
+        "HE-Liens-ABS1"
+    )
 
 
 PRIORITY = [
@@ -94,7 +104,7 @@ def test_base_priority(case: tuple, rules: Rules) -> None:
             "OwnerZip": pl.String,
         },
     )
-    out = priority.derive(frame, rules)
+    out = priority.derive(frame, rules.priority)
     assert (out["BasePriorityCode"][0], out["IsAbsentee"][0]) == (code, absentee)
 
 
@@ -113,4 +123,7 @@ def test_first_matching_rule_wins_and_gaps_give_null(tmp_path: Path) -> None:
             "OwnerZip": ["2", "1"],
         }
     )
-    assert priority.derive(frame, load_rules(path))["BasePriorityCode"].to_list() == ["ABS1", None]
+    assert priority.derive(frame, load_rules(path).priority)["BasePriorityCode"].to_list() == [
+        "ABS1",
+        None,
+    ]

@@ -18,7 +18,7 @@ CASES = pl.read_csv(
 
 @pytest.fixture(scope="module")
 def derived() -> pl.DataFrame:
-    return grantor.derive(CASES.drop("OwnerGrantorMatch", "note"), load_rules())
+    return grantor.derive(CASES.drop("OwnerGrantorMatch", "note"), load_rules().classification)
 
 
 @pytest.mark.parametrize("i", range(CASES.height), ids=CASES["note"].to_list())
@@ -36,7 +36,7 @@ def test_match_is_boolean_and_never_null(derived: pl.DataFrame) -> None:
 
 
 def test_missing_grantor_column_is_no_match() -> None:
-    out = grantor.derive(pl.DataFrame({"OwnerName": ["SMITH JOHN"]}), load_rules())
+    out = grantor.derive(pl.DataFrame({"OwnerName": ["SMITH JOHN"]}), load_rules().classification)
     assert out["OwnerGrantorMatch"].to_list() == [False]
 
 
@@ -44,7 +44,7 @@ def test_symmetric(derived: pl.DataFrame) -> None:
     swapped = CASES.select(
         pl.col("LocationGrantor").alias("OwnerName"), pl.col("OwnerName").alias("LocationGrantor")
     )
-    again = grantor.derive(swapped, load_rules())
+    again = grantor.derive(swapped, load_rules().classification)
     assert again["OwnerGrantorMatch"].to_list() == derived["OwnerGrantorMatch"].to_list()
 
 
@@ -52,8 +52,11 @@ def test_trust_words_of_a_rules_override_are_dropped(tmp_path: Path) -> None:
     override = tmp_path / "rules.toml"
     override.write_text('[classification]\ntrust = ["FIDUCIARY"]\n', encoding="utf-8")
     frame = pl.DataFrame({"OwnerName": ["SMITH FIDUCIARY"], "LocationGrantor": ["SMITH JOHN"]})
-    assert grantor.derive(frame, load_rules())["OwnerGrantorMatch"].item() is False
-    assert grantor.derive(frame, load_rules(override))["OwnerGrantorMatch"].item() is True
+    assert grantor.derive(frame, load_rules().classification)["OwnerGrantorMatch"].item() is False
+    assert (
+        grantor.derive(frame, load_rules(override).classification)["OwnerGrantorMatch"].item()
+        is True
+    )
 
 
 def test_docstring_example() -> None:

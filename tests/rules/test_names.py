@@ -21,7 +21,9 @@ CASES = pl.read_csv(
 def derived() -> pl.DataFrame:
     rules = load_rules()
     frame = CASES.drop("AlternateName", "note")
-    return names.derive(classification.derive(frame, rules), rules)
+    return names.derive(
+        classification.derive(frame, rules.classification), rules.names, rules.classification
+    )
 
 
 @pytest.mark.parametrize("i", range(CASES.height), ids=CASES["note"].to_list())
@@ -32,14 +34,15 @@ def test_case(derived: pl.DataFrame, i: int) -> None:
 def test_flags_are_computed_when_classification_did_not_run() -> None:
     rules = load_rules()
     frame = CASES.drop("AlternateName", "note")
-    alone = names.derive(frame, rules)
+    alone = names.derive(frame, rules.names, rules.classification)
     assert alone.columns == [*frame.columns, "AlternateName"]
     assert alone["AlternateName"].to_list() == CASES["AlternateName"].to_list()
 
 
 def test_without_first_and_last_name_columns() -> None:
     frame = pl.DataFrame({"OwnerName": ["SMITH JOHN & MARY", "SMITH JOHN A", None]})
-    out = names.derive(frame, load_rules())
+    rules = load_rules()
+    out = names.derive(frame, rules.names, rules.classification)
     assert out["AlternateName"].to_list() == ["John & Mary Smith", "John A Smith", None]
 
 
@@ -47,8 +50,11 @@ def test_uses_the_flags_of_the_frame() -> None:
     # a person the flags call a business keeps its word order
     frame = pl.DataFrame({"OwnerName": ["SMITH JOHN & MARY"]})
     flags = {flag: False for flag in classification.FLAGS}
-    person = names.derive(frame.with_columns(**flags), load_rules())
-    business = names.derive(frame.with_columns(**{**flags, "IsBusiness": True}), load_rules())
+    rules = load_rules()
+    person = names.derive(frame.with_columns(**flags), rules.names, rules.classification)
+    business = names.derive(
+        frame.with_columns(**{**flags, "IsBusiness": True}), rules.names, rules.classification
+    )
     assert person["AlternateName"].item() == "John & Mary Smith"
     assert business["AlternateName"].item() == "Smith John & Mary"
 
@@ -60,7 +66,9 @@ def test_docstring_example() -> None:
 def _names(rows: dict[str, list[str | None]], trustee_title: bool = False) -> list[str | None]:
     rules = load_rules()
     rules = replace(rules, names=replace(rules.names, trustee_title=trustee_title))
-    return names.derive(pl.DataFrame(rows), rules)["AlternateName"].to_list()
+    return names.derive(pl.DataFrame(rows), rules.names, rules.classification)[
+        "AlternateName"
+    ].to_list()
 
 
 def test_the_second_owner_line_is_a_co_owner_a_spouse_or_a_continuation() -> None:
@@ -130,11 +138,16 @@ def test_repeated_owners_weigh_in_the_column_evidence_once_per_row(owners: list[
     rules = load_rules()
     frame = pl.DataFrame({"OwnerName": owners})
     # the rule read row by row: every row its own owner, standing for one row
-    row_by_row = classification.derive(frame, rules).with_columns(pl.lit(1).alias(names.ROWS))
-    expected = names.envelopes(row_by_row, rules).to_list()
-    assert names.derive(frame, rules)["AlternateName"].to_list() == expected
+    row_by_row = classification.derive(frame, rules.classification).with_columns(
+        pl.lit(1).alias(names.ROWS)
+    )
+    expected = names.envelopes(row_by_row, rules.names, rules.classification).to_list()
+    assert (
+        names.derive(frame, rules.names, rules.classification)["AlternateName"].to_list()
+        == expected
+    )
     # the duplicate rows are what decides: without them the column reads the other way
-    distinct = names.derive(frame.unique(maintain_order=True), rules)
+    distinct = names.derive(frame.unique(maintain_order=True), rules.names, rules.classification)
     by_name = dict(zip(distinct["OwnerName"], distinct["AlternateName"], strict=True))
     assert [by_name[o] for o in owners] != expected
 
@@ -150,7 +163,7 @@ def test_each_row_gets_the_name_of_its_own_owner_columns_and_flags() -> None:
         }
     )
     flags = [pl.lit(False).alias(f) for f in classification.FLAGS if f != "IsBusiness"]
-    out = names.derive(frame.with_columns(flags), rules)
+    out = names.derive(frame.with_columns(flags), rules.names, rules.classification)
     assert out["AlternateName"].to_list() == [
         "Tom Baker",
         "Tom & June Baker",
@@ -172,5 +185,6 @@ def test_two_owner_lines_sharing_a_given_name_keep_their_own_surnames() -> None:
         ("JOHN SMITH", "JOHN JONES", "John Smith & John Jones"),
     ]
     frame = pl.DataFrame({"OwnerName": [c[0] for c in cases], "OwnerName2": [c[1] for c in cases]})
-    out = names.derive(frame, load_rules())
+    rules = load_rules()
+    out = names.derive(frame, rules.names, rules.classification)
     assert out["AlternateName"].to_list() == [c[2] for c in cases]

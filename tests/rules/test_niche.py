@@ -50,7 +50,7 @@ def test_match_by_id_then_by_address(rules: Rules) -> None:
         [None, "2 OAK AVE", "77 Nowhere Ln", "5 ELM STREET"],
         [None, "24016", "24016", "24016"],
     )
-    out, (outcome,) = apply(UPLOAD, [liens], rules)
+    out, (outcome,) = apply(UPLOAD, [liens], rules.niche_separator)
     assert out["ListCode"].to_list() == [
         "Liens - HE-ABS1",
         "Liens - OO",
@@ -68,7 +68,7 @@ def test_match_by_id_then_by_address(rules: Rules) -> None:
 
 def test_an_address_naming_several_parcels_is_ambiguous_and_not_applied(rules: Rules) -> None:
     probate = niche("Probate", [None], ["9 TWIN ROAD"], ["24016"])
-    out, (outcome,) = apply(UPLOAD, [probate], rules)
+    out, (outcome,) = apply(UPLOAD, [probate], rules.niche_separator)
     assert out["ListCode"].to_list() == UPLOAD["EnhancedCode"].to_list()
     assert outcome.ambiguous["parcels"].to_list() == [2]
     assert outcome.unmatched.height == 0
@@ -77,17 +77,19 @@ def test_an_address_naming_several_parcels_is_ambiguous_and_not_applied(rules: R
 def test_lists_stack_in_the_order_given(rules: Rules) -> None:
     liens = niche("Liens", ["0002"], [None], [None])
     probate = niche("Probate", ["0002"], [None], [None])
-    out, _ = apply(UPLOAD, [liens, probate], rules)
+    out, _ = apply(UPLOAD, [liens, probate], rules.niche_separator)
     assert out["ListCode"][1] == "Probate - Liens - OO"
 
 
 def test_a_type_already_present_is_not_added_twice(rules: Rules) -> None:
     liens = niche("Liens", ["0002"], [None], [None])
     again = niche("liens", ["0002", "0002"], [None, None], [None, None])
-    out, _ = apply(UPLOAD, [liens, again, liens], rules)
+    out, _ = apply(UPLOAD, [liens, again, liens], rules.niche_separator)
     assert out["ListCode"][1] == "Liens - OO"
     # applying the result again changes nothing (the re-run law)
-    rerun, _ = apply(out.with_columns(pl.col("ListCode").alias("EnhancedCode")), [liens], rules)
+    rerun, _ = apply(
+        out.with_columns(pl.col("ListCode").alias("EnhancedCode")), [liens], rules.niche_separator
+    )
     assert rerun["ListCode"].to_list() == out["ListCode"].to_list()
 
 

@@ -41,7 +41,7 @@ def test_labelled_cases(rules: Rules) -> None:
         pl.col("owner_state").alias("OwnerState"),
         pl.col("owner_zip").alias("OwnerZip"),
     )
-    got = occupancy.derive(frame, rules)["IsOwnerOccupied"]
+    got = occupancy.derive(frame, rules.occupancy)["IsOwnerOccupied"]
     assert got.dtype == pl.Boolean
     assert got.null_count() == 0
     wrong = [
@@ -84,7 +84,7 @@ def test_owner_address2_unit(
             }
         ]
     )
-    assert occupancy.derive(frame, rules)["IsOwnerOccupied"].to_list() == [expected]
+    assert occupancy.derive(frame, rules.occupancy)["IsOwnerOccupied"].to_list() == [expected]
 
 
 def test_adds_only_its_column_and_works_without_address2(rules: Rules) -> None:
@@ -96,7 +96,7 @@ def test_adds_only_its_column_and_works_without_address2(rules: Rules) -> None:
              "OwnerAddress1": None, "OwnerZip": None},
         ]
     ).drop("OwnerAddress2")  # fmt: skip
-    got = occupancy.derive(frame, rules)
+    got = occupancy.derive(frame, rules.occupancy)
     assert got.columns == [*frame.columns, "IsOwnerOccupied"]
     assert got.drop("IsOwnerOccupied").equals(frame)
     assert got["IsOwnerOccupied"].to_list() == [True, False]
@@ -117,9 +117,9 @@ def test_a_unit_on_one_side_is_a_setting(rules: Rules, tmp_path: Path) -> None:
              "OwnerAddress1": "35 SKYLINE DRIVE UNIT 10", "OwnerZip": "02184"},
         ]
     )  # fmt: skip
-    assert occupancy.derive(frame, rules)["IsOwnerOccupied"].to_list() == [True, True]
+    assert occupancy.derive(frame, rules.occupancy)["IsOwnerOccupied"].to_list() == [True, True]
     strict = overridden(tmp_path, '[occupancy]\nunit_on_one_side = "different"\n')
-    assert occupancy.derive(frame, strict)["IsOwnerOccupied"].to_list() == [False, True]
+    assert occupancy.derive(frame, strict.occupancy)["IsOwnerOccupied"].to_list() == [False, True]
 
 
 def test_without_a_site_zip_city_and_state_decide_unless_set_absentee(
@@ -132,12 +132,12 @@ def test_without_a_site_zip_city_and_state_decide_unless_set_absentee(
              "OwnerCity": "JERSEY CITY", "OwnerState": "N.J.", "OwnerZip": "07307"},
         ]
     )  # fmt: skip
-    assert occupancy.derive(frame, rules)["IsOwnerOccupied"].to_list() == [True]
+    assert occupancy.derive(frame, rules.occupancy)["IsOwnerOccupied"].to_list() == [True]
     absentee = overridden(tmp_path, '[occupancy]\nwithout_site_zip = "absentee"\n')
-    assert occupancy.derive(frame, absentee)["IsOwnerOccupied"].to_list() == [False]
+    assert occupancy.derive(frame, absentee.occupancy)["IsOwnerOccupied"].to_list() == [False]
     # a site ZIP, where there is one, decides: the city is not asked
     with_zip = frame.with_columns(LocationZip=pl.lit("07306"))
-    assert occupancy.derive(with_zip, rules)["IsOwnerOccupied"].to_list() == [False]
+    assert occupancy.derive(with_zip, rules.occupancy)["IsOwnerOccupied"].to_list() == [False]
 
 
 def test_an_unknown_setting_value_is_named(tmp_path: Path) -> None:
@@ -156,16 +156,16 @@ def test_site_quality_counts_placeholders_and_empty_zips(rules: Rules, tmp_path:
             {"LocationAddress1": "1 Main St", "LocationZip": "24016"},
         ]
     )
-    quality = occupancy.site_quality(frame, rules)
+    quality = occupancy.site_quality(frame, rules.occupancy)
     assert (quality.placeholder_addresses, quality.empty_zips) == (4, 2)
     assert quality.zip_fallback == "city and state"
     assert quality.undecided_for_placeholders == ("IsOwnerOccupied", "niche address match")
     assert "IsOwnerOccupied" not in quality.undecided_for_empty_zips  # compared by city
     assert "niche address match" in quality.undecided_for_empty_zips
     absentee = overridden(tmp_path, '[occupancy]\nwithout_site_zip = "absentee"\n')
-    by_nothing = occupancy.site_quality(frame, absentee)
+    by_nothing = occupancy.site_quality(frame, absentee.occupancy)
     assert by_nothing.zip_fallback == "nothing"
     assert "IsOwnerOccupied" in by_nothing.undecided_for_empty_zips
-    clean = occupancy.site_quality(frame.tail(1), rules)
+    clean = occupancy.site_quality(frame.tail(1), rules.occupancy)
     assert (clean.placeholder_addresses, clean.empty_zips) == (0, 0)
     assert clean.undecided_for_placeholders == clean.undecided_for_empty_zips == ()

@@ -62,7 +62,7 @@ def _frame(case: dict[str, str]) -> pl.DataFrame:
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c['rules']}: {c['note']}" for c in CASES])
 def test_base_priority_code(case: dict[str, str], rule_sets: dict[str, Rules]) -> None:
-    out = priority.derive(_frame(case), rule_sets[case["rules"]])
+    out = priority.derive(_frame(case), rule_sets[case["rules"]].priority)
     absentee = int(case["IsAbsentee"]) if case["IsAbsentee"] else None
     got = (out["BasePriorityCode"][0], out["IsAbsentee"][0])
     assert got == (case["BasePriorityCode"] or None, absentee), case["source"]

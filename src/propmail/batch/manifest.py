@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from propmail.errors import PropmailError, SettingsError
-from propmail.job import parse_niche_spec
+from propmail.inputs import parse_niche_spec
 from propmail.validation import Problems, Table, read_toml
 
 JOB_KEYS = ("region", "upload", "niche", "rules", "mapping")

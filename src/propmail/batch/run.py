@@ -28,7 +28,8 @@ from propmail.batch.manifest import Job, Manifest
 from propmail.db import Backend, connect, resolve_url
 from propmail.db.schema import State
 from propmail.errors import ABANDONED, LoadError, PropmailError
-from propmail.job import parse_niche_spec, run_job
+from propmail.inputs import Inputs, parse_niche_spec
+from propmail.job import run_job
 from propmail.redact import redact
 from propmail.report.content import quality
 
@@ -249,12 +250,10 @@ def run_one(
         )
         if claim is None:
             return unclaimed(engine, job, content)
+        inputs = Inputs.gather(job.upload, job.niche, job.rules, job.mapping)
         result = run_job(
-            job.upload,
+            inputs,
             job.region,
-            job.niche,
-            rules_path=job.rules,
-            mapping_path=job.mapping,
             backend=backend,
             now=now,
             on_upload_log=upload_log_opened,

@@ -20,6 +20,7 @@ from propmail.bench.baselines import floor, guide
 from propmail.bench.measure import StageClock, peak_rss_mb, reset_peak_rss
 from propmail.db import connect
 from propmail.db.schema import JOURNAL_TABLES
+from propmail.inputs import Inputs
 from propmail.job import run_job
 from propmail.settings import load_rules
 
@@ -55,9 +56,8 @@ def propmail_month(
     clock = StageClock()
     reset_peak_rss()
     started = time.perf_counter()
-    result = run_job(
-        upload, region_id, niche_specs, db_url=url, rules_path=rules_path, step=clock.step, now=now
-    )
+    inputs = Inputs.gather(upload, niche_specs, rules_path)
+    result = run_job(inputs, region_id, db_url=url, step=clock.step, now=now)
     out = _result(clock, started, staging=result.staging, compared=result.compared)
     load = result.load.as_dict() if result.load else {}
     load["new_codes"] = len(load.get("new_codes", []))

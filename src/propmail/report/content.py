@@ -13,9 +13,9 @@ from typing import Any
 import polars as pl
 
 from propmail import __version__
-from propmail.contract import REQUIRED, SOURCE_ROW, UPLOAD_COLUMNS
+from propmail.contract import COUNTED, REQUIRED, SOURCE_ROW, UPLOAD_COLUMNS
 from propmail.db import LoadResult, Preview
-from propmail.job import FLAGS, JobResult
+from propmail.job import JobResult
 from propmail.rules.niche import NicheOutcome
 
 SCHEMA_VERSION = 1
@@ -55,7 +55,7 @@ def build(result: JobResult, generated_at: datetime | None = None) -> dict[str, 
         },
         "flags": [
             {"flag": flag, "rows": int(loadable[flag].cast(pl.Int64).sum())}
-            for flag in FLAGS
+            for flag in COUNTED
             if flag in loadable.columns
         ],
         "base_codes": _counts(loadable, "BasePriorityCode"),

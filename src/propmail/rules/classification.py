@@ -41,23 +41,50 @@ Position and form refine the plain match:
 >>> from propmail.settings import load_rules
 >>> names = ["SMITH JOHN TR", "TEMPLE, ANDREW C", "GRACE CHURCH LLC", "BOTTI LAW FIRM, P.C."]
 >>> frame = pl.DataFrame({"OwnerName": names})
->>> derive(frame, load_rules()).select("IsTrust", "IsChurch", "IsBusiness").rows()
+>>> derive(frame, load_rules().classification).select("IsTrust", "IsChurch", "IsBusiness").rows()
 [(True, False, False), (False, False, False), (False, True, True), (False, False, True)]
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import polars as pl
 
-if TYPE_CHECKING:
-    from propmail.settings import Classification, Rules
+from propmail.contract import added_by
+
+FLAGS = added_by("classification")  # IsTrust, IsChurch, IsBusiness, IsEstate, IsGovernment
 
 
-FLAGS = ("IsTrust", "IsChurch", "IsBusiness", "IsEstate", "IsGovernment")
+@dataclass(frozen=True)
+class Classification:
+    """The settings of the flags, ``[classification]`` in rules.toml: the keyword lists, the
+    phrases and forms that rule a keyword out, and the flags matched by substring."""
+
+    trust: tuple[str, ...]
+    church: tuple[str, ...]
+    business: tuple[str, ...]
+    estate: tuple[str, ...]
+    estate_exclude: tuple[str, ...]
+    government: tuple[str, ...]
+    business_words: tuple[str, ...]
+    government_weak: tuple[str, ...]
+    person_names: tuple[str, ...]
+    trust_in_company: tuple[str, ...]
+    trust_exclude: tuple[str, ...]
+    church_exclude: tuple[str, ...]
+    estate_in_company: tuple[str, ...]
+    # the flags whose keywords match anywhere in the upper-cased OwnerName, as the legacy
+    # `LIKE '%TRUST%'` did, instead of as whole tokens refined by position and form
+    substring: tuple[str, ...] = ()
+
+
+# How a flag's keywords may match (``[classification.match]``), and the flag each key of that
+# table names: ``trust`` -> IsTrust.
+MATCHES = ("token", "substring")
+MATCHED_FLAGS = {flag.removeprefix("Is").lower(): flag for flag in FLAGS}
 
 
 def normalize_text(text: str) -> str:
@@ -97,11 +124,7 @@ def patterns(classification: Classification) -> dict[str, str | None]:
     """The regex of each keyword list of the rules file, built once per rules object."""
     c = classification
     return {
-        "IsTrust": keyword_pattern(c.trust),
-        "IsChurch": keyword_pattern(c.church),
-        "IsBusiness": keyword_pattern(c.business),
-        "IsEstate": keyword_pattern(c.estate),
-        "IsGovernment": keyword_pattern(c.government),
+        **{flag: keyword_pattern(substring_words(c, flag)) for flag in FLAGS},
         "estate_exclude": keyword_pattern(c.estate_exclude),
         "business_words": keyword_pattern(c.business_words),
         "government_weak": keyword_pattern(c.government_weak),
@@ -184,9 +207,9 @@ def _without_person_surname(name: pl.Expr, last: pl.Expr, first: pl.Expr) -> pl.
     )
 
 
-def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+def derive(frame: pl.DataFrame, classification: Classification) -> pl.DataFrame:
     """Add IsTrust, IsChurch, IsBusiness, IsEstate, IsGovernment (Boolean, never null)."""
-    found = patterns(rules.classification)
+    found = patterns(classification)
     # the texts and the facts several flags share are computed once, as temporary columns
     raw, name, last = pl.col("__raw"), pl.col("__name"), pl.col("__last")
     legal = pl.col("__legal")
@@ -249,20 +272,15 @@ def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
         .join(flagged, on="__row", how="left", maintain_order="left")
         .select(*unflagged.columns, *(pl.col(f).fill_null(False) for f in FLAGS))
     )
-    substring = rules.classification.substring
-    return classified.with_columns(substring_flag(rules.classification, f) for f in substring)
+    substring = classification.substring
+    return classified.with_columns(substring_flag(classification, f) for f in substring)
 
 
 def substring_words(classification: Classification, flag: str) -> tuple[str, ...]:
-    """The keywords of `flag` (``IsTrust``) as the rules file lists them."""
-    lists = {
-        "IsTrust": classification.trust,
-        "IsChurch": classification.church,
-        "IsBusiness": classification.business,
-        "IsEstate": classification.estate,
-        "IsGovernment": classification.government,
-    }
-    return lists[flag]
+    """The keywords of `flag` (``IsTrust``) as the rules file lists them (``trust``)."""
+    key = next(key for key, named in MATCHED_FLAGS.items() if named == flag)
+    words: tuple[str, ...] = getattr(classification, key)
+    return words
 
 
 def substring_flag(classification: Classification, flag: str) -> pl.Expr:

@@ -30,21 +30,17 @@ side whose words all stand in one party of the other (``GRAY DONNA L, TAYLOR DON
 ...     "OwnerName": ["SMITH JOHN A & MARY TRS", "JOHN SMITH", "SMITH FAMILY TRUST"],
 ...     "LocationGrantor": ["JOHN SMITH", "JANE SMITH", None],
 ... })
->>> derive(frame, load_rules())["OwnerGrantorMatch"].to_list()
+>>> derive(frame, load_rules().classification)["OwnerGrantorMatch"].to_list()
 [True, False, False]
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import polars as pl
 
-from propmail.rules.classification import normalize_text, text_column
-
-if TYPE_CHECKING:
-    from propmail.settings import Classification, Rules
+from propmail.rules.classification import Classification, normalize_text, text_column
 
 # Words that say how a party holds title, not who it is (besides the trust and estate keywords).
 PARTY_WORDS = (
@@ -128,9 +124,10 @@ def person_in_common(names: pl.DataFrame, ignored: tuple[str, ...]) -> pl.Series
     return pl.int_range(names.height, eager=True, dtype=pl.UInt32).is_in(found[ROW].implode())
 
 
-def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
-    """Add OwnerGrantorMatch (Boolean, never null)."""
-    ignored = ignored_words(rules.classification)
+def derive(frame: pl.DataFrame, classification: Classification) -> pl.DataFrame:
+    """Add OwnerGrantorMatch (Boolean, never null); the rules file's trust and estate keywords
+    (`Classification`) are among the words it ignores."""
+    ignored = ignored_words(classification)
     names = frame.select(
         pl.col("OwnerName").alias("owner"), text_column(frame, "LocationGrantor").alias("grantor")
     )

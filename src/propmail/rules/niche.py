@@ -8,15 +8,11 @@ already present as a segment of the code is not added again, so re-running chang
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import polars as pl
 
 from propmail.contract import SOURCE_ROW
 from propmail.rules.address import LOCATION_STREET, address_key
-
-if TYPE_CHECKING:
-    from propmail.settings import Rules
 
 
 @dataclass(frozen=True)
@@ -128,9 +124,10 @@ def match(
 
 
 def apply(
-    frame: pl.DataFrame, niches: list[NicheList], rules: Rules
+    frame: pl.DataFrame, niches: list[NicheList], niche_separator: str
 ) -> tuple[pl.DataFrame, list[NicheOutcome]]:
-    """Add ListCode: EnhancedCode with every matching niche type stacked, in list order."""
+    """Add ListCode: EnhancedCode with every matching niche type stacked, in list order, each
+    type joined to the code by `niche_separator` (``[niche] separator``)."""
     frame = frame.with_columns(pl.col("EnhancedCode").alias("ListCode"))
     outcomes = []
     keys = UploadKeys.of(frame) if niches else None
@@ -139,7 +136,7 @@ def apply(
         # stack the codes of the tagged rows only (a few %), then put them back in place
         tagged = mask.arg_true()
         codes = frame["ListCode"].gather(tagged).to_frame()
-        stacked = codes.select(stack(pl.col("ListCode"), niche.type, rules.niche_separator))
+        stacked = codes.select(stack(pl.col("ListCode"), niche.type, niche_separator))
         frame = frame.with_columns(frame["ListCode"].clone().scatter(tagged, stacked.to_series()))
         outcomes.append(outcome)
     return frame, outcomes

@@ -36,25 +36,31 @@ False, never null.
 ...     "OwnerState": ["MA", "PA", "N.J."],
 ...     "OwnerZip": ["02184", "19145-1234", "07307"],
 ... })
->>> derive(frame, load_rules())["IsOwnerOccupied"].to_list()
+>>> derive(frame, load_rules().occupancy)["IsOwnerOccupied"].to_list()
 [True, True, True]
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import polars as pl
 from scourgify.address_constants import STREET_TYPE_ABBREVIATIONS
 
 from propmail.rules.address import UNIT_DESIGNATOR, normalize_street, normalize_zip5
 
-if TYPE_CHECKING:
-    from propmail.settings import Rules
-
 UNIT_ON_ONE_SIDE = ("same", "different")
 WITHOUT_SITE_ZIP = ("city_state", "absentee")
+
+
+@dataclass(frozen=True)
+class Occupancy:
+    """How IsOwnerOccupied treats what only one address says (docs/conventions.md):
+    ``[occupancy]`` in rules.toml, each value one of `UNIT_ON_ONE_SIDE`, `WITHOUT_SITE_ZIP`."""
+
+    unit_on_one_side: str = "same"  # "same": one building is one place; "different"
+    without_site_zip: str = "city_state"  # "city_state": compare city and state; "absentee"
+
 
 # what assessor extracts write where the site address is not known
 PLACEHOLDERS = ("INVALID", "UNKNOWN", "0", "NONE", "N/A", "NA", "TBD")
@@ -111,21 +117,21 @@ def is_placeholder(line: pl.Expr) -> pl.Expr:
     return text.is_null() | (text == "") | text.is_in(PLACEHOLDERS)
 
 
-def site_quality(frame: pl.DataFrame, rules: Rules) -> SiteQuality:
+def site_quality(frame: pl.DataFrame, occupancy: Occupancy) -> SiteQuality:
     """The counts the summary and the report show for the upload's site addresses.
 
     >>> import polars as pl
     >>> from propmail.settings import load_rules
     >>> frame = pl.DataFrame({"LocationAddress1": ["INVALID", "", "1 MAIN ST"],
     ...                       "LocationZip": ["24016", None, None]})
-    >>> site_quality(frame, load_rules())
+    >>> site_quality(frame, load_rules().occupancy)
     SiteQuality(placeholder_addresses=2, empty_zips=2, zip_fallback='city and state')
     """
     counts = frame.select(
         is_placeholder(pl.col("LocationAddress1")).sum().alias("placeholders"),
         normalize_zip5(pl.col("LocationZip")).is_null().sum().alias("zips"),
     ).row(0)
-    by_city = rules.occupancy.without_site_zip == "city_state"
+    by_city = occupancy.without_site_zip == "city_state"
     return SiteQuality(int(counts[0]), int(counts[1]), "city and state" if by_city else "nothing")
 
 
@@ -197,17 +203,17 @@ def _same_town(frame: pl.DataFrame) -> pl.Expr:
     )
 
 
-def _in_same_town(frame: pl.DataFrame, rules: Rules) -> pl.Series:
+def _in_same_town(frame: pl.DataFrame, occupancy: Occupancy) -> pl.Series:
     """Per row: the ZIPs agree, or (without a site ZIP, by the setting) the city and state."""
     site_zip = normalize_zip5(pl.col("LocationZip"))
     agree = site_zip == normalize_zip5(pl.col("OwnerZip"))
-    by_city = rules.occupancy.without_site_zip == "city_state"
+    by_city = occupancy.without_site_zip == "city_state"
     if by_city and frame.select(site_zip.is_null().any()).item():  # cities only where needed
         agree = pl.when(site_zip.is_null()).then(_same_town(frame)).otherwise(agree)
     return frame.select(agree.fill_null(False)).to_series()
 
 
-def compared_parts(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+def compared_parts(frame: pl.DataFrame, occupancy: Occupancy) -> pl.DataFrame:
     """Per row: both street lines split into their parts (``_site_*``, ``_mail_*``) and, per
     check of `CHECKS`, whether it holds (a column named as the check, never null)."""
     frame = frame.with_columns(
@@ -232,7 +238,7 @@ def compared_parts(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     frame = _parts(_parts(frame, "_site"), "_mail")
     units_agree = (
         _agree("_site_unit", "_mail_unit")
-        if rules.occupancy.unit_on_one_side == "same"
+        if occupancy.unit_on_one_side == "same"
         else pl.col("_site_unit").eq_missing(pl.col("_mail_unit"))
     )
     numbers_agree = (
@@ -265,9 +271,9 @@ CHECKS = (
 )  # fmt: skip
 
 
-def _same_street(frame: pl.DataFrame, rules: Rules) -> pl.Series:
+def _same_street(frame: pl.DataFrame, occupancy: Occupancy) -> pl.Series:
     """Per row: the site and the mailing street lines are the same place (house, street, unit)."""
-    parts = compared_parts(frame, rules)
+    parts = compared_parts(frame, occupancy)
     return parts.select(pl.all_horizontal(CHECKS)).to_series()
 
 
@@ -284,7 +290,7 @@ def _written(side: str) -> pl.Expr:
     return pl.concat_str([po, *parts], separator=" ", ignore_nulls=True).str.replace_all("  ", " ")
 
 
-def evidence(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+def evidence(frame: pl.DataFrame, occupancy: Occupancy) -> pl.DataFrame:
     """Per row: the two addresses as compared (``site``, ``mailing``), whether the ZIPs (or
     the towns) agree (``same_town``) and the first part that differs (``differs``, null when
     none does).
@@ -292,24 +298,24 @@ def evidence(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
     >>> from propmail.settings import load_rules
     >>> frame = pl.DataFrame({"LocationAddress1": ["123 North Main Street"],
     ...     "LocationZip": ["24016"], "OwnerAddress1": ["125 N MAIN ST"], "OwnerZip": ["24016"]})
-    >>> evidence(frame, load_rules()).row(0)
+    >>> evidence(frame, load_rules().occupancy).row(0)
     ('123 N MAIN ST', '125 N MAIN ST', True, 'house number')
     """
-    parts = compared_parts(frame, rules)
+    parts = compared_parts(frame, occupancy)
     first_failed = pl.coalesce(pl.when(~pl.col(c)).then(pl.lit(c)) for c in CHECKS)
     return parts.select(
         _written("_site").alias("site"),
         _written("_mail").alias("mailing"),
-        _in_same_town(frame, rules).alias("same_town"),
+        _in_same_town(frame, occupancy).alias("same_town"),
         first_failed.alias("differs"),
     )
 
 
-def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+def derive(frame: pl.DataFrame, occupancy: Occupancy) -> pl.DataFrame:
     """`frame` with the Boolean column ``IsOwnerOccupied`` added."""
-    town = _in_same_town(frame, rules)
+    town = _in_same_town(frame, occupancy)
     # the streets are parsed only where the town agrees: most absentee rows never are
     rows = town.arg_true()
-    same = _same_street(frame[rows], rules)
+    same = _same_street(frame[rows], occupancy)
     occupied = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True).alias("IsOwnerOccupied")
     return frame.with_columns(occupied.scatter(rows, same) if rows.len() else occupied)

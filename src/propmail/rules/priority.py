@@ -6,18 +6,15 @@
 ...     "LocationState": ["VA", "VA", "VA", "VA"], "OwnerState": ["VA", "NC", "va", "VA"],
 ...     "LocationZip": ["24016", "24016", "24016", "24016"],
 ...     "OwnerZip": ["24016", "27601", "24018", "24016"]})
->>> derive(frame, load_rules())["BasePriorityCode"].to_list()
+>>> derive(frame, load_rules().priority)["BasePriorityCode"].to_list()
 ['OO', 'ABS1', 'ABS2', 'ABS3']
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import polars as pl
-
-if TYPE_CHECKING:
-    from propmail.settings import Rules
 
 
 def _clean(column: str) -> pl.Expr:
@@ -42,11 +39,21 @@ CONDITIONS: dict[str, pl.Expr] = {
 }
 
 
-def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+@dataclass(frozen=True)
+class PriorityRule:
+    """One ``[[priority]]`` rule of rules.toml: `code` where the condition `when` (a name of
+    `CONDITIONS`) holds."""
+
+    code: str
+    when: str
+    is_absentee: int
+
+
+def derive(frame: pl.DataFrame, priority: tuple[PriorityRule, ...]) -> pl.DataFrame:
     """Add BasePriorityCode and IsAbsentee; null where no rule matches (rejected later)."""
     code: pl.Expr = pl.lit(None, dtype=pl.String)
     absentee: pl.Expr = pl.lit(None, dtype=pl.Int8)
-    for rule in reversed(rules.priority):  # build the chain so the first rule wins
+    for rule in reversed(priority):  # build the chain so the first rule wins
         condition = CONDITIONS[rule.when]
         code = pl.when(condition).then(pl.lit(rule.code)).otherwise(code)
         absentee = pl.when(condition).then(pl.lit(rule.is_absentee, pl.Int8)).otherwise(absentee)

@@ -18,12 +18,8 @@ letter, lower-cased otherwise.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import polars as pl
-
-if TYPE_CHECKING:
-    from propmail.settings import Rules
 
 
 def _clean(column: str) -> pl.Expr:
@@ -69,6 +65,7 @@ def owner_slug(frame: pl.DataFrame, style: str) -> pl.Series:
     return frame.select(slug_expr(style).alias("OwnerSlug")).to_series()
 
 
-def derive(frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
-    """Add OwnerSlug in the configured style (null where the street or ZIP is empty)."""
-    return frame.with_columns(slug_expr(rules.slug_style).alias("OwnerSlug"))
+def derive(frame: pl.DataFrame, slug_style: str) -> pl.DataFrame:
+    """Add OwnerSlug in `slug_style`, a name of `STYLES` (null where the street or ZIP is
+    empty)."""
+    return frame.with_columns(slug_expr(slug_style).alias("OwnerSlug"))

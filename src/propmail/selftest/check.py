@@ -23,6 +23,7 @@ from sqlalchemy import Engine, func, select
 
 from propmail.db import Backend, Batch, LoadResult, connect, schema
 from propmail.errors import LoadError
+from propmail.inputs import Inputs
 from propmail.job import prepare, run_job
 from propmail.selftest import faults
 from propmail.selftest.canonical import DATA_TABLES, canonical, canonical_query, digest
@@ -226,11 +227,9 @@ class Run:
             self.say(label)
             log_ids: list[int] = []
             result = run_job(
-                self.folder / load.upload,
+                Inputs.gather(self.folder / load.upload, load.niche_specs(self.folder)),
                 load.region,
-                load.niche_specs(self.folder),
                 backend=self.backend,
-                rules_path=None,
                 now=load.now,
                 on_upload_log=log_ids.append,
             ).load
@@ -280,9 +279,8 @@ class Run:
         faults.inject(self.engine)
         try:
             run_job(
-                self.folder / upload,
+                Inputs.gather(self.folder / upload, niches),
                 region,
-                niches,
                 backend=self.backend,
                 now=MONTH3 - timedelta(days=1),
                 on_upload_log=log_ids.append,
@@ -321,7 +319,7 @@ class Run:
         s, rules = self.scenario, self.rules
         now = MONTH3 + timedelta(hours=1)
         processed = {
-            name: prepare(self.folder / name, rules=rules)[2]
+            name: prepare(Inputs(self.folder / name, rules=rules))[2]
             for name in ("region_c.csv", "region_d.csv", "region_e.csv")
         }
         c, d, e = processed["region_c.csv"], processed["region_d.csv"], processed["region_e.csv"]

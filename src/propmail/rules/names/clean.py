@@ -1,0 +1,219 @@
+"""The envelope name, first step: what it is read from (SPEC 3.4, `propmail.rules.names`).
+
+This module owns the cleaning: the owner lines upper-cased and stripped of periods, care-of
+text and ``ET AL`` (`clean`); a person's markers of tenancy, life estate, trusteeship, capacity
+and credentials dropped and the co-owners split on ``&``, ``AND``, ``/``, ``;`` and commas
+(`person_line`, `base`); whether the name is an organisation's (the flags of both owner lines,
+organisation words, a closing ``HOA``, digits); an organisation's two lines joined and its
+spaced-out letters closed up (`org_lines`). The word order is `order`'s, the letter case
+`casing`'s.
+
+>>> import polars as pl
+>>> pl.select(clean(pl.lit("SMITH JOHN A. ET AL C/O JANE DOE"))).item()
+'SMITH JOHN A'
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from propmail.rules import classification
+from propmail.rules.classification import FLAGS, Classification, text_column
+
+GENERATION = r"JR|SR|II|III|IV|2ND|3RD"
+TRUSTEE = r"(?:CO-?)?(?:TTE'S|TRUSTEES?|TTEES?|TTES?|TRS|TR)"
+# Dropped from a person's name: tenancy, life estate, trustee, capacity, credentials, unknowns.
+MARKERS = (
+    rf"\b(?:AS )?{TRUSTEE}\b|\bET ?(?:AL|ALS|UX|VIR)\b|\bETHALS\b|\bETA\b|\bJTWROS\b|\bJTS?\b"
+    r"|\bTIC\b|\bTEN COM\b|\bHW\b|\bADMRX?\b|\bEXTR\b|\bEXECU?T?R?I?X?\b|\bATTY\b|\bPOA\b"
+    r"|\bFNU\b|\bLNU\b|\bLIFE EST(?:ATE)?\b|\b(?:MD|DDS|CPA|ESQ|PHD|DMD|RN)\b"
+)
+# Marker forms with punctuation, taken out before the separators split the owners.
+JOINED_MARKERS = (
+    r"\([^)]*\)?|\bH ?[&/] ?W\b|\bW ?/ ?H\b|& ?(?:WF|HUS)\b|\bL/E\b"
+    r"|\bW/O\b.*$"
+)
+TRUST_WORD = r"\bTRUSTS?\b"
+LEGAL_END = r"\b(?:LLC|INC|CORP|CO|LP|LLP|LTD|PC|PLLC|NA|COMPANY|CORPORATION)$"
+SEP = "|"
+# the flags that make a name an organisation's; ROWS counts the upload rows of one distinct owner
+ORGANISATION_FLAGS = ("IsBusiness", "IsChurch", "IsGovernment")
+ROWS = "__rows"
+CLOSED = "\x02"  # joins letters a registry spaced out (L L C); such a word prints in capitals
+# Words of an organisation's name that no flag covers (a school, a society, a farm, the
+# owners of a condominium's common parts: COUNCIL OF UNIT OWNERS, TROLLE LOT OWNERS). CONDO and
+# ALLIANCE are surnames too (CONDO, MANUEL) and are left out.
+ORGANISATION = (
+    r"\b(?:OF|THE|FOR|ACADEMY|SOCIETY|COLLEGE|SCHOOL|UNIVERSITY|CLUB|FOUNDATION|CENTER|CENTRE"
+    r"|CONSERVANCY|COUNCIL|INSTITUTE|HOSPITAL|LEAGUE|MUSEUM|LIBRARY|CEMETERY|FARMS?|ORCHARDS?"
+    r"|SERVICES?|ASSOCIATES|ASSOCIATION|ASSN|ASSOC|CONDOMINIUMS?|APARTMENTS|TOWNHOUSES|HOUSING"
+    r"|OWNERS|HOMEOWNERS|COMMUNITY|CIVIC|COMMITTEE|NEIGHBORHOOD|PARTNERS|PARTNERSHIP"
+    r"|ELECTRIC|WATER|RAILROAD|AMERICAN|NATIONAL|UNITED)\b"
+)
+# HOA (homeowners association) closing a first owner line of three or more words; HOA is also a
+# Vietnamese given name (NGUYEN, HOA VAN; NGO HOA TU), so not after a comma, not in a shorter
+# line (NGUYEN HOA) and not beside a Vietnamese middle name (KIM THI THANH HOA, LE VAN HOA).
+HOA = r"^[^,]*\S+ \S+ HOA$"
+NOT_HOA = r"\b(?:THI|VAN|NGOC|THANH|MINH|KIM|HONG|XUAN)\b"
+
+
+def clean(name: pl.Expr) -> pl.Expr:
+    """Upper case, periods, care-of text and ET AL dropped, one space, ``", "`` after commas."""
+    return (
+        name.cast(pl.String)
+        .str.to_uppercase()
+        .str.replace_all(r"\.([A-Z]{2})", " $1")  # M.HUI -> M HUI
+        .str.replace_all(".", "", literal=True)
+        .str.replace(r"(^|[^0-9])\s*(?:%|\bC/O\b|\bATTN\b).*$", "$1")
+        .str.replace_all(r"\bET ?(?:AL|ALS)\b|\(ETAL\)|\bETA\b", " ")
+        .str.replace_all(r"\s+", " ")
+        .str.replace_all(r"(\w)- (\w)", "$1-$2")
+        .str.replace_all(r"\s*,[\s,]*", ", ")
+        .str.strip_chars(" ,&")
+    )
+
+
+def person_line(line: pl.Expr) -> pl.Expr:
+    """A cleaned owner line of a person: markers out, co-owner separators as `SEP`."""
+    return (
+        line.str.replace_all(JOINED_MARKERS, " ")
+        .str.replace_all(r"\b([A-Z]) LE\b", "$1")  # JAMES C LE: a life estate after an initial
+        .str.replace_all(MARKERS, " ")
+        .str.replace_all(r"\bMC ([A-Z])", "MC$1")  # MC LEAN -> MCLEAN
+        .str.replace_all(r"\s*(?:&|/|;|\bAND\b)\s*", SEP)
+        .str.replace_all(r"\s+", " ")
+        .str.replace_all(r"\s*,[\s,]*", ", ")
+        .str.replace_all(rf" ({GENERATION}),", "~$1,")  # SKEENS JR, -> one word before a comma
+    )
+
+
+def org_lines(name: pl.Expr, line2: pl.Expr) -> pl.Expr:
+    """An organisation's name as one line: the second line joined, a closing trustee mark
+    dropped, letters a registry spaced out closed up (``L L C``, ``N A``, ``L P``)."""
+    joined = (
+        pl.when(line2.is_null())
+        .then(name)
+        .when(name.str.contains(LEGAL_END))
+        .then(name + " & " + line2)
+        .otherwise(name + " " + line2)
+    )
+    return (
+        joined.str.replace(r" (?:TR|TRS|TTEES?|TTE)$", "")
+        .str.replace_all(r"\b([A-Z]) ([A-Z]) ([A-Z])\b", f"$1{CLOSED}$2{CLOSED}$3")
+        .str.replace_all(rf"{CLOSED}([A-Z]) ([A-Z])\b", f"{CLOSED}$1{CLOSED}$2")
+        .str.replace_all(rf"{CLOSED}([A-Z]) ([A-Z])\b", f"{CLOSED}$1{CLOSED}$2")
+        .str.replace_all(r"\bN A$", "NA")
+        .str.replace_all(r"\bL P\b", "LP")
+    )
+
+
+def _flags_of_both_lines(
+    frame: pl.DataFrame, both: pl.Expr, second: pl.Expr, settings: Classification
+) -> pl.DataFrame:
+    """The flags of the two owner lines read as one, computed only where there is a second."""
+    if frame.select(second.is_null().all()).item():
+        return frame.select(*(pl.lit(False).alias(f) for f in FLAGS))
+    lines = frame.select(both.alias("OwnerName"), second.is_not_null().alias("__two"))
+    two = lines.filter(pl.col("__two")).drop("__two")
+    flags = classification.derive(two, settings).select(FLAGS)
+    rows = lines.select(pl.col("__two").arg_true()).to_series()
+    return pl.DataFrame(
+        {f: pl.Series(f, [False] * frame.height).scatter(rows, flags[f]) for f in FLAGS}
+    )
+
+
+def row_count(condition: pl.Expr) -> pl.Expr:
+    """How many upload rows `condition` holds on: each distinct owner stands for `ROWS` rows."""
+    return pl.col(ROWS).filter(condition).sum()
+
+
+def base(owners: pl.DataFrame, settings: Classification) -> pl.DataFrame:
+    """What the envelope name is read from: cleaned lines, segments, organisation or not.
+
+    `owners` holds the owner columns, the flags and `ROWS`; the column's evidence (a listed
+    file, a file written surname first) counts each row `ROWS` times.
+    """
+    second = text_column(owners, "OwnerName2")
+    line1, line2 = clean(pl.col("OwnerName")), clean(second).replace("", None)
+    both = pl.concat_str([pl.col("OwnerName"), second], separator=" ", ignore_nulls=True)
+    # a second line may say what the first does not (TINDLEY TEMPLE UNITED / METHODIST CHURCH)
+    whole = _flags_of_both_lines(owners, both, second, settings)
+    name = pl.col("__name")
+    trustee = name.str.contains(rf"\b{TRUSTEE}\b")
+    # SMITH JOHN ESTATE prints John Smith Estate; a life estate's marker is dropped
+    estate_tail = name.str.contains(" ESTATE$") & ~name.str.contains(r"\bLIFE ESTATE$")
+    segments = (
+        pl.concat_str(
+            [
+                person_line(
+                    pl.when(estate_tail).then(name.str.replace(" ESTATE$", "")).otherwise(name)
+                ),
+                person_line(pl.col("__line2")),
+            ],
+            separator=SEP,
+            ignore_nulls=True,
+        )
+        .str.split(SEP)
+        .list.eval(
+            pl.element()
+            .str.strip_chars(" ,")
+            .filter(
+                (pl.element().str.strip_chars(" ,") != "") & ~pl.element().str.contains(TRUST_WORD)
+            )
+        )
+    )
+    lazy = owners.lazy().with_columns(
+        line1.alias("__name"),
+        line2.alias("__line2"),
+        clean(text_column(owners, "OwnerLastName")).alias("__last"),
+        whole["IsBusiness"].alias("__business"),
+        whole["IsChurch"].alias("__church"),
+        whole["IsGovernment"].alias("__government"),
+    )
+    # a file whose entries are whole names listed with commas (a deed index) splits on them
+    first_part = (
+        pl.col("__name")
+        .str.extract(r"^([^,]+),")
+        .str.replace_all(rf"\b(?:{GENERATION}|{TRUSTEE})\b", "")
+    )
+    flagged_org = pl.col("IsBusiness") | pl.col("IsChurch") | pl.col("IsGovernment")
+    spaced = first_part.str.strip_chars().str.contains(" ")
+    among = ~flagged_org & spaced.is_not_null()
+    listed = (
+        pl.when(row_count(among) > 0)
+        .then(row_count(among & spaced) / row_count(among) > 0.5)
+        .otherwise(False)
+    )
+    lazy = lazy.with_columns(
+        pl.when(listed)
+        .then(pl.col("__name").str.replace_all(",", " &"))
+        .otherwise(pl.col("__name"))
+        .alias("__name")
+    ).with_columns(segments.alias("__segments"))
+    organisation = (
+        pl.col("IsBusiness") | pl.col("IsChurch") | pl.col("IsGovernment")
+        | pl.col("__business") | pl.col("__church") | pl.col("__government")
+        | pl.col("__name").str.contains(r"\bESTATE OF\b|\bEST OF\b|\bHEIRS\b")
+        | pl.col("__segments").list.join(" ").str.contains(rf"\d|{ORGANISATION}")
+        | (pl.col("__name").str.contains(HOA) & ~pl.col("__name").str.contains(NOT_HOA))
+        | (pl.col("__segments").list.len() == 0)
+    )  # fmt: skip
+    lazy = lazy.with_columns(
+        organisation.fill_null(False).alias("__org"),
+        trustee.alias("__trustee"),
+        (estate_tail & ~organisation).alias("__estate"),
+    )
+    # owners run together, each after a comma: SMITH, ANN MARIE SMITH, JOHN
+    run_together = r", ([^,|~ ][^,|]*?) ([^\s,|]+),"
+    lazy = lazy.with_columns(
+        pl.col("__segments")
+        .list.join(SEP)
+        .str.replace_all(run_together, ", $1|$2,")
+        .str.replace_all(run_together, ", $1|$2,")
+        .str.replace_all(r"^([^,|]*, [^,|]*), ", f"$1{SEP}")
+        .str.replace_all(r"\|([^,|]*, [^,|]*), ", f"{SEP}$1{SEP}")
+        .str.split(SEP)
+        .list.eval(pl.element().filter(pl.element().str.strip_chars(" ,") != ""))
+        .alias("__segments")
+    )
+    return lazy.with_row_index("__row").collect()
