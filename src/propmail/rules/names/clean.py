@@ -26,13 +26,27 @@ TRUSTEE = r"(?:CO-?)?(?:TTE'S|TRUSTEES?|TTEES?|TTES?|TRS|TR)"
 MARKERS = (
     rf"\b(?:AS )?{TRUSTEE}\b|\bET ?(?:AL|ALS|UX|VIR)\b|\bETHALS\b|\bETA\b|\bJTWROS\b|\bJTS?\b"
     r"|\bTIC\b|\bTEN COM\b|\bHW\b|\bADMRX?\b|\bEXTR\b|\bEXECU?T?R?I?X?\b|\bATTY\b|\bPOA\b"
-    r"|\bFNU\b|\bLNU\b|\bLIFE EST(?:ATE)?\b|\b(?:MD|DDS|CPA|ESQ|PHD|DMD|RN)\b"
+    r"|\bFNU\b|\bLNU\b|\bLIFE EST(?:ATE)?\b|\b(?:MD|DDS|CPA|ESQ|PHD|PH D|DMD|RN)\b"
+    r"|\bLIFE TENANTS?\b|\bREMAINDERM[AE]N\b|\bL[TF] EST(?:ATE)?\b"
 )
+# life tenant and remainderman where they close an owner's name (not LT ALAMEDA LLC)
+LIFE_TENANCY = r" (?:LT|RM)\b( ?(?:\||,|$))"
 # Marker forms with punctuation, taken out before the separators split the owners.
 JOINED_MARKERS = (
     r"\([^)]*\)?|\bH ?[&/] ?W\b|\bW ?/ ?H\b|& ?(?:WF|HUS)\b|\bL/E\b"
     r"|\bW/O\b.*$"
 )
+# a comma before a generational suffix or a credential is no surname's comma (JOHN DOE, JR;
+# DOE, JOHN A, III; MARY SMITH, PH D): the suffix stays, the credential goes
+SUFFIX_COMMA = rf",\s*({GENERATION})\b(?:\s*,)?"
+CREDENTIAL_COMMA = r",\s*(?:MD|DDS|CPA|ESQ|PHD|PH D|DMD|RN)\b"
+# a trust named after people, or a trust's own abbreviation (REV LIV TR): the line is the trust's
+# name, not people's (PAUL & LINDA GREEN LIVING TRUST, JAMES L RUSH AND LANA J RUSH REV LIV TR)
+TRUST_KIND = (
+    r"(?:REV|REVOC|REVOCABLE|IRREV|IRREVOCABLE|IRR|LIV|LIVING|FAMILY|FAMILT|FAM|DECL|MEM|JOINT"
+    r"|\d{4})"
+)
+TRUST_NAME_END = rf"(?:\bTRUSTS?|\bTRST|\b{TRUST_KIND} TR)$"
 TRUST_WORD = r"\bTRUSTS?\b"
 LEGAL_END = r"\b(?:LLC|INC|CORP|CO|LP|LLP|LTD|PC|PLLC|NA|COMPANY|CORPORATION)$"
 SEP = "|"
@@ -64,13 +78,27 @@ def clean(name: pl.Expr) -> pl.Expr:
         .str.to_uppercase()
         .str.replace_all(r"\.([A-Z]{2})", " $1")  # M.HUI -> M HUI
         .str.replace_all(".", "", literal=True)
-        .str.replace(r"(^|[^0-9])\s*(?:%|\bC/O\b|\bATTN\b).*$", "$1")
+        .str.replace(r"(^|[^0-9])\s*(?:%|\bC/O\b|\bC\\O\b|\bATTN\b).*$", "$1")
         .str.replace_all(r"\bET ?(?:AL|ALS)\b|\(ETAL\)|\bETA\b", " ")
         .str.replace_all(r"\s+", " ")
         .str.replace_all(r"(\w)- (\w)", "$1-$2")
         .str.replace_all(r"\s*,[\s,]*", ", ")
+        .str.replace_all(SUFFIX_COMMA, " $1,")
+        .str.replace_all(CREDENTIAL_COMMA, "")
+        .str.replace_all(r"\s*,[\s,]*", ", ")
         .str.strip_chars(" ,&")
     )
+
+
+def split_run_together(line: pl.Expr) -> pl.Expr:
+    """Owners run together surname first with no separator: the first owner's surname written
+    again after a given name starts the next owner (``OKAFOR JOHN OKAFOR MARY``)."""
+    first = line.str.extract(r"^(\S+) ").fill_null("\x04")  # \x04: matches nothing
+    head = line.str.extract(r"^(\S+ \S+)")
+    rest = line.str.slice(head.str.len_chars())
+    split = head + rest.str.replace_all(" " + first + " ", SEP + first + " ", literal=True)
+    one_owner = ~line.str.contains(r"[,|]")  # owners already apart are not run together
+    return pl.when(one_owner & head.is_not_null()).then(split).otherwise(line)
 
 
 def person_line(line: pl.Expr) -> pl.Expr:
@@ -81,6 +109,7 @@ def person_line(line: pl.Expr) -> pl.Expr:
         .str.replace_all(MARKERS, " ")
         .str.replace_all(r"\bMC ([A-Z])", "MC$1")  # MC LEAN -> MCLEAN
         .str.replace_all(r"\s*(?:&|/|;|\bAND\b)\s*", SEP)
+        .str.replace_all(LIFE_TENANCY, "$1")
         .str.replace_all(r"\s+", " ")
         .str.replace_all(r"\s*,[\s,]*", ", ")
         .str.replace_all(rf" ({GENERATION}),", "~$1,")  # SKEENS JR, -> one word before a comma
@@ -90,15 +119,21 @@ def person_line(line: pl.Expr) -> pl.Expr:
 def org_lines(name: pl.Expr, line2: pl.Expr) -> pl.Expr:
     """An organisation's name as one line: the second line joined, a closing trustee mark
     dropped, letters a registry spaced out closed up (``L L C``, ``N A``, ``L P``)."""
+    one_word = ~line2.str.contains(" ", literal=True)
     joined = (
         pl.when(line2.is_null())
         .then(name)
-        .when(name.str.contains(LEGAL_END))
+        .when(name.str.contains(TRUST_NAME_END) & one_word)
+        .then(name)
+        .when(name.str.contains(LEGAL_END) | name.str.contains(TRUST_NAME_END))
         .then(name + " & " + line2)
         .otherwise(name + " " + line2)
     )
+    own_tr = joined.str.contains(rf"\b{TRUST_KIND} TR\b")
     return (
-        joined.str.replace(r" (?:TR|TRS|TTEES?|TTE)$", "")
+        pl.when(own_tr)
+        .then(joined.str.replace_all(r"\s*/\s*", " & "))  # two trusts listed with a slash
+        .otherwise(joined.str.replace(r" (?:TR|TRS|TTEES?|TTE)$", ""))
         .str.replace_all(r"\b([A-Z]) ([A-Z]) ([A-Z])\b", f"$1{CLOSED}$2{CLOSED}$3")
         .str.replace_all(rf"{CLOSED}([A-Z]) ([A-Z])\b", f"{CLOSED}$1{CLOSED}$2")
         .str.replace_all(rf"{CLOSED}([A-Z]) ([A-Z])\b", f"{CLOSED}$1{CLOSED}$2")
@@ -134,22 +169,28 @@ def base(owners: pl.DataFrame, settings: Classification) -> pl.DataFrame:
     file, a file written surname first) counts each row `ROWS` times.
     """
     second = text_column(owners, "OwnerName2")
-    line1, line2 = clean(pl.col("OwnerName")), clean(second).replace("", None)
+    line1 = clean(pl.col("OwnerName"))
+    line2 = clean(second).replace("", None)
     both = pl.concat_str([pl.col("OwnerName"), second], separator=" ", ignore_nulls=True)
     # a second line may say what the first does not (TINDLEY TEMPLE UNITED / METHODIST CHURCH)
     whole = _flags_of_both_lines(owners, both, second, settings)
     name = pl.col("__name")
     trustee = name.str.contains(rf"\b{TRUSTEE}\b")
+    # the first line is a trust's own name, after the people it is named for, with no trustee
+    # named in it and none on the second line (PAUL & LINDA GREEN LIVING TRUST; HOLLIS TRUST /
+    # MARSH); a line listing two trusts with a slash is too (B A BECK REV LIV TR/K AND C GILL TR)
+    first_owner = name.str.replace(r"\s*/.*$", "")
+    named_trust = (
+        first_owner.str.contains(TRUST_NAME_END)
+        & ~name.str.contains(",")
+        & ~first_owner.str.replace(rf"\b{TRUST_KIND} TR$", "").str.contains(rf"\b{TRUSTEE}\b")
+        & ~pl.col("__line2").fill_null("").str.contains(rf"\b{TRUSTEE}\b")
+    )
     # SMITH JOHN ESTATE prints John Smith Estate; a life estate's marker is dropped
     estate_tail = name.str.contains(" ESTATE$") & ~name.str.contains(r"\bLIFE ESTATE$")
     segments = (
         pl.concat_str(
-            [
-                person_line(
-                    pl.when(estate_tail).then(name.str.replace(" ESTATE$", "")).otherwise(name)
-                ),
-                person_line(pl.col("__line2")),
-            ],
+            [split_run_together(pl.col("__person1")), person_line(pl.col("__line2"))],
             separator=SEP,
             ignore_nulls=True,
         )
@@ -177,29 +218,54 @@ def base(owners: pl.DataFrame, settings: Classification) -> pl.DataFrame:
         .str.replace_all(rf"\b(?:{GENERATION}|{TRUSTEE})\b", "")
     )
     flagged_org = pl.col("IsBusiness") | pl.col("IsChurch") | pl.col("IsGovernment")
-    spaced = first_part.str.strip_chars().str.contains(" ")
+    # a surname's particles are part of it: DE LA VEGA, JUAN lists no whole names
+    spaced = (
+        first_part.str.replace_all(r"\b(?:DE|DEL|DELA|DELLA|DA|DI|DU|LA|LE|VAN|VON|DER|ST) ", "")
+        .str.strip_chars()
+        .str.contains(" ")
+    )
     among = ~flagged_org & spaced.is_not_null()
     listed = (
         pl.when(row_count(among) > 0)
         .then(row_count(among & spaced) / row_count(among) > 0.5)
         .otherwise(False)
     )
-    lazy = lazy.with_columns(
-        pl.when(listed)
-        .then(pl.col("__name").str.replace_all(",", " &"))
-        .otherwise(pl.col("__name"))
-        .alias("__name")
-    ).with_columns(segments.alias("__segments"))
+    lazy = (
+        lazy.with_columns(
+            pl.when(listed)
+            .then(pl.col("__name").str.replace_all(",", " &"))
+            .otherwise(pl.col("__name"))
+            .alias("__name")
+        )
+        .with_columns(
+            person_line(
+                pl.when(estate_tail).then(name.str.replace(" ESTATE$", "")).otherwise(name)
+            ).alias("__person1")
+        )
+        .with_columns(segments.alias("__segments"))
+    )
     organisation = (
         pl.col("IsBusiness") | pl.col("IsChurch") | pl.col("IsGovernment")
         | pl.col("__business") | pl.col("__church") | pl.col("__government")
         | pl.col("__name").str.contains(r"\bESTATE OF\b|\bEST OF\b|\bHEIRS\b")
-        | pl.col("__segments").list.join(" ").str.contains(rf"\d|{ORGANISATION}")
+        | pl.col("__segments")
+        .list.join(" ")
+        .str.contains(rf"\d|{ORGANISATION}")
         | (pl.col("__name").str.contains(HOA) & ~pl.col("__name").str.contains(NOT_HOA))
         | (pl.col("__segments").list.len() == 0)
+        | named_trust
+    )  # fmt: skip
+    # the organisations the record itself says are: a flag, a legal form, a trust's own name
+    sure = (
+        pl.col("IsBusiness") | pl.col("IsChurch") | pl.col("IsGovernment")
+        | pl.col("__business") | pl.col("__church") | pl.col("__government")
+        | pl.col("__name").str.contains(r"\bESTATE OF\b|\bEST OF\b|\bHEIRS\b")
+        | (pl.col("__segments").list.len() == 0)
+        | named_trust
     )  # fmt: skip
     lazy = lazy.with_columns(
         organisation.fill_null(False).alias("__org"),
+        sure.fill_null(False).alias("__org_sure"),
         trustee.alias("__trustee"),
         (estate_tail & ~organisation).alias("__estate"),
     )
