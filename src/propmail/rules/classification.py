@@ -177,7 +177,7 @@ def owner_text(frame: pl.DataFrame) -> pl.Expr:
         both = pl.concat_str(both, pl.col("OwnerName2"), separator=" ", ignore_nulls=True)
     return (
         both.str.to_uppercase()
-        .str.replace(r"(?:%|\bC/O\b).*$", "")
+        .str.replace(r"(?:%|\bC/O\b|\bATTN\b).*$", "")
         .str.replace_all(r"\b([A-Z])\.\s?([A-Z])\.(?:\s?([A-Z])(?:\.|\b))?", "$1$2$3 ")
     )
 

@@ -87,6 +87,9 @@ _NUMBER = (
 # a county's unit between the house number and the street: 35 UN 10 SKYLINE DR
 _UNIT_AFTER_NUMBER = r"^\s*(\d+[A-Z]?)\s+(?:UN|U|UNIT|APT|#)\s*([0-9][A-Z0-9]*)\s+(.+)$"
 _SUFFIX_WORDS = frozenset(_SUFFIXES.split("|"))
+# a suffix glued to a directional word: 11 WINTER STWEST (the glued word is read, then checked
+# against the suffixes: one small regex and a set look-up, not an alternation of them all)
+_GLUED_DIRECTION = r"\b([A-Z]{1,4})(NORTH|SOUTH|EAST|WEST)\b"
 # roads whose number is their name, not a unit: NH ROUTE 4A, US HWY 1
 _ROUTES = frozenset({"RTE", "HWY", "FWY", "EXPY", "TPKE", "PIKE"})
 # a unit with no designator closing a street key after its suffix (and a directional after it),
@@ -153,6 +156,16 @@ def _raw(expr: pl.Expr) -> pl.Expr:
     )
 
 
+def _unglued(raw: pl.Expr) -> pl.Expr:
+    """``STWEST`` read as ``ST WEST`` where the glued word is a street suffix."""
+    glued = raw.str.extract(_GLUED_DIRECTION, 1)
+    return (
+        pl.when(glued.is_in(list(_SUFFIX_WORDS)))
+        .then(raw.str.replace(_GLUED_DIRECTION, "${1} ${2}"))
+        .otherwise(raw)
+    )
+
+
 def _street_keys(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     """Column ``{name}_street``: the street after the house number of ``{name}_raw``, in Pub 28
     form, a unit without its designator written as one (``W ELM RD 36`` -> ``W ELM RD # 36``).
@@ -160,7 +173,7 @@ def _street_keys(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     raw = pl.col(f"{name}_raw")
     key = pl.col(f"{name}_street")
     frame = frame.with_columns(
-        normalize_street(raw.str.replace(_NUMBER, ""))
+        normalize_street(_unglued(raw).str.replace(_NUMBER, ""))
         .str.replace(_UNIT_AFTER_NO, " # ${1}")
         .alias(f"{name}_street")
     ).with_columns(key.str.split(" ").alias("__words"))
@@ -210,7 +223,9 @@ def _parts(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     return frame.with_columns(
         pl.max_horizontal(c("low"), c("high")).fill_null(c("low")).alias(f"{name}_high"),
         *(c("body").struct.field(part).alias(f"{name}_{part}") for part in _STREET_PARTS),
-        pl.coalesce(c("body").struct.field("unit"), c("extra")).alias(f"{name}_unit"),
+        pl.coalesce(c("body").struct.field("unit"), c("extra"))
+        .str.replace(r"^0+([0-9])", "${1}")  # unit 09 is unit 9
+        .alias(f"{name}_unit"),
     ).drop(f"{name}_raw", f"{name}_extra", f"{name}_number", f"{name}_street", f"{name}_body")
 
 

@@ -34,6 +34,7 @@ LIFE_TENANCY = r" (?:LT|RM)\b( ?(?:\||,|$))"
 # Marker forms with punctuation, taken out before the separators split the owners.
 JOINED_MARKERS = (
     r"\([^)]*\)?|\bH ?[&/] ?W\b|\bW ?/ ?H\b|& ?(?:WF|HUS)\b|\bL/E\b"
+    r"|\b\d+/\d+ INT\b|\+"  # a share (1/2 INT) and "and others" (LEAVITT, JAMES G +)
     r"|\bW/O\b.*$"
 )
 # a comma before a generational suffix or a credential is no surname's comma (JOHN DOE, JR;
@@ -47,19 +48,30 @@ TRUST_KIND = (
     r"|\d{4})"
 )
 TRUST_NAME_END = rf"(?:\bTRUSTS?|\bTRST|\b{TRUST_KIND} TR)$"
-TRUST_WORD = r"\bTRUSTS?\b"
+TRUST_WORD = r"\bTRUSTS?\b|\bTRST\b"
 LEGAL_END = r"\b(?:LLC|INC|CORP|CO|LP|LLP|LTD|PC|PLLC|NA|COMPANY|CORPORATION)$"
+# an organisation's name complete on its first line with no company of its own to add: a
+# school district, an authority, a board (LEBANON SCHOOL DISTRICT / SAU #88). A public body's
+# department continues it (CITY OF PHILA / DEPT PUB PROP).
+COMPLETE_BODY = r"\b(?:SCHOOL DISTRICT|AUTHORITY|TRUSTEES)$"
+# a second line that names an office holder or a department, not the owner: JOEL MCPHERSON,
+# PASTOR; EXECUTIVE DIRECTOR; COUNCIL CHAIR
+ATTENTION = (
+    r"(?:^|,\s*|\b(?:EXECUTIVE|RE|COUNCIL|BOARD|MANAGING|GENERAL) )"
+    r"(?:PASTOR|TREASURER|SECRETARY|DIRECTOR|CHAIR|CHAIRMAN|PRESIDENT|MANAGER|CLERK|RECTOR)$"
+)
 SEP = "|"
 # the flags that make a name an organisation's; ROWS counts the upload rows of one distinct owner
 ORGANISATION_FLAGS = ("IsBusiness", "IsChurch", "IsGovernment")
 ROWS = "__rows"
+MANY_PARCELS = (5, 0.01)  # parcels and share of the upload's rows an organisation owns
 CLOSED = "\x02"  # joins letters a registry spaced out (L L C); such a word prints in capitals
 # Words of an organisation's name that no flag covers (a school, a society, a farm, the
 # owners of a condominium's common parts: COUNCIL OF UNIT OWNERS, TROLLE LOT OWNERS). CONDO and
 # ALLIANCE are surnames too (CONDO, MANUEL) and are left out.
 ORGANISATION = (
     r"\b(?:OF|THE|FOR|ACADEMY|SOCIETY|COLLEGE|SCHOOL|UNIVERSITY|CLUB|FOUNDATION|CENTER|CENTRE"
-    r"|CONSERVANCY|COUNCIL|INSTITUTE|HOSPITAL|LEAGUE|MUSEUM|LIBRARY|CEMETERY|FARMS?|ORCHARDS?"
+    r"|CONSERVANCY|COUNCIL|INSTITUTE|HOSPITAL|CTR|LEAGUE|MUSEUM|LIBRARY|CEMETERY|FARMS?|ORCHARDS?"
     r"|SERVICES?|ASSOCIATES|ASSOCIATION|ASSN|ASSOC|CONDOMINIUMS?|APARTMENTS|TOWNHOUSES|HOUSING"
     r"|OWNERS|HOMEOWNERS|COMMUNITY|CIVIC|COMMITTEE|NEIGHBORHOOD|PARTNERS|PARTNERSHIP"
     r"|ELECTRIC|WATER|RAILROAD|AMERICAN|NATIONAL|UNITED)\b"
@@ -121,7 +133,11 @@ def org_lines(name: pl.Expr, line2: pl.Expr) -> pl.Expr:
     dropped, letters a registry spaced out closed up (``L L C``, ``N A``, ``L P``)."""
     one_word = ~line2.str.contains(" ", literal=True)
     joined = (
-        pl.when(line2.is_null())
+        pl.when(line2.is_null() | line2.str.contains(ATTENTION))
+        .then(name)
+        .when(line2.str.contains(r"^(?:OF|AND|&|FOR|THE|IN|AT)\b"))
+        .then(name + " " + line2)
+        .when(name.str.contains(COMPLETE_BODY) & ~line2.str.contains(LEGAL_END))
         .then(name)
         .when(name.str.contains(TRUST_NAME_END) & one_word)
         .then(name)
@@ -176,6 +192,16 @@ def base(owners: pl.DataFrame, settings: Classification) -> pl.DataFrame:
     whole = _flags_of_both_lines(owners, both, second, settings)
     name = pl.col("__name")
     trustee = name.str.contains(rf"\b{TRUSTEE}\b")
+    # an owner of many of the file's parcels whose name says nothing of a person (no comma, no
+    # separator, no first name given apart) is an organisation: BRADY SULLIVAN PROSPECT HILL,
+    # 141 parcels of Lebanon's 5,622
+    many_parcels = (
+        (pl.col(ROWS) >= MANY_PARCELS[0])
+        & (pl.col(ROWS) >= MANY_PARCELS[1] * pl.col(ROWS).sum())
+        & ~name.str.contains(r"[,&/;]")
+        & (name.str.count_matches(" ") >= 2)
+        & text_column(owners, "OwnerFirstName").is_null()
+    )
     # the first line is a trust's own name, after the people it is named for, with no trustee
     # named in it and none on the second line (PAUL & LINDA GREEN LIVING TRUST; HOLLIS TRUST /
     # MARSH); a line listing two trusts with a slash is too (B A BECK REV LIV TR/K AND C GILL TR)
@@ -254,6 +280,7 @@ def base(owners: pl.DataFrame, settings: Classification) -> pl.DataFrame:
         | (pl.col("__name").str.contains(HOA) & ~pl.col("__name").str.contains(NOT_HOA))
         | (pl.col("__segments").list.len() == 0)
         | named_trust
+        | many_parcels
     )  # fmt: skip
     # the organisations the record itself says are: a flag, a legal form, a trust's own name
     sure = (

@@ -219,7 +219,8 @@ def people(frame: pl.LazyFrame) -> pl.LazyFrame:
     n1, n2, last2_initial = pl.col("__n1"), pl.col("__n2"), pl.col("__last2_initial")
     given_only2 = pl.col("__plain2") & (
         (n2 == 1)
-        | ((n2 == 2) & last2_initial)
+        # MARK A after KRAMER KARL J is given names; DURANTE D after RUDNER J is a full name
+        | ((n2 == 2) & last2_initial & ~(pl.col("__first2_s") > pl.col("__first2_g")))
         | (comma & (last2_initial | (pl.col("__last2_g") > pl.col("__last2_s"))))
         | (  # SIMPSON MARK & JEAN MARIE: two given names after an & share the surname
             pl.col("__line2").is_null()
