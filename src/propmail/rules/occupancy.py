@@ -86,6 +86,11 @@ _NUMBER = (
 )
 # a county's unit between the house number and the street: 35 UN 10 SKYLINE DR
 _UNIT_AFTER_NUMBER = r"^\s*(\d+[A-Z]?)\s+(?:UN|U|UNIT|APT|#)\s*([0-9][A-Z0-9]*)\s+(.+)$"
+# a condominium's unit letter before the building's number: A3 AVON DR, F 17 SHIRLEY LANE,
+# H-12 SHIRLEY LANE (a directional letter only glued or hyphened: N8 AVON DR, not N 8TH ST),
+# and 7-V-7 AVON DR (building 7, unit V)
+_UNIT_BEFORE_NUMBER = r"^\s*(?:([A-DF-MO-RT-VX-Z])[\s-]?|([NSEW])-?)(\d+)\s+(\D.*)$"
+_BUILDING_UNIT_NUMBER = r"^\s*(\d+)-([A-Z])-\d+\s+(.+)$"
 _SUFFIX_WORDS = frozenset(_SUFFIXES.split("|"))
 # a suffix glued to a directional word: 11 WINTER STWEST (the glued word is read, then checked
 # against the suffixes: one small regex and a set look-up, not an alternation of them all)
@@ -153,6 +158,8 @@ def _raw(expr: pl.Expr) -> pl.Expr:
         expr.cast(pl.String)
         .str.to_uppercase()
         .str.replace(_UNIT_AFTER_NUMBER, "${1} ${3} UNIT ${2}")
+        .str.replace(_BUILDING_UNIT_NUMBER, "${1} ${3} UNIT ${2}")
+        .str.replace(_UNIT_BEFORE_NUMBER, "${3} ${4} UNIT ${1}${2}")
     )
 
 

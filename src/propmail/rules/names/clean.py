@@ -36,6 +36,9 @@ JOINED_MARKERS = (
     r"\([^)]*\)?|\bH ?[&/] ?W\b|\bW ?/ ?H\b|& ?(?:WF|HUS)\b|\bL/E\b"
     r"|\b\d+/\d+ INT\b|\+"  # a share (1/2 INT) and "and others" (LEAVITT, JAMES G +)
     r"|\bW/O\b.*$"
+    # relationship and tenancy codes between co-owners (an MLS record): J/T joint tenants,
+    # H//W, H/ husband and wife, S/D, M/D, F/S parent and child
+    r"|\b(?:J/T|H//W|[SMFD]/[SMFD])\b|\bH/(?: |$)"
 )
 # a comma before a generational suffix or a credential is no surname's comma (JOHN DOE, JR;
 # DOE, JOHN A, III; MARY SMITH, PH D): the suffix stays, the credential goes
@@ -100,6 +103,36 @@ def clean(name: pl.Expr) -> pl.Expr:
         .str.replace_all(r"\s*,[\s,]*", ", ")
         .str.strip_chars(" ,&")
     )
+
+
+def case_marked(name: pl.Expr) -> pl.Expr:
+    """A name in mixed case whose surnames alone are in capitals (an MLS record: ``SHARKAWI
+    Nagi S & Samira N``, ``CHOUDHURY Parag P & BASU Subrita``) with a comma after each owner's
+    capitals, as ``SURNAME, Given`` says: the case marks the surname."""
+    text = name.cast(pl.String)
+    mixed = text.str.contains(r"\b[A-Z][A-Z'’-]+\b") & text.str.contains(r"\b[A-Z][a-z]")
+    capitals = r"^(\s*[A-Z][A-Z'’-]+(?:\s+[A-Z0-9][A-Z0-9'’-]+)*)"
+    given = capitals + r"\s+([A-Z][a-z])"  # SHARKAWI Nagi S
+    initials = capitals + r"\s+([A-Z](?:\s+[A-Z])?\s*)$"  # a co-owner's RADGOWSKA U
+
+    def marked(owners: pl.Expr, with_initials: bool) -> pl.Expr:
+        split = owners.str.replace_all(r"\s*(&|;)\s*", "\x03 $1 \x03").str.split("\x03")
+        one = pl.element()
+        mark = one.str.replace(given, "${1}, ${2}")
+        if with_initials:
+            mark = (
+                pl.when(one.str.contains(given))
+                .then(mark)
+                .otherwise(one.str.replace(initials, "${1}, ${2}"))
+            )
+        return split.list.eval(pl.when(one.str.contains(",")).then(one).otherwise(mark)).list.join(
+            ""
+        )
+
+    first = text.str.extract(r"^([^&;]*)")
+    rest = text.str.slice(first.str.len_chars())
+    both = marked(first, with_initials=False) + marked(rest, with_initials=True).fill_null("")
+    return pl.when(mixed).then(both).otherwise(text)
 
 
 def split_run_together(line: pl.Expr) -> pl.Expr:
@@ -185,8 +218,8 @@ def base(owners: pl.DataFrame, settings: Classification) -> pl.DataFrame:
     file, a file written surname first) counts each row `ROWS` times.
     """
     second = text_column(owners, "OwnerName2")
-    line1 = clean(pl.col("OwnerName"))
-    line2 = clean(second).replace("", None)
+    line1 = clean(case_marked(pl.col("OwnerName")))
+    line2 = clean(case_marked(second)).replace("", None)
     both = pl.concat_str([pl.col("OwnerName"), second], separator=" ", ignore_nulls=True)
     # a second line may say what the first does not (TINDLEY TEMPLE UNITED / METHODIST CHURCH)
     whole = _flags_of_both_lines(owners, both, second, settings)
@@ -276,6 +309,7 @@ def base(owners: pl.DataFrame, settings: Classification) -> pl.DataFrame:
         | pl.col("__name").str.contains(r"\bESTATE OF\b|\bEST OF\b|\bHEIRS\b")
         | pl.col("__segments")
         .list.join(" ")
+        .str.replace_all(r"\b(?:2ND|3RD)\b", "")  # a suffix's digit makes no organisation
         .str.contains(rf"\d|{ORGANISATION}")
         | (pl.col("__name").str.contains(HOA) & ~pl.col("__name").str.contains(NOT_HOA))
         | (pl.col("__segments").list.len() == 0)
