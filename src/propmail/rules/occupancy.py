@@ -341,11 +341,18 @@ def compared_parts(frame: pl.DataFrame, occupancy: Occupancy) -> pl.DataFrame:
     )
     frame = _parts(_parts(frame, "_site"), "_mail")
     site_unit, mail_unit = pl.col("_site_unit"), pl.col("_mail_unit")
+    # a range of units on the site (A-D, AB) holds each unit inside it
+    in_range = (
+        site_unit.str.contains(r"^[A-Z][A-Z]$")
+        & mail_unit.str.contains(r"^[A-Z]$")
+        & (mail_unit >= site_unit.str.slice(0, 1))
+        & (mail_unit <= site_unit.str.slice(1, 1))
+    )
     units_agree = (
         _agree("_site_unit", "_mail_unit")
         if occupancy.unit_on_one_side == "same"
         else site_unit.eq_missing(mail_unit)
-    )
+    ) | in_range.fill_null(False)
     # a site without a house number (a vacant lot on the owner's road) is no numbered address
     numbers_agree = (
         pl.when(pl.col("_site_low").is_null() & pl.col("_mail_low").is_null())

@@ -308,8 +308,9 @@ def people(frame: pl.LazyFrame) -> pl.LazyFrame:
     )
     # a co-owner's full name after an & (or /, ;) of a name without a comma is read in its own
     # order where the frequencies are decisive (SMITH JOHN & MARY JONES), else in the first
-    # owner's; a second owner line keeps the order of the file's lines
-    own2 = (full2 & ~comma & pl.col("__line2").is_null()).fill_null(False)
+    # owner's; a second owner line keeps the order of the file's lines unless the frequencies
+    # are decisive (a provider's swapped second owner: SMITH JOANNE)
+    own2 = (full2 & ~comma).fill_null(False)
     odds2 = pl.col("__odds2")
     sur2, giv2 = _reading(
         [
