@@ -27,7 +27,9 @@ def broken(extract: Extract) -> list[tuple[int, dict[str, str | None], str | Non
     owners = [{f: (c.get(f) or None) for f in OWNER_FIELDS} for _, c in rows]
     frame = pl.DataFrame(owners, schema={f: pl.String for f in OWNER_FIELDS})
     rules = load_rules()
-    printed = names.derive(classification.derive(frame, rules), rules)["AlternateName"].to_list()
+    flagged = classification.derive(frame, rules.classification)
+    named = names.derive(flagged, rules.names, rules.classification)
+    printed = named["AlternateName"].to_list()
     found = []
     for (row, _), fields, envelope in zip(rows, owners, printed, strict=True):
         why = violations({k: v for k, v in fields.items() if v}, envelope)
@@ -36,26 +38,7 @@ def broken(extract: Extract) -> list[tuple[int, dict[str, str | None], str | Non
     return found
 
 
-# Violations of the rules before the invariants were built, per extract (49 in all).
-BEFORE = {
-    "philadelphia_opa_properties.csv": 1,
-    "jersey_city_nj_modiv_residential.csv": 25,
-    "baltimore_city_tax_sale_2024.csv": 13,
-    "lebanon_nh_vision_cama_owners.csv": 2,
-    "mercer_county_nj_mls_tax_records.csv": 8,
-}
-
-
-@pytest.mark.parametrize(
-    "extract",
-    [
-        pytest.param(e, marks=pytest.mark.xfail(strict=True, reason=f"{BEFORE[e.file]} before"))
-        if e.file in BEFORE
-        else e
-        for e in EXTRACTS
-    ],
-    ids=lambda e: e.file.removesuffix(".csv"),
-)
+@pytest.mark.parametrize("extract", EXTRACTS, ids=lambda e: e.file.removesuffix(".csv"))
 def test_the_invariants_hold_on_every_real_owner_field(extract: Extract) -> None:
     found = broken(extract)
     shown = "\n".join(f"  row {r}: {f} -> {e!r}: {'; '.join(w)}" for r, f, e, w in found[:10])

@@ -30,18 +30,6 @@ pytestmark = pytest.mark.skipif(
 ACCURACY_TARGET = {"AlternateName": 0.97, "IsOwnerOccupied": 0.98}
 FLAG_TARGET = (0.98, 0.95)  # precision, recall
 FLAGS = (*evaluate.FLAGS, "OwnerGrantorMatch")
-# Targets the rules do not meet yet, on the extracts added later: expected to fail until built.
-NOT_YET = {
-    ("holdout", "AlternateName"), ("tuning", "AlternateName"),
-    ("holdout", "IsOwnerOccupied"), ("tuning", "IsOwnerOccupied"),
-    ("holdout", "IsChurch"), ("holdout", "IsEstate"), ("holdout", "IsBusiness"),
-    ("holdout", "IsTrust"), ("tuning", "IsChurch"),
-}  # fmt: skip
-
-
-def _params(pairs: list[tuple[str, str]]) -> list[object]:
-    marks = pytest.mark.xfail(strict=True, reason="not built yet")
-    return [pytest.param(*pair, marks=marks) if pair in NOT_YET else pair for pair in pairs]
 
 
 @pytest.mark.parametrize("sample", sorted(SAMPLES))
@@ -97,7 +85,7 @@ def test_every_rule_is_measured(scores: Scores) -> None:
 
 
 @pytest.mark.parametrize(
-    ("sample", "rule"), _params([(s, r) for s in sorted(SAMPLES) for r in sorted(ACCURACY_TARGET)])
+    ("sample", "rule"), [(s, r) for s in sorted(SAMPLES) for r in sorted(ACCURACY_TARGET)]
 )
 def test_accuracy_in_every_extract(scores: Scores, sample: str, rule: str) -> None:
     found = {e: s for (smp, e, r), s in scores.items() if smp == sample and r == rule}
@@ -112,7 +100,7 @@ def labelled(sample: str, rule: str) -> bool:
 
 @pytest.mark.parametrize(
     ("sample", "rule"),
-    _params([(s, r) for s in sorted(SAMPLES) for r in FLAGS if labelled(s, r)]),
+    [(s, r) for s in sorted(SAMPLES) for r in FLAGS if labelled(s, r)],
 )
 def test_flag_precision_and_recall_in_every_extract(scores: Scores, sample: str, rule: str) -> None:
     precision, recall = FLAG_TARGET
