@@ -83,7 +83,8 @@ def without(extract: str, sample: str, reverted: list[Change]) -> list[Score] | 
             for change in reverted:
                 undone = _git("revert", "--no-commit", change.commit, cwd=tree)
                 if undone.returncode:
-                    return f"{change.commit[:10]} does not revert cleanly: {undone.stderr.strip()}"
+                    why = (undone.stderr.strip().splitlines() or ["?"])[0]
+                    return f"{change.commit[:10]} does not revert cleanly ({why})"
             return _scores(tree / "src", sample, extract)
         finally:
             _git("worktree", "remove", "--force", str(tree))
@@ -105,7 +106,7 @@ def report(sample: str = "holdout", only: str = "") -> str:
         own = motivated_only_by(extract.file, ledger)
         loo = without(extract.file, sample, own) if own else now
         if isinstance(loo, str):
-            lines.append(f"| {extract.file} | (all) | | | {loo} | |")
+            lines.append(f"| {extract.file.removesuffix('.csv')} | (all) | | | {loo} | |")
             continue
         loo_by_rule = {s.rule: s for s in loo}
         commits = ", ".join(c.commit[:10] for c in own) or "none"
