@@ -81,8 +81,11 @@ def test_the_invariants_hold_on_generated_names(data: st.DataObject) -> None:
 
 @pytest.mark.slow
 @settings(GENERATED, max_examples=200)
-@given(st.randoms(use_true_random=False))
-def test_the_invariants_hold_on_100000_generated_names(rng: random.Random) -> None:
+@given(st.integers(min_value=0, max_value=2**32 - 1))
+def test_the_invariants_hold_on_100000_generated_names(seed: int) -> None:
+    # a seed per batch of 500: drawing each of the batch's choices through hypothesis would
+    # overflow its buffer (too large to generate)
+    rng = random.Random(seed)
     given_names, surnames = vocabulary()
     records = [owner_record(rng.choice, given_names, surnames) for _ in range(500)]
     found = envelope_violations(records)

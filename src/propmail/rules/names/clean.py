@@ -148,10 +148,14 @@ def split_run_together(line: pl.Expr) -> pl.Expr:
 
 def person_line(line: pl.Expr) -> pl.Expr:
     """A cleaned owner line of a person: markers out, co-owner separators as `SEP`."""
+    # a lone word before the line's first comma is a surname by the row's own comma, even one
+    # spelled as a marker (TIC, LIONEL): a word character glued to it keeps the markers off it
     return (
-        line.str.replace_all(JOINED_MARKERS, " ")
+        line.str.replace(r"^(\s*[A-Z][A-Z'-]*)(\s*,)", "${1}_${2}")
+        .str.replace_all(JOINED_MARKERS, " ")
         .str.replace_all(r"\b([A-Z]) LE\b", "$1")  # JAMES C LE: a life estate after an initial
         .str.replace_all(MARKERS, " ")
+        .str.replace(r"^(\s*[A-Z][A-Z'-]*)_", "${1}")
         .str.replace_all(r"\bMC ([A-Z])", "MC$1")  # MC LEAN -> MCLEAN
         .str.replace_all(r"\s*(?:&|/|;|\bAND\b)\s*", SEP)
         .str.replace_all(LIFE_TENANCY, "$1")
@@ -291,7 +295,8 @@ def base(owners: pl.DataFrame, settings: Classification) -> pl.DataFrame:
     )
     lazy = (
         lazy.with_columns(
-            pl.when(listed)
+            # one word before the comma is no whole name: that row's comma is `Last, First`
+            pl.when(listed & spaced.fill_null(True))
             .then(pl.col("__name").str.replace_all(",", " &"))
             .otherwise(pl.col("__name"))
             .alias("__name")
