@@ -148,6 +148,8 @@ DERIVED: tuple[Derived, ...] = (
     Derived("IsOwnerOccupied",   "occupancy",      FLAG),   # 3.2
     Derived("OwnerGrantorMatch", "grantor",        FLAG),   # 3.3
     Derived("AlternateName",     "names",          TEXT),   # 3.4
+    Derived("NameConfidence",    "names",          TEXT),   # how sure the envelope name is
+    Derived("NameEvidence",      "names",          TEXT),   # what it rests on, in words
     Derived("BasePriorityCode",  "priority",       TEXT),   # 3.5
     Derived("IsAbsentee",        "priority",       INT),    # 0 or 1
     Derived("EnhancedCode",      "codes",          TEXT),   # 3.6

@@ -34,6 +34,8 @@ from propmail.inputs import Inputs
 from propmail.progress import Step, no_step
 from propmail.read import ReadResult, read_niche, read_upload
 from propmail.redact import redact
+from propmail.rules import names
+from propmail.rules.names import Names
 from propmail.rules.occupancy import SiteQuality, site_quality
 from propmail.settings import Rules
 
@@ -69,10 +71,16 @@ class Figures:
     filled: dict[str, int]  # canonical column -> rows with a value
     rejected: pl.DataFrame  # each rejected row: _row, reason, then every column as read
     loadable: pl.DataFrame  # the COUNTED flags and BasePriorityCode of each row not rejected
+    # each distinct envelope name less sure than [names] check_below (`names.names_to_check`)
+    names_to_check: pl.DataFrame = field(default_factory=pl.DataFrame)
+    name_levels: dict[str, int] = field(default_factory=dict)  # rows per NameConfidence
 
 
-def figures(upload: pl.DataFrame, processed: pipeline.Processed) -> Figures:
-    """The `Figures` of an upload frame and what the pipeline made of it."""
+def figures(
+    upload: pl.DataFrame, processed: pipeline.Processed, settings: Names | None = None
+) -> Figures:
+    """The `Figures` of an upload frame and what the pipeline made of it; `settings` say which
+    envelope names are listed to check."""
     rejects = processed.rejects.select(SOURCE_ROW, "reason")
     kept = [c for c in (*COUNTED, "BasePriorityCode") if c in processed.processed.columns]
     loadable = processed.processed.select(SOURCE_ROW, *kept).join(
@@ -83,7 +91,17 @@ def figures(upload: pl.DataFrame, processed: pipeline.Processed) -> Figures:
         filled=upload.select(pl.col(list(UPLOAD_COLUMNS)).is_not_null().sum()).row(0, named=True),
         rejected=rejects.join(upload, on=SOURCE_ROW, how="left", maintain_order="left"),
         loadable=loadable.drop(SOURCE_ROW),
+        names_to_check=names.names_to_check(processed.processed, settings or Names(), SOURCE_ROW),
+        name_levels=_name_levels(processed.processed),
     )
+
+
+def _name_levels(processed: pl.DataFrame) -> dict[str, int]:
+    """Rows per envelope-name confidence, least sure first (every level, 0 where none)."""
+    if "NameConfidence" not in processed.columns:
+        return {}
+    counts = dict(processed.group_by("NameConfidence").len().iter_rows())
+    return {level: int(counts.get(level, 0)) for level in names.confidence.LEVELS}
 
 
 def without_rows(
@@ -214,7 +232,7 @@ def run_job(
     with checked_backend(db_url, backend, region_id, step) as backend:
         upload, niches, processed = prepare(inputs, step)
         site = site_quality(upload.frame, rules.occupancy)
-        read = figures(upload.frame, processed)
+        read = figures(upload.frame, processed, rules.names)
         upload, processed = without_rows(upload, processed)  # the owners and locations stay
         moment = now or datetime.now()
         options = load_options(rules)

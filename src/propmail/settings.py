@@ -31,7 +31,7 @@ from propmail.contract import UPLOAD_COLUMNS
 from propmail.overrides import default_rules_text, effective_settings, origins, overlay
 from propmail.rules.classification import MATCHED_FLAGS, MATCHES, Classification
 from propmail.rules.codes import OPERATORS, Condition, Ncoa, PrefixRule
-from propmail.rules.names import Names
+from propmail.rules.names import FALLBACKS, Names, confidence
 from propmail.rules.occupancy import UNIT_ON_ONE_SIDE, WITHOUT_SITE_ZIP, Occupancy
 from propmail.rules.priority import CONDITIONS, PriorityRule
 from propmail.rules.slug import STYLES
@@ -184,10 +184,14 @@ def _new_list(table: Table) -> NewList:
 
 
 def _occupancy(table: Table) -> Occupancy:
-    table.only({"unit_on_one_side", "without_site_zip"})
+    table.only({"unit_on_one_side", "without_site_zip", "postal_town"})
     unit = table.choice("unit_on_one_side", UNIT_ON_ONE_SIDE, "value")
     no_zip = table.choice("without_site_zip", WITHOUT_SITE_ZIP, "value")
-    return Occupancy(unit_on_one_side=unit or "same", without_site_zip=no_zip or "city_state")
+    return Occupancy(
+        unit_on_one_side=unit or "same",
+        without_site_zip=no_zip or "city_state",
+        postal_town=bool(table.get("postal_town", bool, True)),
+    )
 
 
 @dataclass(frozen=True)
@@ -209,8 +213,18 @@ def _journal(table: Table) -> Journal:
 
 def _names(table: Table) -> Names:
     """How the envelope name prints what operators may print differently."""
-    table.only({"trustee_title"})
-    return Names(trustee_title=bool(table.get("trustee_title", bool, False)))
+    table.only({"trustee_title", "check_below", "fallback", "salutation"})
+    below = table.choice("check_below", confidence.LEVELS, "confidence")
+    fallback = table.choice("fallback", FALLBACKS, "value")
+    salutation = table.get("salutation", str, "Current Owner")
+    if not str(salutation).strip():
+        table.fail("salutation", "must not be empty")
+    return Names(
+        trustee_title=bool(table.get("trustee_title", bool, False)),
+        check_below=below or "likely",
+        fallback=fallback or "owner_field",
+        salutation=str(salutation),
+    )
 
 
 @dataclass(frozen=True)

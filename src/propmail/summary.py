@@ -44,7 +44,7 @@ def summary_rows(result: JobResult) -> list[tuple[str, str]]:
         rows.append(("optional columns missing", ", ".join(result.upload.missing_columns)))
     for column, count in sorted(result.upload.unparseable.items()):
         rows.append((f"unparseable {column} (now null)", f"{count:,}"))
-    rows += _site_rows(result)
+    rows += _site_rows(result) + _name_rows(result)
     for outcome in p.niche:
         rows.append(
             (
@@ -97,6 +97,19 @@ def _site_rows(result: JobResult) -> list[tuple[str, str]]:
         rows.append(("site ZIP empty", f"{site.empty_zips:,}"))
         rows.append(("  owner occupancy compared by", site.zip_fallback))
         rows.append(("  undecided", ", ".join(site.undecided_for_empty_zips)))
+    return rows
+
+
+def _name_rows(result: JobResult) -> list[tuple[str, str]]:
+    """Envelope names to check (below `[names] check_below`) and the fall-backs among them."""
+    levels = result.figures.name_levels
+    if not levels:
+        return []
+    below = result.rules.names.check_below if result.rules is not None else "likely"
+    listed = result.figures.names_to_check.height
+    rows = [(f"envelope names to check (less sure than {below})", f"{listed:,}")]
+    if levels.get("fallback"):
+        rows.append(("  rows printed in the safe form (fall-back)", f"{levels['fallback']:,}"))
     return rows
 
 

@@ -3,16 +3,19 @@
     python -m tests.realdata.evaluate                 # the table: every rule, every extract
     python -m tests.realdata.evaluate --misses AlternateName --file philadelphia
     python -m tests.realdata.evaluate --sample holdout   # the held-out rows
+    python -m tests.realdata.evaluate --leave-one-out    # each extract without its own rule changes
 
 For each extract the labelled records are written as a canonical upload, read by propmail's own
 reader and run through the pipeline's rules; each derived field is compared with its label.
 Flags get precision, recall and accuracy; the envelope name and occupancy get accuracy.
+`--leave-one-out` is described in `tests/realdata/leave_one_out.py`.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,13 +128,18 @@ def pooled(scores: list[Score]) -> list[Score]:
 
 
 def evaluate(
-    rules: Rules | None = None, sample: str = "tuning"
+    rules: Rules | None = None, sample: str = "tuning", only: str = ""
 ) -> tuple[list[Score], dict[str, pl.DataFrame]]:
-    """Scores per extract and rule, then pooled per rule; and each extract's compared frame."""
+    """Scores per extract and rule, then pooled per rule; and each extract's compared frame.
+
+    `only`: the extracts whose file name contains it (all by default).
+    """
     rules = rules or load_rules()
     scores, frames = [], {}
     with tempfile.TemporaryDirectory() as work:
         for extract in EXTRACTS:
+            if only not in extract.file:
+                continue
             frame = derived(extract, rules, Path(work), sample)
             if frame is None:
                 continue
@@ -173,8 +181,23 @@ def main() -> None:
     parser.add_argument("--misses", choices=RULES, help="list the rows this rule gets wrong")
     parser.add_argument("--file", default="", help="only extracts whose name contains this")
     parser.add_argument("--sample", choices=sorted(SAMPLES), default="tuning")
+    parser.add_argument("--json", action="store_true", help="the scores as JSON, one per line")
+    parser.add_argument(
+        "--leave-one-out",
+        action="store_true",
+        help="each extract also with the rule changes it alone motivated reverted",
+    )
     args = parser.parse_args()
-    scores, frames = evaluate(sample=args.sample)
+    if args.leave_one_out:
+        from tests.realdata import leave_one_out
+
+        print(leave_one_out.report(args.sample, args.file))
+        return
+    scores, frames = evaluate(sample=args.sample, only=args.file)
+    if args.json:
+        for s in scores:
+            print(json.dumps(s.__dict__))
+        return
     print(table([s for s in scores if args.file in s.extract]))
     if args.misses:
         with pl.Config(tbl_rows=-1, fmt_str_lengths=60, tbl_width_chars=200):

@@ -5,6 +5,13 @@ maps them onto propmail's canonical columns: one source column each, a field tha
 city, state and ZIP split into the three, and what the file does not have left out (no site ZIP in
 Jersey City, no mailing address in Baltimore or Lyme). A second owner line goes to
 `OwnerName2`. The rules then see each row as an upload would give it.
+
+The list exports give a whole name per owner beside its split parts: the whole name is the owner
+name (ListSource's label name, the farm list's Owner Full; the MLS export's raw record, not the
+vendor's label, which SOURCES.md shows to be wrong in places), the split first and last name of
+owner 1 go to OwnerFirstName and OwnerLastName. ListSource's label leaves out the suffix column:
+it is written after the label as the provider defines it (`Jr`, `Iii`; its code `Te` is a
+trustee, written `TRUSTEE`). A roll without site ZIPs (Lebanon) gives its own city and state.
 """
 
 from __future__ import annotations
@@ -106,6 +113,93 @@ def _lyme_deeds(r: Record) -> Record:
     return {"OwnerName": r["Party2"], "LocationGrantor": r["Party1"]}
 
 
+# ListSource's suffix column: a generation (Jr, Iii) or a capacity code (Te: trustee)
+_LISTSOURCE_SUFFIX = {"Te": "TRUSTEE"}
+
+
+def _listsource_owner(r: Record, n: int) -> str:
+    suffix = r[f"OWNER {n} SUFFIX"].strip()
+    return " ".join(
+        part
+        for part in (r[f"OWNER {n} LABEL NAME"], _LISTSOURCE_SUFFIX.get(suffix, suffix))
+        if part
+    )
+
+
+def _listsource(r: Record) -> Record:
+    return {
+        "OwnerName": _listsource_owner(r, 1),
+        "OwnerName2": _listsource_owner(r, 2),
+        "OwnerFirstName": r["OWNER 1 FIRST NAME"],
+        "OwnerLastName": r["OWNER 1 LAST NAME"],
+        "OwnerAddress1": r["MAIL ADDRESS"],
+        "OwnerAddress2": r["OWNER CARE OF NAME"],
+        "OwnerCity": r["MAIL CITY"],
+        "OwnerState": r["MAIL STATE"],
+        "OwnerZip": r["MAIL ZIP CODE"],
+        "OwnerMailingZip4": r["MAIL ZIP+4"],
+        "LocationAddress1": r["PROPERTY ADDRESS"],
+        "LocationCity": r["PROPERTY CITY"],
+        "LocationState": r["PROPERTY STATE"],
+        "LocationZip": r["PROPERTY ZIP CODE"],
+        "LocationCounty": r["COUNTY"],
+    }
+
+
+def _farm_list(r: Record) -> Record:
+    return {
+        "OwnerName": r["Owner Full"],
+        "OwnerFirstName": r["Owner First"],
+        "OwnerLastName": r["Owner Last"],
+        "OwnerAddress1": r["Mail"],
+        "OwnerCity": r["Mail City"],
+        "OwnerState": r["Mail State"],
+        "OwnerZip": r["Mail Zip"],
+        "LocationAddress1": r["Site"],
+        "LocationCity": r["Site City"],
+        "LocationState": r["Site State"],
+        "LocationZip": r["Site Zip"],
+    }
+
+
+def _lebanon(r: Record) -> Record:
+    return {
+        "OwnerName": r["own name"],
+        "OwnerName2": r["co own name"],
+        "OwnerAddress1": r["address1"],
+        "OwnerAddress2": r["address2"],
+        "OwnerCity": r["city"],
+        "OwnerState": r["state"],
+        "OwnerZip": r["zip"],
+        "LocationAddress1": r["rem prcl locn"],
+        "LocationCity": "LEBANON",
+        "LocationState": "NH",
+        "LocationGrantor": r["grantor"],
+    }
+
+
+# "TRENTON NJ", "Gilbert, Az", "Whitehouse Station, Nj": a city, then a two-letter state
+_CITY_STATE = re.compile(r"^\s*(?P<city>.*?)[,\s]+(?P<state>[A-Za-z]{2})\s*$")
+
+
+def _mercer(r: Record) -> Record:
+    found = _CITY_STATE.match(r["Owner City State"])
+    city, state = (found["city"], found["state"].upper()) if found else (r["Owner City State"], "")
+    return {
+        "OwnerName": r["Current Owner Name"],
+        "OwnerFirstName": r["Owner First Name"],
+        "OwnerLastName": r["Owner Last Name"],
+        "OwnerAddress1": r["Owner Address"],
+        "OwnerCity": city,
+        "OwnerState": state,
+        "OwnerZip": r["Owner Postal Code"],
+        "LocationAddress1": r["Property Address Formatted"],
+        "LocationCity": r["City"],
+        "LocationState": "NJ",
+        "LocationZip": r["Postal Code"],
+    }
+
+
 @dataclass(frozen=True)
 class Extract:
     file: str  # the extract's file name in realdata_dir() and of its label file
@@ -124,6 +218,15 @@ EXTRACTS: tuple[Extract, ...] = (
         _lyme_deeds,
         lambda r: f"{r['Party1']}|{r['Party2']}",
         keep=lambda r: r["Type"] == "DEED",
+    ),
+    Extract("king_pierce_wa_listsource_export.csv", _listsource, lambda r: r["OWNER 1 LABEL NAME"]),
+    Extract("king_county_wa_title_company_farm_list.csv", _farm_list, lambda r: r["Owner Full"]),
+    Extract("lebanon_nh_vision_cama_owners.csv", _lebanon, lambda r: r["own name"]),
+    Extract(
+        "mercer_county_nj_mls_tax_records.csv",
+        _mercer,
+        lambda r: r["Current Owner Name"],
+        keep=lambda r: bool(r["Current Owner Name"].strip()),  # 70 rows name no owner
     ),
 )
 

@@ -24,10 +24,11 @@ pytestmark = pytest.mark.skipif(
     reason=f"the real extracts are not at {realdata_dir()} (set $PROPMAIL_REALDATA)",
 )
 
-# What the owner rules must hold on real rows, on the tuning and on the held-out sample:
-# the envelope name and occupancy in every extract that has them, each flag pooled over all.
-ACCURACY_TARGET = {"AlternateName": 0.95, "IsOwnerOccupied": 0.97}
-FLAG_TARGET = (0.97, 0.90)  # precision, recall
+# What the owner rules must hold on real rows, on the tuning and on the held-out sample, in every
+# extract that has them: the envelope name and occupancy (where the extract has both addresses),
+# and each flag's precision and recall (where the extract has rows flagged or labelled with it).
+ACCURACY_TARGET = {"AlternateName": 0.97, "IsOwnerOccupied": 0.98}
+FLAG_TARGET = (0.98, 0.95)  # precision, recall
 FLAGS = (*evaluate.FLAGS, "OwnerGrantorMatch")
 
 
@@ -83,8 +84,9 @@ def test_every_rule_is_measured(scores: Scores) -> None:
     assert measured == set(evaluate.RULES)
 
 
-@pytest.mark.parametrize("sample", sorted(SAMPLES))
-@pytest.mark.parametrize("rule", sorted(ACCURACY_TARGET))
+@pytest.mark.parametrize(
+    ("sample", "rule"), [(s, r) for s in sorted(SAMPLES) for r in sorted(ACCURACY_TARGET)]
+)
 def test_accuracy_in_every_extract(scores: Scores, sample: str, rule: str) -> None:
     found = {e: s for (smp, e, r), s in scores.items() if smp == sample and r == rule}
     assert found, f"no {rule} labels in the {sample} sample"
@@ -98,10 +100,15 @@ def labelled(sample: str, rule: str) -> bool:
 
 @pytest.mark.parametrize(
     ("sample", "rule"),
-    [(sample, rule) for sample in sorted(SAMPLES) for rule in FLAGS if labelled(sample, rule)],
+    [(s, r) for s in sorted(SAMPLES) for r in FLAGS if labelled(s, r)],
 )
-def test_flag_precision_and_recall(scores: Scores, sample: str, rule: str) -> None:
-    score = scores[(sample, evaluate.ALL, rule)]
+def test_flag_precision_and_recall_in_every_extract(scores: Scores, sample: str, rule: str) -> None:
     precision, recall = FLAG_TARGET
-    assert (score.precision or 0) >= precision, score
-    assert (score.recall or 0) >= recall, score
+    low = {
+        e: (s.precision, s.recall)
+        for (smp, e, r), s in scores.items()
+        if smp == sample and r == rule and e != evaluate.ALL
+        if (s.precision is not None and s.precision < precision)
+        or (s.recall is not None and s.recall < recall)
+    }
+    assert not low, f"{rule} under precision {precision} / recall {recall}: {low}"

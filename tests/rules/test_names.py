@@ -35,7 +35,7 @@ def test_flags_are_computed_when_classification_did_not_run() -> None:
     rules = load_rules()
     frame = CASES.drop("AlternateName", "note")
     alone = names.derive(frame, rules.names, rules.classification)
-    assert alone.columns == [*frame.columns, "AlternateName"]
+    assert alone.columns == [*frame.columns, "AlternateName", "NameConfidence", "NameEvidence"]
     assert alone["AlternateName"].to_list() == CASES["AlternateName"].to_list()
 
 

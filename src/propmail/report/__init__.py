@@ -1,8 +1,10 @@
-"""The quality report of one job (`--report DIR`): report.json, report.html and rejects.csv.
+"""The quality report of one job (`--report DIR`): report.json, report.html, rejects.csv and
+names_to_check.csv.
 
 report.json is for machines (stable keys, validated by `report.schema.json`, described in
 docs/report.md); report.html is one self-contained page for people; rejects.csv lists every
-rejected row with all its columns and the reason.
+rejected row with all its columns and the reason; names_to_check.csv lists every envelope name
+less sure than ``[names] check_below``, once per distinct owner, with its evidence.
 """
 
 from __future__ import annotations
@@ -24,7 +26,15 @@ from propmail.report.cells import write_csv
 from propmail.report.content import build
 from propmail.report.page import render
 
-__all__ = ["ReportFiles", "build", "rejects_frame", "render", "schema", "write_report"]
+__all__ = [
+    "ReportFiles",
+    "build",
+    "names_to_check_frame",
+    "rejects_frame",
+    "render",
+    "schema",
+    "write_report",
+]
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,7 @@ class ReportFiles:
     json: Path
     html: Path
     rejects: Path
+    names_to_check: Path
 
 
 @cache
@@ -47,18 +58,30 @@ def rejects_frame(result: JobResult) -> pl.DataFrame:
     return result.figures.rejected.rename({SOURCE_ROW: "row"})
 
 
+def names_to_check_frame(result: JobResult) -> pl.DataFrame:
+    """Each envelope name less sure than the setting: its first row in the file, the parcels
+    its owner has, the owner fields, the name, its confidence and evidence."""
+    return result.figures.names_to_check.rename({SOURCE_ROW: "row"}, strict=False)
+
+
 def write_report(
     result: JobResult, directory: str | Path, generated_at: datetime | None = None
 ) -> ReportFiles:
     """Write the three files into `directory` (created if needed)."""
     folder = Path(directory)
-    files = ReportFiles(folder / "report.json", folder / "report.html", folder / "rejects.csv")
+    files = ReportFiles(
+        folder / "report.json",
+        folder / "report.html",
+        folder / "rejects.csv",
+        folder / "names_to_check.csv",
+    )
     report = build(result, generated_at)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         files.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
         files.html.write_text(render(report), "utf-8")
         write_csv(rejects_frame(result), files.rejects)
+        write_csv(names_to_check_frame(result), files.names_to_check)
     except OSError as exc:
         where = exc.filename or folder
         raise InputError(f"cannot write the report: {exc.strerror}", file=str(where)) from None

@@ -69,6 +69,7 @@ def build(result: JobResult, generated_at: datetime | None = None) -> dict[str, 
         ],
         "site_quality": _site_quality(result),
         "rejects": _rejects(p.rejects),
+        "names_to_check": _names_to_check(result),
         "niche": [_niche(outcome) for outcome in p.niche],
         "load": _load(result),
         "dry_run": _dry_run(result.preview) if result.preview is not None else None,
@@ -146,6 +147,19 @@ def _site_quality(result: JobResult) -> dict[str, Any] | None:
         "zip_fallback": site.zip_fallback,
         "undecided_for_placeholders": list(site.undecided_for_placeholders),
         "undecided_for_empty_zips": list(site.undecided_for_empty_zips),
+    }
+
+
+def _names_to_check(result: JobResult) -> dict[str, Any]:
+    """The envelope names less sure than ``[names] check_below``, once per distinct owner, and
+    the rows per confidence (fall-backs among them)."""
+    levels = result.figures.name_levels
+    below = result.rules.names.check_below if result.rules is not None else "likely"
+    return {
+        "check_below": below,
+        "rows_by_confidence": [{"confidence": k, "rows": v} for k, v in levels.items()],
+        "fallbacks": levels.get("fallback", 0),
+        **_listed(result.figures.names_to_check),
     }
 
 

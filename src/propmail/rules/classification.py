@@ -54,6 +54,7 @@ from functools import lru_cache
 import polars as pl
 
 from propmail.contract import added_by
+from propmail.rules.trades import trade_words
 
 FLAGS = added_by("classification")  # IsTrust, IsChurch, IsBusiness, IsEstate, IsGovernment
 
@@ -157,11 +158,14 @@ def text_column(frame: pl.DataFrame, name: str) -> pl.Expr:
 # `SURNAME, GIVEN`: one word (a generational suffix allowed), a comma, then a given name
 PERSON_SHAPED = r"^[A-Z][A-Z'-]*(?: (?:JR|SR|II|III|IV))?\s*,\s*[A-Z]"
 # a life estate written as a marker, read before normalizing: (LIFE), L/E
-LIFE_MARK = r"\(LIFE\b|\bL/E\b"
+LIFE_MARK = r"\(LIFE\b|\bL/E\b|\bL[FT] EST"
+# a life tenant closing an owner's name on either line (SMITH ROSE LT / SMITH PAUL RM), not
+# opening a company's (LT ALAMEDA LLC)
+LIFE_TENANT = r"\S\s+(?:LT|LIFE TENANTS?)\s*(?:$|[&/;,]|\bAND\b)"
 # a closing LE after an initial or a suffix, in the normalized name: MCKEOUGH JAMES C LE
 LIFE_LE = r"\b(?:[A-Z]|JR|SR|II|III|IV) LE$"
 # what a life estate marker becomes once normalized: (LIFE), L/E, LE
-LIFE_WORDS = ("LIFE", "L E", "LE")
+LIFE_WORDS = ("LIFE", "L E", "LE", "LT", "LF")
 # the word after OF names a place, not a legal form: COMMONWEALTH OF PA
 AFTER_OF = r"\bOF \S+"
 
@@ -173,7 +177,7 @@ def owner_text(frame: pl.DataFrame) -> pl.Expr:
         both = pl.concat_str(both, pl.col("OwnerName2"), separator=" ", ignore_nulls=True)
     return (
         both.str.to_uppercase()
-        .str.replace(r"(?:%|\bC/O\b).*$", "")
+        .str.replace(r"(?:%|\bC/O\b|\bATTN\b).*$", "")
         .str.replace_all(r"\b([A-Z])\.\s?([A-Z])\.(?:\s?([A-Z])(?:\.|\b))?", "$1$2$3 ")
     )
 
@@ -207,6 +211,29 @@ def _without_person_surname(name: pl.Expr, last: pl.Expr, first: pl.Expr) -> pl.
     )
 
 
+def _trade_named(frame: pl.DataFrame, classification: Classification) -> pl.Expr:
+    """A name that closes an owner, or the whole name, with a trade word of the NAICS titles
+    (`propmail.rules.trades`): RIVERSIDE FLORIST & NURSERY, NORTHSIDE TIRE & AUTOMOTIVE. Not a
+    person-shaped name (a comma), nor one the provider split into a first and a last name. The
+    closing words are read and looked up in the set, no alternation of the words is matched."""
+    raw = text_column(frame, "OwnerName").str.to_uppercase().str.replace(r"(?:%|\bC/O\b).*$", "")
+    # a word of another flag's vocabulary keeps its own rule (SMITH JOHN ESTATE is an estate)
+    others = {
+        normalize_text(w)
+        for words in (classification.trust, classification.church, classification.estate,
+                      classification.government, classification.person_names)
+        for w in words
+    }  # fmt: skip
+    trades = sorted(trade_words() - others)
+    closes = raw.str.extract(r"\S\s+([A-Z]+)\W*$").is_in(trades) | raw.str.extract(
+        r"\S\s+([A-Z]+)\s*(?:&|\bAND\b|/)"
+    ).is_in(trades)
+    person = (
+        raw.str.contains(",", literal=True) | text_column(frame, "OwnerFirstName").is_not_null()
+    )
+    return (closes & ~person).fill_null(False)
+
+
 def derive(frame: pl.DataFrame, classification: Classification) -> pl.DataFrame:
     """Add IsTrust, IsChurch, IsBusiness, IsEstate, IsGovernment (Boolean, never null)."""
     found = patterns(classification)
@@ -224,7 +251,7 @@ def derive(frame: pl.DataFrame, classification: Classification) -> pl.DataFrame:
         .otherwise(trust_named)
     )
     church = _contains(_without(as_named, found["church_exclude"]), found["IsChurch"])
-    company_word = _contains(as_named, found["business_words"])
+    company_word = _contains(as_named, found["business_words"]) | pl.col("__trade")
     government = (_contains(name, found["IsGovernment"]) & ~church) | (
         _contains(name, found["government_weak"]) & ~company_word
     )
@@ -234,6 +261,7 @@ def derive(frame: pl.DataFrame, classification: Classification) -> pl.DataFrame:
         .then(_contains(estate_text, found["estate_with_form"]))
         .otherwise(_contains(estate_text, found["IsEstate"]))
         | raw.str.contains(LIFE_MARK).fill_null(False)
+        | (pl.col("__tenant") & ~legal)
         | name.str.contains(LIFE_LE).fill_null(False)
     )
     prepared = (
@@ -242,9 +270,16 @@ def derive(frame: pl.DataFrame, classification: Classification) -> pl.DataFrame:
             pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
             owner_text(frame).alias("__raw"),
             *(text_column(frame, c).alias(c) for c in ("OwnerFirstName", "OwnerLastName")),
+            pl.any_horizontal(
+                text_column(frame, line).str.to_uppercase().str.contains(LIFE_TENANT)
+                for line in ("OwnerName", "OwnerName2")
+            )
+            .fill_null(False)
+            .alias("__tenant"),
+            _trade_named(frame, classification).alias("__trade"),
         )
         .with_columns(_tokens(raw).alias("__name"))
-        .filter(_contains(name, found["any"]))
+        .filter(_contains(name, found["any"]) | pl.col("__trade"))
         .with_columns(
             normalized(pl.col("OwnerLastName")).alias("__last"),
             _contains(name.str.replace_all(AFTER_OF, "OF"), found["IsBusiness"]).alias("__legal"),

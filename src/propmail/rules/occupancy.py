@@ -48,6 +48,7 @@ import polars as pl
 from scourgify.address_constants import STREET_TYPE_ABBREVIATIONS
 
 from propmail.rules.address import UNIT_DESIGNATOR, normalize_street, normalize_zip5
+from propmail.rules.zip_codes import zip_table
 
 UNIT_ON_ONE_SIDE = ("same", "different")
 WITHOUT_SITE_ZIP = ("city_state", "absentee")
@@ -60,6 +61,7 @@ class Occupancy:
 
     unit_on_one_side: str = "same"  # "same": one building is one place; "different"
     without_site_zip: str = "city_state"  # "city_state": compare city and state; "absentee"
+    postal_town: bool = True  # without a site ZIP, the mailing ZIP may stand in for the town
 
 
 # what assessor extracts write where the site address is not known
@@ -84,6 +86,22 @@ _NUMBER = (
 )
 # a county's unit between the house number and the street: 35 UN 10 SKYLINE DR
 _UNIT_AFTER_NUMBER = r"^\s*(\d+[A-Z]?)\s+(?:UN|U|UNIT|APT|#)\s*([0-9][A-Z0-9]*)\s+(.+)$"
+# a condominium's unit letter before the building's number: A3 AVON DR, F 17 SHIRLEY LANE,
+# H-12 SHIRLEY LANE (a directional letter only glued or hyphened: N8 AVON DR, not N 8TH ST),
+# and 7-V-7 AVON DR (building 7, unit V)
+_UNIT_BEFORE_NUMBER = r"^\s*(?:([A-DF-MO-RT-VX-Z])[\s-]?|([NSEW])-?)(\d+)\s+(\D.*)$"
+_BUILDING_UNIT_NUMBER = r"^\s*(\d+)-([A-Z])-\d+\s+(.+)$"
+_SUFFIX_WORDS = frozenset(_SUFFIXES.split("|"))
+# a suffix glued to a directional word: 11 WINTER STWEST (the glued word is read, then checked
+# against the suffixes: one small regex and a set look-up, not an alternation of them all)
+_GLUED_DIRECTION = r"\b([A-Z]{1,4})(NORTH|SOUTH|EAST|WEST)\b"
+# roads whose number is their name, not a unit: NH ROUTE 4A, US HWY 1
+_ROUTES = frozenset({"RTE", "HWY", "FWY", "EXPY", "TPKE", "PIKE"})
+# a unit with no designator closing a street key after its suffix (and a directional after it),
+# or after NO: 4410 W ELM RD 36, 1214 YAKIMA AVE A, 6 OAK RDG RD D19, ELM RD NO 51. A single
+# letter that is a directional is the directional (123 MAIN ST N).
+_BARE_CODE = r"^(?:[0-9]+[A-Z0-9]*|[A-Z][0-9][A-Z0-9]*|[A-DF-MO-RT-VX-Z][A-Z]?)$"
+_UNIT_AFTER_NO = r" NO ([0-9][A-Z0-9]*)$"
 # a line that is a unit alone: APT 2, # 2, UNIT 3-B, STE. 200
 _UNIT_ALONE = rf"^\s*(?:(?:{UNIT_DESIGNATOR}|#)\.?\s*)+([A-Z0-9][A-Z0-9/.-]*)\s*$"
 _PO_BOX = r"\b(?:P\.? ?O\.?|POST OFFICE) ?(?:BOX|BX)\b"
@@ -140,7 +158,49 @@ def _raw(expr: pl.Expr) -> pl.Expr:
         expr.cast(pl.String)
         .str.to_uppercase()
         .str.replace(_UNIT_AFTER_NUMBER, "${1} ${3} UNIT ${2}")
+        .str.replace(_BUILDING_UNIT_NUMBER, "${1} ${3} UNIT ${2}")
+        .str.replace(_UNIT_BEFORE_NUMBER, "${3} ${4} UNIT ${1}${2}")
     )
+
+
+def _unglued(raw: pl.Expr) -> pl.Expr:
+    """``STWEST`` read as ``ST WEST`` where the glued word is a street suffix."""
+    glued = raw.str.extract(_GLUED_DIRECTION, 1)
+    return (
+        pl.when(glued.is_in(list(_SUFFIX_WORDS)))
+        .then(raw.str.replace(_GLUED_DIRECTION, "${1} ${2}"))
+        .otherwise(raw)
+    )
+
+
+def _street_keys(frame: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Column ``{name}_street``: the street after the house number of ``{name}_raw``, in Pub 28
+    form, a unit without its designator written as one (``W ELM RD 36`` -> ``W ELM RD # 36``).
+    The words are taken from a split, step by step, not from a regex with groups."""
+    raw = pl.col(f"{name}_raw")
+    key = pl.col(f"{name}_street")
+    frame = frame.with_columns(
+        normalize_street(_unglued(raw).str.replace(_NUMBER, ""))
+        .str.replace(_UNIT_AFTER_NO, " # ${1}")
+        .alias(f"{name}_street")
+    ).with_columns(key.str.split(" ").alias("__words"))
+    words = pl.col("__words")
+    frame = frame.with_columns(
+        words.list.get(-1, null_on_oob=True).alias("__last"),
+        words.list.get(-2, null_on_oob=True).alias("__before"),
+        words.list.get(-3, null_on_oob=True).alias("__twice"),
+    )
+    last, before, twice = pl.col("__last"), pl.col("__before"), pl.col("__twice")
+    suffixes = [s for s in _SUFFIX_WORDS if s not in _ROUTES]
+    # the word before the closing code is a suffix, or a directional after a suffix
+    bare = (
+        last.str.contains(_BARE_CODE)
+        & (before.is_in(suffixes) | (before.is_in(_DIRECTIONAL.split("|")) & twice.is_in(suffixes)))
+    ).fill_null(False)
+    body = key.str.slice(0, key.str.len_chars() - last.str.len_chars() - 1)
+    return frame.with_columns(
+        pl.when(bare).then(body + " # " + last).otherwise(key).alias(f"{name}_street")
+    ).drop("__words", "__last", "__before", "__twice")
 
 
 def _is_address(raw: pl.Expr) -> pl.Expr:
@@ -152,9 +212,9 @@ def _parts(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     apart) split into ``{name}_low``, ``_high``, ``_pre``, ``_core``, ``_suffix``, ``_post``,
     ``_unit`` and ``_po``. Each step is its own column, so no part is computed twice."""
     raw, c = pl.col(f"{name}_raw"), lambda part: pl.col(f"{name}_{part}")
+    frame = _street_keys(frame.with_columns(pl.lit(None, pl.String).alias(f"{name}_street")), name)
     frame = frame.with_columns(
         raw.str.extract_groups(_NUMBER).alias(f"{name}_number"),
-        normalize_street(raw.str.replace(_NUMBER, "")).alias(f"{name}_street"),
         raw.str.contains(_PO_BOX).fill_null(False).alias(f"{name}_po"),
     )
     low_text, high_text = c("number").struct.field("low"), c("number").struct.field("high")
@@ -162,14 +222,17 @@ def _parts(frame: pl.DataFrame, name: str) -> pl.DataFrame:
     kept = (low_text.str.len_chars() - high_text.str.len_chars()).clip(lower_bound=0)
     high = pl.concat_str(low_text.str.head(kept), high_text).cast(pl.Int64, strict=False)
     frame = frame.with_columns(
-        low_text.cast(pl.Int64, strict=False).alias(f"{name}_low"),
+        # house number 0 is what a roll writes for a lot with no number
+        low_text.cast(pl.Int64, strict=False).replace(0, None).alias(f"{name}_low"),
         high.alias(f"{name}_high"),
         c("street").str.extract_groups(_STREET).alias(f"{name}_body"),
     )
     return frame.with_columns(
         pl.max_horizontal(c("low"), c("high")).fill_null(c("low")).alias(f"{name}_high"),
         *(c("body").struct.field(part).alias(f"{name}_{part}") for part in _STREET_PARTS),
-        pl.coalesce(c("body").struct.field("unit"), c("extra")).alias(f"{name}_unit"),
+        pl.coalesce(c("body").struct.field("unit"), c("extra"))
+        .str.replace(r"^0+([0-9])", "${1}")  # unit 09 is unit 9
+        .alias(f"{name}_unit"),
     ).drop(f"{name}_raw", f"{name}_extra", f"{name}_number", f"{name}_street", f"{name}_body")
 
 
@@ -203,13 +266,54 @@ def _same_town(frame: pl.DataFrame) -> pl.Expr:
     )
 
 
+def _postal_town(frame: pl.DataFrame) -> pl.Series:
+    """Per row: the mailing ZIP stands in for the site's town (docs/conventions.md): the site's
+    city is the ZIP's city or one USPS accepts for it, or the site's town (its city and state,
+    where the ZIP table puts them in one county) lies in the ZIP's county."""
+    table = zip_table()
+    by_zip = table.select(
+        pl.col("zip").alias("__zip"),
+        pl.concat_list(pl.col("city"), pl.col("acceptable_cities")).alias("__zip_cities"),
+        pl.col("county").alias("__zip_county"),
+        pl.col("state").alias("__zip_state"),
+    )
+    towns = (
+        table.group_by("city", "state")
+        .agg(pl.col("county").unique())
+        .filter(pl.col("county").list.len() == 1)
+        .select(
+            pl.col("city").alias("__site_city"),
+            pl.col("state").alias("__site_state"),
+            pl.col("county").list.first().alias("__site_county"),
+        )
+    )
+    rows = frame.select(
+        normalize_zip5(pl.col("OwnerZip")).alias("__zip"),
+        _place(_column(frame, "LocationCity"), " ").alias("__site_city"),
+        _place(_column(frame, "LocationState"), "").alias("__site_state"),
+    )
+    joined = rows.join(by_zip, on="__zip", how="left", maintain_order="left").join(
+        towns, on=["__site_city", "__site_state"], how="left", maintain_order="left"
+    )
+    same_state = pl.col("__site_state") == pl.col("__zip_state")
+    same = same_state & (
+        pl.col("__zip_cities").list.contains(pl.col("__site_city"))
+        | (pl.col("__site_county") == pl.col("__zip_county"))
+    )
+    return joined.select(same.fill_null(False)).to_series()
+
+
 def _in_same_town(frame: pl.DataFrame, occupancy: Occupancy) -> pl.Series:
-    """Per row: the ZIPs agree, or (without a site ZIP, by the setting) the city and state."""
+    """Per row: the ZIPs agree, or (without a site ZIP, by the setting) the city and state, or
+    (`[occupancy] postal_town`) the mailing ZIP standing in for the site's town."""
     site_zip = normalize_zip5(pl.col("LocationZip"))
     agree = site_zip == normalize_zip5(pl.col("OwnerZip"))
     by_city = occupancy.without_site_zip == "city_state"
     if by_city and frame.select(site_zip.is_null().any()).item():  # cities only where needed
-        agree = pl.when(site_zip.is_null()).then(_same_town(frame)).otherwise(agree)
+        town = _same_town(frame)
+        if occupancy.postal_town:
+            town = town | _postal_town(frame)
+        agree = pl.when(site_zip.is_null()).then(town).otherwise(agree)
     return frame.select(agree.fill_null(False)).to_series()
 
 
@@ -236,14 +340,25 @@ def compared_parts(frame: pl.DataFrame, occupancy: Occupancy) -> pl.DataFrame:
         .alias("_mail_extra"),
     )
     frame = _parts(_parts(frame, "_site"), "_mail")
+    site_unit, mail_unit = pl.col("_site_unit"), pl.col("_mail_unit")
+    # a range of units on the site (A-D, AB) holds each unit inside it
+    in_range = (
+        site_unit.str.contains(r"^[A-Z][A-Z]$")
+        & mail_unit.str.contains(r"^[A-Z]$")
+        & (mail_unit >= site_unit.str.slice(0, 1))
+        & (mail_unit <= site_unit.str.slice(1, 1))
+    )
     units_agree = (
         _agree("_site_unit", "_mail_unit")
         if occupancy.unit_on_one_side == "same"
-        else pl.col("_site_unit").eq_missing(pl.col("_mail_unit"))
-    )
+        else site_unit.eq_missing(mail_unit)
+    ) | in_range.fill_null(False)
+    # a site without a house number (a vacant lot on the owner's road) is no numbered address
     numbers_agree = (
         pl.when(pl.col("_site_low").is_null() & pl.col("_mail_low").is_null())
         .then(True)
+        .when(pl.col("_site_low").is_null() | pl.col("_mail_low").is_null())
+        .then(False)
         .otherwise(
             pl.max_horizontal("_site_low", "_mail_low")
             <= pl.min_horizontal("_site_high", "_mail_high")

@@ -57,18 +57,22 @@ import polars as pl
 
 from propmail.rules.classification import FLAGS, Classification
 from propmail.rules.classification import derive as classified
-from propmail.rules.names import casing, clean, order
+from propmail.rules.names import casing, clean, confidence, order
 from propmail.rules.names.clean import ORGANISATION_FLAGS, ROWS
 from propmail.rules.names.order import name_frequencies
 
 __all__ = [
+    "FALLBACKS",
     "ORGANISATION_FLAGS",
     "ROWS",
     "Names",
     "derive",
     "envelopes",
     "name_frequencies",
+    "names_to_check",
     "order_evidence",
+    "readings",
+    "to_check",
 ]
 
 
@@ -77,10 +81,68 @@ class Names:
     """How the envelope name prints what operators may print differently (``[names]``)."""
 
     trustee_title: bool = False  # print ", Trustee" after a trustee's name
+    check_below: str = "likely"  # names less sure than this are listed to check
+    fallback: str = "owner_field"  # what a fall-back prints: "owner_field" or "salutation"
+    salutation: str = "Current Owner"  # printed by a fall-back under fallback = "salutation"
 
 
-# what the envelope name is read from
+# what a fall-back prints: the owner field in name case, or `Names.salutation`
+FALLBACKS = ("owner_field", confidence.SALUTATION)
+
+
+def to_check(frame: pl.DataFrame, names: Names) -> pl.Expr:
+    """True on the rows whose envelope name is less sure than ``[names] check_below``."""
+    below = [
+        level
+        for level in confidence.LEVELS
+        if confidence.rank(level) < confidence.rank(names.check_below)
+    ]
+    return (
+        pl.col("NameConfidence").is_in(below)
+        if "NameConfidence" in frame.columns
+        else pl.lit(False)
+    )
+
+
+# the columns of names_to_check.csv, after the row number and the parcels the owner has
+CHECKED = ("OwnerName", "OwnerName2", "AlternateName", "NameConfidence", "NameEvidence")
+
+
+def names_to_check(processed: pl.DataFrame, names: Names, row: str) -> pl.DataFrame:
+    """Each distinct envelope name less sure than ``[names] check_below``, once: the first
+    `row` of the upload it is on, its parcels, the owner fields, the name, its confidence and
+    evidence; least sure first, then by row."""
+    if "NameConfidence" not in processed.columns:
+        return pl.DataFrame(
+            schema={row: pl.UInt32, "parcels": pl.UInt32, **dict.fromkeys(CHECKED, pl.String)}
+        )
+    columns = [c for c in CHECKED if c in processed.columns]
+    listed = (
+        processed.filter(to_check(processed, names))
+        .group_by(columns)
+        .agg(pl.col(row).min(), pl.len().cast(pl.UInt32).alias("parcels"))
+        .with_columns(
+            pl.col("NameConfidence")
+            .replace_strict(
+                {level: i for i, level in enumerate(confidence.LEVELS)}, return_dtype=pl.Int8
+            )
+            .alias("__rank")
+        )
+        .sort("__rank", row)
+        .drop("__rank")
+    )
+    return listed.select(row, "parcels", *columns)
+
+
+# the evidence of a person's reading that is the row's own (decisive) or weaker (likely); the
+# column's habit alone is a guess
+LIKELY = ("a common given name followed by another given name",)
+COLUMN = "the whole column"
+
+
+# what the envelope name is read from, and the columns the rule adds
 OWNER_INPUTS = ("OwnerName", "OwnerName2", "OwnerLastName")
+ADDED = ("AlternateName", "NameConfidence", "NameEvidence")
 
 
 def order_evidence(frame: pl.DataFrame, classification: Classification) -> pl.DataFrame:
@@ -111,9 +173,9 @@ def order_evidence(frame: pl.DataFrame, classification: Classification) -> pl.Da
     )
 
 
-def envelopes(owners: pl.DataFrame, names: Names, classification: Classification) -> pl.Series:
-    """The envelope name of each row of `owners` (see `clean.base`); with ``ROWS`` 1 on every row
-    this is the rule read row by row."""
+def readings(owners: pl.DataFrame, names: Names, classification: Classification) -> pl.DataFrame:
+    """Per row of `owners` (see `clean.base`): ``AlternateName``, ``NameConfidence`` (a level of
+    `confidence.LEVELS`) and ``NameEvidence`` (what the reading rests on, in words)."""
     # the person and the organisation readings, each computed on its own rows only
     base = clean.base(owners, classification)
     org = pl.col("__org")
@@ -123,6 +185,14 @@ def envelopes(owners: pl.DataFrame, names: Names, classification: Classification
             "__envelope"
         ),
         org,
+        pl.when(pl.col("__org_sure"))
+        .then(pl.lit("decisive"))
+        .otherwise(pl.lit("likely"))
+        .alias("NameConfidence"),
+        pl.when(pl.col("__org_sure"))
+        .then(pl.lit("an organisation: a flag, a legal form or a trust's own name"))
+        .otherwise(pl.lit("an organisation by its words or its many parcels"))
+        .alias("NameEvidence"),
     )
     people = pl.col("__people")
     titled = (
@@ -131,12 +201,96 @@ def envelopes(owners: pl.DataFrame, names: Names, classification: Classification
         .otherwise(people + ", TRUSTEE")
     )  # fmt: skip
     person = pl.when(pl.col("__estate")).then(titled + " ESTATE").otherwise(titled)
+    reason = pl.col("__sf_reason")
+    level = (
+        pl.when(pl.col("__n1") < 2).then(pl.lit("decisive"))
+        .when(reason.str.starts_with(COLUMN)).then(pl.lit("guess"))
+        .when(reason.is_in(LIKELY)).then(pl.lit("likely"))
+        .otherwise(pl.lit("decisive"))
+    )  # fmt: skip
     persons = (
         order.people(base.lazy().filter(~org))
-        .select("__row", person.alias("__envelope"), org)
+        .select(
+            "__row",
+            person.alias("__envelope"),
+            org,
+            level.alias("NameConfidence"),
+            pl.when(pl.col("__n1") < 2)
+            .then(pl.lit("one word"))
+            .otherwise(reason)
+            .alias("NameEvidence"),
+        )
         .collect()
     )
-    return casing.cased(pl.concat([orgs, persons]).sort("__row")).replace("", None)
+    named = pl.concat([orgs, persons]).sort("__row")
+    cased = casing.cased(named).replace("", None)
+    return _guarded(base, named.with_columns(cased.alias("__envelope")), names)
+
+
+def _guarded(base: pl.DataFrame, named: pl.DataFrame, names: Names) -> pl.DataFrame:
+    """`named` with each reading that breaks an invariant replaced by the fall-back."""
+    seg = pl.col("__segments").list.get(0, null_on_oob=True).str.replace_all("~", " ")
+    before_comma = seg.str.extract(r"^([^,]+),")
+    without_suffix = seg.str.replace(r"(?:\s+(?:JR|SR|II|III|IV|2ND|3RD|[A-Z]))+$", "")
+    fields = base.select(
+        "__row",
+        pl.col("OwnerName").alias("__field1"),
+        text_field(base, "OwnerName2").alias("__field2"),
+        text_field(base, "OwnerLastName").alias("__field3"),
+        pl.when(~pl.col("__org")).then(seg.str.extract(r"^([^\s,]+)")).alias("__sur_a"),
+        pl.when(~pl.col("__org"))
+        .then(
+            pl.coalesce(before_comma.str.extract(r"(\S+)$"), without_suffix.str.extract(r"(\S+)$"))
+        )
+        .alias("__sur_b"),
+        pl.col("__person1").str.count_matches(r"[A-Z][A-Z'-]*").alias("__person_words"),
+        # the owner field as the rules read it, markers dropped, owners joined by &
+        pl.coalesce(pl.col("__person1"), pl.col("__line2"))
+        .str.replace_all(r"\s*\|\s*", " & ")
+        .str.replace_all("~", " ", literal=True)
+        .alias("__owner_field"),
+    )
+    checked = named.join(fields, on="__row", how="left", maintain_order="left")
+    # the capacity the trustee_title setting adds is no word of the owner's name
+    plain = pl.col("__envelope").str.replace(r", Trustees?$", "")
+    why = confidence.broken(
+        checked.filter(pl.col("__envelope").is_not_null()).with_columns(plain.alias("__envelope"))
+    )
+    rows = checked.filter(pl.col("__envelope").is_not_null())["__row"]
+    broken = pl.DataFrame({"__row": rows, "__broken": why})
+    checked = checked.join(broken, on="__row", how="left", maintain_order="left")
+    safe = (
+        pl.lit(names.salutation)
+        if names.fallback == confidence.SALUTATION
+        else casing.cased(
+            checked.select(
+                pl.col("__owner_field").str.strip_chars(" ,&").alias("__envelope"),
+                pl.lit(False).alias("__org"),
+            )
+        )
+    )
+    fell = pl.col("__broken").is_not_null()
+    return checked.with_columns(safe.alias("__safe")).select(
+        pl.when(fell).then(pl.col("__safe")).otherwise(pl.col("__envelope")).alias("AlternateName"),
+        pl.when(fell)
+        .then(pl.lit("fallback"))
+        .otherwise(pl.col("NameConfidence"))
+        .alias("NameConfidence"),
+        pl.when(fell)
+        .then(pl.format("fell back: the reading {} ({})", pl.col("__broken"), pl.col("__envelope")))
+        .otherwise(pl.col("NameEvidence"))
+        .alias("NameEvidence"),
+    )
+
+
+def text_field(frame: pl.DataFrame, name: str) -> pl.Expr:
+    return pl.col(name) if name in frame.columns else pl.lit(None, pl.String)
+
+
+def envelopes(owners: pl.DataFrame, names: Names, classification: Classification) -> pl.Series:
+    """The envelope name of each row of `owners` (see `readings`); with ``ROWS`` 1 on every row
+    this is the rule read row by row."""
+    return readings(owners, names, classification)["AlternateName"]
 
 
 def derive(frame: pl.DataFrame, names: Names, classification: Classification) -> pl.DataFrame:
@@ -148,10 +302,10 @@ def derive(frame: pl.DataFrame, names: Names, classification: Classification) ->
     # and flags), each standing for its number of rows, then joined back to every row
     key = [c for c in OWNER_INPUTS if c in frame.columns] + list(clean.ORGANISATION_FLAGS)
     owners = flagged.group_by(key).agg(pl.len().alias(clean.ROWS))
-    named = owners.select(key).with_columns(
-        envelopes(owners, names, classification).alias("AlternateName")
+    named = pl.concat(
+        [owners.select(key), readings(owners, names, classification)], how="horizontal"
     )
     found = flagged.select(key).join(
         named, on=key, how="left", nulls_equal=True, maintain_order="left"
     )
-    return frame.with_columns(found["AlternateName"])
+    return frame.with_columns(found.select(ADDED))

@@ -29,7 +29,7 @@ ROMAN = ("II", "III", "IV", "VI", "VII", "VIII", "IX", "XI", "XII", "XIII", "XIV
 # Joining words printed in lower case inside an organisation's name.
 LOWER_WORDS = ("OF", "THE", "AND", "FOR", "IN", "AT")
 # No vowel, yet not an acronym: abbreviations printed in title case.
-NOT_ACRONYMS = ("ST", "MT", "FT", "JR", "SR", "MR", "MRS", "DR", "MS", "LTD")
+NOT_ACRONYMS = ("ST", "MT", "FT", "JR", "SR", "MR", "MRS", "DR", "MS", "LTD", "TR", "TRS", "TRST")
 # Mac is a prefix only in these surnames (Mack, Macy, Machado, Mackintosh stay as they are).
 MAC_SURNAMES = (
     "MACDONALD", "MACDONNELL", "MACDOUGALL", "MACKENZIE", "MACKAY", "MACKINNON", "MACLEOD",

@@ -109,8 +109,61 @@ def _join(*parts: pl.Expr) -> pl.Expr:
     )
 
 
+def _second_surname(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Owners run together surname first, the second with her own surname: a word after the
+    first owner's given names that the frequencies call a surname decisively, followed by one
+    likelier a given name, starts the next owner (``SMITH JOHN A JONES MARY`` -> ``SMITH JOHN
+    A``, ``JONES MARY``); the first word must be a surname decisively too."""
+    rows = frame.with_row_index("__seg_row").collect()
+    one = pl.col("__segments").list.get(0, null_on_oob=True)
+    candidates = rows.filter(
+        (pl.col("__segments").list.len() == 1)
+        & ~one.str.contains(",").fill_null(True)
+        & (one.str.count_matches(" ") >= 3)
+    ).select("__seg_row", one.str.split(" ").alias("__w"))
+    if candidates.height == 0:
+        return rows.lazy().drop("__seg_row")
+    words = (
+        candidates.with_columns(pl.int_ranges(pl.col("__w").list.len()).alias("__i"))
+        .explode("__w", "__i")
+        .join(name_frequencies().rename({"name": "__w"}), on="__w", how="left")
+        .with_columns(
+            ((pl.col("surname").fill_null(0) + 1) / (pl.col("given").fill_null(0) + 1))
+            .log()
+            .alias("__odds")
+        )
+        .sort("__seg_row", "__i")
+        .with_columns(pl.col("__odds").shift(-1).over("__seg_row").alias("__next"))
+    )
+    first_surname = words.filter((pl.col("__i") == 0) & (pl.col("__odds") > STRONG))["__seg_row"]
+    splits = (
+        words.filter(
+            (pl.col("__i") >= 2)
+            & (pl.col("__odds") > STRONG)
+            & (pl.col("__next") < -1)
+            & pl.col("__seg_row").is_in(first_surname.implode())
+        )
+        .group_by("__seg_row")
+        .agg(pl.col("__i").min().alias("__at"))
+    )
+    split = candidates.join(splits, on="__seg_row").select(
+        "__seg_row",
+        pl.concat_list(
+            pl.col("__w").list.slice(0, pl.col("__at")).list.join(" "),
+            pl.col("__w").list.slice(pl.col("__at")).list.join(" "),
+        ).alias("__split"),
+    )
+    return (
+        rows.join(split, on="__seg_row", how="left", maintain_order="left")
+        .with_columns(pl.coalesce("__split", "__segments").alias("__segments"))
+        .drop("__seg_row", "__split")
+        .lazy()
+    )
+
+
 def people(frame: pl.LazyFrame) -> pl.LazyFrame:
     """Add __people: the envelope name of the person rows (upper case), from __segments."""
+    frame = _second_surname(frame)
     seg = pl.col("__segments")
     one, two = seg.list.get(0, null_on_oob=True), seg.list.get(1, null_on_oob=True)
     body1, suffix1 = _suffix(one)
@@ -166,7 +219,8 @@ def people(frame: pl.LazyFrame) -> pl.LazyFrame:
     n1, n2, last2_initial = pl.col("__n1"), pl.col("__n2"), pl.col("__last2_initial")
     given_only2 = pl.col("__plain2") & (
         (n2 == 1)
-        | ((n2 == 2) & last2_initial)
+        # MARK A after KRAMER KARL J is given names; DURANTE D after RUDNER J is a full name
+        | ((n2 == 2) & last2_initial & ~(pl.col("__first2_s") > pl.col("__first2_g")))
         | (comma & (last2_initial | (pl.col("__last2_g") > pl.col("__last2_s"))))
         | (  # SIMPSON MARK & JEAN MARIE: two given names after an & share the surname
             pl.col("__line2").is_null()
@@ -177,7 +231,8 @@ def people(frame: pl.LazyFrame) -> pl.LazyFrame:
     )
     frame = frame.with_columns(given_only2.alias("__given_only2")).with_columns(
         (pl.col("__plain2") & ~pl.col("__given_only2")).alias("__full2"),
-        ((n1 == 3) & b1.str.contains(r"^\S+ \S \S+$")).alias("__middle_initial"),  # JOHN A SMITH
+        # JOHN A SMITH (not HOLT R J: initials only follow their surname)
+        ((n1 == 3) & b1.str.contains(r"^\S+ \S \S{2,}$")).alias("__middle_initial"),
     )
     given_only2, full2 = pl.col("__given_only2"), pl.col("__full2")
     middle_initial, odds = pl.col("__middle_initial"), pl.col("__odds")
@@ -186,7 +241,8 @@ def people(frame: pl.LazyFrame) -> pl.LazyFrame:
         (
             (n1 >= 2)
             & (
-                b1.str.contains(r" \S$")
+                # an initial last; a closing I or V may be a suffix (LARRY JAMES JOHNSON I)
+                (b1.str.contains(r" \S$") & ~b1.str.contains(r" [IV]$"))
                 | given_only2.fill_null(False)
                 | ((pl.col("__opens2") == pl.col("__first")) & ~_given_name("__first"))
             ).fill_null(False)
@@ -252,8 +308,9 @@ def people(frame: pl.LazyFrame) -> pl.LazyFrame:
     )
     # a co-owner's full name after an & (or /, ;) of a name without a comma is read in its own
     # order where the frequencies are decisive (SMITH JOHN & MARY JONES), else in the first
-    # owner's; a second owner line keeps the order of the file's lines
-    own2 = (full2 & ~comma & pl.col("__line2").is_null()).fill_null(False)
+    # owner's; a second owner line keeps the order of the file's lines unless the frequencies
+    # are decisive (a provider's swapped second owner: SMITH JOANNE)
+    own2 = (full2 & ~comma).fill_null(False)
     odds2 = pl.col("__odds2")
     sur2, giv2 = _reading(
         [
