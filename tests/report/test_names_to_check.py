@@ -12,7 +12,7 @@ import pytest
 
 from propmail.db import connect
 from propmail.inputs import Inputs
-from propmail.job import JobResult, run_job
+from propmail.job import JobResult, load_options, run_job
 from propmail.report import write_report
 from propmail.report.cells import FORMULA_START
 from propmail.rules.names import confidence
@@ -42,7 +42,7 @@ def job(tmp_path_factory: pytest.TempPathFactory) -> JobResult:
     rules.write_text('[names]\ncheck_below = "decisive"\n')
     url = f"sqlite:///{folder / 'propmail.db'}"
     backend = connect(url)
-    backend.init({40: "Roanoke"}, load_rules())
+    backend.init({40: "Roanoke"}, load_options(load_rules()))
     backend.dispose()
     return run_job(Inputs.gather(upload, [], rules), 40, db_url=url, now=MONTH1)
 
