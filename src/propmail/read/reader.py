@@ -16,7 +16,7 @@ import polars as pl
 
 from propmail.contract import NICHE_COLUMNS, UPLOAD_COLUMNS, Kind
 from propmail.errors import InputError
-from propmail.read import derive, files, headers, layouts, values
+from propmail.read import derive, files, headers, keys, layouts, values
 from propmail.read.mapping import FROM_MAILING, ColumnMapping, normalize
 
 
@@ -96,6 +96,11 @@ def _read(
     derived, fed = derive.derive_sheet(source, used)
     picked, extra = headers.match_headers(derived, columns, used, niche, name)
     filled = derive.filled(used, picked)
+    read_from = {c: [source.headers[p]] if p < width else fed.get(c, []) for c, p in picked.items()}
+    no_id = not niche and keys.keyless(read_from)
+    if no_id:  # keyed by its site below
+        picked.pop(keys.KEY, None)
+        filled.append(keys.KEY)
     if strict:
         headers.check_required({**picked, **dict.fromkeys(filled, -1)}, niche, source.headers, name)
 
@@ -104,7 +109,10 @@ def _read(
     text = values.text_frame(derived, {**picked, **units}, text_columns)
     # the sheet's cells are all in `text` now: without them the parsing below peaks lower
     source, derived = _without_cells(source), _without_cells(derived)
-    text = derive.finish_text(text, used)
+    text, site_notes = derive.finish_text(text, used)
+    if no_id:
+        text, key_note = keys.site_keys(text, with_zip="LocationZip" in picked)
+        site_notes.append(key_note)
     if text.height == 0 and strict:
         raise InputError("no data rows below the header", file=name)
     picked = {c: picked.get(c, -1) for c in columns if c in picked or c in filled}
@@ -115,6 +123,8 @@ def _read(
     direct = {c: source.headers[p] for c, p in picked.items() if 0 <= p < width}
     units_fed = {derive.street_of(u): source.headers[p] for u, p in units.items()}
     fed = _fed(fed, direct, filled, units_fed, picked, columns)
+    if no_id and "LocationAddress1" in fed:
+        fed[keys.KEY] = list(fed["LocationAddress1"])
     appended = set(derived.headers[width:]) - set(source.headers)
     extra = [h for h in extra if normalize(h) not in consumed and h not in appended]
     result = ReadResult(
@@ -125,7 +135,7 @@ def _read(
         extra_columns=extra,
         source=name,
         layout=used.name or used.source,
-        notes=source.notes,
+        notes=[*source.notes, *site_notes],
         fed=fed,
         headers=source.headers,
         header_row=source.first_row - 1,
