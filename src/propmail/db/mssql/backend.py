@@ -50,7 +50,7 @@ MIN_COMPATIBILITY = 130  # OPENJSON needs database compatibility level 130+
 
 # the procedures merge, journal, lock and write UploadLog themselves: nothing of the generated
 # plan's capabilities applies
-CAPABILITIES = Capabilities("SQL Server", ledger=MssqlLedger)
+CAPABILITIES = Capabilities("SQL Server", journal_key_tables=False, ledger=MssqlLedger)
 
 
 class MssqlBackend(Database):
