@@ -469,7 +469,7 @@ class MssqlBackend(Database):
         except LoadError as exc:
             refused = str(exc).partition(f"upload {log_id} cannot be undone")
             if refused[1]:
-                raise InputError(refused[1] + refused[2], column="UPLOADLOGID") from None
+                raise InputError(refused[1] + refused[2]) from None
             raise
         row = dict(zip(tsql.UNDO_RESULT, rows[0], strict=True))
         return Undone(
