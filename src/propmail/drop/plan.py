@@ -55,6 +55,7 @@ def choice_of(
         mail_when_do_not_mail=rules.drop.mail_when_do_not_mail,
         ncoa=rules.ncoa,
         niche_separator=rules.niche_separator,
+        prefixes=tuple(p.prefix for p in rules.prefixes),
         lists=lists,
         max_pieces=max_pieces,
         fallback_name=_fallback_name(rules),

@@ -77,6 +77,7 @@ class Choice:
     mail_when_do_not_mail: tuple[str, ...] = ("", "0", "N", "NO", "F", "FALSE")
     ncoa: Ncoa = field(default_factory=lambda: Ncoa(moves=(), not_drops=()))
     niche_separator: str = " - "
+    prefixes: tuple[str, ...] = ()  # the [[prefix]] rules' prefixes (the stack count reads them)
     lists: tuple[str, ...] = ()  # only these list codes (none: every list)
     max_pieces: int | None = None
     fallback_name: str | None = None  # the envelope name printed as the fall-back, if suppressed
@@ -211,9 +212,10 @@ def choose(
 ) -> Selection:
     """The drop's pieces from the region's rows (`propmail.db.drops.CANDIDATE_COLUMNS`)."""
     keyed = pl.concat_str(pl.lit(f"{region_id}|"), pl.col("PrimaryId"))
+    stacks = stack_counts(candidates["Code"], choice.prefixes, choice.niche_separator)
     frame = candidates.with_columns(
         cadence.stable_hash(candidates.select(keyed).to_series()).alias("__hash"),
-        stack_counts(pl.col("Code"), choice.niche_separator).alias("Stack"),
+        stacks.cast(pl.Int64).alias("Stack"),
     )
     frame = frame.with_columns(_first_reason(_reasons(choice, suppressions)))
     ranked = frame.sort(

@@ -1,38 +1,84 @@
-"""The stack count of a list code: how many prefixes and niche lists it carries.
+"""The stack count: how many lists a location's final code puts it on.
 
-A code is built as SPEC 3.6-3.7 say: prefixes (each ending in ``-``, such as ``HE-`` or
-``NCOA_Drops-``) prepended to a base code that has no ``-`` (``OO``, ``ABS1``), then niche types
-stacked in front with the niche separator (``"Liens - Probate - HE-ABS1"``). Its stack count is
-the niche segments before the last plus the ``-`` of the last segment: a location on more lists
-counts more (the mail drop ranks it first).
+A final code (Location.PriorityCode) is its niche lists, each joined by the niche separator,
+then its prefixes, then its base code: ``Probate - Liens-HE-ABS1`` is on the Probate niche list
+and the Liens and HE prefix lists, three in all. Investors rank by it ("2+ lists"). It is read
+back from the code, never stored: the legacy Location table keeps its columns.
 
->>> stack_count("Liens - Probate - Vacant-HE-ABS1")
-4
->>> stack_count("ABS1"), stack_count("F&C-OO"), stack_count(None)
-(0, 1, 0)
->>> import polars as pl
->>> pl.select(stack_counts(pl.lit("Liens - HE-ABS1"))).item()
-2
+Codes are few (one per ListPriority row), so a column of codes is counted once per distinct
+code (`stack_counts`), never once per row.
+
+>>> stack_count("Probate - Liens-HE-ABS1", ("HE-", "Liens-"), " - ")
+3
+>>> stack_parts("Probate - Liens-HE-ABS1", ("HE-", "Liens-"), " - ")
+(('Probate',), ('Liens-', 'HE-'), 'ABS1')
+>>> stack_count("OO", ("HE-",), " - ")
+0
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
-DEFAULT_SEPARATOR = " - "  # [niche] separator in rules.toml
+
+def stack_parts(
+    code: str, prefixes: Sequence[str], separator: str
+) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+    """The niche lists, the prefixes (leftmost first) and the base code of a final code.
+
+    A prefix is one of `prefixes` (case-insensitive, the longest first where two could match);
+    the base code is what remains and is never itself taken as a prefix. A code written by
+    other settings keeps what it does not recognise in its base.
+
+    >>> stack_parts("F&C-Vacant-ABS2", ("F&C-", "Vacant-"), " - ")
+    ((), ('F&C-', 'Vacant-'), 'ABS2')
+    >>> stack_parts("Liens - Liens-ABS3", ("Liens-",), " - ")
+    (('Liens',), ('Liens-',), 'ABS3')
+    """
+    *niches, rest = code.split(separator) if separator else [code]
+    ordered = sorted(prefixes, key=len, reverse=True)
+    found: list[str] = []
+    rest = rest.strip()
+    while True:
+        upper = rest.upper()
+        hit = next((p for p in ordered if p and upper.startswith(p.upper())), None)
+        if hit is None or len(hit) >= len(rest):
+            break
+        found.append(rest[: len(hit)])
+        rest = rest[len(hit) :]
+    return tuple(n.strip() for n in niches if n.strip()), tuple(found), rest
 
 
-def stack_count(code: str | None, separator: str = DEFAULT_SEPARATOR) -> int:
-    """The prefixes plus the niche lists of one code (0 for none)."""
+def stack_count(code: str | None, prefixes: Sequence[str], separator: str) -> int:
+    """The number of prefixes plus niche lists `code` carries (0 for no code)."""
     if not code:
         return 0
-    segments = code.split(separator)
-    return len(segments) - 1 + segments[-1].count("-")
+    niches, found, _ = stack_parts(code, prefixes, separator)
+    return len(niches) + len(found)
 
 
-def stack_counts(code: pl.Expr, separator: str = DEFAULT_SEPARATOR) -> pl.Expr:
-    """`stack_count` over a column of codes, vectorized (null: 0)."""
-    segments = code.str.split(separator)
-    niches = segments.list.len() - 1
-    prefixes = segments.list.last().str.count_matches("-", literal=True)
-    return (niches + prefixes).fill_null(0).cast(pl.Int64)
+def stack_counts(codes: pl.Series, prefixes: Sequence[str], separator: str) -> pl.Series:
+    """The stack count of every code of a column, counted once per distinct code.
+
+    >>> stack_counts(pl.Series(["HE-OO", "OO", "HE-OO", None]), ("HE-",), " - ").to_list()
+    [1, 0, 1, 0]
+    """
+    distinct = codes.drop_nulls().unique().to_list()
+    counted = {code: stack_count(code, prefixes, separator) for code in distinct}
+    return (
+        codes.replace_strict(counted, default=0, return_dtype=pl.Int32)
+        .fill_null(0)
+        .rename("StackCount")
+    )
+
+
+def distribution(codes: pl.Series, prefixes: Sequence[str], separator: str) -> list[dict[str, int]]:
+    """Locations per stack count, from 0 lists up, for every count that occurs.
+
+    >>> distribution(pl.Series(["HE-OO", "OO", "Liens - HE-OO"]), ("HE-",), " - ")
+    [{'lists': 0, 'rows': 1}, {'lists': 1, 'rows': 1}, {'lists': 2, 'rows': 1}]
+    """
+    counts = stack_counts(codes, prefixes, separator).value_counts(name="rows").sort("StackCount")
+    return [{"lists": int(n), "rows": int(r)} for n, r in counts.iter_rows()]
