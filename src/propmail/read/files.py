@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -57,10 +58,42 @@ def check_readable(path: Path) -> None:
         raise InputError(
             f"unsupported file type {suffix or '(none)'!r}; use {', '.join(SUFFIXES)}", file=name
         )
-    if not path.is_file():
-        raise InputError(f"file not found (looked for {path.absolute()})", file=name)
+    try:
+        mode = path.stat().st_mode  # a symbolic link is followed: what it points to is read
+    except FileNotFoundError:
+        raise InputError(f"file not found (looked for {path.absolute()})", file=name) from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path.absolute()}: {exc.strerror}", file=name) from None
+    if not stat.S_ISREG(mode):
+        raise InputError(
+            f"{path.absolute()} is {_not_a_file(mode)}, not a regular file; propmail reads "
+            "only files (save the data to a file and name that)",
+            file=name,
+        )
     if not os.access(path, os.R_OK):
         raise InputError(f"cannot read {path.absolute()}: permission denied", file=name)
+
+
+def _not_a_file(mode: int) -> str:
+    kinds = (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device (such as /dev/zero)"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((what for test, what in kinds if test(mode)), "not a file")
+
+
+def check_sheet(path: Path, sheet: str | None) -> None:
+    """InputError if a sheet is asked of a file that has none (csv, parquet)."""
+    if sheet is not None and path.suffix.lower() not in EXCEL_SUFFIXES:
+        raise InputError(
+            f"--sheet {sheet!r} names a workbook sheet, but {path.name} is a "
+            f"{path.suffix.lower()[1:] or 'sheetless'} file, which has none; drop --sheet",
+            file=path.name,
+            option="--sheet",
+        )
 
 
 def check(path: Path) -> None:
@@ -84,11 +117,13 @@ def load(path: Path, sheet: str | None = None, score: Score | None = None) -> Sh
     """The sheet of an input file; InputError if it is missing, unsafe, unreadable or empty."""
     name, suffix = path.name, path.suffix.lower()
     check(path)
+    check_sheet(path, sheet)
     notes: list[str] = []
     sheet_index, sheet_name = 0, ""
     try:
         if suffix == ".parquet":
-            frame = pl.read_parquet(path)
+            frame = pl.read_parquet(path, glob=False)  # the name is a file, never a pattern
+            _check_flat(frame.schema, name)
             return Sheet(frame, list(frame.columns), first_row=2)
         if suffix == ".csv":
             grid = _read_csv(path, notes)
@@ -271,7 +306,9 @@ def _read_csv(path: Path, notes: list[str]) -> pl.DataFrame:
     separator = _sniff(head.decode("utf-8", errors="replace"))  # the separators are ASCII
 
     def read(source: Path | io.BytesIO) -> pl.DataFrame:
-        return pl.read_csv(source, has_header=False, infer_schema=False, separator=separator)
+        return pl.read_csv(
+            source, has_header=False, infer_schema=False, separator=separator, glob=False
+        )
 
     try:
         grid = read(path)  # polars drops a UTF-8 byte-order mark
@@ -288,6 +325,17 @@ def _read_csv(path: Path, notes: list[str]) -> pl.DataFrame:
     if separator != ",":
         notes.append(f"separator {separator!r}")
     return grid
+
+
+def _check_flat(schema: pl.Schema, name: str) -> None:
+    """InputError naming the parquet columns that hold lists or structs, not one value a row."""
+    nested = [f"{c} ({t})" for c, t in schema.items() if t.is_nested() or t == pl.Object]
+    if nested:
+        raise InputError(
+            f"column{'s' if len(nested) > 1 else ''} {', '.join(nested)} hold lists or "
+            "structures, not one value per row; write the file with plain columns",
+            file=name,
+        )
 
 
 def _sniff(sample: str) -> str:
