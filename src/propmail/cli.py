@@ -141,6 +141,7 @@ def db_init(db_url: str | None, regions: tuple[str, ...], rules_path: str | None
     rules = load_rules(rules_path)
     with open_backend(db_url) as backend:
         before = backend.regions()
+        indexes = backend.missing_indexes()
         created = backend.init(wanted, load_options(rules))
         counts = backend.counts()
     out.print(f"database ready: {escape(backend.display_url)}")
@@ -148,6 +149,14 @@ def db_init(db_url: str | None, regions: tuple[str, ...], rules_path: str | None
         f"regions: {counts['Region']}, list codes: {counts['ListPriority']}"
         + (f" (created {', '.join(created)})" if created else "")
     )
+    for index in indexes:
+        out.print(
+            f"index added to the existing table: {index} (undo deletes owners and list codes "
+            "without a scan of Location per row)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     for line in region_changes(before, wanted):
         out.print(line, markup=False, highlight=False)
 
@@ -668,6 +677,68 @@ def explain_command(
         return
     for line in lines(explained):
         out.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+@main.command("changes")
+@click.option("--region", "region_id", type=int, required=True, help="RegionId of the loads.")
+@click.option(
+    "--load", "load_id", type=int, help="UploadLogId of the load (default: the region's last)."
+)
+@click.option(
+    "--since",
+    "since_id",
+    type=int,
+    help="UploadLogId of the first load of a range ending with --load.",
+)
+@click.option("--db", "db_url", help=DB_HELP)
+@click.option("--rules", "rules_path", type=click.Path(dir_okay=False), help="Rules file.")
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False),
+    help="Write changes.json and changes.html into this folder.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+def changes_command(
+    region_id: int,
+    load_id: int | None,
+    since_id: int | None,
+    db_url: str | None,
+    rules_path: str | None,
+    report_dir: str | None,
+    as_json: bool,
+) -> None:
+    """What a load changed against the region before it (or a range of loads, --since), from
+    the load journal and the stored rows: new and gone locations, sales, lists joined and
+    left, absentee levels, new NCOA moves and drops, stack counts, list codes by count.
+
+    Read-only: nothing is written.
+    """
+    import json
+
+    from propmail.changes import lines, read_changes
+
+    rules = load_rules(rules_path)
+    if report_dir:
+        check_report_dir(Path(report_dir))
+    with open_backend(db_url) as backend:
+        if not backend.exists() or not backend.has_schema():
+            raise InputError(f"{backend.where} has no propmail tables", option="--db")
+        report = read_changes(backend, rules, region_id, load_id, since_id).as_dict()
+    if as_json:
+        out.print_json(json.dumps(report, default=str))
+    else:
+        for line in lines(report):
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
+    if report_dir:
+        from propmail.report.changes import write_changes
+
+        try:
+            files = write_changes(report, report_dir)
+        except (OSError, InputError) as exc:
+            _print_error(str(exc))
+            sys.exit(REPORT_FAILED)
+        err.print(f"report: {files[1]}  (also {files[0].name})", highlight=False)
 
 
 if __name__ == "__main__":  # pragma: no cover
