@@ -142,6 +142,7 @@ def db_init(db_url: str | None, regions: tuple[str, ...], rules_path: str | None
     rules = load_rules(rules_path)
     with open_backend(db_url) as backend:
         before = backend.regions()
+        indexes = backend.missing_indexes()
         created = backend.init(wanted, load_options(rules))
         counts = backend.counts()
     out.print(f"database ready: {escape(backend.display_url)}")
@@ -149,6 +150,14 @@ def db_init(db_url: str | None, regions: tuple[str, ...], rules_path: str | None
         f"regions: {counts['Region']}, list codes: {counts['ListPriority']}"
         + (f" (created {', '.join(created)})" if created else "")
     )
+    for index in indexes:
+        out.print(
+            f"index added to the existing table: {index} (undo deletes owners and list codes "
+            "without a scan of Location per row)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     for line in region_changes(before, wanted):
         out.print(line, markup=False, highlight=False)
 

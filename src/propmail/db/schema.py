@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     SmallInteger,
@@ -135,6 +136,15 @@ upload_log = Table(
 )
 
 TABLES = (region, list_priority, region_list_frequency, owner, location, upload_log)
+
+# The indexes under Location's foreign keys: deleting an owner or a list code checks that no
+# location refers to it, a scan of Location per row deleted without them (undo of a load that
+# inserted owners was quadratic). `db init` adds them to a database that lacks them: the one
+# change propmail makes to a legacy table.
+FOREIGN_KEY_INDEXES = (
+    Index("IX_Location_OwnerId", location.c.OwnerId),
+    Index("IX_Location_ListPriorityId", location.c.ListPriorityId),
+)
 
 # The load journal: propmail's own tables beside the legacy ones, which it never alters. One
 # PropmailJournal row per load that can still be undone (LoadedAt is the clock the load wrote
