@@ -12,7 +12,7 @@ import pytest
 from tests.drop.conftest import Region, row
 from tests.report.chromium import find_chromium, visit
 
-HOSTILE = "<script>alert(1)</script> & =HYPERLINK(\"http://x.test\")"
+HOSTILE = '<script>alert(1)</script> & =HYPERLINK("http://x.test")'
 
 
 @pytest.fixture(scope="module")
