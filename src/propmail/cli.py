@@ -37,6 +37,11 @@ out = Console()
 
 DB_HELP = f"SQLAlchemy URL; default $PROPMAIL_DB_URL, else {DEFAULT_URL}"
 
+# RegionId and UploadLogId are INT columns: a value they cannot hold is bad input (exit 2)
+INT_MAX = 2**31 - 1
+REGION_ID = click.IntRange(min=0, max=INT_MAX)
+UPLOAD_LOG_ID = click.IntRange(min=1, max=INT_MAX)
+
 LOAD_FAILED, BAD_INPUT, REPORT_FAILED, NO_DATABASE, INTERRUPTED = 1, 2, 3, 4, 130
 EXIT_STATUSES = {
     0: "done",
@@ -45,7 +50,8 @@ EXIT_STATUSES = {
     BAD_INPUT: "bad input or usage; nothing was done",
     REPORT_FAILED: "the load was committed (UploadLog state 3), or the dry run or parity ran, "
     "but the report could not be written",
-    NO_DATABASE: "the database cannot be reached or used; nothing was done, no UploadLog row",
+    NO_DATABASE: "the database cannot be reached or used, or its driver is not installed; "
+    "nothing was done, no UploadLog row",
     INTERRUPTED: "interrupted by the operator (Ctrl-C); a load under way was rolled back",
 }
 
@@ -100,9 +106,12 @@ def open_backend(db_url: str | None) -> Iterator[Database]:
 def _region(value: str) -> tuple[int, str | None]:
     region, _, name = value.partition("=")
     try:
-        return int(region), (name.strip() or None)
+        region_id = int(region)
     except ValueError:
         raise click.BadParameter(f"{value!r}: expected ID or ID=NAME, e.g. 40=Roanoke") from None
+    if not 0 <= region_id <= INT_MAX:
+        raise click.BadParameter(f"{value!r}: a RegionId is from 0 to {INT_MAX}")
+    return region_id, (name.strip() or None)
 
 
 def _exit_status_help() -> str:
@@ -232,7 +241,7 @@ def upload_options(command: F) -> F:
 
 @main.command("process")
 @click.argument("upload", type=click.Path(dir_okay=False))
-@click.option("--region", "region_id", type=int, required=True, help="RegionId to load into.")
+@click.option("--region", "region_id", type=REGION_ID, required=True, help="RegionId to load into.")
 @upload_options
 @click.option(
     "--dry-run",
@@ -445,7 +454,7 @@ def bench(
 
 
 @main.command("undo")
-@click.argument("upload_log_id", metavar="UPLOADLOGID", type=int)
+@click.argument("upload_log_id", metavar="UPLOADLOGID", type=UPLOAD_LOG_ID)
 @click.option("--db", "db_url", help=DB_HELP)
 @click.option(
     "--cascade", is_flag=True, help="Undo the later loads that wrote the same rows first."
@@ -474,7 +483,7 @@ def journal_group() -> None:
 
 @journal_group.command("list")
 @click.option("--db", "db_url", help=DB_HELP)
-@click.option("--region", "region_id", type=int, help="Only this region's loads.")
+@click.option("--region", "region_id", type=REGION_ID, help="Only this region's loads.")
 def journal_list(db_url: str | None, region_id: int | None) -> None:
     """The loads that can still be undone, newest first, with what their journal holds."""
     with open_backend(db_url) as backend:
@@ -604,7 +613,9 @@ def selftest_command(db_url: str | None, rows: int) -> None:
 
 @main.command("parity")
 @click.argument("upload", type=click.Path(dir_okay=False))
-@click.option("--region", "region_id", type=int, required=True, help="RegionId to compare with.")
+@click.option(
+    "--region", "region_id", type=REGION_ID, required=True, help="RegionId to compare with."
+)
 @upload_options
 @click.option(
     "--report",
@@ -681,14 +692,17 @@ def explain_command(
 
 
 @main.command("changes")
-@click.option("--region", "region_id", type=int, required=True, help="RegionId of the loads.")
+@click.option("--region", "region_id", type=REGION_ID, required=True, help="RegionId of the loads.")
 @click.option(
-    "--load", "load_id", type=int, help="UploadLogId of the load (default: the region's last)."
+    "--load",
+    "load_id",
+    type=UPLOAD_LOG_ID,
+    help="UploadLogId of the load (default: the region's last).",
 )
 @click.option(
     "--since",
     "since_id",
-    type=int,
+    type=UPLOAD_LOG_ID,
     help="UploadLogId of the first load of a range ending with --load.",
 )
 @click.option("--db", "db_url", help=DB_HELP)
