@@ -141,6 +141,12 @@ class Admin(ABC):
         """Create (or complete) propmail's tables; safe to repeat."""
 
     @abstractmethod
+    def missing_indexes(self) -> list[str]:
+        """The indexes under Location's foreign keys (`schema.FOREIGN_KEY_INDEXES`) that an
+        existing Location lacks, each as "IX_Location_OwnerId on Location(OwnerId)" (none
+        before Location exists); `create_schema` adds them."""
+
+    @abstractmethod
     def init(self, regions: dict[int, str | None], options: LoadOptions) -> list[str]:
         """Create the schema, the regions given and the base list codes; returns codes created."""
 

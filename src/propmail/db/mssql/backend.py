@@ -154,6 +154,10 @@ class MssqlBackend(Database):
             log.info("not installed yet: %s", ", ".join(missing))
         return not missing
 
+    def missing_indexes(self) -> list[str]:
+        rows = self._run(tsql.MISSING_INDEXES, what="index check")
+        return [f"{name} on Location({column})" for name, column in rows]
+
     def init(self, regions: dict[int, str | None], options: LoadOptions) -> list[str]:
         self.create_schema()
         new_list = options.new_list
