@@ -38,8 +38,9 @@ _FROM = {"LocationZip": "OwnerZip", "LocationCity": "OwnerCity", "LocationState"
 _NUMBER = r"^\s*([0-9]+)"
 
 
-def _upper(column: str) -> pl.Expr:
-    return pl.col(column).cast(pl.String).str.strip_chars().str.to_uppercase()
+def _upper(text: pl.DataFrame, column: str) -> pl.Expr:
+    value = pl.col(column) if column in text.columns else pl.lit(None, pl.String)
+    return value.cast(pl.String).str.strip_chars().str.to_uppercase()
 
 
 def _streets_match(text: pl.DataFrame) -> pl.Series:
@@ -94,8 +95,9 @@ def fill_site(text: pl.DataFrame, wanted: Sequence[str]) -> tuple[pl.DataFrame, 
     if not wanted or not {"LocationAddress1", "OwnerAddress1"} <= set(text.columns):
         return text, []
     match = _streets_match(text)
-    state = _upper("OwnerState").str.replace_all(r"[^A-Z]", "")
-    matched = text.select(state.alias("state"), _upper("OwnerCity").alias("city")).filter(match)
+    state = _upper(text, "OwnerState").str.replace_all(r"[^A-Z]", "")
+    city = _upper(text, "OwnerCity")
+    matched = text.select(state.alias("state"), city.alias("city")).filter(match)
     home_state, state_share = _one_value(matched["state"])
     home_city, city_share = _one_value(matched["city"])
     one_state = home_state if state_share >= ONE_PLACE else None
