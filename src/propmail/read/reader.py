@@ -102,16 +102,16 @@ def _read(
     strict: bool = True,
 ) -> tuple[ReadResult, pl.DataFrame]:
     name = path.name
-    source = files.load(path, sheet, header_score(mapping, niche))
+    score = header_score(mapping, niche)
+    first = files.head(path, sheet, score) if strict else None
+    if first is not None:  # a file that cannot supply the columns is refused, its body unread
+        _columns(first, layout_of(first, mapping, columns, niche)[0], columns, name, niche, strict)
+    source = files.load(path, sheet, score)
     used, matched, label = layout_of(source, mapping, columns, niche)
     if matched is not None and matched.stops and strict:
         raise InputError("; ".join(matched.stops), file=name)
+    derived, fed, picked, extra, filled = _columns(source, used, columns, name, niche, strict)
     width = len(source.headers)
-    derived, fed = derive.derive_sheet(source, used)
-    picked, extra = headers.match_headers(derived, columns, used, niche, name)
-    filled = derive.filled(used, picked)
-    if strict:
-        headers.check_required({**picked, **dict.fromkeys(filled, -1)}, niche, source.headers, name)
 
     units = derive.unit_columns(source, used)
     text_columns = {**columns, **dict.fromkeys(units, Kind.TEXT)}
@@ -150,6 +150,25 @@ def _read(
         stops=matched.stops if matched else [],
     )
     return result, text
+
+
+def _columns(
+    sheet: files.Sheet,
+    used: ColumnMapping,
+    columns: Mapping[str, Kind],
+    name: str,
+    niche: bool,
+    strict: bool,
+) -> tuple[files.Sheet, dict[str, list[str]], dict[str, int], list[str], list[str]]:
+    """The sheet with its derived columns, the headers each feeds, canonical column ->
+    position, the headers not used and the columns filled without one; with `strict`,
+    InputError unless the sheet has the required columns."""
+    derived, fed = derive.derive_sheet(sheet, used)
+    picked, extra = headers.match_headers(derived, columns, used, niche, name)
+    filled = derive.filled(used, picked)
+    if strict:
+        headers.check_required({**picked, **dict.fromkeys(filled, -1)}, niche, sheet.headers, name)
+    return derived, fed, picked, extra, filled
 
 
 def _without_cells(sheet: files.Sheet) -> files.Sheet:
