@@ -27,20 +27,26 @@ ROLL = {
 }  # fmt: skip
 
 
-def _roll(tmp_path: Path) -> tuple[pl.DataFrame, list[str]]:
+def _roll(tmp_path: Path, times: int = 1) -> tuple[pl.DataFrame, list[str]]:
     path = tmp_path / "roll.csv"
-    pl.DataFrame(ROLL).write_csv(path)
+    pl.concat([pl.DataFrame(ROLL)] * times).write_csv(path)
     result = read_upload(path)
-    assert result.layout == "county"
     return result.frame, result.notes
+
+
+def test_a_few_owners_at_their_site_do_not_say_the_roll_s_state(tmp_path: Path) -> None:
+    frame, notes = _roll(tmp_path)  # 4 of 7: too few to say
+    assert frame["LocationState"].to_list() == [None] * 7
+    assert frame["LocationZip"].to_list()[:3] == ["07307", None, "07306"]
 
 
 def test_the_site_state_and_city_are_on_every_row_the_zip_where_the_streets_match(
     tmp_path: Path,
 ) -> None:
-    frame, notes = _roll(tmp_path)
-    assert frame["LocationState"].to_list() == ["NJ"] * 7
-    assert frame["LocationCity"].to_list() == ["JERSEY CITY"] * 7
+    frame, notes = _roll(tmp_path, times=3)  # 12 owners living at their site: enough to say
+    assert frame["LocationState"].to_list() == ["NJ"] * 21
+    assert frame["LocationCity"].to_list() == ["JERSEY CITY"] * 21
+    frame = frame.head(7)
     # 413 NEW YORK AVE. is 413 NEW YORK AVENUE through the occupancy normaliser
     assert frame["LocationZip"].to_list() == ["07307", None, "07306", None, None, "07302", "07302"]
     assert any(

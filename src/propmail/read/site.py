@@ -8,8 +8,9 @@ A county roll often gives the site street but not its city, state or ZIP (a mapp
   ``413 NEW YORK AVE.`` is ``413 NEW YORK AVENUE``) and the mailing state is the file's, the
   mailing city and ZIP are the site's;
 - the site state and city the file implies: a roll covers one county, so where the rows whose
-  streets match mail from one state (and one city) on at least `ONE_PLACE` of them, that state
-  (city) is every row's; a site ZIP the file gives is checked against the ZIP table instead;
+  streets match (`EVIDENCE` of them at least) mail from one state (and one city) on at least
+  `ONE_PLACE` of them, that state (city) is every row's; where the file gives a site ZIP, the
+  ZIP table's state (city) for it comes first;
 - a site ZIP is never guessed: where the streets do not match it stays empty.
 
 Each fill is named in the read notes (the summary and the report show them).
@@ -18,8 +19,9 @@ Each fill is named in the read notes (the summary and the report show them).
 ...     "OwnerAddress1": ["413 NEW YORK AVENUE", "1 PINE RD", "5 ELM STREET"],
 ...     "OwnerCity": ["JERSEY CITY", "NEWARK", "JERSEY CITY"], "OwnerState": ["NJ", "NJ", "NJ"],
 ...     "OwnerZip": ["07307", "07102", "07306"]})
->>> filled, notes = fill_site(text, ("LocationZip", "LocationCity", "LocationState"))
->>> filled.select("LocationCity", "LocationState", "LocationZip").rows()
+>>> roll = pl.concat([text] * 5)  # 10 owners living at their site: enough to say
+>>> filled, notes = fill_site(roll, ("LocationZip", "LocationCity", "LocationState"))
+>>> filled.head(3).select("LocationCity", "LocationState", "LocationZip").rows()
 [('JERSEY CITY', 'NJ', '07307'), ('JERSEY CITY', 'NJ', None), ('JERSEY CITY', 'NJ', '07306')]
 """
 
@@ -34,6 +36,7 @@ from propmail.rules.occupancy import Occupancy, same_street
 from propmail.rules.zip_codes import zip_table
 
 ONE_PLACE = 0.9  # the share of street-matching rows that must mail from one state (city)
+EVIDENCE = 10  # and how many street-matching rows it takes to say so
 _FROM = {"LocationZip": "OwnerZip", "LocationCity": "OwnerCity", "LocationState": "OwnerState"}
 _NUMBER = r"^\s*([0-9]+)"
 
@@ -100,7 +103,8 @@ def fill_site(text: pl.DataFrame, wanted: Sequence[str]) -> tuple[pl.DataFrame, 
     matched = text.select(state.alias("state"), city.alias("city")).filter(match)
     home_state, state_share = _one_value(matched["state"])
     home_city, city_share = _one_value(matched["city"])
-    one_state = home_state if state_share >= ONE_PLACE else None
+    enough = matched.height >= EVIDENCE
+    one_state = home_state if state_share >= ONE_PLACE and enough else None
     one_city = home_city if city_share >= ONE_PLACE and one_state else None
     same = pl.lit(match) & (state == one_state if one_state else pl.lit(True))
     table = zip_table()
@@ -137,4 +141,4 @@ def fill_site(text: pl.DataFrame, wanted: Sequence[str]) -> tuple[pl.DataFrame, 
     return text.with_columns(steps), [notes[c] for c in wanted]
 
 
-__all__ = ["ONE_PLACE", "fill_site"]
+__all__ = ["EVIDENCE", "ONE_PLACE", "fill_site"]
