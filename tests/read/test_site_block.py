@@ -35,7 +35,7 @@ def _roll(tmp_path: Path, times: int = 1) -> tuple[pl.DataFrame, list[str]]:
 
 
 def test_a_few_owners_at_their_site_do_not_say_the_roll_s_state(tmp_path: Path) -> None:
-    frame, notes = _roll(tmp_path)  # 4 of 7: too few to say
+    frame, _ = _roll(tmp_path)  # 4 of 7: too few to say
     assert frame["LocationState"].to_list() == [None] * 7
     assert frame["LocationZip"].to_list()[:3] == ["07307", None, "07306"]
 
