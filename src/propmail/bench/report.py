@@ -205,8 +205,23 @@ def backend_section(runs: BackendRuns, rows: int, guide_rows: int) -> list[str]:
         "",
         *_journal_section(runs, rows),
         *_undo_section(runs, rows),
+        *_drop_section(runs),
     ]
     return out
+
+
+def _drop_section(runs: BackendRuns) -> list[str]:
+    """`propmail drop plan` over the region after the last month."""
+    d = runs.drop
+    if not d:
+        return []
+    left = ", ".join(f"{reason} {n:,}" for reason, n in d["left_out"].items()) or "none"
+    return [
+        "",
+        f"`propmail drop plan` over the region's {d['locations']:,} locations: "
+        f"{d['seconds']:.2f} s, peak RSS {d['peak_rss_mb']:,.0f} MB, {d['pieces']:,} pieces "
+        f"({_rate(d['locations'], d['seconds'])}); left out: {left}",
+    ]
 
 
 def _floor_ratios(f: Figures) -> str:
