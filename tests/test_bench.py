@@ -182,6 +182,10 @@ def test_bench_command_on_sqlite(tmp_path: Path) -> None:
     assert "`propmail changes` of a load at most 0.2 of the load" in output
     assert results["changes_ratios"]["sqlite"] > 0
     assert results["figures"]["sqlite"]["guide"] > runs["guide"]["seconds"]  # scaled to 300
+    drop, loaded = runs["drop"], runs["month1"]["load"]["locations_inserted"]
+    assert drop["locations"] == loaded and 0 < drop["pieces"] < loaded
+    assert drop["peak_rss_mb"] > 0 and sum(drop["left_out"].values()) + drop["pieces"] == loaded
+    assert f"`propmail drop plan` over the region's {loaded:,} locations" in output
 
 
 @pytest.mark.postgres

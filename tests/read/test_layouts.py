@@ -312,19 +312,24 @@ AMBIGUOUS = [
 ]
 
 
-def test_an_ambiguous_file_exits_2_and_names_the_candidate_layouts(tmp_path: Path) -> None:
+def test_two_mailing_streets_holding_different_values_stop_process_naming_both(
+    tmp_path: Path,
+) -> None:
+    """The headers of two layouts at once: 'Mailing Address' and 'MAIL_ADDR' read alike, and
+    hold different streets, so `process` stops naming both; inspect shows why and exits 0."""
+    values = {h: f"V{i}" for i, h in enumerate(AMBIGUOUS)}
+    values |= {"Mailing Address": "1 MAIN ST", "MAIL_ADDR": "9 OAK AVE"}
     path = tmp_path / "both.csv"
-    path.write_text(",".join(AMBIGUOUS) + "\n" + ",".join(["x"] * len(AMBIGUOUS)) + "\n")
+    path.write_text(",".join(AMBIGUOUS) + "\n" + ",".join(values.values()) + "\n")
     db = f"sqlite:///{tmp_path / 'propmail.db'}"
     assert run("db", "init", "--db", db, "--region", "40=Test").exit_code == 0
-    for command in (["inspect", str(path)], ["process", str(path), "--region", "40", "--db", db]):
-        result = run(*command)
-        assert result.exit_code == 2
-        assert (
-            "fit several layouts equally well: list-provider (9 headers), county (9 headers)"
-            in (" ".join(result.output.split()))
-        )
-        assert "--mapping list-provider" in result.output
+    stop = "columns 'Mailing Address' and 'MAIL_ADDR' both read as OwnerAddress1"
+    result = run("process", str(path), "--region", "40", "--db", db)
+    assert result.exit_code == 2
+    assert stop in " ".join(result.output.split())
+    shown = run("inspect", str(path))
+    assert shown.exit_code == 0
+    assert stop in " ".join(shown.output.split())
 
 
 def test_mapping_by_name_settles_an_ambiguous_file(tmp_path: Path) -> None:

@@ -207,6 +207,7 @@ def backend_section(runs: BackendRuns, rows: int, guide_rows: int) -> list[str]:
         *_journal_section(runs, rows),
         *_undo_section(runs, rows),
         *_changes_section(runs, rows),
+        *_drop_section(runs),
     ]
     return out
 
@@ -232,6 +233,20 @@ def _changes_section(runs: BackendRuns, rows: int) -> list[str]:
         "",
         f"- `propmail changes` of a load at most {CHANGES_TARGET:g} of the load: {ratio:.2f}, "
         f"{_verdict(ratio <= CHANGES_TARGET, rows)}",
+    ]
+
+
+def _drop_section(runs: BackendRuns) -> list[str]:
+    """`propmail drop plan` over the region after the last month."""
+    d = runs.drop
+    if not d:
+        return []
+    left = ", ".join(f"{reason} {n:,}" for reason, n in d["left_out"].items()) or "none"
+    return [
+        "",
+        f"`propmail drop plan` over the region's {d['locations']:,} locations: "
+        f"{d['seconds']:.2f} s, peak RSS {d['peak_rss_mb']:,.0f} MB, {d['pieces']:,} pieces "
+        f"({_rate(d['locations'], d['seconds'])}); left out: {left}",
     ]
 
 
