@@ -324,3 +324,14 @@ def test_the_region_read_as_arrow_is_the_region_read_through_sqlalchemy(region: 
     assert db.read_arrow(query) is not None or region.url.startswith("mssql")
     assert arrow.equals(rows) and arrow.height == 3
     assert arrow["LastTouch"].drop_nulls().to_list() == [MONDAY]
+
+
+def test_db_init_adds_the_drop_tables_to_a_database_that_lacks_them(region: Region) -> None:
+    region.load([row("I1")])
+    region.cadence(26, 1)
+    for table in ("MailPiece", "MailDrop", "Suppression"):
+        region.sql(f'DROP TABLE "{table}"')
+    refused = region.run("drop", "plan", "--region", "40", expect=2)
+    assert "propmail db init" in refused.output + refused.stderr
+    region.run("db", "init")
+    assert region.parcels(region.plan(weeks(1)[0])["drop_id"]) == ["I1"]
