@@ -9,8 +9,9 @@ A county roll often gives the site street but not its city, state or ZIP (a mapp
   mailing city and ZIP are the site's;
 - the site state and city the file implies: a roll covers one county, so where the rows whose
   streets match (`EVIDENCE` of them at least) mail from one state (and one city) on at least
-  `ONE_PLACE` of them, that state (city) is every row's; where the file gives a site ZIP, the
-  ZIP table's state (city) for it comes first;
+  `ONE_PLACE` of them, that state (city) is every row's (a city ending in it counts as it:
+  WEST LEBANON is in LEBANON); where the file gives a site ZIP, the ZIP table's state (city)
+  for it comes first;
 - a site ZIP is never guessed: where the streets do not match it stays empty.
 
 Each fill is named in the read notes (the summary and the report show them).
@@ -64,12 +65,20 @@ def _streets_match(text: pl.DataFrame) -> pl.Series:
 
 
 def _one_value(values: pl.Series) -> tuple[str | None, float]:
-    """The most common non-empty value and its share of the non-empty ones."""
+    """The most common non-empty value and its share of the non-empty ones, a value that ends
+    with it counting as it (WEST LEBANON is a village of the city of LEBANON)."""
     values = values.drop_nulls()
     if values.is_empty():
         return None, 0.0
-    counts = values.value_counts(sort=True)
-    return counts.row(0)[0], counts.row(0)[1] / values.len()
+    shortest = values.value_counts(sort=True).sort(
+        pl.col(values.name).str.len_chars(), descending=False
+    )
+    best, share = None, 0.0
+    for value in shortest.head(5)[values.name].to_list():  # the five shortest names only
+        within = ((values == value) | values.str.ends_with(" " + value)).sum() / values.len()
+        if within > share:
+            best, share = value, within
+    return best, share
 
 
 def _given(text: pl.DataFrame, column: str) -> pl.Expr:
