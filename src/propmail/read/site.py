@@ -12,7 +12,10 @@ A county roll often gives the site street but not its city, state or ZIP (a mapp
   `ONE_PLACE` of them, that state (city) is every row's (a city ending in it counts as it:
   WEST LEBANON is in LEBANON); where the file gives a site ZIP, the ZIP table's state (city)
   for it comes first;
-- a site ZIP is never guessed: where the streets do not match it stays empty.
+- a site ZIP is never guessed: where the streets do not match it stays empty;
+- a site state the file gives is checked against its site ZIP (`checked_state`): where the ZIP
+  table puts the ZIP in another state, the ZIP's state is the site's (a mailing state column
+  read as the site's, Philadelphia's `state_code`, is caught so).
 
 Each fill is named in the read notes (the summary and the report show them).
 
@@ -100,6 +103,28 @@ def _empty_somewhere(text: pl.DataFrame, wanted: Sequence[str]) -> list[str]:
     return out
 
 
+def checked_state(text: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """The file's site state, where its own site ZIP lies in another state, replaced by the
+    ZIP's state; with the note that says on how many rows."""
+    if not {"LocationState", "LocationZip"} <= set(text.columns):
+        return text, []
+    table = zip_table()
+    zip_state = normalize_zip5(pl.col("LocationZip")).replace_strict(
+        table["zip"], table["state"], default=None
+    )
+    given = _upper(text, "LocationState").str.replace_all(r"[^A-Z]", "")
+    other = (given != zip_state).fill_null(False)
+    wrong = text.select(other.sum()).item()
+    if not wrong:
+        return text, []
+    note = (
+        f"site state: the site ZIP's state on {wrong:,} rows where the file's site state "
+        "column names another (it may hold the mailing state)"
+    )
+    fixed = pl.when(other).then(zip_state).otherwise(pl.col("LocationState"))
+    return text.with_columns(fixed.alias("LocationState")), [note]
+
+
 def fill_site(text: pl.DataFrame, wanted: Sequence[str]) -> tuple[pl.DataFrame, list[str]]:
     """`text` with the site columns of `wanted` filled where the file leaves them empty (module
     doc); the notes that say how."""
@@ -150,4 +175,4 @@ def fill_site(text: pl.DataFrame, wanted: Sequence[str]) -> tuple[pl.DataFrame, 
     return text.with_columns(steps), [notes[c] for c in wanted]
 
 
-__all__ = ["EVIDENCE", "ONE_PLACE", "fill_site"]
+__all__ = ["EVIDENCE", "ONE_PLACE", "checked_state", "fill_site"]
