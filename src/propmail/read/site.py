@@ -10,8 +10,8 @@ A county roll often gives the site street but not its city, state or ZIP (a mapp
 - the site state and city the file implies: a roll covers one county, so where the rows whose
   streets match (`EVIDENCE` of them at least) mail from one state (and one city) on at least
   `ONE_PLACE` of them, that state (city) is every row's (a city ending in it counts as it:
-  WEST LEBANON is in LEBANON); where the file gives a site ZIP, the ZIP table's state (city)
-  for it comes first;
+  WEST LEBANON is in LEBANON); where the file gives a site ZIP, the ZIP table's state for it
+  comes first. A city is never taken from the ZIP table: a ZIP serves several towns;
 - a site ZIP is never guessed: where the streets do not match it stays empty;
 - a site state the file gives is checked against its site ZIP (`checked_state`): where the ZIP
   table puts the ZIP in another state, the ZIP's state is the site's (a mailing state column
@@ -144,15 +144,12 @@ def fill_site(text: pl.DataFrame, wanted: Sequence[str]) -> tuple[pl.DataFrame, 
     table = zip_table()
     site_zip = normalize_zip5(_given(text, "LocationZip"))
     zip_gives = "LocationZip" in text.columns
-    by_zip = {
-        part: site_zip.replace_strict(table["zip"], table[part], default=None)
-        for part in ("state", "city")
-    }
+    by_zip = {"state": site_zip.replace_strict(table["zip"], table["state"], default=None)}
     rules = {
         "LocationZip": pl.when(same).then(pl.col("OwnerZip")),
         "LocationState": pl.coalesce(by_zip["state"], pl.lit(one_state, pl.String)),
         "LocationCity": pl.coalesce(
-            pl.when(same).then(pl.col("OwnerCity")), by_zip["city"], pl.lit(one_city, pl.String)
+            pl.when(same).then(pl.col("OwnerCity")), pl.lit(one_city, pl.String)
         ),
     }
     notes = {
@@ -168,7 +165,6 @@ def fill_site(text: pl.DataFrame, wanted: Sequence[str]) -> tuple[pl.DataFrame, 
         ),
         "LocationCity": "site city, where the file gives none: the mailing city where the "
         "mailing street is the site street"
-        + (", else the site ZIP's city" if zip_gives else "")
         + (f", else {one_city} ({city_share:.0%} of the owners at the site)" if one_city else ""),
     }
     steps = [pl.coalesce(_given(text, c), rules[c]).alias(c) for c in wanted]
