@@ -35,7 +35,7 @@ CASES: dict[str, dict[str, str]] = {
         "OwnerAddress1": "9 ELM ST APT 3", "OwnerZip": "24016",
         "LocationState": "VA", "OwnerState": "NC",
     },
-    "CODES-6": {"EstLoanToValue": "40", "LienType": "TAX", "Vacant": "", "ResponseNCOA": "00"},
+    "CODES-6": {"EstLoanToValue": "40", "LienType": "TAX", "Vacant": "", "ResponseNCOA": "02"},
     "LIENID-7": {},
     "LIENADDR-8": {"LocationAddress1": "4411 CEDAR COURT", "LocationZip": "27601"},
     "COMMA-9": {"OwnerName": "SMITH, JOHN A"},

@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -273,6 +274,13 @@ def upload_options(command: F) -> F:
     type=click.Path(file_okay=False),
     help="Write report.json, report.html and rejects.csv into this folder.",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse the upload (exit 2) if a cell does not parse, or a plausibility guard warns "
+    "(a code that never fires, a column filled by the layout, too many rejects), instead of "
+    "loading and naming it.",
+)
 def process(
     upload: str,
     region_id: int,
@@ -283,12 +291,13 @@ def process(
     sheet: str | None,
     dry_run: bool,
     report_dir: str | None,
+    strict: bool,
 ) -> None:
     """Process UPLOAD (xlsx, csv or parquet) and merge it into the database."""
     if report_dir:
         check_report_dir(Path(report_dir))
     with progress(err) as step:
-        inputs = Inputs.gather(upload, niches, rules_path, mapping_path, sheet)
+        inputs = Inputs.gather(upload, niches, rules_path, mapping_path, sheet, strict)
         result = run_job(inputs, region_id, db_url=db_url, step=step, dry_run=dry_run)
         report_error = None
         with _stands(result):
@@ -704,15 +713,14 @@ def explain_command(
     as_json: bool,
 ) -> None:
     """Every derived field of one row of UPLOAD and why; with --db, what the database holds."""
-    import json
-
+    from propmail import jsontext
     from propmail.explain import explain_parcel, lines
 
     with open_backend(db_url) if db_url else nullcontext() as backend:
         inputs = Inputs.gather(upload, niches, rules_path, mapping_path, sheet)
         explained = explain_parcel(inputs, parcel, backend)
     if as_json:
-        out.print_json(json.dumps(explained.as_dict(), default=str))
+        out.print_json(jsontext.dumps(explained.as_dict(), default=str))
         return
     for line in lines(explained):
         out.print(line, markup=False, highlight=False, soft_wrap=True)
@@ -756,8 +764,7 @@ def changes_command(
 
     Read-only: nothing is written.
     """
-    import json
-
+    from propmail import jsontext
     from propmail.changes import lines, read_changes
 
     rules = load_rules(rules_path)
@@ -768,7 +775,7 @@ def changes_command(
             raise InputError(f"{backend.where} has no propmail tables", option="--db")
         report = read_changes(backend, rules, region_id, load_id, since_id).as_dict()
     if as_json:
-        out.print_json(json.dumps(report, default=str))
+        out.print_json(jsontext.dumps(report, default=str))
     else:
         for line in lines(report):
             out.print(line, markup=False, highlight=False, soft_wrap=True)
@@ -781,6 +788,195 @@ def changes_command(
             _print_error(str(exc))
             sys.exit(REPORT_FAILED)
         err.print(f"report: {files[1]}  (also {files[0].name})", highlight=False)
+
+
+# -- the mail drop (docs/drop.md) -------------------------------------------------------------
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{value!r} is not a date (YYYY-MM-DD)", option=option) from None
+
+
+@main.group("drop")
+def drop_group() -> None:
+    """This week's mail drop: plan, look at the proof, commit, export (docs/drop.md)."""
+
+
+@drop_group.command("plan")
+@click.option("--region", "region_id", type=int, required=True, help="RegionId to mail.")
+@click.option("--date", "on", help="The drop's date, YYYY-MM-DD (default: today).")
+@click.option("--max-pieces", type=click.IntRange(min=0), help="At most N pieces, best first.")
+@click.option("--lists", help="Only these list codes, comma-separated.")
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False),
+    help="Write drop.json and drop.html here.",
+)
+@click.option("--db", "db_url", help=DB_HELP)
+@click.option("--rules", "rules_path", type=click.Path(dir_okay=False), help="Rules file.")
+def drop_plan(
+    region_id: int,
+    on: str | None,
+    max_pieces: int | None,
+    lists: str | None,
+    report_dir: str | None,
+    db_url: str | None,
+    rules_path: str | None,
+) -> None:
+    """Choose the region's pieces for a drop and record them as planned."""
+    from propmail.drop.plan import plan
+
+    rules = load_rules(rules_path)
+    codes = tuple(c.strip() for c in (lists or "").split(",") if c.strip())
+    with open_backend(db_url) as backend:
+        planned = plan(
+            backend,
+            rules,
+            region_id,
+            _date(on, "--date") or date.today(),
+            lists=codes,
+            max_pieces=max_pieces,
+            report_dir=Path(report_dir) if report_dir else None,
+        )
+    p = planned.proof
+    out.print(
+        f"drop {p['drop_id']} planned: region {p['region_id']}, {p['drop_date']}, "
+        f"{p['pieces']:,} pieces of {p['locations']:,} locations, cost {p['cost']:,.2f}",
+        highlight=False,
+    )
+    for title, key in (("suppressed", "suppressed"), ("skipped", "skipped")):
+        for r in p[key]:
+            out.print(f"  {title}: {r['reason']}: {r['locations']:,}", highlight=False)
+    if planned.files is not None:
+        out.print(f"proof: {planned.files.html}", highlight=False, soft_wrap=True)
+    out.print(f"next: propmail drop commit {p['drop_id']} (or drop cancel {p['drop_id']})")
+
+
+@drop_group.command("commit")
+@click.argument("drop_id", metavar="DROPID", type=int)
+@click.option("--db", "db_url", help=DB_HELP)
+def drop_commit(drop_id: int, db_url: str | None) -> None:
+    """Make a planned drop's touches count for the cadence."""
+    from propmail.db import drops
+
+    with open_backend(db_url) as backend:
+        drops.require_tables(backend.engine, backend.where)
+        done = drops.commit(backend.engine, drop_id, datetime.now())
+    out.print(f"drop {done.drop_id} committed: {done.pieces:,} pieces", highlight=False)
+
+
+@drop_group.command("cancel")
+@click.argument("drop_id", metavar="DROPID", type=int)
+@click.option("--db", "db_url", help=DB_HELP)
+def drop_cancel(drop_id: int, db_url: str | None) -> None:
+    """Undo a planned or committed drop: its pieces go, its touches no longer count."""
+    from propmail.db import drops
+
+    with open_backend(db_url) as backend:
+        drops.require_tables(backend.engine, backend.where)
+        done = drops.cancel(backend.engine, drop_id)
+    out.print(f"drop {done.drop_id} cancelled: {done.pieces:,} pieces taken back", highlight=False)
+
+
+@drop_group.command("list")
+@click.option("--region", "region_id", type=int, help="Only this region's drops.")
+@click.option("--db", "db_url", help=DB_HELP)
+def drop_list(region_id: int | None, db_url: str | None) -> None:
+    """The drops, newest first."""
+    from propmail.db import drops
+
+    with open_backend(db_url) as backend:
+        drops.require_tables(backend.engine, backend.where)
+        found = drops.drops(backend.engine, region_id)
+    if not found:
+        out.print("no drop yet")
+    for d in found:
+        out.print(
+            f"drop {d.drop_id}  region {d.region_id}  {d.drop_date}  {d.state:<9}  "
+            f"{d.pieces:,} pieces  planned {d.created:%Y-%m-%d %H:%M}"
+            + (f"  committed {d.committed:%Y-%m-%d %H:%M}" if d.committed else ""),
+            highlight=False,
+        )
+
+
+@drop_group.command("export")
+@click.argument("drop_id", metavar="DROPID", type=int)
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(["generic", "lob", "click2mail", "accuzip"]),
+    default="generic",
+    show_default=True,
+    help="The mail house's columns.",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False),
+    help="FILE.csv or FILE.xlsx (default: drop-ID-FORMAT.csv).",
+)
+@click.option("--db", "db_url", help=DB_HELP)
+def drop_export(drop_id: int, format_name: str, out_path: str | None, db_url: str | None) -> None:
+    """Write a drop's pieces for the mail house, one row per piece."""
+    from propmail.drop.plan import export_drop
+
+    target = Path(out_path or f"drop-{drop_id}-{format_name}.csv")
+    with open_backend(db_url) as backend:
+        written = export_drop(backend, drop_id, format_name, target)
+    out.print(f"{written:,} pieces written to {target}", highlight=False, soft_wrap=True)
+
+
+@main.command("suppress")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.option("--reason", help="Why these are not mailed (required to add).")
+@click.option("--expires", help="Mail them again from this date, YYYY-MM-DD.")
+@click.option("--list", "listing", is_flag=True, help="List the suppression list.")
+@click.option("--remove", is_flag=True, help="Take FILE's keys off the list.")
+@click.option("--db", "db_url", help=DB_HELP)
+def suppress_command(
+    file: str | None,
+    reason: str | None,
+    expires: str | None,
+    listing: bool,
+    remove: bool,
+    db_url: str | None,
+) -> None:
+    """Never mail the parcels, owner slugs or mailing addresses of FILE (csv or xlsx)."""
+    from propmail.db import drops
+    from propmail.drop.plan import add_suppressions, remove_suppressions
+
+    if listing:
+        with open_backend(db_url) as backend:
+            drops.require_tables(backend.engine, backend.where)
+            rows = drops.list_suppressions(backend.engine)
+        if not rows:
+            out.print("the suppression list is empty")
+        for r in rows:
+            until = f"  until {r['ExpiresDate']}" if r["ExpiresDate"] else ""
+            out.print(
+                f"{r['KeyKind']:<15} {escape(r['KeyValue'])}  {escape(r['Reason'])}  "
+                f"({escape(r['SourceFile'] or '')}, {r['AddedDate']:%Y-%m-%d}){until}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        return
+    if file is None:
+        raise InputError("name the FILE of keys (or use --list)")
+    with open_backend(db_url) as backend:
+        if remove:
+            removed = remove_suppressions(backend, Path(file))
+            out.print(f"{removed:,} rows taken off the suppression list", highlight=False)
+            return
+        if not reason or not reason.strip():
+            raise InputError("say why with --reason TEXT", option="--reason")
+        added = add_suppressions(backend, Path(file), reason.strip(), _date(expires, "--expires"))
+    out.print(f"{added:,} keys on the suppression list ({reason.strip()})", highlight=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy.exc import SQLAlchemyError
 
-from propmail import pipeline
+from propmail import guards, pipeline
 from propmail.contract import COUNTED, SOURCE_ROW, UPLOAD_COLUMNS
 from propmail.db import (
     Backend,
@@ -136,6 +136,7 @@ class JobResult:
     rules: Rules | None = None  # the settings in force
     staging: str | None = None  # how the upload's rows were staged (adbc, copy (csv), ...)
     compared: str | None = None  # what was staged after comparing with the stored rows first
+    warnings: list[guards.Warning] = field(default_factory=list)  # the plausibility guards'
 
     @property
     def seconds(self) -> float:
@@ -148,6 +149,8 @@ def prepare(
     """Read and process without touching a database."""
     step("reading upload")
     upload = read_upload(inputs.upload, inputs.mapping, inputs.sheet)
+    if inputs.strict and upload.unparseable:
+        raise InputError(unparseable_refusal(upload), file=upload.source, option="--strict")
     niches = []
     for kind, path in inputs.niche_paths():
         step(f"reading niche list {kind}")
@@ -162,6 +165,17 @@ def prepare(
             file=str(inputs.upload),
         )
     return upload, niches, processed
+
+
+def unparseable_refusal(upload: ReadResult) -> str:
+    """Why `--strict` refuses an upload: its cells that do not parse, per column, with examples."""
+    total = sum(upload.unparseable.values())
+    columns = ", ".join(f"{c} {n:,}" for c, n in upload.unparseable.items())
+    shown = "; ".join(f"row {r}, {c}: {raw!r}" for r, c, raw in upload.unparseable_examples[:5])
+    return (
+        f"{total:,} cell{'s' if total > 1 else ''} do not parse ({columns}), e.g. {shown}; "
+        "without --strict they are counted and read as empty"
+    )
 
 
 def check_database(backend: Backend, region_id: int) -> None:
@@ -231,6 +245,9 @@ def run_job(
     load, preview = None, None
     with checked_backend(db_url, backend, region_id, step) as backend:
         upload, niches, processed = prepare(inputs, step)
+        warnings = guards.check(upload, processed)
+        if inputs.strict and warnings:
+            raise InputError(guards.refusal(warnings), file=upload.source, option="--strict")
         site = site_quality(upload.frame, rules.occupancy)
         read = figures(upload.frame, processed, rules.names)
         upload, processed = without_rows(upload, processed)  # the owners and locations stay
@@ -266,4 +283,5 @@ def run_job(
         staging=backend.staging,
         compared=backend.compared,
         figures=read,
+        warnings=warnings,
     )

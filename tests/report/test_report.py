@@ -71,6 +71,7 @@ def test_report_numbers_are_the_jobs(dry_job: Job, tmp_path: Path) -> None:
         "list_codes": processed.locations["PriorityCode"].n_unique(),
         "new_list_codes": len(result.preview.counts.new_codes),  # type: ignore[union-attr]
         "seconds": report["summary"]["seconds"],
+        "warnings": [],  # a plausible upload: no guard warns
     }
     upload, _, rows = prepare(Inputs(dry_job.upload))  # the job's result keeps no rows of these
     loadable = rows.processed.join(processed.rejects, on=SOURCE_ROW, how="anti")
@@ -93,7 +94,7 @@ def test_report_numbers_are_the_jobs(dry_job: Job, tmp_path: Path) -> None:
     assert completeness["LocationPrimaryId"]["percent"] == 100.0
     reasons = {r["reason"] for r in report["rejects"]["by_reason"]}
     assert any(r.startswith("empty owner street") for r in reasons)
-    assert "duplicate parcel id: row 123 of the file is kept" in reasons
+    assert "duplicate parcel id: a later row of the file with the same id is kept" in reasons
     (liens,) = report["niche"]
     assert (liens["rows"], liens["unmatched"]["total"]) == (12, 2)
     parity = report["dry_run"]["parity"]

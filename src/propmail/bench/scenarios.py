@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,10 @@ import polars as pl
 
 from propmail.bench.baselines import floor, guide
 from propmail.bench.measure import StageClock, peak_rss_mb, reset_peak_rss
+from propmail.changes import read_changes
 from propmail.db import connect, connect_sql
 from propmail.db.schema import JOURNAL_TABLES
+from propmail.drop.plan import plan
 from propmail.inputs import Inputs
 from propmail.job import load_options, run_job
 from propmail.settings import load_rules
@@ -81,6 +83,40 @@ def propmail_undo(url: str, upload_log_id: int) -> dict[str, Any]:
         "seconds": time.perf_counter() - started,
         "peak_rss_mb": peak_rss_mb(),
         "undone": asdict(undone),
+    }
+
+
+def propmail_changes(url: str, region_id: int, upload_log_id: int) -> dict[str, Any]:
+    """`propmail changes` of one load, as the command line runs it (the sections computed)."""
+    reset_peak_rss()
+    started = time.perf_counter()
+    backend = connect(url)
+    try:
+        report = read_changes(backend, load_rules(), region_id, upload_log_id).as_dict()
+    finally:
+        backend.dispose()
+    return {
+        "seconds": time.perf_counter() - started,
+        "peak_rss_mb": peak_rss_mb(),
+        "counts": report["counts"],
+    }
+
+
+def drop_plan(url: str, region_id: int, on: date, rules_path: str | None = None) -> dict[str, Any]:
+    """`propmail drop plan` over the region, as the command line runs it (no proof files)."""
+    reset_peak_rss()
+    started = time.perf_counter()
+    backend = connect(url)
+    try:
+        planned = plan(backend, load_rules(rules_path), region_id, on)
+    finally:
+        backend.dispose()
+    return {
+        "seconds": time.perf_counter() - started,
+        "peak_rss_mb": peak_rss_mb(),
+        "locations": planned.selection.locations,
+        "pieces": planned.selection.pieces.height,
+        "left_out": dict(planned.selection.reasons),
     }
 
 

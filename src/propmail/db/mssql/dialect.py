@@ -12,6 +12,7 @@ from importlib import resources
 # Install order: tables first, then the procedures that the later ones call.
 SCRIPTS: tuple[str, ...] = (
     "schema.sql",
+    "MailDrop.sql",
     "PropmailStageJson.sql",
     "PropmailEnsureListCodes.sql",
     "PropmailGetOrCreateListCodes.sql",
