@@ -170,6 +170,12 @@ def _kind(w: tuple[str, ...], s: set[str], header: str) -> str:
     return f"={canon}" if canon else ""
 
 
+def meant(cells: Sequence[str]) -> int:
+    """How many of a row's cells read as a header of a column propmail reads (a header row
+    scores more than a title or a data row)."""
+    return sum(1 for c in cells if c and len(c) <= 60 and reading(c).kind not in ("", "part"))
+
+
 def resolve_blocks(readings: Sequence[Reading]) -> list[str]:
     """Each header's block: its own words, else its neighbours (see docs/mapping.md)."""
     explicit: dict[str, set[str]] = {}  # kind -> blocks that name it
@@ -503,4 +509,4 @@ def _carried(street: pl.Series, unit: pl.Series) -> bool:
     return isinstance(mean, float) and mean >= 0.5
 
 
-__all__ = ["MEANING", "Choice", "Matched", "match", "reading", "resolve_blocks"]
+__all__ = ["MEANING", "Choice", "Matched", "match", "meant", "reading", "resolve_blocks"]
