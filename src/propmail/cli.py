@@ -254,6 +254,11 @@ def upload_options(command: F) -> F:
     type=click.Path(file_okay=False),
     help="Write report.json, report.html and rejects.csv into this folder.",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse the upload (exit 2) if a cell does not parse, instead of counting it.",
+)
 def process(
     upload: str,
     region_id: int,
@@ -264,12 +269,13 @@ def process(
     sheet: str | None,
     dry_run: bool,
     report_dir: str | None,
+    strict: bool,
 ) -> None:
     """Process UPLOAD (xlsx, csv or parquet) and merge it into the database."""
     if report_dir:
         check_report_dir(Path(report_dir))
     with progress(err) as step:
-        inputs = Inputs.gather(upload, niches, rules_path, mapping_path, sheet)
+        inputs = Inputs.gather(upload, niches, rules_path, mapping_path, sheet, strict)
         result = run_job(inputs, region_id, db_url=db_url, step=step, dry_run=dry_run)
         report_error = None
         if report_dir:
@@ -677,15 +683,14 @@ def explain_command(
     as_json: bool,
 ) -> None:
     """Every derived field of one row of UPLOAD and why; with --db, what the database holds."""
-    import json
-
+    from propmail import jsontext
     from propmail.explain import explain_parcel, lines
 
     with open_backend(db_url) if db_url else nullcontext() as backend:
         inputs = Inputs.gather(upload, niches, rules_path, mapping_path, sheet)
         explained = explain_parcel(inputs, parcel, backend)
     if as_json:
-        out.print_json(json.dumps(explained.as_dict(), default=str))
+        out.print_json(jsontext.dumps(explained.as_dict(), default=str))
         return
     for line in lines(explained):
         out.print(line, markup=False, highlight=False, soft_wrap=True)
@@ -729,8 +734,7 @@ def changes_command(
 
     Read-only: nothing is written.
     """
-    import json
-
+    from propmail import jsontext
     from propmail.changes import lines, read_changes
 
     rules = load_rules(rules_path)
@@ -741,7 +745,7 @@ def changes_command(
             raise InputError(f"{backend.where} has no propmail tables", option="--db")
         report = read_changes(backend, rules, region_id, load_id, since_id).as_dict()
     if as_json:
-        out.print_json(json.dumps(report, default=str))
+        out.print_json(jsontext.dumps(report, default=str))
     else:
         for line in lines(report):
             out.print(line, markup=False, highlight=False, soft_wrap=True)

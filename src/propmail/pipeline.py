@@ -165,6 +165,9 @@ def foreign_mailing(frame: pl.DataFrame) -> pl.Series:
     return out
 
 
+NO_OWNER_NAME = "no owner name (OwnerName): the envelope has no addressee, the row cannot be mailed"
+
+
 def split_rejects(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Rows that can be loaded, and the rejected ones with their reason.
 
@@ -176,6 +179,7 @@ def split_rejects(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     abroad = pl.lit(foreign_mailing(frame))
     checks: list[tuple[pl.Expr, str | pl.Expr]] = [
         (pl.col("LocationPrimaryId").is_null(), "missing parcel id (LocationPrimaryId)"),
+        (pl.col("OwnerName").is_null(), NO_OWNER_NAME),
         (abroad.is_not_null(), pl.format("foreign mailing address ({})", abroad)),
         (street == "", "empty owner street (OwnerAddress1): the owner key would be empty"),
         (zip_ == "", "empty owner ZIP (OwnerZip): the owner key would be empty"),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import platform
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from propmail import jsontext
 from propmail.bench.runner import BackendRuns, Results
 
 PEAK_RSS_TARGET_MB = 1500
@@ -334,4 +334,4 @@ def as_json(results: Results) -> str:
         for runs in results.runs
     }
     data["undo_ratios"] = {runs.backend: undo_ratios(runs) for runs in results.runs}
-    return json.dumps(data, indent=2, default=str)
+    return jsontext.dumps(data, indent=2, default=str)

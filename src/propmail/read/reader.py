@@ -131,6 +131,7 @@ def _read(
     formats = {c: derived.formats.get(p, "") for c, p in picked.items()}
     parsed = values.parsed_frame(text, columns, formats, date1904=derived.date1904)
     counts, examples = values.unparseable(parsed, picked, columns)
+    counts, examples = values.with_error_cells(counts, examples, derived.errors, picked)
     consumed = used.source_headers()
     direct = {c: source.headers[p] for c, p in picked.items() if 0 <= p < width}
     units_fed = {derive.street_of(u): source.headers[p] for u, p in units.items()}
