@@ -10,6 +10,7 @@ from propmail.changes import load_headline
 from propmail.db import Preview
 from propmail.job import JobResult
 from propmail.parity import ParityResult
+from propmail.pipeline import rejects_by_reason
 from propmail.redact import redact
 from propmail.settings import load_rules
 from propmail.verify import SlugCheck
@@ -39,8 +40,7 @@ def summary_rows(result: JobResult) -> list[tuple[str, str]]:
         ("rows rejected", f"{p.rejects.height:,}"),
     ]
     if p.rejects.height:
-        by_reason = p.rejects.group_by("reason").len().sort("len", descending=True)
-        for reason, count in by_reason.iter_rows():
+        for reason, count in rejects_by_reason(p.rejects).iter_rows():
             rows.append(("  " + reason, f"{count:,}"))
     if result.upload.missing_columns:
         rows.append(("optional columns missing", ", ".join(result.upload.missing_columns)))

@@ -16,7 +16,7 @@ import polars as pl
 
 from propmail.contract import NICHE_COLUMNS, UPLOAD_COLUMNS, Kind
 from propmail.errors import InputError
-from propmail.read import derive, files, headers, layouts, meaning, values
+from propmail.read import derive, files, headers, keys, layouts, meaning, values
 from propmail.read.mapping import FROM_MAILING, ColumnMapping, normalize
 
 
@@ -118,13 +118,17 @@ def _read(
         raise InputError("; ".join(matched.stops), file=name)
     derived, fed, picked, extra, filled = _columns(source, used, columns, name, niche, strict)
     width = len(source.headers)
+    no_id = keys.KEY in filled  # keyed by its site below
 
     units = derive.unit_columns(source, used)
     text_columns = {**columns, **dict.fromkeys(units, Kind.TEXT)}
     text = values.text_frame(derived, {**picked, **units}, text_columns)
     # the sheet's cells are all in `text` now: without them the parsing below peaks lower
     source, derived = _without_cells(source), _without_cells(derived)
-    text = derive.finish_text(text, used)
+    text, site_notes = derive.finish_text(text, used)
+    if no_id:
+        text, key_note = keys.site_keys(text, with_zip="LocationZip" in picked)
+        site_notes.append(key_note)
     if text.height == 0 and strict:
         raise InputError("no data rows below the header", file=name)
     picked = {c: picked.get(c, -1) for c in columns if c in picked or c in filled}
@@ -136,6 +140,8 @@ def _read(
     direct = {c: source.headers[p] for c, p in picked.items() if 0 <= p < width}
     units_fed = {derive.street_of(u): source.headers[p] for u, p in units.items()}
     fed = _fed(fed, direct, filled, units_fed, picked, columns)
+    if no_id and "LocationAddress1" in fed:
+        fed[keys.KEY] = list(fed["LocationAddress1"])
     appended = set(derived.headers[width:]) - set(source.headers)
     extra = [h for h in extra if normalize(h) not in consumed and h not in appended]
     result = ReadResult(
@@ -146,7 +152,7 @@ def _read(
         extra_columns=extra,
         source=name,
         layout=label,
-        notes=source.notes + (matched.notes if matched else []),
+        notes=[*source.notes, *(matched.notes if matched else []), *site_notes],
         fed=fed,
         headers=source.headers,
         header_row=source.first_row - 1,
@@ -173,6 +179,11 @@ def _columns(
     derived, fed = derive.derive_sheet(sheet, used)
     picked, extra = headers.match_headers(derived, columns, used, niche, name)
     filled = derive.filled(used, picked)
+    width = len(sheet.headers)
+    read_from = {c: [sheet.headers[p]] if p < width else fed.get(c, []) for c, p in picked.items()}
+    if not niche and keys.keyless(read_from):  # no parcel id: the reader keys it by its site
+        picked.pop(keys.KEY, None)
+        filled.append(keys.KEY)
     if strict:
         headers.check_required({**picked, **dict.fromkeys(filled, -1)}, niche, sheet.headers, name)
     return derived, fed, picked, extra, filled

@@ -17,6 +17,7 @@ from propmail.changes import load_headline
 from propmail.contract import COUNTED, REQUIRED, SOURCE_ROW, UPLOAD_COLUMNS
 from propmail.db import LoadResult, Preview
 from propmail.job import JobResult
+from propmail.pipeline import rejects_by_reason
 from propmail.rules import stack
 from propmail.rules.niche import NicheOutcome
 from propmail.settings import load_rules
@@ -178,7 +179,7 @@ def _names_to_check(result: JobResult) -> dict[str, Any]:
 
 
 def _rejects(rejects: pl.DataFrame) -> dict[str, Any]:
-    by_reason = rejects.group_by("reason").len().sort(["len", "reason"], descending=[True, False])
+    by_reason = rejects_by_reason(rejects)
     return {
         "by_reason": [{"reason": r, "rows": int(n)} for r, n in by_reason.iter_rows()],
         **_listed(rejects.select(SOURCE_ROW, "LocationPrimaryId", "reason")),
