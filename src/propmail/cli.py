@@ -257,7 +257,9 @@ def upload_options(command: F) -> F:
 @click.option(
     "--strict",
     is_flag=True,
-    help="Refuse the upload (exit 2) if a cell does not parse, instead of counting it.",
+    help="Refuse the upload (exit 2) if a cell does not parse, or a plausibility guard warns "
+    "(a code that never fires, a column filled by the layout, too many rejects), instead of "
+    "loading and naming it.",
 )
 def process(
     upload: str,

@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy.exc import SQLAlchemyError
 
-from propmail import pipeline
+from propmail import guards, pipeline
 from propmail.contract import COUNTED, SOURCE_ROW, UPLOAD_COLUMNS
 from propmail.db import (
     Backend,
@@ -136,6 +136,7 @@ class JobResult:
     rules: Rules | None = None  # the settings in force
     staging: str | None = None  # how the upload's rows were staged (adbc, copy (csv), ...)
     compared: str | None = None  # what was staged after comparing with the stored rows first
+    warnings: list[guards.Warning] = field(default_factory=list)  # the plausibility guards'
 
     @property
     def seconds(self) -> float:
@@ -244,6 +245,9 @@ def run_job(
     load, preview = None, None
     with checked_backend(db_url, backend, region_id, step) as backend:
         upload, niches, processed = prepare(inputs, step)
+        warnings = guards.check(upload, processed)
+        if inputs.strict and warnings:
+            raise InputError(guards.refusal(warnings), file=upload.source, option="--strict")
         site = site_quality(upload.frame, rules.occupancy)
         read = figures(upload.frame, processed, rules.names)
         upload, processed = without_rows(upload, processed)  # the owners and locations stay
@@ -273,4 +277,5 @@ def run_job(
         staging=backend.staging,
         compared=backend.compared,
         figures=read,
+        warnings=warnings,
     )

@@ -70,6 +70,8 @@ class BackendRuns:
     journal_bytes: int = 0  # what the journal tables hold after month 1, rerun, next month
     # each journaled load undone, newest first, by the name of the run it undoes
     undo: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # `propmail changes` of the month with 10 % of the rows changed, and that load's time
+    changes: dict[str, Any] = field(default_factory=dict)
     # `propmail drop plan` over the region after the last month (docs/drop.md)
     drop: dict[str, Any] = field(default_factory=dict)
 
@@ -219,6 +221,12 @@ def run_backend(
             _done(echo, f"{backend}: propmail {name}", runs[name])
             if name == "month2":
                 journal = scenarios.journal_bytes(url)
+        echo(f"{backend}: propmail changes of the changed month")
+        changes = measured(
+            scenarios.propmail_changes, url, REGION_ID, runs["changed"]["load"]["upload_log_id"]
+        )
+        changes["load_seconds"] = runs["changed"]["seconds"]
+        _done(echo, f"{backend}: propmail changes", changes)
         echo(f"{backend}: propmail drop plan")
         drop = measured(scenarios.drop_plan, url, REGION_ID, DROP_DATE, config.rules)
         _done(echo, f"{backend}: propmail drop plan", drop)
@@ -281,7 +289,9 @@ def run_backend(
         _done(echo, f"{backend}: guide", runs["guide"])
     finally:
         dbs.close()
-    return BackendRuns(backend=backend, journal_bytes=journal, undo=undo, drop=drop, **runs)
+    return BackendRuns(
+        backend=backend, journal_bytes=journal, undo=undo, changes=changes, drop=drop, **runs
+    )
 
 
 def run(config: Config, echo: Echo) -> Results:
