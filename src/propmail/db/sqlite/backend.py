@@ -34,7 +34,13 @@ from propmail.db.backend import Capabilities
 from propmail.db.plan import SqlBackend
 from propmail.db.schema import Field
 from propmail.db.sqlbase import STAGED_AHEAD, Staged, Tables, staged_ahead
-from propmail.db.sqlite.connect import CACHE_KIB, READ_CACHE_KIB, database_file, make_engine
+from propmail.db.sqlite.connect import (
+    CACHE_KIB,
+    READ_CACHE_KIB,
+    READ_ONLY,
+    database_file,
+    make_engine,
+)
 from propmail.db.sqlite.dialect import DIALECT
 from propmail.progress import Step, no_step
 
@@ -168,13 +174,16 @@ class SqliteBackend(SqlBackend):
     def reading(self) -> Iterator[Connection]:
         """A connection to read a table through once (parity's region, verify-slugs' owners),
         with SQLite's default page cache: the load's (`CACHE_KIB`) would only fill with pages
-        read once, some 250 MB of them over a 1M-row region."""
+        read once, some 250 MB of them over a 1M-row region. Its transaction only reads: a
+        load of the region goes on beside it (`READ_ONLY`)."""
         with self.engine.connect() as conn:
             raw = conn.connection.driver_connection
             raw.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")  # type: ignore[union-attr]
+            conn.info[READ_ONLY] = True
             try:
                 yield conn
             finally:
+                conn.info.pop(READ_ONLY, None)
                 raw.execute(f"PRAGMA cache_size=-{CACHE_KIB}")  # type: ignore[union-attr]
 
     @contextmanager
