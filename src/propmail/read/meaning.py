@@ -11,7 +11,8 @@ nothing is named and ignored. What is chosen is a `ColumnMapping`, as a mapping 
 give it: one header per column, the owner name joined from its last and first names where the
 file has no whole name, a ``CITY ST ZIP`` cell split, numbered mailing lines read as a block,
 units appended to their street, and the site's city, state and ZIP from the mailing address
-where the file has none.
+where the file has none. A file with no parcel id gets none here: the reader keys its rows by
+their site (`propmail.read.keys`).
 
 >>> kinds = [reading(h).kind for h in ["situsStreetName", "OWN1_LAST", "Mail Zip", "Parcel #"]]
 >>> kinds
@@ -31,7 +32,6 @@ from propmail.read.files import Sheet
 from propmail.read.mapping import (
     Block,
     ColumnMapping,
-    First,
     Join,
     Split,
     default_mapping,
@@ -168,6 +168,12 @@ def _kind(w: tuple[str, ...], s: set[str], header: str) -> str:
         return "id"
     canon = default_mapping().aliases(niche=False).get(normalize(header))
     return f"={canon}" if canon else ""
+
+
+def meant(cells: Sequence[str]) -> int:
+    """How many of a row's cells read as a header of a column propmail reads (a header row
+    scores more than a title or a data row)."""
+    return sum(1 for c in cells if c and len(c) <= 60 and reading(c).kind not in ("", "part"))
 
 
 def resolve_blocks(readings: Sequence[Reading]) -> list[str]:
@@ -399,7 +405,7 @@ def _mapping(
         ]
 
     direct = {c: (headers[p],) for c, p in chosen.items()}
-    joins, firsts, splits, blocks_out = [], [], [], []
+    joins, splits, blocks_out = [], [], []
     units: dict[str, tuple[str, ...]] = {}
     # the owner's name from its last and first names where the file has no whole name
     if "OwnerName" not in direct:
@@ -467,10 +473,6 @@ def _mapping(
                 )
             else:
                 units[street] = (headers[unit],)
-    # no parcel id: the site street is the key (the summary says so)
-    if "LocationPrimaryId" not in direct and "LocationAddress1" in direct and not niche:
-        firsts.append(First("LocationPrimaryId", direct["LocationAddress1"]))
-        notes.append(f"no parcel id column: rows are keyed by {direct['LocationAddress1'][0]!r}")
     # the site's city, state and ZIP from the mailing address where the streets are the same
     # (a file in the canonical names is read as the contract says, with nothing filled)
     canonical = [normalize(h) for h in direct.get("LocationZip", ())] == ["locationzip"]
@@ -479,7 +481,6 @@ def _mapping(
         columns=direct,
         source=MEANING,
         joins=tuple(joins),
-        firsts=tuple(firsts),
         splits=tuple(splits),
         blocks=tuple(blocks_out),
         units=units,
@@ -503,4 +504,4 @@ def _carried(street: pl.Series, unit: pl.Series) -> bool:
     return isinstance(mean, float) and mean >= 0.5
 
 
-__all__ = ["MEANING", "Choice", "Matched", "match", "reading", "resolve_blocks"]
+__all__ = ["MEANING", "Choice", "Matched", "match", "meant", "reading", "resolve_blocks"]
