@@ -73,15 +73,9 @@ def _one_value(values: pl.Series) -> tuple[str | None, float]:
     values = values.drop_nulls()
     if values.is_empty():
         return None, 0.0
-    shortest = values.value_counts(sort=True).sort(
-        pl.col(values.name).str.len_chars(), descending=False
-    )
-    best, share = None, 0.0
-    for value in shortest.head(5)[values.name].to_list():  # the five shortest names only
-        within = ((values == value) | values.str.ends_with(" " + value)).sum() / values.len()
-        if within > share:
-            best, share = value, within
-    return best, share
+    best = values.value_counts(sort=True).row(0)[0]
+    within = (values == best) | values.str.ends_with(" " + best)
+    return best, within.sum() / values.len()
 
 
 def _given(text: pl.DataFrame, column: str) -> pl.Expr:
