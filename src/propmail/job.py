@@ -29,7 +29,7 @@ from propmail.db import (
     Preview,
     connect,
 )
-from propmail.errors import DatabaseUnavailable, InputError
+from propmail.errors import DatabaseUnavailable, InputError, as_stop, committed, failure_message
 from propmail.inputs import Inputs
 from propmail.progress import Step, no_step
 from propmail.read import ReadResult, read_niche, read_upload
@@ -259,10 +259,16 @@ def run_job(
                 preview = backend.preview(batch, step)
             else:
                 log_id = backend.open_upload_log(region_id, Path(inputs.upload).name, started)
-                step(f"upload received (UploadLogId {log_id})")
-                if on_upload_log:
-                    on_upload_log(log_id)
+                try:
+                    step(f"upload received (UploadLogId {log_id})")
+                    if on_upload_log:
+                        on_upload_log(log_id)
+                except BaseException as exc:  # a stop before the load: its UploadLog closed
+                    backend.fail(log_id, failure_message(as_stop(exc)), datetime.now())
+                    raise
                 load = backend.load(log_id, batch, step)
+                with committed(log_id):
+                    step(f"load committed (UploadLogId {log_id})")
     return JobResult(
         upload=upload,
         niches=niches,
