@@ -41,6 +41,7 @@ TEXT = "text"  # VARCHAR(255) / NVARCHAR(255)
 LONGTEXT = "longtext"  # TEXT / NVARCHAR(MAX)
 FLAG = "flag"  # SMALLINT / BIT
 INT = "int"
+INT_MAX = 2**31 - 1  # the largest value an INT column (RegionId, UploadLogId) holds
 NUMBER = "number"  # FLOAT
 DATE = "date"
 TIMESTAMP = "timestamp"

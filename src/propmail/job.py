@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy.exc import SQLAlchemyError
 
-from propmail import pipeline
+from propmail import guards, pipeline
 from propmail.contract import COUNTED, KEEP_STORED, SOURCE_ROW, UPLOAD_COLUMNS
 from propmail.db import (
     Backend,
@@ -29,7 +29,7 @@ from propmail.db import (
     Preview,
     connect,
 )
-from propmail.errors import DatabaseUnavailable, InputError
+from propmail.errors import DatabaseUnavailable, InputError, as_stop, committed, failure_message
 from propmail.inputs import Inputs
 from propmail.progress import Step, no_step
 from propmail.read import ReadResult, read_niche, read_upload
@@ -138,6 +138,7 @@ class JobResult:
     rules: Rules | None = None  # the settings in force
     staging: str | None = None  # how the upload's rows were staged (adbc, copy (csv), ...)
     compared: str | None = None  # what was staged after comparing with the stored rows first
+    warnings: list[guards.Warning] = field(default_factory=list)  # the plausibility guards'
 
     @property
     def seconds(self) -> float:
@@ -246,6 +247,9 @@ def run_job(
     load, preview = None, None
     with checked_backend(db_url, backend, region_id, step) as backend:
         upload, niches, processed = prepare(inputs, step)
+        warnings = guards.check(upload, processed)
+        if inputs.strict and warnings:
+            raise InputError(guards.refusal(warnings), file=upload.source, option="--strict")
         site = site_quality(upload.frame, rules.occupancy)
         read = figures(upload.frame, processed, rules.names)
         upload, processed = without_rows(upload, processed)  # the owners and locations stay
@@ -257,10 +261,16 @@ def run_job(
                 preview = backend.preview(batch, step)
             else:
                 log_id = backend.open_upload_log(region_id, Path(inputs.upload).name, started)
-                step(f"upload received (UploadLogId {log_id})")
-                if on_upload_log:
-                    on_upload_log(log_id)
+                try:
+                    step(f"upload received (UploadLogId {log_id})")
+                    if on_upload_log:
+                        on_upload_log(log_id)
+                except BaseException as exc:  # a stop before the load: its UploadLog closed
+                    backend.fail(log_id, failure_message(as_stop(exc)), datetime.now())
+                    raise
                 load = backend.load(log_id, batch, step)
+                with committed(log_id):
+                    step(f"load committed (UploadLogId {log_id})")
     return JobResult(
         upload=upload,
         niches=niches,
@@ -275,4 +285,5 @@ def run_job(
         staging=backend.staging,
         compared=backend.compared,
         figures=read,
+        warnings=warnings,
     )

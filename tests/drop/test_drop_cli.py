@@ -305,3 +305,33 @@ def test_an_xlsx_suppression_list_and_its_expiry(region: Region) -> None:
     after = region.plan("2026-12-14")  # the list expired on the 10th
     assert region.parcels(after["drop_id"]) == ["X1", "X2", "X3"]
     region.run("suppress", str(book_path), "--reason", "x", "--expires", "soon", expect=2)
+
+
+def test_the_region_read_as_arrow_is_the_region_read_through_sqlalchemy(region: Region) -> None:
+    from propmail.db import connect, drops, stored
+
+    region.load([row("R1", ResponseNCOA="02"), row("R2", owner="R1"), row("R3", DoNotMail="Y")])
+    region.cadence(26, 1)
+    proof = region.plan(weeks(1)[0])
+    region.run("drop", "commit", str(proof["drop_id"]))
+    db = connect(region.url)
+    try:
+        arrow = drops.candidates(db, 40)
+        query = drops.candidates_query(40)
+        rows = stored.read_query(db.engine, query, drops.CANDIDATE_COLUMNS)
+    finally:
+        db.dispose()
+    assert db.read_arrow(query) is not None or region.url.startswith("mssql")
+    assert arrow.equals(rows) and arrow.height == 3
+    assert arrow["LastTouch"].drop_nulls().to_list() == [MONDAY]
+
+
+def test_db_init_adds_the_drop_tables_to_a_database_that_lacks_them(region: Region) -> None:
+    region.load([row("I1")])
+    region.cadence(26, 1)
+    for table in ("MailPiece", "MailDrop", "Suppression"):
+        region.sql(f'DROP TABLE "{table}"')
+    refused = region.run("drop", "plan", "--region", "40", expect=2)
+    assert "propmail db init" in refused.output + refused.stderr
+    region.run("db", "init")
+    assert region.parcels(region.plan(weeks(1)[0])["drop_id"]) == ["I1"]
