@@ -145,10 +145,14 @@ def _bench(tmp_path: Path, *args: str) -> tuple[str, dict[str, Any]]:
 
 
 def _check_runs(runs: dict[str, Any], rows: int) -> None:
-    month1, rerun, month2 = (runs[k]["load"] for k in ("month1", "rerun", "month2"))
+    month1, rerun, month2 = (runs[k]["load"] for k in ("month1", "rerun_forced", "month2"))
     loaded = month1["locations_inserted"]
     assert loaded == rows - runs["month1"]["rejected"] > 0
-    assert rerun["locations_unchanged"] == loaded  # same files, same day: nothing written
+    # same files, same day: recognised, nothing read; with --force, nothing written
+    assert runs["rerun"]["identical_to"] == month1["upload_log_id"]
+    assert runs["rerun"]["load"]["rows_processed"] == loaded
+    assert runs["rerun_forced"]["identical_to"] is None
+    assert rerun["locations_unchanged"] == loaded
     assert rerun["locations_updated"] == rerun["locations_inserted"] == 0
     assert month2["locations_updated"] == loaded  # next month: every row refreshed
     changed = runs["changed"]["load"]

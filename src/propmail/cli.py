@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -19,16 +19,16 @@ from rich.markup import escape
 
 from propmail import __version__, redact
 from propmail.bench import DEFAULT_PG_URL
-from propmail.db import DEFAULT_URL, Database, connect
+from propmail.db import DEFAULT_URL
 from propmail.errors import INTERRUPTED as INTERRUPTED_MESSAGE
 from propmail.errors import DatabaseUnavailable, InputError, LoadError, PropmailError
-from propmail.inputs import Inputs
-from propmail.job import JobResult, load_options, run_job
-from propmail.overrides import effective_settings, settings_toml
-from propmail.progress import progress
-from propmail.settings import load_rules
-from propmail.summary import print_rejects_hint, print_slug_check, print_summary
-from propmail.verify import verify_slugs
+
+if TYPE_CHECKING:
+    from propmail.db import Database
+    from propmail.job import JobResult
+
+# Each command imports what it uses (polars, SQLAlchemy, pandas, pyarrow come with the job,
+# the database and the readers): `propmail --version` and `--help` load none of them.
 
 log = logging.getLogger("propmail")
 err = Console(stderr=True)
@@ -89,6 +89,8 @@ class _Main(click.Group):
 @contextmanager
 def open_backend(db_url: str | None) -> Iterator[Database]:
     """The database of `db_url` (else $PROPMAIL_DB_URL), disposed of however the block ends."""
+    from propmail.db import connect
+
     backend = connect(db_url)
     try:
         yield backend
@@ -137,6 +139,9 @@ def db() -> None:
 @click.option("--rules", "rules_path", type=click.Path(), help="Rules file (base list codes).")
 def db_init(db_url: str | None, regions: tuple[str, ...], rules_path: str | None) -> None:
     """Create the tables, the regions given and the base list codes."""
+    from propmail.job import load_options
+    from propmail.settings import load_rules
+
     wanted = dict(_region(r) for r in regions)
     rules = load_rules(rules_path)
     with open_backend(db_url) as backend:
@@ -230,6 +235,12 @@ def upload_options(command: F) -> F:
     help="Run everything and compare with the database; write nothing (not even UploadLog).",
 )
 @click.option(
+    "--force",
+    is_flag=True,
+    help="Run in full even when the upload is identical to the region's last load (the same "
+    "files and settings the same day, no load or undo since), which is otherwise not run again.",
+)
+@click.option(
     "--report",
     "report_dir",
     type=click.Path(file_okay=False),
@@ -244,14 +255,24 @@ def process(
     mapping_path: str | None,
     sheet: str | None,
     dry_run: bool,
+    force: bool,
     report_dir: str | None,
 ) -> None:
-    """Process UPLOAD (xlsx, csv or parquet) and merge it into the database."""
+    """Process UPLOAD (xlsx, csv or parquet) and merge it into the database.
+
+    An upload identical to the region's last load is not run again (UploadLog says which
+    load it repeats) unless --force, or --report (the report is made of the rows)."""
+    from propmail.inputs import Inputs
+    from propmail.job import run_job
+    from propmail.progress import progress
+    from propmail.summary import print_rejects_hint, print_summary
+
     if report_dir:
         check_report_dir(Path(report_dir))
     with progress(err) as step:
         inputs = Inputs.gather(upload, niches, rules_path, mapping_path, sheet)
-        result = run_job(inputs, region_id, db_url=db_url, step=step, dry_run=dry_run)
+        full = force or bool(report_dir)
+        result = run_job(inputs, region_id, db_url=db_url, step=step, dry_run=dry_run, force=full)
         report_error = None
         if report_dir:
             from propmail.report import write_report  # Jinja2 loads only when a report is asked for
@@ -309,6 +330,9 @@ def rules_group() -> None:
 @click.option("--rules", "rules_path", type=click.Path(dir_okay=False), help="Rules file.")
 def rules_show(rules_path: str | None) -> None:
     """Print the settings in force, as TOML, and what the rules file changed."""
+    from propmail.overrides import effective_settings, settings_toml
+    from propmail.settings import load_rules
+
     load_rules(rules_path)  # every bad key reported, as `process` would
     data, changes = effective_settings(rules_path)
     over = f" with {rules_path} laid over them" if rules_path else ""
@@ -357,6 +381,10 @@ def inspect_command(
 )
 def verify_slugs_command(db_url: str | None, rules_path: str | None, sample: int) -> None:
     """Recompute every stored Owner.Slug with each slug style and print the match rates."""
+    from propmail.settings import load_rules
+    from propmail.summary import print_slug_check
+    from propmail.verify import verify_slugs
+
     rules = load_rules(rules_path)
     with open_backend(db_url) as backend:
         check = verify_slugs(backend, sample=sample)
@@ -487,6 +515,8 @@ def journal_list(db_url: str | None, region_id: int | None) -> None:
 @click.option("--rules", "rules_path", type=click.Path(dir_okay=False), help="Rules file.")
 def journal_prune(db_url: str | None, rules_path: str | None) -> None:
     """Drop the journal of every load older than the newest [journal] keep_loads_per_region."""
+    from propmail.settings import load_rules
+
     keep = load_rules(rules_path).journal.keep_loads_per_region
     with open_backend(db_url) as backend:
         dropped = backend.prune_journal(keep)
@@ -620,7 +650,9 @@ def parity_command(
 
     Read-only: nothing is written, not even UploadLog.
     """
+    from propmail.inputs import Inputs
     from propmail.parity import run_parity
+    from propmail.progress import progress
     from propmail.summary import print_parity
 
     if report_dir:
@@ -659,6 +691,7 @@ def explain_command(
     import json
 
     from propmail.explain import explain_parcel, lines
+    from propmail.inputs import Inputs
 
     with open_backend(db_url) if db_url else nullcontext() as backend:
         inputs = Inputs.gather(upload, niches, rules_path, mapping_path, sheet)

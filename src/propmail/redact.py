@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus
 
-from sqlalchemy.engine import URL
+if TYPE_CHECKING:  # the command line starts without SQLAlchemy
+    from sqlalchemy.engine import URL
 
 MASK = "***"
 MIN_KNOWN = 4

@@ -1,8 +1,9 @@
 """The benchmark run: generate the data, run every measurement in a fresh process, report.
 
 Per backend, in this order: propmail's month 1 into an empty database, the same files again
-on the same day, the same files a month later, a month with 10 % of the rows changed; the
-floor on the same rows; the guide's literal design on the same data (or its first rows).
+on the same day (recognised as identical, then again with `--force`), the same files a month
+later, a month with 10 % of the rows changed; the floor on the same rows; dlt's merge of the
+same rows; the guide's literal design on the same data (or its first rows).
 Databases are the benchmark's own: SQLite files in the work directory, PostgreSQL databases
 created on the server given and dropped at the end.
 """
@@ -47,6 +48,11 @@ class Config:
     guide_rows: int = 100_000  # the literal design runs on at most this many rows
     seed: int = 1
     rules: str | None = None  # a rules file for propmail's runs (e.g. [journal] enabled = false)
+    # dlt's merge (the `bench` extra) on at most this many rows per backend, extrapolated:
+    # its SQLite destination merges through SQLAlchemy statements, far from a bulk path
+    dlt_rows: dict[str, int] = field(
+        default_factory=lambda: {"sqlite": 20_000, "postgresql": 1_000_000_000}
+    )
 
 
 @dataclass
@@ -58,6 +64,10 @@ class BackendRuns:
     changed: dict[str, Any]
     floor: dict[str, Any]
     guide: dict[str, Any]
+    # the same files again the same day with --force: run in full, every row compared
+    rerun_forced: dict[str, Any] = field(default_factory=dict)
+    # dlt's merge of the same owner and location rows (or why it did not run: "skipped")
+    dlt: dict[str, Any] = field(default_factory=dict)
     # the floor with the same Arrow staging as propmail (SQLite; PostgreSQL COPYs either way)
     floor_arrow: dict[str, Any] | None = None
     # month 1 and the next month with [journal] enabled = false, into a database of their own
@@ -178,6 +188,7 @@ def run_backend(
         for name, month, now, save in (
             ("month1", first, MONTH1, str(work)),
             ("rerun", first, RERUN, None),
+            ("rerun_forced", first, RERUN, None),
             ("month2", first, MONTH2, None),
             ("changed", later, MONTH3, None),
         ):
@@ -191,6 +202,7 @@ def run_backend(
                 now,
                 save,
                 config.rules,
+                name == "rerun_forced",
             )
             _done(echo, f"{backend}: propmail {name}", runs[name])
             if name == "month2":
@@ -221,6 +233,12 @@ def run_backend(
                 scenarios.floor_run, paths, str(work), dbs.url(name), REGION_ID, MONTH1, arrow
             )
             _done(echo, f"{backend}: {name} load", runs[name]["load"])
+        dlt_rows = min(config.rows, config.dlt_rows.get(backend, config.rows))
+        echo(f"{backend}: dlt's merge on {dlt_rows:,} rows")
+        runs["dlt"] = measured(
+            scenarios.dlt_run, str(work), dbs.url("dlt"), REGION_ID, MONTH1, dlt_rows
+        )
+        _done(echo, f"{backend}: dlt", runs["dlt"].get("load", {}))
         echo(f"{backend}: the guide's literal design on {inputs.subset_rows:,} rows")
         guide_url = dbs.url("guide")
         scenarios.init_database(guide_url, REGION_ID)

@@ -265,6 +265,20 @@ BEGIN
 END;
 GO
 
+-- What each load was made of (propmail's own table): one row per load that ran (IdenticalTo
+-- NULL) and per upload recognised as identical to its region's last load, which loaded
+-- nothing (IdenticalTo: that load). Written by propmail after the load commits.
+IF OBJECT_ID(N'dbo.PropmailUploadContent', N'U') IS NULL
+CREATE TABLE dbo.PropmailUploadContent (
+    UploadLogId INT NOT NULL,
+    RegionId INT NOT NULL,
+    ContentHash NVARCHAR(64) NOT NULL,
+    LoadedAt DATETIME2(3) NOT NULL,
+    IdenticalTo INT NULL,
+    CONSTRAINT PK_PropmailUploadContent PRIMARY KEY CLUSTERED (UploadLogId)
+);
+GO
+
 -- The load journal (propmail's own tables; the legacy tables are not altered): one
 -- PropmailJournal row per load that can be undone, the before-image of every row a load
 -- rewrote (Inserted = 0) or the key of every row it inserted (Inserted = 1), the list codes
