@@ -97,7 +97,7 @@ def test_the_variants_are_valid_rules_files_that_change_one_setting() -> None:
     rules = load_rules()
     found = {v.setting: v for v in variants(None, rules)}
     assert found["slug style propercase"].rules.slug_style == "propercase"
-    assert found["NCOA 00 not a drop"].rules.ncoa_not_drops == ("00",)
+    assert found["NCOA legacy drops"].rules.ncoa_not_drops == ()
     swap = found["prefix order: Liens- before HE-"].rules
     assert [p.prefix for p in swap.prefixes][:2] == ["Liens-", "HE-"]
     trust = found["IsTrust by substring of TRUST"].rules.classification

@@ -35,7 +35,7 @@ CASES: dict[str, dict[str, str]] = {
         "OwnerAddress1": "9 ELM ST APT 3", "OwnerZip": "24016",
         "LocationState": "VA", "OwnerState": "NC",
     },
-    "CODES-6": {"EstLoanToValue": "40", "LienType": "TAX", "Vacant": "", "ResponseNCOA": "00"},
+    "CODES-6": {"EstLoanToValue": "40", "LienType": "TAX", "Vacant": "", "ResponseNCOA": "02"},
     "LIENID-7": {},
     "LIENADDR-8": {"LocationAddress1": "4411 CEDAR COURT", "LocationZip": "27601"},
     "COMMA-9": {"OwnerName": "SMITH, JOHN A"},
@@ -187,3 +187,15 @@ def test_an_unknown_parcel_is_bad_input(tmp_path: Path) -> None:
     printed = CliRunner().invoke(main, ["explain", str(path), "--parcel", "NOPE"])
     assert printed.exit_code == 2
     assert "no row of the upload has parcel id 'NOPE'" in printed.output
+
+
+def test_the_stack_count_names_the_prefixes_and_niche_lists_it_counts(tmp_path: Path) -> None:
+    stacked = fields(tmp_path, "CODES-6")["stack count"]
+    assert stacked["value"] == 3
+    assert stacked["prefixes"] == ["NCOA_Drops-", "Liens-", "HE-"]
+    assert stacked["niche lists"] == []
+    assert stacked["why"] == "prefixes NCOA_Drops-, Liens-, HE- and no niche list on base code 'OO'"
+    by_id = fields(tmp_path, "LIENID-7")["stack count"]
+    assert by_id["niche lists"] == ["Liens"]
+    assert by_id["value"] == 1 + len(by_id["prefixes"])  # type: ignore[arg-type]
+    assert fields(tmp_path, "TRUST-1")["stack count"]["niche lists"] == []

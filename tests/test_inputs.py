@@ -35,9 +35,9 @@ def test_every_file_is_checked_before_any_is_read(tmp_path: Path) -> None:
 def test_a_rules_file_and_a_layout_name_are_read_once(tmp_path: Path) -> None:
     rules = tmp_path / "rules.toml"
     rules.write_text('[slug]\nstyle = "propercase"\n')
-    inputs = Inputs.gather(_upload(tmp_path), (), rules, "county", "1")
+    inputs = Inputs.gather(_upload(tmp_path), (), rules, "county")
     assert inputs.rules.slug_style == "propercase" and inputs.rules_path == rules
-    assert isinstance(inputs.mapping, ColumnMapping) and inputs.sheet == "1"
+    assert isinstance(inputs.mapping, ColumnMapping) and inputs.sheet is None
     given = load_rules()
     again = Inputs.gather(inputs.upload, rules=given, mapping=inputs.mapping)
     assert again.rules is given and again.mapping is inputs.mapping and again.rules_path is None

@@ -81,9 +81,8 @@ def fragments(rules: Rules) -> Iterator[tuple[str, dict[str, Any]]]:
             {"codes": {"prefix_order": swapped}},
         )
     not_drops = list(rules.ncoa.not_drops)
-    if "00" in not_drops:
-        kept = [c for c in not_drops if c != "00"]
-        yield "NCOA 00 as a drop", {"ncoa": {"not_drops": kept}}
+    if not_drops:  # the legacy procedure: every code that is not a move is a drop
+        yield "NCOA legacy drops", {"ncoa": {"not_drops": []}}
     else:
         yield "NCOA 00 not a drop", {"ncoa": {"not_drops": [*not_drops, "00"]}}
 
@@ -111,9 +110,9 @@ def together(rules_path: str | Path | None, chosen: list[Variant]) -> Variant:
 
     >>> from propmail.settings import load_rules
     >>> found = {v.setting: v for v in variants(None, load_rules())}
-    >>> both = together(None, [found["slug style propercase"], found["NCOA 00 not a drop"]])
+    >>> both = together(None, [found["slug style propercase"], found["NCOA legacy drops"]])
     >>> both.setting, both.rules.slug_style, both.rules.ncoa_not_drops, both.start is codes.derive
-    ('slug style propercase + NCOA 00 not a drop', 'propercase', ('00',), True)
+    ('slug style propercase + NCOA legacy drops', 'propercase', (), True)
     """
     data: dict[str, Any] = {}
     for variant in chosen:

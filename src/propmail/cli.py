@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -36,6 +37,11 @@ out = Console()
 
 DB_HELP = f"SQLAlchemy URL; default $PROPMAIL_DB_URL, else {DEFAULT_URL}"
 
+# RegionId and UploadLogId are INT columns: a value they cannot hold is bad input (exit 2)
+INT_MAX = 2**31 - 1
+REGION_ID = click.IntRange(min=0, max=INT_MAX)
+UPLOAD_LOG_ID = click.IntRange(min=1, max=INT_MAX)
+
 LOAD_FAILED, BAD_INPUT, REPORT_FAILED, NO_DATABASE, INTERRUPTED = 1, 2, 3, 4, 130
 EXIT_STATUSES = {
     0: "done",
@@ -44,7 +50,8 @@ EXIT_STATUSES = {
     BAD_INPUT: "bad input or usage; nothing was done",
     REPORT_FAILED: "the load was committed (UploadLog state 3), or the dry run or parity ran, "
     "but the report could not be written",
-    NO_DATABASE: "the database cannot be reached or used; nothing was done, no UploadLog row",
+    NO_DATABASE: "the database cannot be reached or used, or its driver is not installed; "
+    "nothing was done, no UploadLog row",
     INTERRUPTED: "interrupted by the operator (Ctrl-C); a load under way was rolled back",
 }
 
@@ -101,9 +108,12 @@ def open_backend(db_url: str | None) -> Iterator[Database]:
 def _region(value: str) -> tuple[int, str | None]:
     region, _, name = value.partition("=")
     try:
-        return int(region), (name.strip() or None)
+        region_id = int(region)
     except ValueError:
         raise click.BadParameter(f"{value!r}: expected ID or ID=NAME, e.g. 40=Roanoke") from None
+    if not 0 <= region_id <= INT_MAX:
+        raise click.BadParameter(f"{value!r}: a RegionId is from 0 to {INT_MAX}")
+    return region_id, (name.strip() or None)
 
 
 def _exit_status_help() -> str:
@@ -146,6 +156,7 @@ def db_init(db_url: str | None, regions: tuple[str, ...], rules_path: str | None
     rules = load_rules(rules_path)
     with open_backend(db_url) as backend:
         before = backend.regions()
+        indexes = backend.missing_indexes()
         created = backend.init(wanted, load_options(rules))
         counts = backend.counts()
     out.print(f"database ready: {escape(backend.display_url)}")
@@ -153,6 +164,14 @@ def db_init(db_url: str | None, regions: tuple[str, ...], rules_path: str | None
         f"regions: {counts['Region']}, list codes: {counts['ListPriority']}"
         + (f" (created {', '.join(created)})" if created else "")
     )
+    for index in indexes:
+        out.print(
+            f"index added to the existing table: {index} (undo deletes owners and list codes "
+            "without a scan of Location per row)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     for line in region_changes(before, wanted):
         out.print(line, markup=False, highlight=False)
 
@@ -227,7 +246,7 @@ def upload_options(command: F) -> F:
 
 @main.command("process")
 @click.argument("upload", type=click.Path(dir_okay=False))
-@click.option("--region", "region_id", type=int, required=True, help="RegionId to load into.")
+@click.option("--region", "region_id", type=REGION_ID, required=True, help="RegionId to load into.")
 @upload_options
 @click.option(
     "--dry-run",
@@ -463,7 +482,7 @@ def bench(
 
 
 @main.command("undo")
-@click.argument("upload_log_id", metavar="UPLOADLOGID", type=int)
+@click.argument("upload_log_id", metavar="UPLOADLOGID", type=UPLOAD_LOG_ID)
 @click.option("--db", "db_url", help=DB_HELP)
 @click.option(
     "--cascade", is_flag=True, help="Undo the later loads that wrote the same rows first."
@@ -492,7 +511,7 @@ def journal_group() -> None:
 
 @journal_group.command("list")
 @click.option("--db", "db_url", help=DB_HELP)
-@click.option("--region", "region_id", type=int, help="Only this region's loads.")
+@click.option("--region", "region_id", type=REGION_ID, help="Only this region's loads.")
 def journal_list(db_url: str | None, region_id: int | None) -> None:
     """The loads that can still be undone, newest first, with what their journal holds."""
     with open_backend(db_url) as backend:
@@ -624,7 +643,9 @@ def selftest_command(db_url: str | None, rows: int) -> None:
 
 @main.command("parity")
 @click.argument("upload", type=click.Path(dir_okay=False))
-@click.option("--region", "region_id", type=int, required=True, help="RegionId to compare with.")
+@click.option(
+    "--region", "region_id", type=REGION_ID, required=True, help="RegionId to compare with."
+)
 @upload_options
 @click.option(
     "--report",
@@ -701,6 +722,262 @@ def explain_command(
         return
     for line in lines(explained):
         out.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+@main.command("changes")
+@click.option("--region", "region_id", type=REGION_ID, required=True, help="RegionId of the loads.")
+@click.option(
+    "--load",
+    "load_id",
+    type=UPLOAD_LOG_ID,
+    help="UploadLogId of the load (default: the region's last).",
+)
+@click.option(
+    "--since",
+    "since_id",
+    type=UPLOAD_LOG_ID,
+    help="UploadLogId of the first load of a range ending with --load.",
+)
+@click.option("--db", "db_url", help=DB_HELP)
+@click.option("--rules", "rules_path", type=click.Path(dir_okay=False), help="Rules file.")
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False),
+    help="Write changes.json and changes.html into this folder.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+def changes_command(
+    region_id: int,
+    load_id: int | None,
+    since_id: int | None,
+    db_url: str | None,
+    rules_path: str | None,
+    report_dir: str | None,
+    as_json: bool,
+) -> None:
+    """What a load changed against the region before it (or a range of loads, --since), from
+    the load journal and the stored rows: new and gone locations, sales, lists joined and
+    left, absentee levels, new NCOA moves and drops, stack counts, list codes by count.
+
+    Read-only: nothing is written.
+    """
+    import json
+
+    from propmail.changes import lines, read_changes
+    from propmail.settings import load_rules
+
+    rules = load_rules(rules_path)
+    if report_dir:
+        check_report_dir(Path(report_dir))
+    with open_backend(db_url) as backend:
+        if not backend.exists() or not backend.has_schema():
+            raise InputError(f"{backend.where} has no propmail tables", option="--db")
+        report = read_changes(backend, rules, region_id, load_id, since_id).as_dict()
+    if as_json:
+        out.print_json(json.dumps(report, default=str))
+    else:
+        for line in lines(report):
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
+    if report_dir:
+        from propmail.report.changes import write_changes
+
+        try:
+            files = write_changes(report, report_dir)
+        except (OSError, InputError) as exc:
+            _print_error(str(exc))
+            sys.exit(REPORT_FAILED)
+        err.print(f"report: {files[1]}  (also {files[0].name})", highlight=False)
+
+
+# -- the mail drop (docs/drop.md) -------------------------------------------------------------
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{value!r} is not a date (YYYY-MM-DD)", option=option) from None
+
+
+@main.group("drop")
+def drop_group() -> None:
+    """This week's mail drop: plan, look at the proof, commit, export (docs/drop.md)."""
+
+
+@drop_group.command("plan")
+@click.option("--region", "region_id", type=int, required=True, help="RegionId to mail.")
+@click.option("--date", "on", help="The drop's date, YYYY-MM-DD (default: today).")
+@click.option("--max-pieces", type=click.IntRange(min=0), help="At most N pieces, best first.")
+@click.option("--lists", help="Only these list codes, comma-separated.")
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False),
+    help="Write drop.json and drop.html here.",
+)
+@click.option("--db", "db_url", help=DB_HELP)
+@click.option("--rules", "rules_path", type=click.Path(dir_okay=False), help="Rules file.")
+def drop_plan(
+    region_id: int,
+    on: str | None,
+    max_pieces: int | None,
+    lists: str | None,
+    report_dir: str | None,
+    db_url: str | None,
+    rules_path: str | None,
+) -> None:
+    """Choose the region's pieces for a drop and record them as planned."""
+    from propmail.drop.plan import plan
+    from propmail.settings import load_rules
+
+    rules = load_rules(rules_path)
+    codes = tuple(c.strip() for c in (lists or "").split(",") if c.strip())
+    with open_backend(db_url) as backend:
+        planned = plan(
+            backend,
+            rules,
+            region_id,
+            _date(on, "--date") or date.today(),
+            lists=codes,
+            max_pieces=max_pieces,
+            report_dir=Path(report_dir) if report_dir else None,
+        )
+    p = planned.proof
+    out.print(
+        f"drop {p['drop_id']} planned: region {p['region_id']}, {p['drop_date']}, "
+        f"{p['pieces']:,} pieces of {p['locations']:,} locations, cost {p['cost']:,.2f}",
+        highlight=False,
+    )
+    for title, key in (("suppressed", "suppressed"), ("skipped", "skipped")):
+        for r in p[key]:
+            out.print(f"  {title}: {r['reason']}: {r['locations']:,}", highlight=False)
+    if planned.files is not None:
+        out.print(f"proof: {planned.files.html}", highlight=False, soft_wrap=True)
+    out.print(f"next: propmail drop commit {p['drop_id']} (or drop cancel {p['drop_id']})")
+
+
+@drop_group.command("commit")
+@click.argument("drop_id", metavar="DROPID", type=int)
+@click.option("--db", "db_url", help=DB_HELP)
+def drop_commit(drop_id: int, db_url: str | None) -> None:
+    """Make a planned drop's touches count for the cadence."""
+    from propmail.db import drops
+
+    with open_backend(db_url) as backend:
+        drops.require_tables(backend.engine, backend.where)
+        done = drops.commit(backend.engine, drop_id, datetime.now())
+    out.print(f"drop {done.drop_id} committed: {done.pieces:,} pieces", highlight=False)
+
+
+@drop_group.command("cancel")
+@click.argument("drop_id", metavar="DROPID", type=int)
+@click.option("--db", "db_url", help=DB_HELP)
+def drop_cancel(drop_id: int, db_url: str | None) -> None:
+    """Undo a planned or committed drop: its pieces go, its touches no longer count."""
+    from propmail.db import drops
+
+    with open_backend(db_url) as backend:
+        drops.require_tables(backend.engine, backend.where)
+        done = drops.cancel(backend.engine, drop_id)
+    out.print(f"drop {done.drop_id} cancelled: {done.pieces:,} pieces taken back", highlight=False)
+
+
+@drop_group.command("list")
+@click.option("--region", "region_id", type=int, help="Only this region's drops.")
+@click.option("--db", "db_url", help=DB_HELP)
+def drop_list(region_id: int | None, db_url: str | None) -> None:
+    """The drops, newest first."""
+    from propmail.db import drops
+
+    with open_backend(db_url) as backend:
+        drops.require_tables(backend.engine, backend.where)
+        found = drops.drops(backend.engine, region_id)
+    if not found:
+        out.print("no drop yet")
+    for d in found:
+        out.print(
+            f"drop {d.drop_id}  region {d.region_id}  {d.drop_date}  {d.state:<9}  "
+            f"{d.pieces:,} pieces  planned {d.created:%Y-%m-%d %H:%M}"
+            + (f"  committed {d.committed:%Y-%m-%d %H:%M}" if d.committed else ""),
+            highlight=False,
+        )
+
+
+@drop_group.command("export")
+@click.argument("drop_id", metavar="DROPID", type=int)
+@click.option(
+    "--format",
+    "format_name",
+    type=click.Choice(["generic", "lob", "click2mail", "accuzip"]),
+    default="generic",
+    show_default=True,
+    help="The mail house's columns.",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False),
+    help="FILE.csv or FILE.xlsx (default: drop-ID-FORMAT.csv).",
+)
+@click.option("--db", "db_url", help=DB_HELP)
+def drop_export(drop_id: int, format_name: str, out_path: str | None, db_url: str | None) -> None:
+    """Write a drop's pieces for the mail house, one row per piece."""
+    from propmail.drop.plan import export_drop
+
+    target = Path(out_path or f"drop-{drop_id}-{format_name}.csv")
+    with open_backend(db_url) as backend:
+        written = export_drop(backend, drop_id, format_name, target)
+    out.print(f"{written:,} pieces written to {target}", highlight=False, soft_wrap=True)
+
+
+@main.command("suppress")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.option("--reason", help="Why these are not mailed (required to add).")
+@click.option("--expires", help="Mail them again from this date, YYYY-MM-DD.")
+@click.option("--list", "listing", is_flag=True, help="List the suppression list.")
+@click.option("--remove", is_flag=True, help="Take FILE's keys off the list.")
+@click.option("--db", "db_url", help=DB_HELP)
+def suppress_command(
+    file: str | None,
+    reason: str | None,
+    expires: str | None,
+    listing: bool,
+    remove: bool,
+    db_url: str | None,
+) -> None:
+    """Never mail the parcels, owner slugs or mailing addresses of FILE (csv or xlsx)."""
+    from propmail.db import drops
+    from propmail.drop.plan import add_suppressions, remove_suppressions
+
+    if listing:
+        with open_backend(db_url) as backend:
+            drops.require_tables(backend.engine, backend.where)
+            rows = drops.list_suppressions(backend.engine)
+        if not rows:
+            out.print("the suppression list is empty")
+        for r in rows:
+            until = f"  until {r['ExpiresDate']}" if r["ExpiresDate"] else ""
+            out.print(
+                f"{r['KeyKind']:<15} {escape(r['KeyValue'])}  {escape(r['Reason'])}  "
+                f"({escape(r['SourceFile'] or '')}, {r['AddedDate']:%Y-%m-%d}){until}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        return
+    if file is None:
+        raise InputError("name the FILE of keys (or use --list)")
+    with open_backend(db_url) as backend:
+        if remove:
+            removed = remove_suppressions(backend, Path(file))
+            out.print(f"{removed:,} rows taken off the suppression list", highlight=False)
+            return
+        if not reason or not reason.strip():
+            raise InputError("say why with --reason TEXT", option="--reason")
+        added = add_suppressions(backend, Path(file), reason.strip(), _date(expires, "--expires"))
+    out.print(f"{added:,} keys on the suppression list ({reason.strip()})", highlight=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -25,6 +25,7 @@ from propmail.inputs import Inputs
 from propmail.job import database_errors, prepare
 from propmail.rules import classification, codes, grantor, names, niche, occupancy, priority, slug
 from propmail.rules.niche import NicheList, UploadKeys
+from propmail.rules.stack import stack_parts
 from propmail.settings import Rules
 
 Section = dict[str, Any]
@@ -148,7 +149,21 @@ class Explainer:
                 out[name] = explained[name](index, one, row)
             elif derived.kind == FLAG:
                 out[name] = {"value": _yes(row[name])}
+        out["stack count"] = self._stack(row["ListCode"])
         return out
+
+    def _stack(self, code: str | None) -> Section:
+        """How many lists the final code puts the location on: its prefixes and niche lists."""
+        prefixes = [rule.prefix for rule in self.rules.prefixes]
+        lists, found, base = stack_parts(code or "", prefixes, self.rules.niche_separator)
+        parts = [f"prefixes {', '.join(found)}" if found else "no prefix"]
+        parts.append(f"niche lists {', '.join(lists)}" if lists else "no niche list")
+        return {
+            "value": len(lists) + len(found),
+            "why": f"{' and '.join(parts)} on base code {base!r}",
+            "prefixes": list(found),
+            "niche lists": list(lists),
+        }
 
     def _slug(self, _index: int, one: pl.DataFrame, row: dict[str, Any]) -> Section:
         street, zip_ = one.select(*slug.slug_parts()).row(0)

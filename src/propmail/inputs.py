@@ -23,6 +23,7 @@ from propmail import __version__
 from propmail.errors import InputError
 from propmail.read import ColumnMapping, ReadResult, resolve_mapping
 from propmail.read.files import check as check_file
+from propmail.read.files import check_sheet
 from propmail.rules.niche import NicheList
 from propmail.settings import Rules, load_rules
 
@@ -91,6 +92,7 @@ class Inputs:
         if mapping and layout is None:
             layout = resolve_mapping(str(mapping))
         check_inputs(upload, niches)
+        check_sheet(Path(upload), sheet)
         return cls(
             upload=upload,
             niches=tuple(niches),

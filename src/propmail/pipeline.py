@@ -20,7 +20,17 @@ import polars as pl
 from propmail import storable
 from propmail.contract import LOCATION, OWNER, SOURCE_ROW, TEXT, stored
 from propmail.progress import Step, no_step
-from propmail.rules import classification, codes, grantor, names, niche, occupancy, priority, slug
+from propmail.rules import (
+    classification,
+    codes,
+    grantor,
+    names,
+    niche,
+    occupancy,
+    places,
+    priority,
+    slug,
+)
 from propmail.rules.address import LOCATION_STREET, normalize_street
 from propmail.rules.niche import NicheList, NicheOutcome
 from propmail.settings import Rules
@@ -140,6 +150,21 @@ def stored_text_columns(frame: pl.DataFrame) -> dict[str, bool]:
     return out
 
 
+def foreign_mailing(frame: pl.DataFrame) -> pl.Series:
+    """Per row: the foreign place its mailing address names (`places.foreign_place`), else
+    null. Only rows without a mailing state or ZIP are read."""
+    city, state, zip_ = (
+        pl.col(c).cast(pl.String) if c in frame.columns else pl.lit(None, pl.String)
+        for c in ("OwnerCity", "OwnerState", "OwnerZip")
+    )
+    out = pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias("foreign")
+    rows = frame.select((state.is_null() | zip_.is_null()).fill_null(True)).to_series().arg_true()
+    if rows.len():
+        named = frame[rows].select(places.foreign_place(city, state, zip_)).to_series()
+        out = out.scatter(rows, named)
+    return out
+
+
 def split_rejects(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Rows that can be loaded, and the rejected ones with their reason.
 
@@ -148,14 +173,19 @@ def split_rejects(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """
     street, zip_ = slug.slug_parts()
     unstorable = storable.problem(storable.limits_to_check(frame, stored_text_columns(frame)))
-    checks = [
+    abroad = pl.lit(foreign_mailing(frame))
+    checks: list[tuple[pl.Expr, str | pl.Expr]] = [
         (pl.col("LocationPrimaryId").is_null(), "missing parcel id (LocationPrimaryId)"),
+        (abroad.is_not_null(), pl.format("foreign mailing address ({})", abroad)),
         (street == "", "empty owner street (OwnerAddress1): the owner key would be empty"),
         (zip_ == "", "empty owner ZIP (OwnerZip): the owner key would be empty"),
         (pl.col("ListCode").is_null(), "no priority rule matched"),
     ]
     # the reason of the first check failed; the storable one is null where the row fits
-    failed = [pl.when(check).then(pl.lit(reason)) for check, reason in checks]
+    failed = [
+        pl.when(check).then(pl.lit(reason) if isinstance(reason, str) else reason)
+        for check, reason in checks
+    ]
     first_failed = pl.coalesce(*failed, unstorable)
     marks = frame.select(SOURCE_ROW, "LocationPrimaryId", first_failed.alias("reason"))
     # one location per parcel id: the last loadable row wins, earlier ones are reported

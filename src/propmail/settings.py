@@ -23,7 +23,7 @@ key may be.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ from propmail.validation import Problems, Table, parse_toml, read_toml
 
 SECTIONS = (
     "classification", "priority", "prefix", "codes", "ncoa", "niche", "slug", "load", "new_list",
-    "occupancy", "journal", "names",
+    "occupancy", "journal", "names", "drop",
 )  # fmt: skip
 
 
@@ -227,6 +227,43 @@ def _names(table: Table) -> Names:
     )
 
 
+# How a drop reads RegionListFrequency (SPEC section 8, docs/drop.md): Frequency as touches a
+# year and DividedBy as rotating groups, or Frequency as days between touches and DividedBy as
+# pieces per touch.
+CADENCES = ("touches_per_year", "days_between")
+ONE_PIECE_PER = ("owner", "location")
+
+
+@dataclass(frozen=True)
+class Drop:
+    """`propmail drop`'s settings (``[drop]``): the cadence reading, one piece per owner or per
+    location, the price of a piece, which Owner.DoNotMail values mean "mail", and whether an
+    envelope name printed as the fall-back salutation suppresses the owner."""
+
+    cadence: str = "touches_per_year"
+    one_piece_per: str = "owner"
+    price_per_piece: float = 0.0
+    mail_when_do_not_mail: tuple[str, ...] = ("", "0", "N", "NO", "F", "FALSE")
+    suppress_fallback_names: bool = False
+
+
+def _drop(table: Table) -> Drop:
+    table.only({f.name for f in fields(Drop)})
+    cadence = table.choice("cadence", CADENCES, "cadence")
+    per = table.choice("one_piece_per", ONE_PIECE_PER, "value")
+    price = table.get("price_per_piece", (int, float), 0.0)
+    if price is not None and price < 0:
+        table.fail("price_per_piece", "must be 0 or more")
+    mail = table.get("mail_when_do_not_mail", list, [])
+    return Drop(
+        cadence=cadence or "touches_per_year",
+        one_piece_per=per or "owner",
+        price_per_piece=float(price or 0.0),
+        mail_when_do_not_mail=tuple(str(v).strip().upper() for v in mail or []),
+        suppress_fallback_names=bool(table.get("suppress_fallback_names", bool, False)),
+    )
+
+
 @dataclass(frozen=True)
 class Rules:
     """The settings in force. Each rule's part is a field named as the rule's parameter, of the
@@ -244,6 +281,7 @@ class Rules:
     update_window_months: int
     new_list: NewList
     journal: Journal
+    drop: Drop = field(default_factory=Drop)  # `propmail drop`'s
     source: str = "rules.toml"
     changes: tuple[str, ...] = ()  # what the rules file changed in the defaults
 
@@ -283,6 +321,7 @@ def _rules(
         source=source,
         journal=_journal(top.table("journal")),
         names=_names(top.table("names")),
+        drop=_drop(top.table("drop")),
         changes=changes,
     )
     problems.check()

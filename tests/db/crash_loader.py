@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 
 from propmail import job
 from propmail.db import connect
@@ -48,14 +48,19 @@ class Points:
             self.stop = None
 
 
-def install(points: Points, backend: PostgresBackend) -> None:
-    """Report every statement, the middle of every COPY and the commit as points."""
+def install_statements(points: Points, engine: Engine) -> None:
+    """Report every statement and the commit as points (any backend)."""
 
     def before_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         points("before " + " ".join(statement.split()[:4]))
 
-    event.listen(backend.engine, "before_cursor_execute", before_execute)
-    event.listen(backend.engine, "commit", lambda _conn: points("before COMMIT"))
+    event.listen(engine, "before_cursor_execute", before_execute)
+    event.listen(engine, "commit", lambda _conn: points("before COMMIT"))
+
+
+def install(points: Points, backend: PostgresBackend) -> None:
+    """Report every statement, the middle of every COPY and the commit as points."""
+    install_statements(points, backend.engine)
 
     stage = PostgresBackend.stage
 

@@ -13,14 +13,16 @@ import sys
 
 from propmail.db import connect
 from propmail.db.postgres import PostgresBackend
-from tests.db.crash_loader import Points, install
+from tests.db.crash_loader import Points, install, install_statements
 
 
 def main(url: str, log_id: str, stop: str) -> None:
     points = Points(stop)
     backend = connect(url)
-    assert isinstance(backend, PostgresBackend)
-    install(points, backend)
+    if isinstance(backend, PostgresBackend):
+        install(points, backend)
+    else:
+        install_statements(points, backend.engine)
     backend.undo(int(log_id))
     points("after the undo (committed)")
     backend.dispose()

@@ -1,4 +1,5 @@
-"""Crash safety of `propmail undo` on PostgreSQL: kill -9 anywhere in an undo of month 2.
+"""Crash safety of `propmail undo`: kill -9 anywhere in an undo of month 2 (SQLite and
+PostgreSQL), and half-way through one of its statements (PostgreSQL).
 
 An undo process (tests/db/crash_undo.py) numbers the points it passes: each SQL statement and
 the commit. It is killed with SIGKILL paused at every one of them, and once while the server
@@ -20,25 +21,27 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 
-from propmail.db import Backend
+from propmail.db import Backend, connect
 from propmail.db.schema import State
 from propmail.inputs import Inputs
 from propmail.job import load_options, run_job
 from propmail.settings import load_rules
-from tests.conftest import _postgres
+from tests.conftest import BACKENDS, _postgres, backend_url
 from tests.db.canonical import canonical
 from tests.db.helpers import MONTH1, MONTH2
 from tests.db.processes import ROOT, child_env, kill, wait_until
 from tests.db.test_monthly import month_files
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 DATA = ("Region", "ListPriority", "RegionListFrequency", "Owner", "Location")
 APP = "propmail-undo-crash"
 
 
 def undoer(url: str, log_id: int, stop: int) -> subprocess.Popen[str]:
-    app_url = make_url(url).update_query_dict({"application_name": APP})
+    app_url = make_url(url)
+    if app_url.get_backend_name() == "postgresql":
+        app_url = app_url.update_query_dict({"application_name": APP})
     return subprocess.Popen(
         [
             sys.executable,
@@ -74,21 +77,39 @@ class Months:
     after_month2: dict[str, list[tuple[Any, ...]]]
 
 
-@pytest.fixture
-def months(pg_url: str, tmp_path: Path) -> Iterator[Months]:
-    backend = _postgres(pg_url)
+@pytest.fixture(params=BACKENDS)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return backend_url(request, request.param, tmp_path)
+
+
+def _months(url: str, folder: Path) -> Months:
+    backend = connect(url)
     backend.init({40: "Roanoke"}, load_options(load_rules()))
-    p1, p2 = month_files(tmp_path)
+    p1, p2 = month_files(folder)
     run_job(Inputs.gather(p1), 40, backend=backend, now=MONTH1)
     after_month1 = canonical(backend, DATA)
     second = run_job(Inputs.gather(p2), 40, backend=backend, now=MONTH2).load
     assert second is not None and second.upload_log_id is not None
-    yield Months(backend, second.upload_log_id, after_month1, canonical(backend, DATA))
-    backend.dispose()
+    return Months(backend, second.upload_log_id, after_month1, canonical(backend, DATA))
+
+
+@pytest.fixture
+def months(url: str, tmp_path: Path) -> Iterator[Months]:
+    made = _months(url, tmp_path)
+    yield made
+    made.backend.dispose()
+
+
+@pytest.fixture
+def pg_months(pg_url: str, tmp_path: Path) -> Iterator[Months]:
+    _postgres(pg_url).dispose()
+    made = _months(pg_url, tmp_path)
+    yield made
+    made.backend.dispose()
 
 
 def test_kill_9_anywhere_in_an_undo_leaves_the_state_before_or_after_it(
-    pg_url: str, months: Months
+    url: str, months: Months
 ) -> None:
     backend, log_id = months.backend, months.log_id
     after_month1, after_month2 = months.after_month1, months.after_month2
@@ -99,7 +120,7 @@ def test_kill_9_anywhere_in_an_undo_leaves_the_state_before_or_after_it(
     killed = []
     stop = 1
     while True:
-        child = undoer(pg_url, log_id, stop)
+        child = undoer(url, log_id, stop)
         assert child.stdout is not None
         line = child.stdout.readline()
         if not line.startswith("PAUSED"):
@@ -119,9 +140,11 @@ def test_kill_9_anywhere_in_an_undo_leaves_the_state_before_or_after_it(
     assert "before COMMIT" in killed
 
 
+@pytest.mark.postgres
 def test_kill_9_half_way_through_a_statement_of_an_undo_changes_nothing(
-    pg_url: str, engine: Engine, months: Months
+    pg_url: str, engine: Engine, pg_months: Months
 ) -> None:
+    months = pg_months
     # the last month-2 parcel, locked: the undo's DELETE removes the rows before it, then waits
     with engine.connect() as blocker:
         blocker.execute(

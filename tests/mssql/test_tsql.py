@@ -305,6 +305,28 @@ def test_schema_sql_keys_are_identities_and_the_unique_indexes_exist() -> None:
     }
 
 
+def test_schema_sql_adds_the_indexes_under_locations_foreign_keys_where_none_leads() -> None:
+    """Undo deletes owners and list codes: the foreign keys' checks need an index each. Each
+    is created only where no index of dbo.Location starts with its column (`MISSING_INDEXES`
+    asks the same), and these and the unique keys are the only changes to a legacy table."""
+    made = {
+        (c.this.name, c.this.args["table"].name, c.this.args["params"].args["columns"][0].name)
+        for b in PARSED.values()
+        for t in b.trees()
+        for c in t.find_all(exp.Create)
+        if isinstance(c.this, exp.Index) and not c.args.get("unique")
+    }
+    expected = {(name, "Location", column) for name, column in tsql.FOREIGN_KEY_INDEXES}
+    assert expected <= made
+    assert {m for m in made if m[1] in {t.name for t in schema.TABLES}} == expected
+    guard = tsql.MISSING_INDEXES
+    assert "key_ordinal = 1" in guard and "OBJECT_ID(N'dbo.Location', N'U') IS NOT NULL" in guard
+    script = tsql.script_text("schema.sql")
+    for name, column in tsql.FOREIGN_KEY_INDEXES:
+        block = script[: script.index(f"CREATE NONCLUSTERED INDEX {name}")]
+        assert f"ic.key_ordinal = 1 AND c.name = N'{column}'" in block[-600:], name
+
+
 def test_staging_tables_take_what_python_sends() -> None:
     created = _created_tables()
     owner_stage = _columns(created["PropmailStageOwner"])

@@ -26,14 +26,17 @@ SRC = str(Path(propmail.__file__).parents[1])
 
 # Linux carries a process's peak memory across exec: a child forked from a big test runner
 # would report the runner's size. This small launcher forks the real command and reports the
-# peak of that grandchild alone.
+# peak of that grandchild alone, and how much it read (its counters, read before it is reaped).
 LAUNCHER = """
 import os, sys
 pid = os.fork()
 if pid == 0:
     os.execv(sys.executable, [sys.executable, *sys.argv[1:]])
+os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)  # ended, not reaped: its counters stay
+with open(f"/proc/{pid}/io") as io:
+    rchar = dict(line.split(": ") for line in io.read().splitlines())["rchar"]
 _, status, usage = os.wait4(pid, 0)
-print(f"maxrss={usage.ru_maxrss}")
+print(f"rchar={rchar} maxrss={usage.ru_maxrss}")
 sys.exit(os.waitstatus_to_exitcode(status))
 """
 
@@ -43,6 +46,7 @@ class Run:
     exit_code: int
     stderr: str
     peak_mb: float
+    read_mb: float = 0.0  # bytes the command read from files and pipes (/proc/PID/io rchar)
 
 
 def process(upload: Path, db: Path) -> Run:
@@ -62,7 +66,8 @@ def process(upload: Path, db: Path) -> Run:
         [sys.executable, "-c", LAUNCHER, *command], capture_output=True, text=True, env=env
     )
     peak_kb = int(done.stdout.rsplit("maxrss=", 1)[1])
-    return Run(done.returncode, done.stderr, peak_kb / 1024)
+    read = int(done.stdout.rsplit("rchar=", 1)[1].split()[0])
+    return Run(done.returncode, done.stderr, peak_kb / 1024, read / (1 << 20))
 
 
 def _renamed(suffix: str, build: Callable[[Path], Path]) -> Callable[[Path], Path]:

@@ -129,7 +129,7 @@ def test_every_bad_key_of_the_second_version_is_named(tmp_path: Path) -> None:
         "join[0].colour: unknown key",
         "join[0].into: unknown canonical column 'OwnerNmae'; did you mean OwnerName?",
         "join[0].headers: expected a header or a list of headers",
-        "split[0].into: unknown part 'mailing' (expected one of owner, location)",
+        "split[0].into: unknown part 'mailing' (expected one of owner, location, owner_line",
         "units.OwnerCity: unknown street column",
         "constants.LocationStat: unknown canonical column",
     ):

@@ -7,6 +7,7 @@ file descriptor 3 and writes replies and events to descriptor 4.
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import json
 import os
@@ -87,8 +88,9 @@ class _Pipe:
             self.events.append(self._receive())
 
 
-def visit(page: Path, profile: Path, binary: str) -> PageVisit:
-    """Load `page` from the file system and report its text, requests and errors."""
+def visit(page: Path, profile: Path, binary: str, screenshot: Path | None = None) -> PageVisit:
+    """Load `page` from the file system and report its text, requests and errors (and, given
+    `screenshot`, write a PNG of the whole page there, to look at)."""
     # numbered above 4, so wiring one end to 3 or 4 in the child cannot clobber the other
     to_browser_r, to_browser_w, from_browser_r, from_browser_w = (
         _high(fd) for fd in (*os.pipe(), *os.pipe())
@@ -120,6 +122,11 @@ def visit(page: Path, profile: Path, binary: str) -> PageVisit:
         summary = _evaluate(
             pipe, session, "(document.getElementById('summary') || {innerText: ''}).innerText"
         )
+        if screenshot is not None:
+            shot = pipe.call(
+                "Page.captureScreenshot", session, format="png", captureBeyondViewport=True
+            )
+            screenshot.write_bytes(base64.b64decode(shot["data"]))
         pipe.call("Browser.close")
     finally:
         os.close(to_browser_w)

@@ -79,6 +79,13 @@ def test_report_numbers_are_the_jobs(dry_job: Job, tmp_path: Path) -> None:
     assert flags["IsAbsentee"] == loadable["IsAbsentee"].sum()
     assert sum(c["rows"] for c in report["list_codes"]) == 120
     assert sum(c["rows"] for c in report["base_codes"]) == 120
+    # the stack count per location, from its final code: the Liens niche list adds one
+    stacks = {s["lists"]: s["rows"] for s in report["stack_counts"]}
+    assert sum(stacks.values()) == 120
+    on_liens = sum(c["rows"] for c in report["list_codes"] if c["code"].startswith("Liens - "))
+    assert on_liens == 10 and sum(stacks[n] for n in stacks if n >= 1) >= on_liens
+    plain = sum(c["rows"] for c in report["list_codes"] if "-" not in c["code"])
+    assert stacks.get(0, 0) == plain
     completeness = {c["column"]: c for c in report["completeness"]}
     assert list(completeness) == list(UPLOAD_COLUMNS)
     filled = upload.frame["DoNotMail"].is_not_null().sum()

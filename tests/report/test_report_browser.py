@@ -67,3 +67,4 @@ def test_report_html_opens_without_errors_or_requests_and_shows_the_summary(
     else:
         assert "LOADED, UploadLogId 1" in seen.text
     assert "Rejected rows" in seen.text and "Column completeness" in seen.text
+    assert "Stack count: lists per location" in seen.text and "0 lists" in seen.text

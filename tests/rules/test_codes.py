@@ -46,12 +46,12 @@ def test_enhanced_code(case: dict[str, str], rules: Rules) -> None:
 
 def test_ncoa_codes_that_are_not_drops_are_a_setting(tmp_path: Path) -> None:
     path = tmp_path / "rules.toml"
-    path.write_text('[ncoa]\nnot_drops = ["00"]\n')
+    path.write_text("[ncoa]\nnot_drops = []\n")  # the legacy reading
     case = {**{k: "" for k in CASES[0]}, "base": "ABS1", "ResponseNCOA": "00"}
     changed, defaults = load_rules(path), load_rules()
-    assert codes.derive(_frame(case), changed.prefixes, changed.ncoa)["EnhancedCode"][0] == "ABS1"
+    assert codes.derive(_frame(case), defaults.prefixes, defaults.ncoa)["EnhancedCode"][0] == "ABS1"
     assert (
-        codes.derive(_frame(case), defaults.prefixes, defaults.ncoa)["EnhancedCode"][0]
+        codes.derive(_frame(case), changed.prefixes, changed.ncoa)["EnhancedCode"][0]
         == "NCOA_Drops-ABS1"
     )
 

@@ -162,7 +162,8 @@ def _glob(pattern: str, base: Path, table: Table) -> dict[int, Path]:
         return {}
     matcher = re.compile(_glob_regex(head) + r"(\d+)" + _glob_regex(tail) + r"\Z")
     found: dict[int, Path] = {}
-    for path in sorted(base.glob(pattern.replace(REGION, "*"))):
+    # `*` and `?` are the wildcards the manifest documents; `[` is a character of the name
+    for path in sorted(base.glob(pattern.replace("[", "[[]").replace(REGION, "*"))):
         match = matcher.match(path.relative_to(base).as_posix())
         if match:
             found[int(match.group(1))] = path

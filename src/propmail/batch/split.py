@@ -61,7 +61,7 @@ def load_regions(path: str | Path, by: Sequence[str]) -> pl.DataFrame:
             schema={_KEY: pl.String, REGION: pl.Int64},
         )
     try:
-        table = pl.read_csv(path, infer_schema=False)
+        table = pl.read_csv(path, infer_schema=False, glob=False)
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise InputError(f"cannot read the regions table: {exc}", file=str(path)) from None
     missing = [c for c in (*by, REGION) if c not in table.columns]
@@ -84,9 +84,9 @@ def scan(path: Path) -> pl.LazyFrame:
     """The national file, every column as text (values are written back as they were)."""
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        return pl.scan_parquet(path)
+        return pl.scan_parquet(path, glob=False)  # a name is one file, never a pattern
     if suffix in (".csv", ".txt"):
-        return pl.scan_csv(path, infer_schema=False)
+        return pl.scan_csv(path, infer_schema=False, glob=False)
     raise InputError("split reads csv or parquet files", file=str(path))
 
 

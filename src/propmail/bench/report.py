@@ -18,6 +18,7 @@ IDENTICAL_TARGET = 0.05  # the same files again the same day, recognised: at mos
 NEXT_MONTH_TARGET = {"sqlite": 1.0, "postgresql": 0.8}
 JOURNAL_TIME_TARGET = 0.15  # the journal costs at most 15 % more time
 JOURNAL_RSS_TARGET = 0.10  # and at most 10 % more peak RSS
+UNDO_TARGET = 1.5  # undoing a load takes at most 1.5x the load it undoes
 SCALE_ROWS = 100_000  # below this, start-up and connection costs dominate: targets not judged
 
 
@@ -244,6 +245,7 @@ def backend_section(runs: BackendRuns, rows: int, guide_rows: int) -> list[str]:
         f"{f.month2 / f.propmail:.2f}, {_verdict(f.month2 / f.propmail <= next_month, rows)}",
         "",
         *_journal_section(runs, rows),
+        *_undo_section(runs, rows),
     ]
     return out
 
@@ -330,6 +332,48 @@ def _journal_section(runs: BackendRuns, rows: int) -> list[str]:
     ]
 
 
+UNDONE = {
+    "changed": "month with 10 % changed rows",
+    "month2": "same files, next month",
+    "rerun": "same files again, same day",
+    "month1": "month 1 into an empty database (loaded again, alone)",
+}
+
+
+def undo_ratios(runs: BackendRuns) -> dict[str, float]:
+    """Each undo's time over the load it undid's, by the load's run name."""
+    return {name: u["seconds"] / u["load_seconds"] for name, u in runs.undo.items()}
+
+
+def _undo_section(runs: BackendRuns, rows: int) -> list[str]:
+    """Every journaled load undone, newest first, against the time of the load."""
+    if not runs.undo:
+        return []
+    ratios = undo_ratios(runs)
+    out = [
+        "`propmail undo` of each load, newest first:",
+        "",
+        "| load undone | load, s | undo, s | ratio | put back |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    for name, u in runs.undo.items():
+        d = u["undone"]
+        out.append(
+            f"| {UNDONE[name]} | {u['load_seconds']:.2f} | {u['seconds']:.2f} "
+            f"| {ratios[name]:.2f} | locations {d['locations_restored']:,} restored, "
+            f"{d['locations_deleted']:,} deleted; owners {d['owners_restored']:,} restored, "
+            f"{d['owners_deleted']:,} deleted |"
+        )
+    worst = max(ratios.values())
+    return [
+        *out,
+        "",
+        f"- every undo at most {UNDO_TARGET:g}x the load it undoes: {worst:.2f}x at worst, "
+        f"{_verdict(worst <= UNDO_TARGET, rows)}",
+        "",
+    ]
+
+
 def markdown(results: Results) -> str:
     c = results.config
     before = " ".join(f"{x:.2f}" for x in results.load_before)
@@ -354,4 +398,5 @@ def as_json(results: Results) -> str:
         runs.backend: asdict(figures(runs, results.config.rows, results.guide_rows))
         for runs in results.runs
     }
+    data["undo_ratios"] = {runs.backend: undo_ratios(runs) for runs in results.runs}
     return json.dumps(data, indent=2, default=str)

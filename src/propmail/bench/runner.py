@@ -2,8 +2,10 @@
 
 Per backend, in this order: propmail's month 1 into an empty database, the same files again
 on the same day (recognised as identical, then again with `--force`), the same files a month
-later, a month with 10 % of the rows changed; the floor on the same rows; dlt's merge of the
-same rows; the guide's literal design on the same data (or its first rows).
+later, a month with 10 % of the rows changed, then the last three undone, newest first
+(`propmail undo`), and month 1 loaded alone again and undone (its journal is pruned by then);
+the floor on the same rows; dlt's merge of the same rows; the guide's literal design on the
+same data (or its first rows).
 Databases are the benchmark's own: SQLite files in the work directory, PostgreSQL databases
 created on the server given and dropped at the end.
 """
@@ -74,6 +76,8 @@ class BackendRuns:
     unjournaled_month1: dict[str, Any] = field(default_factory=dict)
     unjournaled_month2: dict[str, Any] = field(default_factory=dict)
     journal_bytes: int = 0  # what the journal tables hold after month 1, rerun, next month
+    # each journaled load undone, newest first, by the name of the run it undoes
+    undo: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -170,6 +174,22 @@ def work_directory(config: Config) -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def _undo(
+    echo: Echo,
+    backend: str,
+    name: str,
+    url: str,
+    load: dict[str, Any],
+    measured: Callable[..., dict[str, Any]],
+) -> dict[str, Any]:
+    """`propmail undo` of the load `load` measured, with that load's own time beside it."""
+    echo(f"{backend}: propmail undo of {name}")
+    undone = measured(scenarios.propmail_undo, url, load["load"]["upload_log_id"])
+    undone["load_seconds"] = load["seconds"]
+    _done(echo, f"{backend}: undo of {name}", undone)
+    return undone
+
+
 def run_backend(
     backend: str, inputs: data.Inputs, work: Path, config: Config, echo: Echo
 ) -> BackendRuns:
@@ -207,6 +227,25 @@ def run_backend(
             _done(echo, f"{backend}: propmail {name}", runs[name])
             if name == "month2":
                 journal = scenarios.journal_bytes(url)
+        undo: dict[str, dict[str, Any]] = {}
+        for name in ("changed", "month2", "rerun"):
+            undo[name] = _undo(echo, backend, name, url, runs[name], measured)
+        # month 1's journal is pruned by now ([journal] keep_loads_per_region): month 1 again,
+        # into a database of its own, then undone
+        alone = dbs.url("undo")
+        scenarios.init_database(alone, REGION_ID)
+        echo(f"{backend}: propmail month1 again, to be undone")
+        month1 = measured(
+            scenarios.propmail_month,
+            str(first.upload),
+            first.niche_specs(),
+            alone,
+            REGION_ID,
+            MONTH1,
+            None,
+            config.rules,
+        )
+        undo["month1"] = _undo(echo, backend, "month1", alone, month1, measured)
         unjournaled = dbs.url("unjournaled")
         scenarios.init_database(unjournaled, REGION_ID)
         no_journal = work / "no-journal.toml"
@@ -253,7 +292,7 @@ def run_backend(
         _done(echo, f"{backend}: guide", runs["guide"])
     finally:
         dbs.close()
-    return BackendRuns(backend=backend, journal_bytes=journal, **runs)
+    return BackendRuns(backend=backend, journal_bytes=journal, undo=undo, **runs)
 
 
 def run(config: Config, echo: Echo) -> Results:

@@ -76,6 +76,22 @@ def propmail_month(
     return out
 
 
+def propmail_undo(url: str, upload_log_id: int) -> dict[str, Any]:
+    """`propmail undo` of one load, as the command line runs it."""
+    reset_peak_rss()
+    started = time.perf_counter()
+    backend = connect(url)
+    try:
+        (undone,) = backend.undo(upload_log_id)
+    finally:
+        backend.dispose()
+    return {
+        "seconds": time.perf_counter() - started,
+        "peak_rss_mb": peak_rss_mb(),
+        "undone": asdict(undone),
+    }
+
+
 def journal_bytes(url: str) -> int:
     """The space the load journal's tables (and their indexes) take in the database."""
     backend = connect_sql(url)

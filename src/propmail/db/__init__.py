@@ -20,7 +20,8 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from propmail.errors import InputError
+from propmail.errors import DatabaseUnavailable, InputError
+from propmail.redact import display_url
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
@@ -58,6 +59,8 @@ EMBEDDED_URL = "sqlite://"
 
 # the URL's scheme (SQLAlchemy's backend name) -> the folder of its backend under propmail.db
 BACKENDS = {"sqlite": "sqlite", "postgresql": "postgres", "mssql": "mssql"}
+# the scheme -> the extra that installs its drivers (the embedded backend's are in the base)
+EXTRAS = {"postgresql": "postgres", "mssql": "mssql"}
 
 
 class BackendFolder(Protocol):
@@ -91,8 +94,6 @@ def parse_url(url: str) -> URL:
 
 def folder(url: URL) -> BackendFolder:
     """The backend folder of the URL's scheme (imported on first use)."""
-    from propmail.redact import display_url
-
     name = BACKENDS.get(url.get_backend_name())
     if name is None:
         raise InputError(
@@ -104,8 +105,40 @@ def folder(url: URL) -> BackendFolder:
 
 
 def connect(url: str | None = None) -> Database:
+    """The backend of `url`: InputError (exit status 2) for a driver no backend has,
+    DatabaseUnavailable (4) naming the extra to install for a driver that is not installed."""
+    from sqlalchemy.exc import NoSuchModuleError
+
     parsed = parse_url(resolve_url(url))
-    return folder(parsed).open_backend(parsed)
+    try:
+        return folder(parsed).open_backend(parsed)
+    except NoSuchModuleError:
+        raise InputError(
+            f"unknown database driver {parsed.drivername!r} in {display_url(parsed)} "
+            f"(e.g. {', '.join(EXAMPLE_DRIVERS)})",
+            option="--db",
+        ) from None
+    except ImportError as exc:  # ModuleNotFoundError: the driver is not installed
+        raise missing_driver(parsed, exc) from None
+
+
+EXAMPLE_DRIVERS = ("sqlite", "postgresql+psycopg", "mssql+mssqlpython", "mssql+pyodbc")
+
+
+def missing_driver(url: URL, exc: ImportError) -> DatabaseUnavailable:
+    """The error of a URL whose driver is not installed, naming the extra that installs it.
+
+    >>> from sqlalchemy.engine import make_url
+    >>> error = missing_driver(make_url("postgresql://h/db"), ModuleNotFoundError(name="psycopg"))
+    >>> str(error).split("; ")
+    ['cannot use postgresql://h/db: its driver is not installed (psycopg)', \
+'install it with: pip install "propmail[postgres]"']
+    """
+    extra = EXTRAS.get(url.get_backend_name())
+    hint = f'; install it with: pip install "propmail[{extra}]"' if extra else ""
+    return DatabaseUnavailable(
+        f"cannot use {display_url(url)}: its driver is not installed ({exc.name or exc}){hint}"
+    )
 
 
 def connect_sql(url: str | None = None) -> SqlBackend:

@@ -21,7 +21,7 @@ import polars as pl
 from sqlalchemy import Connection, Engine
 
 from propmail import redact
-from propmail.db import stored
+from propmail.db import changes, stored
 from propmail.db.ledger import Ledger
 from propmail.db.options import LoadOptions, NewListDefaults
 from propmail.db.results import Batch, Identical, JournaledLoad, LoadResult, Preview, Undone
@@ -51,6 +51,9 @@ class Capabilities:
     shared_owners: bool = False
     # the journal's key tables are stored in key order (rows written in it are appended)
     clustered_journal: bool = True
+    # the journal keeps inserted and refreshed rows in the narrow key tables (SQL Server
+    # journals every row in the wide ones)
+    journal_key_tables: bool = True
     ledger: type[Ledger] = Ledger  # the batch ledger's table on this database
 
 
@@ -152,6 +155,12 @@ class Admin(ABC):
         """Create (or complete) propmail's tables; safe to repeat."""
 
     @abstractmethod
+    def missing_indexes(self) -> list[str]:
+        """The indexes under Location's foreign keys (`schema.FOREIGN_KEY_INDEXES`) that an
+        existing Location lacks, each as "IX_Location_OwnerId on Location(OwnerId)" (none
+        before Location exists); `create_schema` adds them."""
+
+    @abstractmethod
     def init(self, regions: dict[int, str | None], options: LoadOptions) -> list[str]:
         """Create the schema, the regions given and the base list codes; returns codes created."""
 
@@ -216,6 +225,15 @@ class Admin(ABC):
 
 class Database(Backend, Admin):
     """A database propmail loads into and administers: what `propmail.db.connect` returns."""
+
+    @final
+    def read_changes(
+        self, region_id: int, load: int | None = None, since: int | None = None
+    ) -> changes.ChangeRows:
+        """What the loads `since`..`load` of a region changed, from the journal and the stored
+        rows (`propmail.db.changes`); read-only."""
+        key_tables = self.capabilities.journal_key_tables
+        return changes.read(self.engine, region_id, load, since, key_tables)
 
     @final
     @property

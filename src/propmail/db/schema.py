@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     SmallInteger,
@@ -136,6 +137,15 @@ upload_log = Table(
 
 TABLES = (region, list_priority, region_list_frequency, owner, location, upload_log)
 
+# The indexes under Location's foreign keys: deleting an owner or a list code checks that no
+# location refers to it, a scan of Location per row deleted without them (undo of a load that
+# inserted owners was quadratic). `db init` adds them to a database that lacks them: the one
+# change propmail makes to a legacy table.
+FOREIGN_KEY_INDEXES = (
+    Index("IX_Location_OwnerId", location.c.OwnerId),
+    Index("IX_Location_ListPriorityId", location.c.ListPriorityId),
+)
+
 # The load journal: propmail's own tables beside the legacy ones, which it never alters. One
 # PropmailJournal row per load that can still be undone (LoadedAt is the clock the load wrote
 # into InsertedDate and UpdatedDate); per row the load wrote, its key and, for a row it updated,
@@ -248,6 +258,60 @@ class State:
     FAILED = 4
     UNDONE = 11  # propmail's own: `propmail undo` put back what the load changed
     UNDER_WAY = (RECEIVED, MERGING_OWNERS, MERGING_LOCATIONS, FINAL_UPDATES)
+
+
+# -- the mail drop (SPEC section 8, docs/drop.md): propmail's own tables beside the legacy ones.
+# A drop is planned (its pieces chosen), then committed (its touches count for the cadence) or
+# cancelled (its pieces deleted, the row kept with its state). Pieces name their location and
+# owner by id only (no foreign key to them: a load's undo may delete a location a cancelled
+# drop once chose); the suppression list names a parcel, an owner slug or a mailing address.
+
+mail_drop = Table(
+    "MailDrop",
+    metadata,
+    Column("DropId", Integer, primary_key=True),
+    Column("RegionId", Integer, nullable=False),
+    Column("DropDate", Date(), nullable=False),
+    Column("State", String(16), nullable=False),  # planned / committed / cancelled
+    Column("Pieces", Integer, nullable=False),
+    Column("CreatedDate", DateTime(), nullable=False),
+    Column("CommittedDate", DateTime()),
+    Column("Settings", Text()),  # JSON: the settings and counts the plan was made with
+)
+
+mail_piece = Table(
+    "MailPiece",
+    metadata,
+    Column("PieceId", Integer, primary_key=True),
+    Column("DropId", Integer, ForeignKey("MailDrop.DropId"), nullable=False, index=True),
+    Column("OwnerId", Integer),
+    Column("LocationId", Integer, nullable=False, index=True),
+    Column("ListPriorityId", Integer),
+    Column("TouchNumber", Integer, nullable=False),
+)
+
+suppression = Table(
+    "Suppression",
+    metadata,
+    Column("SuppressionId", Integer, primary_key=True),
+    Column("KeyKind", String(16), nullable=False),  # parcel / owner_slug / mailing_address
+    Column("KeyValue", String(450), nullable=False),
+    Column("Reason", String(255), nullable=False),
+    Column("SourceFile", String(1024)),
+    Column("AddedDate", DateTime(), nullable=False),
+    Column("ExpiresDate", Date()),
+    UniqueConstraint("KeyKind", "KeyValue", name="UQ_Suppression_Key"),
+)
+
+DROP_TABLES = (mail_drop, mail_piece, suppression)
+
+
+class DropState:
+    """MailDrop.State values."""
+
+    PLANNED = "planned"
+    COMMITTED = "committed"
+    CANCELLED = "cancelled"
 
 
 # -- the batch ledger: one row per manifest job, so a batch is idempotent and resumable -------

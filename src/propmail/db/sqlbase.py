@@ -161,6 +161,12 @@ class SqlDatabase(Database):
         if self.file is not None:
             self.file.parent.mkdir(parents=True, exist_ok=True)
         schema.metadata.create_all(self.engine)
+        admin.add_indexes(self.engine)
+
+    def missing_indexes(self) -> list[str]:
+        if not self.exists():
+            return []
+        return [admin.described(ix) for ix in admin.missing_indexes(self.engine)]
 
     def init(self, regions: dict[int, str | None], options: LoadOptions) -> list[str]:
         self.create_schema()

@@ -40,6 +40,12 @@ def _stream(
             yield pl.DataFrame(part, schema=columns, orient="row")
 
 
+def read_query(bind: Bind, query: Select[Any], columns: dict[str, pl.DataType]) -> pl.DataFrame:
+    """The rows of `query` as one frame of `columns`, read in batches over one streaming query."""
+    parts = list(_stream(bind, query, columns, 100_000))
+    return pl.concat(parts) if parts else pl.DataFrame(schema=columns)
+
+
 def stream_rows(
     bind: Bind, table: str, columns: dict[str, pl.DataType], batch_rows: int
 ) -> Iterator[pl.DataFrame]:

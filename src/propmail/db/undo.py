@@ -39,7 +39,7 @@ def region_of(conn: Connection, log_id: int) -> int:
             "its journal is not kept (dropped by retention, [journal] keep_loads_per_region, "
             "or loaded with [journal] enabled = false)"
         )
-    raise InputError(f"upload {log_id} cannot be undone: {reason}", column="UPLOADLOGID")
+    raise InputError(f"upload {log_id} cannot be undone: {reason}")
 
 
 def _later(conn: Connection, log_id: int) -> list[tuple[int, int]]:
@@ -98,7 +98,6 @@ def order(
         raise InputError(
             f"upload {log_id} cannot be undone: later loads wrote its rows since: {named}; "
             "undo those first, or undo with --cascade (newest first)",
-            column="UPLOADLOGID",
         )
     return sorted(chosen, reverse=True)
 
@@ -111,7 +110,6 @@ def undo_one(conn: Connection, d: Dialect, log_id: int, region_id: int) -> Undon
         raise InputError(
             f"upload {log_id} cannot be undone: {since} of the rows it wrote were written "
             "since by a load that kept no journal ([journal] enabled = false)",
-            column="UPLOADLOGID",
         )
     done = Undone(upload_log_id=log_id, region_id=region_id)
     for name, statement in journal.undo_steps(d):

@@ -3,7 +3,9 @@
 The modules, in the order a file passes through them:
 
 - `safety`: hostile or mislabelled files refused before any reader library opens them
-- `files`: csv / xlsx / parquet -> a sheet of text cells and its header row
+- `files`: csv / xlsx / parquet -> a sheet of text cells and its header row (a csv's or
+  parquet's header read first, `head`, so a file without the columns is refused unread)
+- `encoding`: csv text that is not all UTF-8, decoded line by line
 - `xlsx`: what calamine does not give: number formats, merged cells, the 1904 date system
 - `merged`: merged header cells -> one header per column
 - `mapping`: the mapping file (which source headers mean which column) and its validation

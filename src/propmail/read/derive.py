@@ -28,18 +28,17 @@ import polars as pl
 
 from propmail.read.files import Sheet
 from propmail.read.mapping import FROM_MAILING, Block, ColumnMapping, normalize
+from propmail.rules import places
 
-# CITY ST ZIP-4, as assessors print it: "RALEIGH NC 27609-6317", "JERSEY CITY, N.J.  07307".
-_CSZ = (
-    r"^(?P<city>.*?)[\s,]*\b(?P<state>[A-Z]\.?[A-Z]\.?)"
-    r"(?:\s+(?P<zip>[0-9]{5})(?:[- ]?(?P<zip4>[0-9]{4}))?)?$"
-)
 _CARE_OF = r"^(?:C/O|C\\O|ATTN:?|ATTENTION|%)\s"
 # a unit without its designator ("4B") is written with "#", as USPS Publication 28 does
 _BARE_UNIT = r"^[0-9A-Z-]{1,6}$"
+# the columns a split cell fills: city, state, ZIP, +4 and (a one-line address) the street
 PARTS = {
-    "owner": ("OwnerCity", "OwnerState", "OwnerZip", "OwnerMailingZip4"),
-    "location": ("LocationCity", "LocationState", "LocationZip", ""),
+    "owner": ("OwnerCity", "OwnerState", "OwnerZip", "OwnerMailingZip4", ""),
+    "location": ("LocationCity", "LocationState", "LocationZip", "", ""),
+    "owner_line": ("OwnerCity", "OwnerState", "OwnerZip", "OwnerMailingZip4", "OwnerAddress1"),
+    "location_line": ("LocationCity", "LocationState", "LocationZip", "", "LocationAddress1"),
 }
 _UNIT = "\0unit:"  # prefix of a unit column carried into the text frame
 
@@ -169,17 +168,12 @@ def _blank_null(expr: pl.Expr) -> pl.Expr:
 
 
 def _split(cell: pl.Expr, into: str) -> dict[str, pl.Expr]:
-    groups = _blank_null(cell.str.to_uppercase().str.replace_all(r"\s+", " ")).str.extract_groups(
-        _CSZ
-    )
-    city, state, zip5, zip4 = PARTS[into]
-    parts = {
-        city: _blank_null(groups.struct.field("city").str.strip_chars(" ,")),
-        state: groups.struct.field("state").str.replace_all(".", "", literal=True),
-        zip5: groups.struct.field("zip"),
-        zip4: groups.struct.field("zip4"),
-    }
-    return {c: e for c, e in parts.items() if c}
+    """A ``CITY ST ZIP`` cell (or a one-line address) -> its canonical columns, read by
+    `propmail.rules.places` (a foreign line keeps its city as written, no state or ZIP)."""
+    city, state, zip5, zip4, street = PARTS[into]
+    found = places.address_line(cell) if street else places.city_state_zip(cell)
+    named = {city: "city", state: "state", zip5: "zip", zip4: "zip4", street: "street"}
+    return {c: found[part] for c, part in named.items() if c}
 
 
 def _block(lines: list[pl.Expr]) -> dict[str, pl.Expr]:

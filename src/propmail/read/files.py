@@ -6,26 +6,32 @@ else the first whose header row a layout recognizes; the header row is the row a
 first 20 that the layouts recognize best (else the first non-empty one), with the headers of
 merged cells resolved (`propmail.read.merged`), title rows above it and a totals line below
 the data are left out and noted. A csv file's separator (`,` `;` tab `|`) is sniffed, a
-byte-order mark dropped, Windows-1252 or Latin-1 text decoded and named.
+byte-order mark dropped, text that is not UTF-8 decoded as Windows-1252 (else Latin-1) line by
+line (`propmail.read.encoding`) and named. `head` reads a csv file's first HEAD_BYTES (a parquet
+file's schema) before its body, so the reader can refuse a file that lacks the columns it needs
+without reading the rest: a 2 GB file is refused in the memory of its first few MiB.
 `Sheet.first_row` keeps the spreadsheet row number of the data, so a row can be named as the
 spreadsheet shows it (for csv, the record number: a quoted field with a line break is one row).
 """
 
 from __future__ import annotations
 
-import io
 import os
 import re
-from collections.abc import Callable
+import stat
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
 import fastexcel
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from propmail.errors import InputError
-from propmail.read import merged, safety, xlsx
+from propmail.read import encoding, merged, safety, xlsx
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 SUFFIXES = (*EXCEL_SUFFIXES, ".csv", ".parquet")
@@ -46,6 +52,8 @@ HEADER_SEARCH = 20  # rows a header row is looked for in
 SEPARATORS = (",", ";", "\t", "|")
 FOOTER_CELLS = 3  # a totals line has a label and a figure or two
 SNIFF_BYTES = 65536  # the start of a csv file its separator is told from
+HEAD_BYTES = 4 << 20  # the start of a csv file its header row is looked for in, first
+DECODED_NAMED = 20  # rows not in UTF-8 named in the note (all are counted)
 _FOOTER = r"(?i)^\s*(?:grand\s+)?(?:totals?|sum|count|records?|end of (?:file|report))\b"
 Score = Callable[[list[str]], int]  # how well a row of cells reads as a header row
 
@@ -57,10 +65,42 @@ def check_readable(path: Path) -> None:
         raise InputError(
             f"unsupported file type {suffix or '(none)'!r}; use {', '.join(SUFFIXES)}", file=name
         )
-    if not path.is_file():
-        raise InputError(f"file not found (looked for {path.absolute()})", file=name)
+    try:
+        mode = path.stat().st_mode  # a symbolic link is followed: what it points to is read
+    except FileNotFoundError:
+        raise InputError(f"file not found (looked for {path.absolute()})", file=name) from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path.absolute()}: {exc.strerror}", file=name) from None
+    if not stat.S_ISREG(mode):
+        raise InputError(
+            f"{path.absolute()} is {_not_a_file(mode)}, not a regular file; propmail reads "
+            "only files (save the data to a file and name that)",
+            file=name,
+        )
     if not os.access(path, os.R_OK):
         raise InputError(f"cannot read {path.absolute()}: permission denied", file=name)
+
+
+def _not_a_file(mode: int) -> str:
+    kinds = (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISCHR, "a character device (such as /dev/zero)"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    )
+    return next((what for test, what in kinds if test(mode)), "not a file")
+
+
+def check_sheet(path: Path, sheet: str | None) -> None:
+    """InputError if a sheet is asked of a file that has none (csv, parquet)."""
+    if sheet is not None and path.suffix.lower() not in EXCEL_SUFFIXES:
+        raise InputError(
+            f"--sheet {sheet!r} names a workbook sheet, but {path.name} is a "
+            f"{path.suffix.lower()[1:] or 'sheetless'} file, which has none; drop --sheet",
+            file=path.name,
+            option="--sheet",
+        )
 
 
 def check(path: Path) -> None:
@@ -84,11 +124,13 @@ def load(path: Path, sheet: str | None = None, score: Score | None = None) -> Sh
     """The sheet of an input file; InputError if it is missing, unsafe, unreadable or empty."""
     name, suffix = path.name, path.suffix.lower()
     check(path)
+    check_sheet(path, sheet)
     notes: list[str] = []
     sheet_index, sheet_name = 0, ""
-    try:
+    with _reading(suffix, name):
         if suffix == ".parquet":
-            frame = pl.read_parquet(path)
+            frame = pl.read_parquet(path, glob=False)  # the name is a file, never a pattern
+            _check_flat(frame.schema, name)
             return Sheet(frame, list(frame.columns), first_row=2)
         if suffix == ".csv":
             grid = _read_csv(path, notes)
@@ -96,17 +138,67 @@ def load(path: Path, sheet: str | None = None, score: Score | None = None) -> Sh
             book = fastexcel.read_excel(path)
             sheet_index, grid = _pick_sheet(book, sheet, score, notes, path)
             sheet_name = book.sheet_names[sheet_index]
-    except (fastexcel.FastExcelError, pl.exceptions.PolarsError, OSError) as exc:
+    return _sheet(grid, path, score, notes, sheet_name)
+
+
+def head(path: Path, sheet: str | None = None, score: Score | None = None) -> Sheet | None:
+    """The first rows of a csv file (its header row among them), or a parquet file's columns
+    with no rows, read before the body; None for a workbook, whose sheet is read whole.
+
+    The reader checks the header against the columns it needs on this sheet, so a file that
+    cannot supply them is refused without its body being read. A csv file whose first
+    HEAD_BYTES hold no line break has no header row: it is refused here.
+    """
+    name, suffix = path.name, path.suffix.lower()
+    check(path)
+    check_sheet(path, sheet)
+    if suffix == ".parquet":
+        with _reading(suffix, name):  # polars' read_parquet_schema takes a name as a pattern
+            empty = pl.from_arrow(pq.read_schema(path).empty_table())
+        assert isinstance(empty, pl.DataFrame)
+        _check_flat(empty.schema, name)
+        return Sheet(empty, list(empty.columns), first_row=2)
+    if suffix != ".csv":
+        return None
+    with path.open("rb") as f:
+        data = f.read(HEAD_BYTES + 1)
+    if len(data) > HEAD_BYTES:
+        end = max(data.rfind(b"\n"), data.rfind(b"\r"))
+        if end < 0:
+            raise InputError(
+                f"no line ends in the first {HEAD_BYTES >> 20} MiB, so there is no header row: "
+                "not a csv file (a csv file's first line is its header row)",
+                file=name,
+            )
+        data = data[: end + 1]
+    notes: list[str] = []
+    try:
+        return _sheet(_csv_grid(data, data, notes), path, score, notes, "")
+    except pl.exceptions.PolarsError:
+        return None  # cut inside a quoted field, say: the body's read tells
+
+
+@contextmanager
+def _reading(suffix: str, name: str) -> Iterator[None]:
+    """A reader library's error as InputError naming the file and what it was read as."""
+    try:
+        yield
+    except (fastexcel.FastExcelError, pl.exceptions.PolarsError, pa.ArrowException, OSError) as exc:
         kind = "an Excel workbook" if suffix in EXCEL_SUFFIXES else f"a {suffix[1:]} file"
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if "more fields" in reason:  # polars speaks of its 'Schema'
             reason = "a row has more fields than the header (an unquoted comma?)"
         raise InputError(f"cannot read as {kind}: {reason}", file=name) from None
 
+
+def _sheet(
+    grid: pl.DataFrame, path: Path, score: Score | None, notes: list[str], sheet_name: str
+) -> Sheet:
+    """The sheet of a file's grid of cells: its header row found, title and totals left out."""
     non_empty = _non_empty(grid)
     if non_empty.is_empty():
-        raise InputError("the file is empty", file=name)
-    workbook = suffix in (".xlsx", ".xlsm")
+        raise InputError("the file is empty", file=path.name)
+    workbook = path.suffix.lower() in (".xlsx", ".xlsm")
     found = _find_header(grid, non_empty, score, _merges(path, sheet_name) if workbook else None)
     header_index, headers = found.row, found.headers
     top = header_index - 1 if found.grouped else header_index
@@ -267,27 +359,59 @@ def _sheet_index(wanted: str, names: list[str], name: str) -> int:
 
 def _read_csv(path: Path, notes: list[str]) -> pl.DataFrame:
     with path.open("rb") as f:
-        head = f.read(SNIFF_BYTES)
-    separator = _sniff(head.decode("utf-8", errors="replace"))  # the separators are ASCII
+        sample = f.read(SNIFF_BYTES)
+    return _csv_grid(path, sample, notes)
 
-    def read(source: Path | io.BytesIO) -> pl.DataFrame:
-        return pl.read_csv(source, has_header=False, infer_schema=False, separator=separator)
+
+def _csv_grid(source: Path | bytes, sample: bytes, notes: list[str]) -> pl.DataFrame:
+    """The cells of a csv file (or of its first bytes), every one as text, no header taken.
+
+    Text that is not UTF-8 is decoded line by line (`propmail.read.encoding`) and noted.
+    """
+    separator = _sniff(sample[:SNIFF_BYTES].decode("utf-8", errors="replace"))  # ASCII
+
+    def read(data: Path | bytes) -> pl.DataFrame:
+        return pl.read_csv(
+            data, has_header=False, infer_schema=False, separator=separator, glob=False
+        )
 
     try:
-        grid = read(path)  # polars drops a UTF-8 byte-order mark
+        grid = read(source)  # polars drops a UTF-8 byte-order mark
     except pl.exceptions.ComputeError as exc:
         if "utf-8" not in str(exc).lower():
             raise
-        data = path.read_bytes()  # not UTF-8: Windows-1252, else Latin-1 (which decodes anything)
-        try:
-            text, encoding = data.decode("cp1252"), "Windows-1252"
-        except UnicodeDecodeError:
-            text, encoding = data.decode("latin-1"), "Latin-1"
-        notes.append(f"text decoded as {encoding}")
-        grid = read(io.BytesIO(text.encode("utf-8")))
+        decoded = encoding.to_utf8(source.read_bytes() if isinstance(source, Path) else source)
+        grid = read(decoded.data)
+        notes.append(_decoded_note(decoded, grid.height))
     if separator != ",":
         notes.append(f"separator {separator!r}")
     return grid
+
+
+def _decoded_note(decoded: encoding.Decoded, records: int) -> str:
+    """What was decoded how; the lines are the rows unless a quoted field holds a line break."""
+    if decoded.whole:
+        return f"text decoded as {decoded.encoding}"
+    lines = decoded.data.count(b"\n") + (0 if decoded.data.endswith(b"\n") else 1)
+    what = "row" if records == lines else "line"
+    count = len(decoded.lines)
+    listed = ", ".join(str(n) for n in decoded.lines[:DECODED_NAMED])
+    more = f", ... ({count - DECODED_NAMED:,} more)" if count > DECODED_NAMED else ""
+    return (
+        f"{count:,} {what}{'s' if count > 1 else ''} not in UTF-8, decoded as "
+        f"{decoded.encoding}: {what}{'s' if count > 1 else ''} {listed}{more}"
+    )
+
+
+def _check_flat(schema: pl.Schema, name: str) -> None:
+    """InputError naming the parquet columns that hold lists or structs, not one value a row."""
+    nested = [f"{c} ({t})" for c, t in schema.items() if t.is_nested() or t == pl.Object]
+    if nested:
+        raise InputError(
+            f"column{'s' if len(nested) > 1 else ''} {', '.join(nested)} hold lists or "
+            "structures, not one value per row; write the file with plain columns",
+            file=name,
+        )
 
 
 def _sniff(sample: str) -> str:

@@ -58,7 +58,7 @@ class Split:
     """A ``CITY ST ZIP-4`` cell (the first of `headers` the file has) -> its `into` columns."""
 
     headers: tuple[str, ...]
-    into: str  # "owner" or "location"
+    into: str  # "owner" or "location"; "owner_line", "location_line": street, city, state, ZIP
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ FROM_MAILING = {
     "LocationCity": "OwnerCity",
     "LocationState": "OwnerState",
 }
-SPLIT_INTO = ("owner", "location")
+SPLIT_INTO = ("owner", "location", "owner_line", "location_line")  # _line: a one-line address
 
 
 def _mapping(data: dict[str, object], source: str) -> ColumnMapping:

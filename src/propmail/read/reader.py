@@ -90,14 +90,15 @@ def _read(
     strict: bool = True,
 ) -> tuple[ReadResult, pl.DataFrame]:
     name = path.name
-    source = files.load(path, sheet, header_score(mapping, niche))
-    used = layout_of(source, mapping, niche, name)
+    score = header_score(mapping, niche)
+    first = files.head(path, sheet, score) if strict else None
+    if first is not None:  # a file that cannot supply the columns is refused, its body unread
+        _columns(first, mapping, columns, name, niche=niche, strict=strict)
+    source = files.load(path, sheet, score)
+    used, derived, fed, picked, extra, filled = _columns(
+        source, mapping, columns, name, niche=niche, strict=strict
+    )
     width = len(source.headers)
-    derived, fed = derive.derive_sheet(source, used)
-    picked, extra = headers.match_headers(derived, columns, used, niche, name)
-    filled = derive.filled(used, picked)
-    if strict:
-        headers.check_required({**picked, **dict.fromkeys(filled, -1)}, niche, source.headers, name)
 
     units = derive.unit_columns(source, used)
     text_columns = {**columns, **dict.fromkeys(units, Kind.TEXT)}
@@ -134,6 +135,27 @@ def _read(
         direct=direct,
     )
     return result, text
+
+
+def _columns(
+    sheet: files.Sheet,
+    mapping: ColumnMapping | None,
+    columns: Mapping[str, Kind],
+    name: str,
+    *,
+    niche: bool,
+    strict: bool,
+) -> tuple[ColumnMapping, files.Sheet, dict[str, list[str]], dict[str, int], list[str], list[str]]:
+    """The layout, the sheet with its derived columns, the headers each feeds, canonical column
+    -> position, the headers not used and the columns filled without one; with `strict`,
+    InputError unless the sheet has the required columns."""
+    used = layout_of(sheet, mapping, niche, name)
+    derived, fed = derive.derive_sheet(sheet, used)
+    picked, extra = headers.match_headers(derived, columns, used, niche, name)
+    filled = derive.filled(used, picked)
+    if strict:
+        headers.check_required({**picked, **dict.fromkeys(filled, -1)}, niche, sheet.headers, name)
+    return used, derived, fed, picked, extra, filled
 
 
 def _without_cells(sheet: files.Sheet) -> files.Sheet:

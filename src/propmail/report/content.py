@@ -16,7 +16,9 @@ from propmail import __version__
 from propmail.contract import COUNTED, REQUIRED, SOURCE_ROW, UPLOAD_COLUMNS
 from propmail.db import LoadResult, Preview
 from propmail.job import JobResult
+from propmail.rules import stack
 from propmail.rules.niche import NicheOutcome
+from propmail.settings import load_rules
 
 SCHEMA_VERSION = 1
 MAX_LISTED = 1000  # rows listed per table (rejects, unmatched niche rows); rejects.csv has all
@@ -62,6 +64,7 @@ def build(result: JobResult, generated_at: datetime | None = None) -> dict[str, 
         "list_codes": [
             {**row, "new": row["code"] in new_codes} for row in _counts(p.locations, "PriorityCode")
         ],
+        "stack_counts": _stack_counts(result),
         "completeness": _completeness(result),
         "unparseable_examples": [
             {"row": row, "column": column, "value": value}
@@ -108,6 +111,15 @@ def _counts(frame: pl.DataFrame, column: str) -> list[dict[str, Any]]:
     """Rows per value of `column`, most first (ties by value)."""
     counts = frame.group_by(column).len().sort(["len", column], descending=[True, False])
     return [{"code": code, "rows": int(n)} for code, n in counts.iter_rows()]
+
+
+def _stack_counts(result: JobResult) -> list[dict[str, int]]:
+    """Locations per stack count: how many prefixes and niche lists their final code carries."""
+    rules = result.rules or load_rules()
+    prefixes = [rule.prefix for rule in rules.prefixes]
+    return stack.distribution(
+        result.processed.locations["PriorityCode"], prefixes, rules.niche_separator
+    )
 
 
 def _completeness(result: JobResult) -> list[dict[str, Any]]:

@@ -51,7 +51,7 @@ MIN_COMPATIBILITY = 130  # OPENJSON needs database compatibility level 130+
 
 # the procedures merge, journal, lock and write UploadLog themselves: nothing of the generated
 # plan's capabilities applies
-CAPABILITIES = Capabilities("SQL Server", ledger=MssqlLedger)
+CAPABILITIES = Capabilities("SQL Server", journal_key_tables=False, ledger=MssqlLedger)
 
 
 class MssqlBackend(Database):
@@ -154,6 +154,10 @@ class MssqlBackend(Database):
         if missing:
             log.info("not installed yet: %s", ", ".join(missing))
         return not missing
+
+    def missing_indexes(self) -> list[str]:
+        rows = self._run(tsql.MISSING_INDEXES, what="index check")
+        return [f"{name} on Location({column})" for name, column in rows]
 
     def init(self, regions: dict[int, str | None], options: LoadOptions) -> list[str]:
         self.create_schema()
@@ -491,7 +495,7 @@ class MssqlBackend(Database):
         except LoadError as exc:
             refused = str(exc).partition(f"upload {log_id} cannot be undone")
             if refused[1]:
-                raise InputError(refused[1] + refused[2], column="UPLOADLOGID") from None
+                raise InputError(refused[1] + refused[2]) from None
             raise
         row = dict(zip(tsql.UNDO_RESULT, rows[0], strict=True))
         return Undone(

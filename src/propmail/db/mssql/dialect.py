@@ -12,6 +12,7 @@ from importlib import resources
 # Install order: tables first, then the procedures that the later ones call.
 SCRIPTS: tuple[str, ...] = (
     "schema.sql",
+    "MailDrop.sql",
     "PropmailStageJson.sql",
     "PropmailEnsureListCodes.sql",
     "PropmailGetOrCreateListCodes.sql",
@@ -73,6 +74,22 @@ MISSING_OBJECTS = (
     + ", "
     + ", ".join(f"(N'dbo.{p}', N'P')" for p in PROCEDURES)
     + ") AS v(name, kind) WHERE OBJECT_ID(v.name, v.kind) IS NULL"
+)
+
+# The indexes under Location's foreign keys that an existing Location lacks (schema.sql adds
+# them): (index, column).
+FOREIGN_KEY_INDEXES = (
+    ("IX_Location_OwnerId", "OwnerId"),
+    ("IX_Location_ListPriorityId", "ListPriorityId"),
+)
+MISSING_INDEXES = (
+    "SELECT v.name, v.col FROM (VALUES "
+    + ", ".join(f"(N'{name}', N'{col}')" for name, col in FOREIGN_KEY_INDEXES)
+    + ") AS v(name, col) WHERE OBJECT_ID(N'dbo.Location', N'U') IS NOT NULL AND NOT EXISTS ("
+    "SELECT 1 FROM sys.indexes AS i "
+    "JOIN sys.index_columns AS ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id "
+    "JOIN sys.columns AS c ON c.object_id = ic.object_id AND c.column_id = ic.column_id "
+    "WHERE i.object_id = OBJECT_ID(N'dbo.Location') AND ic.key_ordinal = 1 AND c.name = v.col)"
 )
 
 SERVER_INFO = (
@@ -290,6 +307,7 @@ def statements() -> dict[str, str]:
     """Every statement this module sends, by name."""
     return {
         "MISSING_OBJECTS": MISSING_OBJECTS,
+        "MISSING_INDEXES": MISSING_INDEXES,
         "SERVER_INFO": SERVER_INFO,
         "OPENJSON_PROBE": OPENJSON_PROBE,
         "SESSION_ID": SESSION_ID,

@@ -2,7 +2,8 @@
 --
 -- Idempotent and additive: a table that exists is left as it is (the legacy database keeps its
 -- own column types), missing tables are created, and the three unique keys the load relies on
--- are added only where no unique index on exactly those columns exists yet. A MERGE WITH
+-- are added only where no unique index on exactly those columns exists yet, the two indexes
+-- under Location's foreign keys (undo) only where no index starts with their column. A MERGE WITH
 -- (HOLDLOCK) is only exact under concurrency when such an index backs the match.
 
 IF OBJECT_ID(N'dbo.Region', N'U') IS NULL
@@ -277,6 +278,32 @@ CREATE TABLE dbo.PropmailUploadContent (
     IdenticalTo INT NULL,
     CONSTRAINT PK_PropmailUploadContent PRIMARY KEY CLUSTERED (UploadLogId)
 );
+GO
+
+-- The indexes under Location's foreign keys. Deleting an owner or a list code (undo) checks
+-- that no location refers to it: without these, a scan of Location per row deleted. With the
+-- unique keys above they are the one change propmail makes to a legacy table, and only where
+-- no index of Location starts with the column already (any name).
+IF OBJECT_ID(N'dbo.Location', N'U') IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM sys.indexes AS i
+    JOIN sys.index_columns AS ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id
+    JOIN sys.columns AS c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
+    WHERE i.object_id = OBJECT_ID(N'dbo.Location') AND ic.key_ordinal = 1 AND c.name = N'OwnerId'
+)
+BEGIN
+    CREATE NONCLUSTERED INDEX IX_Location_OwnerId ON dbo.Location (OwnerId);
+END;
+GO
+
+IF OBJECT_ID(N'dbo.Location', N'U') IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM sys.indexes AS i
+    JOIN sys.index_columns AS ic ON ic.object_id = i.object_id AND ic.index_id = i.index_id
+    JOIN sys.columns AS c ON c.object_id = ic.object_id AND c.column_id = ic.column_id
+    WHERE i.object_id = OBJECT_ID(N'dbo.Location') AND ic.key_ordinal = 1 AND c.name = N'ListPriorityId'
+)
+BEGIN
+    CREATE NONCLUSTERED INDEX IX_Location_ListPriorityId ON dbo.Location (ListPriorityId);
+END;
 GO
 
 -- The load journal (propmail's own tables; the legacy tables are not altered): one

@@ -222,12 +222,18 @@ def changed_since(d: Dialect) -> str:
 
 
 def _inserted(d: Dialect, e: Journaled) -> str:
-    """The stored row is one the load :log_id inserted."""
-    target = d.q(e.table)
-    return " OR ".join(
-        f"EXISTS (SELECT 1 FROM {d.q(t)} x WHERE x.{d.q('UploadLogId')} = :log_id "
-        f"AND x.{d.q('Inserted')} = {INSERTED} AND {e.match(d, 'x', target)})"
-        for t in (e.wide, e.narrow)
+    """The stored row is one the load :log_id inserted: its id is among those of the journaled
+    keys joined with the table (a join the planner hashes or looks up by key, not an EXISTS
+    over both journal tables per stored row)."""
+    t = d.q(e.table)
+    keys = " UNION ALL ".join(
+        f"SELECT {d.columns(e.key)} FROM {d.q(j)} WHERE {d.q('UploadLogId')} = :log_id "
+        f"AND {d.q('Inserted')} = {INSERTED}"
+        for j in (e.wide, e.narrow)
+    )
+    return (
+        f"{t}.{d.q(e.id)} IN (SELECT s.{d.q(e.id)} FROM ({keys}) x "
+        f"JOIN {t} s ON {e.match(d, 's', 'x')})"
     )
 
 
@@ -257,12 +263,10 @@ def _restore(d: Dialect, e: Journaled) -> list[str]:
 
 
 def _unreferenced(d: Dialect, column: str, referring: str) -> str:
-    """`column` is not the value of `referring` in any Location (NOT IN: a hash, not a scan
-    per row, where Location has no index on `referring`)."""
-    return (
-        f"{column} NOT IN (SELECT {d.q(referring)} FROM {d.q('Location')} "
-        f"WHERE {d.q(referring)} IS NOT NULL)"
-    )
+    """`column` is not the value of `referring` in any Location: one probe of the index under
+    `referring` per row (`schema.FOREIGN_KEY_INDEXES`, which the foreign key's own check
+    needs too), not a scan of Location."""
+    return f"NOT EXISTS (SELECT 1 FROM {d.q('Location')} r WHERE r.{d.q(referring)} = {column})"
 
 
 def undo_steps(d: Dialect) -> list[tuple[str, str]]:
@@ -273,7 +277,9 @@ def undo_steps(d: Dialect) -> list[tuple[str, str]]:
         f"SELECT x.{d.q('ListPriorityId')} FROM {d.q(LIST)} x "
         f"WHERE x.{d.q('UploadLogId')} = :log_id"
     )
-    list_id, owner_id = d.q("ListPriorityId"), f"{own}.{d.q('OwnerId')}"
+    freq, codes = d.q("RegionListFrequency"), d.q("ListPriority")
+    code_id, owner_id = f"{codes}.{d.q('ListPriorityId')}", f"{own}.{d.q('OwnerId')}"
+    list_id = f"{freq}.{d.q('ListId')}"
     return [
         ("locations_deleted", f"DELETE FROM {loc} WHERE {_inserted(d, LOCATIONS)}"),
         *(("locations_restored", s) for s in _restore(d, LOCATIONS)),
@@ -285,13 +291,13 @@ def undo_steps(d: Dialect) -> list[tuple[str, str]]:
         ),
         (
             "frequencies_deleted",
-            f"DELETE FROM {d.q('RegionListFrequency')} WHERE {d.q('ListId')} IN ({code_ids}) "
-            f"AND {_unreferenced(d, d.q('ListId'), 'ListPriorityId')}",
+            f"DELETE FROM {freq} WHERE {list_id} IN ({code_ids}) "
+            f"AND {_unreferenced(d, list_id, 'ListPriorityId')}",
         ),
         (
             "codes_deleted",
-            f"DELETE FROM {d.q('ListPriority')} WHERE {list_id} IN ({code_ids}) "
-            f"AND {_unreferenced(d, list_id, 'ListPriorityId')} "
-            f"AND {list_id} NOT IN (SELECT {d.q('ListId')} FROM {d.q('RegionListFrequency')})",
+            f"DELETE FROM {codes} WHERE {code_id} IN ({code_ids}) "
+            f"AND {_unreferenced(d, code_id, 'ListPriorityId')} "
+            f"AND {code_id} NOT IN (SELECT {d.q('ListId')} FROM {freq})",
         ),
     ]
