@@ -335,7 +335,7 @@ def _journal_section(runs: BackendRuns, rows: int) -> list[str]:
 UNDONE = {
     "changed": "month with 10 % changed rows",
     "month2": "same files, next month",
-    "rerun": "same files again, same day",
+    "rerun_forced": "same files again, same day, --force",
     "month1": "month 1 into an empty database (loaded again, alone)",
 }
 

@@ -228,7 +228,7 @@ def run_backend(
             if name == "month2":
                 journal = scenarios.journal_bytes(url)
         undo: dict[str, dict[str, Any]] = {}
-        for name in ("changed", "month2", "rerun"):
+        for name in ("changed", "month2", "rerun_forced"):  # "rerun" loaded nothing
             undo[name] = _undo(echo, backend, name, url, runs[name], measured)
         # month 1's journal is pruned by now ([journal] keep_loads_per_region): month 1 again,
         # into a database of its own, then undone
