@@ -180,6 +180,10 @@ def test_bench_command_on_sqlite(tmp_path: Path) -> None:
     assert "`propmail undo` of each load" in output and "x the load it undoes" in output
     assert set(results["undo_ratios"]["sqlite"]) == {"changed", "month2", "rerun_forced", "month1"}
     assert results["figures"]["sqlite"]["guide"] > runs["guide"]["seconds"]  # scaled to 300
+    drop, loaded = runs["drop"], runs["month1"]["load"]["locations_inserted"]
+    assert drop["locations"] == loaded and 0 < drop["pieces"] < loaded
+    assert drop["peak_rss_mb"] > 0 and sum(drop["left_out"].values()) + drop["pieces"] == loaded
+    assert f"`propmail drop plan` over the region's {loaded:,} locations" in output
 
 
 @pytest.mark.postgres

@@ -13,14 +13,16 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from propmail.changes import read_changes
+from propmail.changes import load_headline, read_changes
 from propmail.cli import main
 from propmail.db import Backend
 from propmail.errors import InputError
 from propmail.inputs import Inputs
-from propmail.job import load_options, run_job
+from propmail.job import JobResult, load_options, run_job
+from propmail.report import build
 from propmail.report.changes import schema, write_changes
 from propmail.settings import Rules
+from propmail.summary import summary_rows
 from tests.db.helpers import MONTH1, MONTH2
 
 REGION = 40
@@ -70,6 +72,7 @@ class Loaded:
     folder: Path
     first: int
     second: int
+    results: list[JobResult]
 
     def changes(self, **kwargs: Any) -> dict[str, Any]:
         found = read_changes(self.backend, self.rules, REGION, **kwargs)  # type: ignore[arg-type]
@@ -80,15 +83,16 @@ def load_two_months(backend: Backend, rules: Rules, folder: Path) -> Loaded:
     backend.init({REGION: "Roanoke"}, load_options(rules))
     probate = folder / "Probate.csv"
     pl.DataFrame({"LocationPrimaryId": PROBATE}).write_csv(probate)
-    ids = []
+    ids, results = [], []
     for which, now in ((0, MONTH1), (1, MONTH2)):
         niches = [f"Probate={probate}"] if which else []
         result = run_job(
             Inputs.gather(_month(folder, which), niches), REGION, backend=backend, now=now
         )
-        assert result.load is not None
+        assert result.load is not None and result.load.upload_log_id is not None
         ids.append(result.load.upload_log_id)
-    return Loaded(backend, rules, folder, *ids)
+        results.append(result)
+    return Loaded(backend, rules, folder, ids[0], ids[1], results)
 
 
 @pytest.fixture
@@ -252,3 +256,31 @@ def test_changes_html_opens_in_a_browser_escaped_with_its_chart(
     page = html.read_text()
     assert page.count("<rect") == 10  # a bar each way for each of the five lists
     assert shot.stat().st_size > 10_000
+
+
+def test_the_loads_summary_and_report_show_its_headline_from_its_kind_table(
+    loaded: Loaded,
+) -> None:
+    result = loaded.results[1]
+    assert result.load is not None
+    figures = load_headline(result.load.moves, loaded.rules)
+    # B, C, D, E, F and G rewritten (A only refreshed); C, D, E, F and G get another code
+    assert figures == {
+        "new": 1, "changed": 6, "sold": 1, "code_changed": 5, "joined": 6, "left": 1,
+        "stack_up": 4,
+    }  # fmt: skip
+    counts = loaded.changes()["counts"]  # the journal's reading agrees
+    assert {k: counts[k] for k in ("new", "sold", "joined", "left", "stack_up")} == {
+        k: figures[k] for k in ("new", "sold", "joined", "left", "stack_up")
+    }
+    rows = dict(summary_rows(result))
+    assert rows["changes: new / rewritten / sold"] == "1 / 6 / 1"
+    assert (
+        rows["changes: list code changed / lists joined / left / on more lists"] == "5 / 6 / 1 / 4"
+    )
+    command = f"propmail changes --region 40 --load {loaded.second}"
+    assert rows["  all of them"] == command
+    assert build(result)["changes"] == {**figures, "command": command}
+    # the first month: every location new, nothing rewritten
+    first = load_headline(loaded.results[0].load.moves, loaded.rules)  # type: ignore[union-attr]
+    assert first is not None and (first["new"], first["changed"]) == (8, 0)

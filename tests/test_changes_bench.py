@@ -12,7 +12,7 @@ import pytest
 
 from propmail import synth
 from propmail.bench import data
-from propmail.changes import Reading, read_changes
+from propmail.changes import Reading, load_headline, read_changes
 from propmail.db import Backend
 from propmail.inputs import Inputs
 from propmail.job import load_options, prepare, run_job
@@ -40,8 +40,10 @@ def test_changes_reports_exactly_what_the_changed_month_changed(
     backend: Backend, rules: Rules, months: tuple[data.Month, data.Month]
 ) -> None:
     backend.init({REGION: "Roanoke"}, load_options(rules))
-    for month, now in zip(months, (MONTH1, MONTH2), strict=True):
+    results = [
         run_job(Inputs.gather(month.upload, month.niche_specs()), REGION, backend=backend, now=now)
+        for month, now in zip(months, (MONTH1, MONTH2), strict=True)
+    ]
     report = read_changes(backend, rules, REGION).as_dict()
 
     before, after = (_processed(m) for m in months)
@@ -80,6 +82,16 @@ def test_changes_reports_exactly_what_the_changed_month_changed(
     for kind in ("move", "drop"):
         new = classes.filter((pl.col("a") == kind) & pl.col("b").ne_missing(pl.lit(kind))).height
         assert counts[f"ncoa_{kind}s"] == new, kind
+
+    # the load's own headline, from its kind table, says the same
+    loaded = results[1].load
+    assert loaded is not None
+    figures = load_headline(loaded.moves, rules)
+    assert figures is not None
+    assert (figures["new"], figures["sold"], figures["code_changed"]) == (
+        0, sold.height, recoded.height,
+    )  # fmt: skip
+    assert (figures["joined"], figures["left"]) == (counts["joined"], counts["left"])
 
     codes = {r["code"]: (r["before"], r["after"]) for r in sections["codes"]["rows"]}
     counted_before = dict(before.group_by("PriorityCode").len().iter_rows())

@@ -67,3 +67,20 @@ def test_each_rule_takes_only_parts_of_the_settings_of_the_type_they_are() -> No
             assert parameter.name in fields, f"{rule.__module__}: {parameter.name}"
             assert parameter.annotation == fields[parameter.name], rule.__module__
     assert pipeline.takes(grantor.derive) == ("classification",)
+
+
+def test_repeated_parcels_are_one_reason_with_their_count_whatever_row_each_keeps() -> None:
+    rejects = pl.DataFrame(
+        {
+            "reason": [
+                "duplicate parcel id: row 6 of the file is kept",
+                "duplicate parcel id: row 6 of the file is kept",
+                "duplicate parcel id: row 9 of the file is kept",
+                "empty owner ZIP (OwnerZip): the owner key would be empty",
+            ]
+        }
+    )
+    assert pipeline.rejects_by_reason(rejects).rows() == [
+        ("duplicate parcel id: a later row of the file with the same id is kept", 3),
+        ("empty owner ZIP (OwnerZip): the owner key would be empty", 1),
+    ]

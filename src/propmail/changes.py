@@ -28,6 +28,7 @@ import polars as pl
 from propmail import __version__
 from propmail.db import Database
 from propmail.db.changes import ChangeRows
+from propmail.db.results import CodeMove
 from propmail.db.schema import State
 from propmail.rules.codes import Ncoa
 from propmail.rules.stack import stack_count, stack_parts
@@ -330,6 +331,41 @@ class Changes:
             },
             "sections": sections,
         }
+
+
+def headline(moves: Sequence[CodeMove], reading: Reading) -> dict[str, int]:
+    """The load's changes in a few figures, from its counts per pair of codes (`CodeMove`,
+    counted from the load's kind table): new locations, locations rewritten, sales, list code
+    changed, list joins and leaves, locations on more lists.
+
+    >>> r = Reading(("HE-", "Liens-"), " - ", Ncoa(("A",), ()))
+    >>> headline([CodeMove(True, None, "Liens-OO", 2, 0),
+    ...     CodeMove(False, "OO", "HE-OO", 3, 1), CodeMove(False, "Liens-OO", "OO", 1, 0)], r)
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'new': 2, 'changed': 4, 'sold': 1, 'code_changed': 4, 'joined': 5, 'left': 1,
+     'stack_up': 5}
+    """
+    figures = dict.fromkeys(
+        ("new", "changed", "sold", "code_changed", "joined", "left", "stack_up"), 0
+    )
+    for move in moves:
+        n = move.locations
+        figures["new" if move.new else "changed"] += n
+        figures["sold"] += move.sold
+        old = None if move.new else move.old_code
+        if move.new_code == old:
+            continue
+        figures["code_changed"] += 0 if move.new else n
+        before, after = reading.lists(old), reading.lists(move.new_code)
+        figures["joined"] += n * len(after - before)
+        figures["left"] += n * len(before - after)
+        figures["stack_up"] += n if reading.stack(move.new_code) > reading.stack(old) else 0
+    return figures
+
+
+def load_headline(moves: Sequence[CodeMove] | None, rules: Rules) -> dict[str, int] | None:
+    """`headline` of a load's moves under its rules (None where the backend counts none)."""
+    return None if moves is None else headline(moves, Reading.of(rules))
 
 
 def _delta(moves: pl.DataFrame) -> dict[str | None, int]:

@@ -265,6 +265,11 @@ def upload_options(command: F) -> F:
     type=click.Path(file_okay=False),
     help="Write report.json, report.html and rejects.csv into this folder.",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse the upload (exit 2) if a cell does not parse, instead of counting it.",
+)
 def process(
     upload: str,
     region_id: int,
@@ -276,6 +281,7 @@ def process(
     dry_run: bool,
     force: bool,
     report_dir: str | None,
+    strict: bool,
 ) -> None:
     """Process UPLOAD (xlsx, csv or parquet) and merge it into the database.
 
@@ -289,7 +295,7 @@ def process(
     if report_dir:
         check_report_dir(Path(report_dir))
     with progress(err) as step:
-        inputs = Inputs.gather(upload, niches, rules_path, mapping_path, sheet)
+        inputs = Inputs.gather(upload, niches, rules_path, mapping_path, sheet, strict)
         full = force or bool(report_dir)
         result = run_job(inputs, region_id, db_url=db_url, step=step, dry_run=dry_run, force=full)
         report_error = None
@@ -709,8 +715,7 @@ def explain_command(
     as_json: bool,
 ) -> None:
     """Every derived field of one row of UPLOAD and why; with --db, what the database holds."""
-    import json
-
+    from propmail import jsontext
     from propmail.explain import explain_parcel, lines
     from propmail.inputs import Inputs
 
@@ -718,7 +723,7 @@ def explain_command(
         inputs = Inputs.gather(upload, niches, rules_path, mapping_path, sheet)
         explained = explain_parcel(inputs, parcel, backend)
     if as_json:
-        out.print_json(json.dumps(explained.as_dict(), default=str))
+        out.print_json(jsontext.dumps(explained.as_dict(), default=str))
         return
     for line in lines(explained):
         out.print(line, markup=False, highlight=False, soft_wrap=True)
@@ -762,8 +767,7 @@ def changes_command(
 
     Read-only: nothing is written.
     """
-    import json
-
+    from propmail import jsontext
     from propmail.changes import lines, read_changes
     from propmail.settings import load_rules
 
@@ -775,7 +779,7 @@ def changes_command(
             raise InputError(f"{backend.where} has no propmail tables", option="--db")
         report = read_changes(backend, rules, region_id, load_id, since_id).as_dict()
     if as_json:
-        out.print_json(json.dumps(report, default=str))
+        out.print_json(jsontext.dumps(report, default=str))
     else:
         for line in lines(report):
             out.print(line, markup=False, highlight=False, soft_wrap=True)

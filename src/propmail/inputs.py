@@ -74,6 +74,7 @@ class Inputs:
     mapping: ColumnMapping | None = None  # None: the shipped layout the headers fit
     sheet: str | None = None  # a workbook's sheet, by name or number
     rules_path: str | Path | None = None  # the rules file `rules` was read from, if any
+    strict: bool = False  # refuse an upload that has a cell that does not parse
 
     @classmethod
     def gather(
@@ -83,6 +84,7 @@ class Inputs:
         rules: Rules | str | Path | None = None,
         mapping: ColumnMapping | str | Path | None = None,
         sheet: str | None = None,
+        strict: bool = False,
     ) -> Inputs:
         """The inputs of one upload, checked before anything is read: the settings first (a
         rules file's every bad key at once), then the mapping (a file or a shipped layout's
@@ -100,6 +102,7 @@ class Inputs:
             mapping=layout,
             sheet=sheet,
             rules_path=None if isinstance(rules, Rules) else rules,
+            strict=strict,
         )
 
     def niche_paths(self) -> list[tuple[str, Path]]:

@@ -151,6 +151,8 @@ def prepare(
     """Read and process without touching a database."""
     step("reading upload")
     upload = read_upload(inputs.upload, inputs.mapping, inputs.sheet)
+    if inputs.strict and upload.unparseable:
+        raise InputError(unparseable_refusal(upload), file=upload.source, option="--strict")
     niches = []
     for kind, path in inputs.niche_paths():
         step(f"reading niche list {kind}")
@@ -165,6 +167,17 @@ def prepare(
             file=str(inputs.upload),
         )
     return upload, niches, processed
+
+
+def unparseable_refusal(upload: ReadResult) -> str:
+    """Why `--strict` refuses an upload: its cells that do not parse, per column, with examples."""
+    total = sum(upload.unparseable.values())
+    columns = ", ".join(f"{c} {n:,}" for c, n in upload.unparseable.items())
+    shown = "; ".join(f"row {r}, {c}: {raw!r}" for r, c, raw in upload.unparseable_examples[:5])
+    return (
+        f"{total:,} cell{'s' if total > 1 else ''} do not parse ({columns}), e.g. {shown}; "
+        "without --strict they are counted and read as empty"
+    )
 
 
 def check_database(backend: Backend, region_id: int) -> None:

@@ -150,6 +150,26 @@ def stored_text_columns(frame: pl.DataFrame) -> dict[str, bool]:
     return out
 
 
+DUPLICATE = "duplicate parcel id"
+
+
+def rejects_by_reason(rejects: pl.DataFrame) -> pl.DataFrame:
+    """reason, rows: one line per reason, most rows first; the rows of one parcel id repeated
+    are one reason, whichever row each keeps ("1,571 rows: duplicate parcel id, a later row
+    of the file kept"), never one line per kept row."""
+    reason = pl.col("reason")
+    general = (
+        pl.when(reason.str.starts_with(DUPLICATE + ":"))
+        .then(pl.lit(DUPLICATE + ": a later row of the file with the same id is kept"))
+        .otherwise(reason)
+    )
+    return (
+        rejects.group_by(general.alias("reason"))
+        .agg(pl.len().alias("rows"))
+        .sort(["rows", "reason"], descending=[True, False])
+    )
+
+
 def foreign_mailing(frame: pl.DataFrame) -> pl.Series:
     """Per row: the foreign place its mailing address names (`places.foreign_place`), else
     null. Only rows without a mailing state or ZIP are read."""
@@ -165,6 +185,9 @@ def foreign_mailing(frame: pl.DataFrame) -> pl.Series:
     return out
 
 
+NO_OWNER_NAME = "no owner name (OwnerName): the envelope has no addressee, the row cannot be mailed"
+
+
 def split_rejects(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Rows that can be loaded, and the rejected ones with their reason.
 
@@ -176,6 +199,7 @@ def split_rejects(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     abroad = pl.lit(foreign_mailing(frame))
     checks: list[tuple[pl.Expr, str | pl.Expr]] = [
         (pl.col("LocationPrimaryId").is_null(), "missing parcel id (LocationPrimaryId)"),
+        (pl.col("OwnerName").is_null(), NO_OWNER_NAME),
         (abroad.is_not_null(), pl.format("foreign mailing address ({})", abroad)),
         (street == "", "empty owner street (OwnerAddress1): the owner key would be empty"),
         (zip_ == "", "empty owner ZIP (OwnerZip): the owner key would be empty"),
@@ -193,7 +217,7 @@ def split_rejects(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     kept = pl.when(loadable).then(pl.col(SOURCE_ROW)).max().over("LocationPrimaryId")
     marks = marks.with_columns(
         pl.when(loadable & (pl.col(SOURCE_ROW) != kept))
-        .then(pl.format("duplicate parcel id: row {} of the file is kept", kept))
+        .then(pl.format("{}: row {} of the file is kept", pl.lit(DUPLICATE), kept))
         .otherwise(pl.col("reason"))
         .alias("reason")
     )

@@ -6,10 +6,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from propmail.changes import load_headline
 from propmail.db import Preview
 from propmail.job import JobResult
 from propmail.parity import ParityResult
+from propmail.pipeline import rejects_by_reason
 from propmail.redact import redact
+from propmail.settings import load_rules
 from propmail.verify import SlugCheck
 
 MAX_CODES_SHOWN = 20
@@ -57,8 +60,7 @@ def summary_rows(result: JobResult) -> list[tuple[str, str]]:
         ("rows rejected", f"{p.rejects.height:,}"),
     ]
     if p.rejects.height:
-        by_reason = p.rejects.group_by("reason").len().sort("len", descending=True)
-        for reason, count in by_reason.iter_rows():
+        for reason, count in rejects_by_reason(p.rejects).iter_rows():
             rows.append(("  " + reason, f"{count:,}"))
     if result.upload.missing_columns:
         rows.append(("optional columns missing", ", ".join(result.upload.missing_columns)))
@@ -93,6 +95,7 @@ def summary_rows(result: JobResult) -> list[tuple[str, str]]:
         rows += [("  " + code, "created") for code in shown]
         if len(load.new_codes) > len(shown):
             rows.append((f"  ... and {len(load.new_codes) - len(shown):,} more", ""))
+        rows += _change_rows(result)
         if load.upload_log_id is not None:
             rows.append(("UploadLogId", str(load.upload_log_id)))
     if result.staging:
@@ -101,6 +104,26 @@ def summary_rows(result: JobResult) -> list[tuple[str, str]]:
         rows.append(("compared before staging", result.compared))
     rows.append(("time", f"{result.seconds:.1f} s"))
     return rows
+
+
+def _change_rows(result: JobResult) -> list[tuple[str, str]]:
+    """The load's changes in a few figures (`propmail changes` has them all)."""
+    load = result.load
+    figures = load_headline(load.moves if load else None, result.rules or load_rules())
+    if figures is None or load is None:
+        return []
+    f = figures
+    return [
+        ("changes: new / rewritten / sold", f"{f['new']:,} / {f['changed']:,} / {f['sold']:,}"),
+        (
+            "changes: list code changed / lists joined / left / on more lists",
+            f"{f['code_changed']:,} / {f['joined']:,} / {f['left']:,} / {f['stack_up']:,}",
+        ),
+        (
+            "  all of them",
+            f"propmail changes --region {load.region_id} --load {load.upload_log_id}",
+        ),
+    ]
 
 
 def _site_rows(result: JobResult) -> list[tuple[str, str]]:

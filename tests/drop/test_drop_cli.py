@@ -123,12 +123,12 @@ def test_max_pieces_keeps_the_highest_ranked(region: Region) -> None:
                '"ListPriority" WHERE "Code" = \'ABS1\') WHERE "PrimaryId" = \'TOP\'')  # fmt: skip
     proof = region.plan(weeks(1)[0], "--max-pieces", "2")
     # TOP and LOW are ProcessingOrder 0 (ABS1); among the rest HIGH stacks more than MID
-    assert sorted(region.parcels(proof["drop_id"])) == ["LOW", "TOP"]
+    assert region.parcels(proof["drop_id"]) == ["LOW", "TOP"]
     assert {"reason": "over --max-pieces", "locations": 2} in proof["skipped"]
     region.run("drop", "cancel", str(proof["drop_id"]))
     three = region.plan(weeks(1)[0], "--max-pieces", "3")
     chosen = region.parcels(three["drop_id"])
-    assert sorted(chosen[:2]) == ["LOW", "TOP"] and chosen[2] == "HIGH"  # ties: LocationId
+    assert chosen == ["LOW", "TOP", "HIGH"]  # ties: by parcel
 
 
 def test_lists_option_mails_only_the_lists_named(region: Region) -> None:
@@ -266,3 +266,72 @@ def test_a_suppression_file_without_a_key_column_is_refused_naming_it(region: Re
     message = refused.output + refused.stderr
     assert "names.csv" in message and "no column of parcel ids" in message
     region.run("drop", "commit", "99", expect=2)  # no such drop: says so, exit 2
+
+
+def test_fall_back_salutations_are_suppressed_where_the_setting_asks(region: Region) -> None:
+    region.load([row("NAMED"), row("FALLBACK")])
+    region.cadence(26, 1)
+    region.sql(
+        'UPDATE "Owner" SET "AlternateName" = \'Current Owner\' WHERE "OwnerId" = (SELECT '
+        '"OwnerId" FROM "Location" WHERE "PrimaryId" = \'FALLBACK\')'
+    )
+    rules = region.folder / "rules.toml"
+    rules.write_text('[names]\nfallback = "salutation"\n[drop]\nsuppress_fallback_names = true\n')
+    proof = region.plan(weeks(1)[0], "--rules", str(rules))
+    assert region.parcels(proof["drop_id"]) == ["NAMED"]
+    assert proof["suppressed"] == [{"reason": "envelope name is the fall-back", "locations": 1}]
+    # with the owner-field fall-back a fall-back name cannot be told from the stored name
+    unknowable = region.folder / "owner_field.toml"
+    unknowable.write_text("[drop]\nsuppress_fallback_names = true\n")
+    refused = region.run("drop", "plan", "--region", "40", "--rules", str(unknowable), expect=2)
+    assert "confidence is not stored" in refused.output + refused.stderr
+
+
+def test_an_xlsx_suppression_list_and_its_expiry(region: Region) -> None:
+    import xlsxwriter
+
+    region.load([row("X1"), row("X2"), row("X3")])
+    region.cadence(26, 1)
+    book_path = region.folder / "dnc.xlsx"
+    book = xlsxwriter.Workbook(str(book_path))
+    sheet = book.add_worksheet()
+    for r, values in enumerate([("APN", "OwnerSlug"), ("X1", ""), ("", "2_X3_ST_24016")]):
+        sheet.write_row(r, 0, values)
+    book.close()
+    region.run("suppress", str(book_path), "--reason", "asked", "--expires", "2026-12-10")
+    before = region.plan("2026-12-07")
+    assert region.parcels(before["drop_id"]) == ["X2"]
+    region.run("drop", "cancel", str(before["drop_id"]))
+    after = region.plan("2026-12-14")  # the list expired on the 10th
+    assert region.parcels(after["drop_id"]) == ["X1", "X2", "X3"]
+    region.run("suppress", str(book_path), "--reason", "x", "--expires", "soon", expect=2)
+
+
+def test_the_region_read_as_arrow_is_the_region_read_through_sqlalchemy(region: Region) -> None:
+    from propmail.db import connect, drops, stored
+
+    region.load([row("R1", ResponseNCOA="02"), row("R2", owner="R1"), row("R3", DoNotMail="Y")])
+    region.cadence(26, 1)
+    proof = region.plan(weeks(1)[0])
+    region.run("drop", "commit", str(proof["drop_id"]))
+    db = connect(region.url)
+    try:
+        arrow = drops.candidates(db, 40)
+        query = drops.candidates_query(40)
+        rows = stored.read_query(db.engine, query, drops.CANDIDATE_COLUMNS)
+    finally:
+        db.dispose()
+    assert db.read_arrow(query) is not None or region.url.startswith("mssql")
+    assert arrow.equals(rows) and arrow.height == 3
+    assert arrow["LastTouch"].drop_nulls().to_list() == [MONDAY]
+
+
+def test_db_init_adds_the_drop_tables_to_a_database_that_lacks_them(region: Region) -> None:
+    region.load([row("I1")])
+    region.cadence(26, 1)
+    for table in ("MailPiece", "MailDrop", "Suppression"):
+        region.sql(f'DROP TABLE "{table}"')
+    refused = region.run("drop", "plan", "--region", "40", expect=2)
+    assert "propmail db init" in refused.output + refused.stderr
+    region.run("db", "init")
+    assert region.parcels(region.plan(weeks(1)[0])["drop_id"]) == ["I1"]

@@ -55,8 +55,9 @@ LONG_TEXT = ["FullAccuzipResponse", "RequestStreet", "RequestCity", "RequestStat
 UNSTORED = {"RequestStreet", "RequestCity", "RequestState", "RequestZip"}
 _RUNS = re.compile(f"[{re.escape(WHITE_SPACE)}]+")
 
-MISSING_ID, NO_STREET, NO_ZIP, UNSTORABLE, DUPLICATE = (
+MISSING_ID, NO_NAME, NO_STREET, NO_ZIP, UNSTORABLE, DUPLICATE = (
     "missing parcel id",
+    "no owner name",
     "empty owner street",
     "empty owner ZIP",
     "unstorable",
@@ -66,7 +67,7 @@ MISSING_ID, NO_STREET, NO_ZIP, UNSTORABLE, DUPLICATE = (
 
 def category(reason: str) -> str:
     """The oracle's name for a reject reason the product wrote."""
-    for name in (MISSING_ID, NO_STREET, NO_ZIP, DUPLICATE):
+    for name in (MISSING_ID, NO_NAME, NO_STREET, NO_ZIP, DUPLICATE):
         if reason.startswith(name):
             return name
     if reason.endswith(("holds a NUL character", f"is longer than {TEXT_WIDTH} characters")):
@@ -115,6 +116,8 @@ def expect(upload: Upload) -> Outcome:
         street = _slug_street(v["OwnerAddress1"])
         if v["LocationPrimaryId"] is None:
             rejected[number] = MISSING_ID
+        elif v["OwnerName"] is None:
+            rejected[number] = NO_NAME
         elif street == "":
             rejected[number] = NO_STREET
         elif v["OwnerZip"] is None:

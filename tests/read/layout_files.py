@@ -92,9 +92,16 @@ class Row:
         return self.site_address == self.mail_address
 
     @property
+    def same_place(self) -> bool:
+        """The mailing street is the site street, a suffix spelled out (ST, STREET) or not."""
+        spelled = self.site_street.removesuffix(" ST") + " STREET"
+        return self.occupied or (self.mail_street == spelled and self.mail_unit == self.site_unit)
+
+    @property
     def loaded_site_zip(self) -> str:
-        """The site ZIP every layout gives: a county's missing one from the mailing address."""
-        return self.site_zip or (self.mail_zip if self.occupied else "")
+        """The site ZIP every layout gives: a county's missing one from the mailing address,
+        where the mailing street is the site street (read as occupancy reads them)."""
+        return self.site_zip or (self.mail_zip if self.same_place else "")
 
 
 def with_unit(street: str, unit: str) -> str:

@@ -48,10 +48,11 @@ def test_duplicate_headers_name_both(tmp_path: Path) -> None:
     assert info.value.file == "up.csv"
 
 
-def test_two_aliases_of_one_column_are_ambiguous(tmp_path: Path) -> None:
-    header = [c for c in BASE if c != "LocationPrimaryId"] + ["APN", "Parcel ID"]
-    path = write_csv(tmp_path / "up.csv", header, [["x"] * len(header)])
-    with pytest.raises(InputError, match="'APN' and 'Parcel ID'"):
+def test_two_ids_read_alike_holding_different_values_are_ambiguous(tmp_path: Path) -> None:
+    header = [c for c in BASE if c != "LocationPrimaryId"] + ["APN", "PIN"]
+    base = [v for c, v in BASE.items() if c != "LocationPrimaryId"]
+    path = write_csv(tmp_path / "up.csv", header, [[*base, "101", "9001"], [*base, "102", "9002"]])
+    with pytest.raises(InputError, match="'APN' and 'PIN' both read as LocationPrimaryId"):
         read_upload(path)
 
 

@@ -35,7 +35,14 @@ def test_a_grouped_two_row_header_reads_as_group_plus_header(exports: dict[str, 
     assert result.headers[6] == "Owner 1 First Name"
     assert result.extra_columns == []  # no "(no header, column N)"
     assert result.header_row == 3
-    assert result.notes == ["header rows 2 and 3 (merged group cells above); title rows 1 left out"]
+    assert (
+        result.notes[0] == "header rows 2 and 3 (merged group cells above); title rows 1 left out"
+    )
+    # the rows without a site ZIP get the mailing one where the owner lives at the site
+    assert result.notes[1:] == [
+        "site ZIP, where the file gives none: the mailing ZIP where the mailing street is the "
+        "site street (57 rows), else empty"
+    ]
 
 
 def test_a_grouped_export_gives_the_frames_of_the_plain_one(exports: dict[str, Path]) -> None:

@@ -93,7 +93,7 @@ def test_report_numbers_are_the_jobs(dry_job: Job, tmp_path: Path) -> None:
     assert completeness["LocationPrimaryId"]["percent"] == 100.0
     reasons = {r["reason"] for r in report["rejects"]["by_reason"]}
     assert any(r.startswith("empty owner street") for r in reasons)
-    assert "duplicate parcel id: row 123 of the file is kept" in reasons
+    assert "duplicate parcel id: a later row of the file with the same id is kept" in reasons
     (liens,) = report["niche"]
     assert (liens["rows"], liens["unmatched"]["total"]) == (12, 2)
     parity = report["dry_run"]["parity"]

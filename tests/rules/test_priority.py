@@ -74,3 +74,20 @@ def test_the_table_covers_every_condition_and_every_rule_set() -> None:
     assert {c["rules"] for c in CASES} == set(RULE_SETS)
     assert {"OO", "ABS1", "ABS2", "ABS3", ""} <= {c["BasePriorityCode"] for c in CASES}
     assert all(c["source"].startswith("SPEC") for c in CASES)
+
+
+def test_without_a_site_zip_the_cities_decide_between_abs2_and_abs3() -> None:
+    frame = pl.DataFrame(
+        {
+            "IsOwnerOccupied": [False, False, False, False],
+            "LocationState": ["NJ"] * 4,
+            "OwnerState": ["NJ"] * 4,
+            "LocationZip": [None, None, "", "07302"],
+            "OwnerZip": ["07306", "08902", "08902", "07302"],
+            "LocationCity": ["JERSEY CITY", "JERSEY CITY", "Jersey City", "JERSEY CITY"],
+            "OwnerCity": ["Jersey City", "NORTH BRUNSWICK", "NORTH BRUNSWICK", "HOBOKEN"],
+        }
+    )
+    codes = priority.derive(frame, load_rules().priority)["BasePriorityCode"].to_list()
+    # the ZIPs decide where the site has one, whatever the cities say
+    assert codes == ["ABS3", "ABS2", "ABS2", "ABS3"]

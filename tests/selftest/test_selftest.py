@@ -169,3 +169,15 @@ def test_an_unreachable_server_exits_4_and_a_bad_url_2() -> None:
     bad = runner.invoke(cli.main, ["selftest", "--db", "oracle://x/y"])
     assert bad.exit_code == 2, bad.output
     assert "unsupported database" in bad.output
+
+
+@pytest.mark.slow
+def test_drops_that_ignore_the_rotating_groups_fail_the_drop_cadence(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from propmail.drop import cadence
+
+    monkeypatch.setattr(cadence, "not_its_turn", lambda *_args: cadence.pl.lit(False))
+    report = run_selftest("sqlite://", rows=ROWS)
+    assert set(failed(report)) == {"drop cadence"}
+    assert "mailed twice" in failed(report)["drop cadence"]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import platform
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from propmail import jsontext
 from propmail.bench.runner import BackendRuns, Results
 
 PEAK_RSS_TARGET_MB = 1500
@@ -246,6 +246,7 @@ def backend_section(runs: BackendRuns, rows: int, guide_rows: int) -> list[str]:
         "",
         *_journal_section(runs, rows),
         *_undo_section(runs, rows),
+        *_drop_section(runs),
     ]
     return out
 
@@ -286,6 +287,20 @@ def _forced_row(runs: BackendRuns, f: Figures) -> list[str]:
     return [
         f"| same files again, same day, --force | {f.rerun_forced:.2f} | "
         f"{f.rerun_forced / f.propmail:.2f} of month 1 ({_counts(runs.rerun_forced)}) |"
+    ]
+
+
+def _drop_section(runs: BackendRuns) -> list[str]:
+    """`propmail drop plan` over the region after the last month."""
+    d = runs.drop
+    if not d:
+        return []
+    left = ", ".join(f"{reason} {n:,}" for reason, n in d["left_out"].items()) or "none"
+    return [
+        "",
+        f"`propmail drop plan` over the region's {d['locations']:,} locations: "
+        f"{d['seconds']:.2f} s, peak RSS {d['peak_rss_mb']:,.0f} MB, {d['pieces']:,} pieces "
+        f"({_rate(d['locations'], d['seconds'])}); left out: {left}",
     ]
 
 
@@ -399,4 +414,4 @@ def as_json(results: Results) -> str:
         for runs in results.runs
     }
     data["undo_ratios"] = {runs.backend: undo_ratios(runs) for runs in results.runs}
-    return json.dumps(data, indent=2, default=str)
+    return jsontext.dumps(data, indent=2, default=str)

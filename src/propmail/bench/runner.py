@@ -2,10 +2,10 @@
 
 Per backend, in this order: propmail's month 1 into an empty database, the same files again
 on the same day (recognised as identical, then again with `--force`), the same files a month
-later, a month with 10 % of the rows changed, then the last three undone, newest first
-(`propmail undo`), and month 1 loaded alone again and undone (its journal is pruned by then);
-the floor on the same rows; dlt's merge of the same rows; the guide's literal design on the
-same data (or its first rows).
+later, a month with 10 % of the rows changed, a mail drop planned over the region (`propmail
+drop plan`), then the last three loads undone, newest first (`propmail undo`), and month 1
+loaded alone again and undone (its journal is pruned by then); the floor on the same rows;
+dlt's merge of the same rows; the guide's literal design on the same data (or its first rows).
 Databases are the benchmark's own: SQLite files in the work directory, PostgreSQL databases
 created on the server given and dropped at the end.
 """
@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ MONTH1 = datetime(2026, 5, 4, 9, 30)
 RERUN = datetime(2026, 5, 4, 11, 30)  # the same files again, the same day
 MONTH2 = datetime(2026, 6, 4, 9, 30)  # the same files a month later
 MONTH3 = datetime(2026, 7, 6, 9, 30)  # 10 % of the rows changed
+DROP_DATE = date(2026, 7, 13)  # the Monday after: a drop plan over the region
 
 Echo = Callable[[str], None]
 
@@ -78,6 +79,8 @@ class BackendRuns:
     journal_bytes: int = 0  # what the journal tables hold after month 1, rerun, next month
     # each journaled load undone, newest first, by the name of the run it undoes
     undo: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # `propmail drop plan` over the region after the last month (docs/drop.md)
+    drop: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -227,6 +230,9 @@ def run_backend(
             _done(echo, f"{backend}: propmail {name}", runs[name])
             if name == "month2":
                 journal = scenarios.journal_bytes(url)
+        echo(f"{backend}: propmail drop plan")
+        drop = measured(scenarios.drop_plan, url, REGION_ID, DROP_DATE, config.rules)
+        _done(echo, f"{backend}: propmail drop plan", drop)
         undo: dict[str, dict[str, Any]] = {}
         for name in ("changed", "month2", "rerun_forced"):  # "rerun" loaded nothing
             undo[name] = _undo(echo, backend, name, url, runs[name], measured)
@@ -292,7 +298,7 @@ def run_backend(
         _done(echo, f"{backend}: guide", runs["guide"])
     finally:
         dbs.close()
-    return BackendRuns(backend=backend, journal_bytes=journal, undo=undo, **runs)
+    return BackendRuns(backend=backend, journal_bytes=journal, undo=undo, drop=drop, **runs)
 
 
 def run(config: Config, echo: Echo) -> Results:

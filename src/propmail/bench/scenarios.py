@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from propmail.bench.baselines import dlt_peer, floor, guide
 from propmail.bench.measure import StageClock, peak_rss_mb, reset_peak_rss
 from propmail.db import connect, connect_sql
 from propmail.db.schema import JOURNAL_TABLES
+from propmail.drop.plan import plan
 from propmail.inputs import Inputs
 from propmail.job import load_options, run_job
 from propmail.settings import load_rules
@@ -89,6 +90,24 @@ def propmail_undo(url: str, upload_log_id: int) -> dict[str, Any]:
         "seconds": time.perf_counter() - started,
         "peak_rss_mb": peak_rss_mb(),
         "undone": asdict(undone),
+    }
+
+
+def drop_plan(url: str, region_id: int, on: date, rules_path: str | None = None) -> dict[str, Any]:
+    """`propmail drop plan` over the region, as the command line runs it (no proof files)."""
+    reset_peak_rss()
+    started = time.perf_counter()
+    backend = connect(url)
+    try:
+        planned = plan(backend, load_rules(rules_path), region_id, on)
+    finally:
+        backend.dispose()
+    return {
+        "seconds": time.perf_counter() - started,
+        "peak_rss_mb": peak_rss_mb(),
+        "locations": planned.selection.locations,
+        "pieces": planned.selection.pieces.height,
+        "left_out": dict(planned.selection.reasons),
     }
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, final
 
 import polars as pl
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, Select
 
 from propmail import redact
 from propmail.db import changes, stored
@@ -194,6 +194,11 @@ class Admin(ABC):
     def hold_region_lock(self, region_id: int) -> AbstractContextManager[None]:
         """Hold, on a connection of its own, the lock a load of `region_id` takes, until the
         block ends; nothing is written (`propmail selftest` proves that loads wait for it)."""
+
+    def read_arrow(self, query: Select[Any]) -> pl.DataFrame | None:
+        """`query`'s rows as one frame read as Arrow, where the backend has a driver for it
+        (the columns as the driver types them); None: read it through SQLAlchemy."""
+        return None
 
     # -- shared steps --------------------------------------------------------------------------
 

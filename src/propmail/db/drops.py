@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 
 from propmail.db import schema, stored
+from propmail.db.backend import Database
 from propmail.db.schema import DropState
 from propmail.errors import InputError
 
@@ -137,10 +138,29 @@ def _as_datetime(value: Any) -> datetime:
     return datetime.fromisoformat(str(value))
 
 
-def candidates(engine: Engine, region_id: int) -> pl.DataFrame:
+def candidates(db: Database, region_id: int) -> pl.DataFrame:
     """Every location of the region with its owner, list code, cadence row and touches (the
-    committed pieces of the region's drops), as `CANDIDATE_COLUMNS`."""
-    return stored.read_query(engine, candidates_query(region_id), CANDIDATE_COLUMNS)
+    committed pieces of the region's drops), as `CANDIDATE_COLUMNS`: read as Arrow where the
+    backend can (`Database.read_arrow`), else through SQLAlchemy."""
+    query = candidates_query(region_id)
+    frame = db.read_arrow(query)
+    if frame is None:
+        return stored.read_query(db.engine, query, CANDIDATE_COLUMNS)
+    return conformed(frame, CANDIDATE_COLUMNS)
+
+
+def conformed(frame: pl.DataFrame, columns: dict[str, pl.DataType]) -> pl.DataFrame:
+    """A frame read as Arrow in `columns`' names and types (by position): dates and times a
+    driver gives as text (SQLite) parsed as SQLAlchemy stores them."""
+    exprs = []
+    for (name, wanted), got in zip(columns.items(), frame.columns, strict=True):
+        column = pl.col(got)
+        if frame.schema[got] == pl.String and wanted == pl.Datetime():
+            column = column.str.to_datetime("%Y-%m-%d %H:%M:%S%.f", strict=False)
+        elif frame.schema[got] == pl.String and wanted == pl.Date():
+            column = column.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+        exprs.append(column.cast(wanted, strict=False).alias(name))
+    return frame.select(exprs)
 
 
 def candidates_query(region_id: int) -> Select[Any]:

@@ -40,6 +40,7 @@ from propmail.db import admin, compare, journaling, sql, upload_log
 from propmail.db.options import LoadOptions
 from propmail.db.results import (
     Batch,
+    CodeMove,
     LoadResult,
     Preview,
     code_changes,
@@ -154,6 +155,7 @@ class SqlBackend(SqlDatabase):
             LoadStep("journal: owners", None, self._journal_owners),
             LoadStep("merging owners", None, self._merge_owners),
             LoadStep("comparing locations", None, self._compare_locations),
+            LoadStep("counting changes", None, self._count_changes),
             LoadStep("journal: locations", None, self._journal_locations),
             LoadStep("merging locations", State.MERGING_LOCATIONS, self._merge_locations),
             LoadStep("final updates", State.FINAL_UPDATES, self._final_updates),
@@ -243,6 +245,15 @@ class SqlBackend(SqlDatabase):
             return
         kinds = self.compare_locations(run.conn, run.params, known=compared.refreshed)
         run.location_kinds = _added(kinds, compared.locations_left)
+
+    def _count_changes(self, run: Run) -> None:
+        """The load's changes per pair of codes, from the kind table, before the merge
+        rewrites the stored rows."""
+        found = run.conn.execute(text(sql.location_moves(self.dialect)), run.params)
+        run.result.moves = [
+            CodeMove(int(kind) == sql.NEW, old, new, int(n), int(sold or 0))
+            for kind, old, new, n, sold in found
+        ]
 
     def _merge_locations(self, run: Run) -> None:
         """The region is locked: the kinds still hold. Refreshed rows get their two dates by

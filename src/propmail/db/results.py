@@ -66,6 +66,19 @@ def in_slug_order(owners: pl.DataFrame) -> pl.DataFrame:
     return owners.sort("Slug")
 
 
+@dataclass(frozen=True)
+class CodeMove:
+    """Locations a load inserted (`new`) or rewrote, per pair of list codes before and after,
+    and how many of them got another owner (`sold`): the load's changes, counted from its
+    kind table (`propmail changes` reads the whole of them from the journal)."""
+
+    new: bool
+    old_code: str | None
+    new_code: str | None
+    locations: int
+    sold: int
+
+
 @dataclass
 class LoadResult:
     """What one load did (or, for a dry run, would do)."""
@@ -82,9 +95,15 @@ class LoadResult:
     locations_frozen: int = 0
     new_codes: list[str] = field(default_factory=list)
     processing_state: int | None = None
+    # the load's changes by pair of codes (None: the backend does not count them, SQL Server);
+    # not among the counts a load and its dry run are compared by
+    moves: list[CodeMove] | None = field(default=None, compare=False, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The counts (without `moves`)."""
+        counts = asdict(self)
+        del counts["moves"]
+        return counts
 
 
 @dataclass

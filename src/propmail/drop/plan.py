@@ -83,7 +83,7 @@ def plan(
     latest = drops.latest_load(engine, region_id)
     choice = choice_of(rules, on, lists, max_pieces, latest)
     selection = choose(
-        drops.candidates(engine, region_id), region_id, choice, drops.suppressions(engine, on)
+        drops.candidates(db, region_id), region_id, choice, drops.suppressions(engine, on)
     )
     settings = {
         "cadence": choice.cadence,

@@ -59,8 +59,8 @@ REASONS = (
     OVER_BUDGET,
 )
 # the order of the eligible: ProcessingOrder, PriorityLevel (higher first), stack count (more
-# lists first), the oldest last touch (never touched first), then LocationId
-RANK = ("ProcessingOrder", "PriorityLevel", "Stack", "LastTouch", "LocationId")
+# lists first), the oldest last touch (never touched first), then PrimaryId
+RANK = ("ProcessingOrder", "PriorityLevel", "Stack", "LastTouch", "PrimaryId")
 _DESCENDING = (False, True, True, False, False)
 
 PARCEL, OWNER_SLUG, MAILING_ADDRESS = "parcel", "owner_slug", "mailing_address"

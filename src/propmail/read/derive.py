@@ -5,7 +5,8 @@ A mapping's second-version entries (`propmail.read.mapping`) run in two steps:
 - `derive_sheet`, before the headers are matched: joins, firsts, splits and mailing blocks
   become new columns of the sheet, each headed by its canonical name. A one-to-one column the
   file also has wins over a derived one (`headers` looks the mapping up before canonical names).
-- `finish_text`, on the text frame: a unit appended to its street, `from_mailing`, constants.
+- `finish_text`, on the text frame: a unit appended to its street, `from_mailing` (the site
+  block derived the same way on every row: `propmail.read.site`), constants.
 
 >>> sheet = Sheet(pl.DataFrame({"a": ["C/O ANN LEE", "1 MAIN ST"], "b": ["9 OAK AVE",
 ...     "RALEIGH NC 27609-6317"], "c": ["CARY, N.C. 27511", None]}), ["L1", "L2", "L3"], 2)
@@ -26,6 +27,7 @@ from dataclasses import replace
 
 import polars as pl
 
+from propmail.read import site
 from propmail.read.files import Sheet
 from propmail.read.mapping import FROM_MAILING, Block, ColumnMapping, normalize
 from propmail.rules import places
@@ -107,8 +109,9 @@ def street_of(unit: str) -> str:
     return unit.removeprefix(_UNIT)
 
 
-def finish_text(text: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame:
-    """Units appended to their streets, `from_mailing` and constants; unit columns dropped."""
+def finish_text(text: pl.DataFrame, mapping: ColumnMapping) -> tuple[pl.DataFrame, list[str]]:
+    """Units appended to their streets, `from_mailing` (`propmail.read.site`) and constants;
+    unit columns dropped. With the notes that say how the site block was filled."""
     units = [c for c in text.columns if c.startswith(_UNIT)]
     steps = []
     for unit in units:
@@ -122,19 +125,15 @@ def finish_text(text: pl.DataFrame, mapping: ColumnMapping) -> pl.DataFrame:
                 .otherwise(pl.concat_str([pl.col(street), shown], separator=" ", ignore_nulls=True))
                 .alias(street)
             )
-    # where the file gives none: from the mailing address, then the constant
-    fallbacks: dict[str, list[pl.Expr]] = {}
-    same_street = _street_key("LocationAddress1") == _street_key("OwnerAddress1")
-    for site in mapping.from_mailing:
-        mailing = FROM_MAILING[site]
-        if {mailing, "LocationAddress1", "OwnerAddress1"} <= set(text.columns):
-            fallbacks.setdefault(site, []).append(pl.when(same_street).then(pl.col(mailing)))
-    for canon, value in mapping.constants.items():
-        fallbacks.setdefault(canon, []).append(pl.lit(value, pl.String))
-    for canon, exprs in fallbacks.items():
-        given = [pl.col(canon)] if canon in text.columns else []
-        steps.append(pl.coalesce(*given, *exprs).alias(canon))
-    return text.with_columns(steps).drop(units)
+    text, notes = site.fill_site(text.with_columns(steps).drop(units), mapping.from_mailing)
+    # where the file and the mailing block give none: the constant
+    constants = [
+        pl.coalesce(
+            *([pl.col(canon)] if canon in text.columns else []), pl.lit(value, pl.String)
+        ).alias(canon)
+        for canon, value in mapping.constants.items()
+    ]
+    return text.with_columns(constants), notes
 
 
 def filled(mapping: ColumnMapping, picked: Mapping[str, int]) -> list[str]:
@@ -146,10 +145,6 @@ def filled(mapping: ColumnMapping, picked: Mapping[str, int]) -> list[str]:
         and {FROM_MAILING[c], "LocationAddress1", "OwnerAddress1"} <= picked.keys()
     ]
     return fill + [c for c in mapping.constants if c not in picked and c not in fill]
-
-
-def _street_key(column: str) -> pl.Expr:
-    return pl.col(column).str.to_uppercase().str.replace_all(r"[^0-9A-Z]+", " ").str.strip_chars()
 
 
 def _positions(headers: list[str]) -> dict[str, int]:

@@ -46,6 +46,9 @@ class Sheet:
     date1904: bool = False  # the workbook counts serial dates from 1904-01-01
     notes: list[str] = field(default_factory=list)  # what was chosen or left out, for the summary
     sheet_name: str = ""  # the workbook sheet read ("" for csv and parquet)
+    # xlsx cells holding an Excel error (#DIV/0!, #N/A): (sheet row, column, text); calamine
+    # gives them as empty
+    errors: list[xlsx.ErrorCell] = field(default_factory=list)
 
 
 HEADER_SEARCH = 20  # rows a header row is looked for in
@@ -219,6 +222,8 @@ def _sheet(
     if workbook:
         result.formats = xlsx.number_formats(path, sheet_name, header_index + 1, found.first_col)
         result.date1904 = xlsx.uses_1904(path)
+        errors = xlsx.error_cells(path, sheet_name, header_index + 1, found.first_col)
+        result.errors = [e for e in errors if e[0] > header_index + 1]
     return result
 
 

@@ -27,24 +27,33 @@ def match_headers(
     niche: bool,
     name: str,
 ) -> tuple[dict[str, int], list[str]]:
-    """Canonical column -> source position, and the unmapped source headers."""
-    seen: dict[str, str] = {}
-    for header in sheet.headers:
-        key = normalize(header)
-        if key in seen:
-            message = f"duplicate column headers {show(seen[key])} and {show(header)}"
-            raise InputError(message, file=name)
-        if key:
-            seen[key] = header
+    """Canonical column -> source position, and the unmapped source headers.
 
+    A header repeated is an error when it feeds a column, and is left out when it feeds none.
+    """
     lookups = (
         mapping.aliases(niche) if mapping else {},
         {normalize(c): c for c in columns},
-        default_mapping().aliases(niche),
+        {} if mapping is not None and mapping.only else default_mapping().aliases(niche),
     )
+    feeding = (mapping.source_headers() if mapping else set()).union(*lookups)
+    seen: dict[str, str] = {}
+    repeated: set[int] = set()
+    for pos, header in enumerate(sheet.headers):
+        key = normalize(header)
+        if key in seen and key in feeding:
+            message = f"duplicate column headers {show(seen[key])} and {show(header)}"
+            raise InputError(message, file=name)
+        if key in seen:
+            repeated.add(pos)
+        elif key:
+            seen[key] = header
+
     found: dict[str, list[tuple[int, int]]] = {}  # canonical -> [(lookup rank, position)]
     for pos, header in enumerate(sheet.headers):
         key = normalize(header)
+        if pos in repeated:
+            continue
         rank, canon = next(((r, t[key]) for r, t in enumerate(lookups) if key in t), (0, ""))
         if canon in columns:  # a header mapped to a column this kind of file lacks is extra
             found.setdefault(canon, []).append((rank, pos))

@@ -1,6 +1,7 @@
 """What reading a file would do, shown before any database is touched (`propmail inspect`).
 
-The sheet and header row, the layout and how it was chosen, every header and the canonical
+The sheet and header row, the layout and how it was chosen, each column read by meaning with
+its evidence and confidence (and what would stop `process`), every header and the canonical
 column it feeds, five parsed values per column, the required columns still missing and the
 first problems the reader would report; and the mapping used, as a file `--mapping` takes.
 """
@@ -15,7 +16,8 @@ import polars as pl
 from propmail.contract import REQUIRED, UPLOAD_COLUMNS, Kind
 from propmail.read import layouts
 from propmail.read.mapping import ColumnMapping, normalize, to_toml
-from propmail.read.reader import read_loosely
+from propmail.read.meaning import Choice
+from propmail.read.reader import like_layout, read_loosely
 
 SAMPLES = 5
 PROBLEMS = 10
@@ -35,6 +37,8 @@ class Inspection:
     problems: list[str]
     notes: list[str] = field(default_factory=list)
     mapping_text: str = ""  # the mapping used, as a mapping file
+    choices: list[Choice] = field(default_factory=list)  # read by meaning: each column's choice
+    stops: list[str] = field(default_factory=list)  # why `process` would stop
 
     def lines(self) -> list[str]:
         """The inspection as the terminal shows it."""
@@ -45,6 +49,12 @@ class Inspection:
         fits = ", ".join(f"{n} ({p} headers)" for n, p in self.candidates)
         out.append(f"layout: {self.layout}" + (f"  (fits: {fits})" if fits else ""))
         out += [f"note: {n}" for n in self.notes]
+        if self.choices:
+            out.append("read by meaning (column <- header: confidence, evidence):")
+        for c in self.choices:
+            headers = " + ".join(repr(h) for h in c.headers)
+            out.append(f"  {c.column} <- {headers}: {c.confidence:.2f}, {c.evidence}")
+        out += [f"stops process: {s}" for s in self.stops]
         out.append("headers:")
         for header, columns in self.feeds:
             out.append(f"  {header!r} -> {', '.join(columns) if columns else 'unused'}")
@@ -64,7 +74,7 @@ def inspect_file(
     """Read `path` as `process` would (through `mapping`, else the layout detected)."""
     result, text = read_loosely(path, mapping, sheet)
     used = result.mapping or layouts.shipped()[0]
-    candidates = [] if mapping is not None else layouts.detect(result.headers, False)[1]
+    candidates = [] if mapping is not None else _fits(result.headers)
     feeds = [(h, [c for c, hs in result.fed.items() if h in hs]) for h in result.headers if h]
     samples = {
         c: [str(v) for v in result.frame.get_column(c).drop_nulls().head(SAMPLES).to_list()]
@@ -92,7 +102,14 @@ def inspect_file(
         problems=problems[:PROBLEMS],
         notes=result.notes,
         mapping_text=to_toml(_present(used, result.headers), result.direct, comment),
+        choices=result.choices,
+        stops=result.stops,
     )
+
+
+def _fits(headers: list[str]) -> list[tuple[str, int]]:
+    """The shipped layouts the headers fit, and how many headers each knows (none: a tie)."""
+    return layouts.detect(headers, False)[1] if like_layout(headers, False) != "by meaning" else []
 
 
 def _present(mapping: ColumnMapping, headers: list[str]) -> ColumnMapping:

@@ -84,6 +84,7 @@ class ColumnMapping:
     from_mailing: tuple[str, ...] = ()  # site columns filled from the mailing address
     name: str = ""  # a shipped layout's name; "" for a user's mapping file
     defaults: bool = False  # the canonical names and mapping.toml count as this layout's own
+    only: bool = False  # its columns are the whole choice: mapping.toml's aliases are not read
 
     def aliases(self, niche: bool) -> dict[str, str]:
         """Normalized source header -> canonical name."""

@@ -1,9 +1,9 @@
 """The readers: an upload or niche file (xlsx / csv / parquet) -> the canonical frame of SPEC 2.
 
 A file passes through the modules of `propmail.read` in turn: safety checks and its sheet
-(`files`), its layout recognized by its headers (`layouts`) unless a mapping is given, the
-columns made from several columns (`derive`), headers matched to canonical columns
-(`headers`), then every matched column cast by its `Kind` (`values`).
+(`files`), its headers read by meaning and confirmed by their values (`meaning`) unless a
+mapping is given, the columns made from several columns (`derive`), headers matched to
+canonical columns (`headers`), then every matched column cast by its `Kind` (`values`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import polars as pl
 
 from propmail.contract import NICHE_COLUMNS, UPLOAD_COLUMNS, Kind
 from propmail.errors import InputError
-from propmail.read import derive, files, headers, layouts, values
+from propmail.read import derive, files, headers, keys, layouts, meaning, values
 from propmail.read.mapping import FROM_MAILING, ColumnMapping, normalize
 
 
@@ -36,6 +36,8 @@ class ReadResult:
     sheet: str = ""  # the workbook sheet read
     mapping: ColumnMapping | None = None  # the mapping or layout it was read through
     direct: dict[str, str] = field(default_factory=dict)  # canonical column -> its one header
+    choices: list[meaning.Choice] = field(default_factory=list)  # read by meaning: each choice
+    stops: list[str] = field(default_factory=list)  # why `process` would stop on the choices
 
 
 def read_upload(
@@ -62,13 +64,23 @@ def read_loosely(
 
 
 def layout_of(
-    sheet: files.Sheet, mapping: ColumnMapping | None, niche: bool, name: str
-) -> ColumnMapping:
-    """The mapping a sheet is read through: the one given, else the layout detected."""
+    sheet: files.Sheet, mapping: ColumnMapping | None, columns: Mapping[str, Kind], niche: bool
+) -> tuple[ColumnMapping, meaning.Matched | None, str]:
+    """The mapping a sheet is read through: the one given, else its headers read by meaning;
+    with the choices made, and the name shown: the shipped layout the file fits, if one does."""
     if mapping is not None:
-        return mapping
-    layout, _ = layouts.detect(sheet.headers, niche, name)
-    return layout
+        return mapping, None, mapping.name or mapping.source
+    matched = meaning.match(sheet, columns, niche)
+    return matched.mapping, matched, like_layout(sheet.headers, niche)
+
+
+def like_layout(headers_: list[str], niche: bool) -> str:
+    """The shipped layout a file's headers fit (only a name now: the file is read by meaning)."""
+    try:
+        layout, fit = layouts.detect(headers_, niche)
+    except InputError:
+        return meaning.MEANING
+    return layout.name if fit else meaning.MEANING
 
 
 def header_score(mapping: ColumnMapping | None, niche: bool) -> files.Score:
@@ -93,29 +105,37 @@ def _read(
     score = header_score(mapping, niche)
     first = files.head(path, sheet, score) if strict else None
     if first is not None:  # a file that cannot supply the columns is refused, its body unread
-        _columns(first, mapping, columns, name, niche=niche, strict=strict)
+        _columns(first, layout_of(first, mapping, columns, niche)[0], columns, name, niche, strict)
     source = files.load(path, sheet, score)
-    used, derived, fed, picked, extra, filled = _columns(
-        source, mapping, columns, name, niche=niche, strict=strict
-    )
+    used, matched, label = layout_of(source, mapping, columns, niche)
+    if matched is not None and matched.stops and strict:
+        raise InputError("; ".join(matched.stops), file=name)
+    derived, fed, picked, extra, filled = _columns(source, used, columns, name, niche, strict)
     width = len(source.headers)
+    no_id = keys.KEY in filled  # keyed by its site below
 
     units = derive.unit_columns(source, used)
     text_columns = {**columns, **dict.fromkeys(units, Kind.TEXT)}
     text = values.text_frame(derived, {**picked, **units}, text_columns)
     # the sheet's cells are all in `text` now: without them the parsing below peaks lower
     source, derived = _without_cells(source), _without_cells(derived)
-    text = derive.finish_text(text, used)
+    text, site_notes = derive.finish_text(text, used)
+    if no_id:
+        text, key_note = keys.site_keys(text, with_zip="LocationZip" in picked)
+        site_notes.append(key_note)
     if text.height == 0 and strict:
         raise InputError("no data rows below the header", file=name)
     picked = {c: picked.get(c, -1) for c in columns if c in picked or c in filled}
     formats = {c: derived.formats.get(p, "") for c, p in picked.items()}
     parsed = values.parsed_frame(text, columns, formats, date1904=derived.date1904)
     counts, examples = values.unparseable(parsed, picked, columns)
+    counts, examples = values.with_error_cells(counts, examples, derived.errors, picked)
     consumed = used.source_headers()
     direct = {c: source.headers[p] for c, p in picked.items() if 0 <= p < width}
     units_fed = {derive.street_of(u): source.headers[p] for u, p in units.items()}
     fed = _fed(fed, direct, filled, units_fed, picked, columns)
+    if no_id and "LocationAddress1" in fed:
+        fed[keys.KEY] = list(fed["LocationAddress1"])
     appended = set(derived.headers[width:]) - set(source.headers)
     extra = [h for h in extra if normalize(h) not in consumed and h not in appended]
     result = ReadResult(
@@ -125,37 +145,42 @@ def _read(
         unparseable_examples=examples,
         extra_columns=extra,
         source=name,
-        layout=used.name or used.source,
-        notes=source.notes,
+        layout=label,
+        notes=[*source.notes, *(matched.notes if matched else []), *site_notes],
         fed=fed,
         headers=source.headers,
         header_row=source.first_row - 1,
         sheet=source.sheet_name,
         mapping=used,
         direct=direct,
+        choices=matched.choices if matched else [],
+        stops=matched.stops if matched else [],
     )
     return result, text
 
 
 def _columns(
     sheet: files.Sheet,
-    mapping: ColumnMapping | None,
+    used: ColumnMapping,
     columns: Mapping[str, Kind],
     name: str,
-    *,
     niche: bool,
     strict: bool,
-) -> tuple[ColumnMapping, files.Sheet, dict[str, list[str]], dict[str, int], list[str], list[str]]:
-    """The layout, the sheet with its derived columns, the headers each feeds, canonical column
-    -> position, the headers not used and the columns filled without one; with `strict`,
+) -> tuple[files.Sheet, dict[str, list[str]], dict[str, int], list[str], list[str]]:
+    """The sheet with its derived columns, the headers each feeds, canonical column ->
+    position, the headers not used and the columns filled without one; with `strict`,
     InputError unless the sheet has the required columns."""
-    used = layout_of(sheet, mapping, niche, name)
     derived, fed = derive.derive_sheet(sheet, used)
     picked, extra = headers.match_headers(derived, columns, used, niche, name)
     filled = derive.filled(used, picked)
+    width = len(sheet.headers)
+    read_from = {c: [sheet.headers[p]] if p < width else fed.get(c, []) for c, p in picked.items()}
+    if not niche and keys.keyless(read_from):  # no parcel id: the reader keys it by its site
+        picked.pop(keys.KEY, None)
+        filled.append(keys.KEY)
     if strict:
         headers.check_required({**picked, **dict.fromkeys(filled, -1)}, niche, sheet.headers, name)
-    return used, derived, fed, picked, extra, filled
+    return derived, fed, picked, extra, filled
 
 
 def _without_cells(sheet: files.Sheet) -> files.Sheet:

@@ -1,7 +1,8 @@
 """Cell text -> typed values by `Kind`, in vectorized expressions; what does not parse is counted.
 
 Every source column arrives as text. A value that does not parse becomes null and is counted
-(with a few examples), never coerced to 0.
+(with a few examples), never coerced to 0. A number too large for a float (`1e309`, which
+would be infinity) does not parse.
 
 Decisions:
 - Dates run from 1900-03-01 to 2199-12-31; anything else is null and counted. Excel's
@@ -202,7 +203,7 @@ def _value(
         scaled = (value * 100).round(9)  # 0.45 * 100 is 45.00000000000001
         value = pl.when(fraction).then(scaled).otherwise(value)
     balanced = negative == part("close").is_not_null()
-    return pl.when(balanced).then(value)
+    return pl.when(balanced & value.is_finite()).then(value)  # 1e309 overflows: unparseable
 
 
 def unparseable(
@@ -222,6 +223,28 @@ def unparseable(
         .iter_rows()
     ][:MAX_EXAMPLES]
     return found, examples
+
+
+def with_error_cells(
+    counts: Mapping[str, int],
+    examples: list[tuple[int, str, str]],
+    errors: list[tuple[int, int, str]],
+    picked: Mapping[str, int],
+) -> tuple[dict[str, int], list[tuple[int, str, str]]]:
+    """`unparseable`'s counts and examples with the Excel error cells (`#DIV/0!`, `#N/A`; read
+    as empty) of the picked columns added, each with its text: (sheet row, position, text)."""
+    column_at = {pos: c for c, pos in picked.items() if pos >= 0}
+    found = [(row, column_at[pos], text) for row, pos, text in errors if pos in column_at]
+    added = dict(counts)
+    for _, column, _ in found:
+        added[column] = added.get(column, 0) + 1
+    per_column: dict[str, int] = {}
+    kept = list(examples)
+    for example in found:
+        per_column[example[1]] = per_column.get(example[1], 0) + 1
+        if per_column[example[1]] <= MAX_EXAMPLES_PER_COLUMN:
+            kept.append(example)
+    return added, kept[:MAX_EXAMPLES]
 
 
 def canonical_frame(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -87,6 +88,58 @@ def _interesting_styles(book: zipfile.ZipFile) -> dict[str, str]:
                 if "%" in re.sub(r'"[^"]*"|\\.', "", code) or re.fullmatch("0{2,}", code):
                     styles[str(index)] = code
     return styles
+
+
+_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\s([^>]*)>(.*?)</(?:[A-Za-z_][\w.-]*:)?c>", re.S)
+_ERROR_TYPE = re.compile(rb'\bt="e"')
+_REF = re.compile(rb'\br="([A-Z]+[0-9]+)"')
+_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?v>([^<]*)<")
+ROW_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?row>")
+MAX_ERRORS = 100_000  # error cells kept at most (all are counted by the caller's columns)
+
+
+def error_cells(path: Path, sheet: str, header_row: int, first_col: int) -> list[ErrorCell]:
+    """The cells of `sheet` that hold an Excel error (`#DIV/0!`, `#N/A`, ...): calamine gives
+    them as empty. Each as (sheet row number, grid position, the error's text), the grid
+    aligned as in `number_formats`. A byte scan of the sheet part, streamed (about a second
+    per GB of XML); only a block that holds an error cell is parsed. Best effort: a workbook
+    this cannot follow has none.
+    """
+    try:
+        with zipfile.ZipFile(path) as book:
+            part = _sheet_part(book, sheet)
+            with book.open(part) as stream:
+                columns = _row_columns(stream, header_row)
+            with book.open(part) as stream:
+                found = list(_errors(stream))
+    except (KeyError, ValueError, StopIteration, zipfile.BadZipFile, ET.ParseError, OSError):
+        return []
+    offset = min(columns, default=first_col) - first_col
+    return [(row, col - offset, text) for row, col, text in found if col - offset >= 0]
+
+
+ErrorCell = tuple[int, int, str]  # (sheet row number, column, the error's text)
+
+
+def _errors(stream: IO[bytes]) -> Iterator[ErrorCell]:
+    carry, kept = b"", 0
+    while True:
+        block = stream.read(CHUNK)
+        data = carry + block
+        if block:  # whole rows only; the rest waits for the next block
+            ends = list(ROW_END.finditer(data))
+            cut = ends[-1].end() if ends else (len(data) if len(data) > MERGES_LIMIT else 0)
+            data, carry = data[:cut], data[cut:]
+        if _ERROR_TYPE.search(data):
+            for cell in _CELL.finditer(data):
+                attributes, body = cell.group(1), cell.group(2)
+                ref, value = _REF.search(attributes), _VALUE.search(body)
+                if _ERROR_TYPE.search(attributes) and ref and kept < MAX_ERRORS:
+                    row, col = _cell_position(ref.group(1).decode())
+                    kept += 1
+                    yield row + 1, col, (value.group(1) if value else b"#ERROR").decode()
+        if not block:
+            return
 
 
 def uses_1904(path: Path) -> bool:

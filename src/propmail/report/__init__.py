@@ -19,10 +19,11 @@ from typing import Any
 
 import polars as pl
 
+from propmail import jsontext
 from propmail.contract import SOURCE_ROW
 from propmail.errors import InputError
 from propmail.job import JobResult
-from propmail.report.cells import write_csv
+from propmail.report.cells import write_csv, write_text
 from propmail.report.content import build
 from propmail.report.page import render
 
@@ -78,8 +79,8 @@ def write_report(
     report = build(result, generated_at)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        files.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
-        files.html.write_text(render(report), "utf-8")
+        write_text(files.json, jsontext.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        write_text(files.html, render(report))
         write_csv(rejects_frame(result), files.rejects)
         write_csv(names_to_check_frame(result), files.names_to_check)
     except OSError as exc:

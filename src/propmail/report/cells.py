@@ -1,4 +1,5 @@
-"""Cells an operator opens in a spreadsheet: formula injection neutralized (OWASP).
+"""Cells an operator opens in a spreadsheet: formula injection neutralized (OWASP); files for
+people written whole or not at all.
 
 A cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return can be run as a
 formula when a csv file, or a table pasted from a web page, is opened in Excel or LibreOffice.
@@ -12,6 +13,9 @@ Such a cell gets a leading single quote, which spreadsheets show as text.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -40,6 +44,25 @@ def as_text(frame: pl.DataFrame) -> pl.DataFrame:
 
 def write_csv(frame: pl.DataFrame, path: Path) -> None:
     """A csv safe to open in a spreadsheet: UTF-8 with a BOM (so Excel reads it as UTF-8)."""
-    with path.open("wb") as out:
+    with replaced(path) as temp, temp.open("wb") as out:
         out.write("\ufeff".encode())
         as_text(frame).write_csv(out, quote_style="necessary")
+
+
+def write_text(path: Path, text: str) -> None:
+    """`text` as the UTF-8 file `path`, written whole or not at all (`replaced`)."""
+    with replaced(path) as temp, temp.open("w", encoding="utf-8") as out:
+        out.write(text)
+
+
+@contextmanager
+def replaced(path: Path) -> Iterator[Path]:
+    """A new file beside `path` that takes its place once written: a write that fails (a full
+    disk) leaves the file `path` was, or none, never a truncated one; the new file is removed."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        yield temp
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise

@@ -14,7 +14,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from propmail import jsontext
 from propmail.errors import InputError
+from propmail.report.cells import write_text
 from propmail.report.page import environment
 
 LABEL_WIDTH = 190  # the list names' column of the chart, in pixels
@@ -80,8 +82,8 @@ def write_changes(report: dict[str, Any], directory: str | Path) -> tuple[Path, 
     json_path, html_path = folder / "changes.json", folder / "changes.html"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
-        html_path.write_text(render(report), "utf-8")
+        write_text(json_path, jsontext.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        write_text(html_path, render(report))
     except OSError as exc:
         where = exc.filename or folder
         raise InputError(f"cannot write the report: {exc.strerror}", file=str(where)) from None

@@ -13,9 +13,11 @@ from typing import Any
 import polars as pl
 
 from propmail import __version__
+from propmail.changes import load_headline
 from propmail.contract import COUNTED, REQUIRED, SOURCE_ROW, UPLOAD_COLUMNS
 from propmail.db import LoadResult, Preview
 from propmail.job import JobResult
+from propmail.pipeline import rejects_by_reason
 from propmail.rules import stack
 from propmail.rules.niche import NicheOutcome
 from propmail.settings import load_rules
@@ -75,6 +77,7 @@ def build(result: JobResult, generated_at: datetime | None = None) -> dict[str, 
         "names_to_check": _names_to_check(result),
         "niche": [_niche(outcome) for outcome in p.niche],
         "load": _load(result),
+        "changes": _headline(result),
         "dry_run": _dry_run(result.preview) if result.preview is not None else None,
     }
 
@@ -176,7 +179,7 @@ def _names_to_check(result: JobResult) -> dict[str, Any]:
 
 
 def _rejects(rejects: pl.DataFrame) -> dict[str, Any]:
-    by_reason = rejects.group_by("reason").len().sort(["len", "reason"], descending=[True, False])
+    by_reason = rejects_by_reason(rejects)
     return {
         "by_reason": [{"reason": r, "rows": int(n)} for r, n in by_reason.iter_rows()],
         **_listed(rejects.select(SOURCE_ROW, "LocationPrimaryId", "reason")),
@@ -211,6 +214,16 @@ def _changes(counts: LoadResult) -> dict[str, Any]:
             "frozen": counts.locations_frozen,
         },
     }
+
+
+def _headline(result: JobResult) -> dict[str, Any] | None:
+    """The load's changes in a few figures and the command that shows them all."""
+    load = result.load
+    figures = load_headline(load.moves if load else None, result.rules or load_rules())
+    if figures is None or load is None:
+        return None
+    command = f"propmail changes --region {load.region_id} --load {load.upload_log_id}"
+    return {**figures, "command": command}
 
 
 def _load(result: JobResult) -> dict[str, Any] | None:

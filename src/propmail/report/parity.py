@@ -14,8 +14,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from propmail import __version__
+from propmail import __version__, jsontext
 from propmail.parity import ColumnParity, ParityResult, Suggestion
+from propmail.report.cells import write_text
 from propmail.report.page import environment
 
 SCHEMA_VERSION = 1
@@ -102,6 +103,6 @@ def write_parity_report(
     report = build_parity(result, generated_at)
     folder.mkdir(parents=True, exist_ok=True)
     json_path, html_path = folder / "parity.json", folder / "parity.html"
-    json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    html_path.write_text(render_parity(report), "utf-8")
+    write_text(json_path, jsontext.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    write_text(html_path, render_parity(report))
     return json_path, html_path

@@ -386,8 +386,9 @@ CHECKS = (
 )  # fmt: skip
 
 
-def _same_street(frame: pl.DataFrame, occupancy: Occupancy) -> pl.Series:
-    """Per row: the site and the mailing street lines are the same place (house, street, unit)."""
+def same_street(frame: pl.DataFrame, occupancy: Occupancy) -> pl.Series:
+    """Per row: the site and the mailing street lines are the same place (house, street, unit);
+    the towns are not compared. The readers derive a site block with it."""
     parts = compared_parts(frame, occupancy)
     return parts.select(pl.all_horizontal(CHECKS)).to_series()
 
@@ -431,6 +432,6 @@ def derive(frame: pl.DataFrame, occupancy: Occupancy) -> pl.DataFrame:
     town = _in_same_town(frame, occupancy)
     # the streets are parsed only where the town agrees: most absentee rows never are
     rows = town.arg_true()
-    same = _same_street(frame[rows], occupancy)
+    same = same_street(frame[rows], occupancy)
     occupied = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True).alias("IsOwnerOccupied")
     return frame.with_columns(occupied.scatter(rows, same) if rows.len() else occupied)

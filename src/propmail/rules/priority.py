@@ -28,13 +28,26 @@ def _differs(left: str, right: str) -> pl.Expr:
 
 _ABSENTEE = ~pl.col("IsOwnerOccupied")
 
+
+def _town_differs() -> pl.Expr:
+    """The ZIPs differ; where the file gives no site ZIP, the cities do (docs/conventions.md,
+    "Absentee level without a site ZIP"): an owner mailing from the site's city is ABS3."""
+    no_site_zip = pl.col("LocationZip").str.strip_chars().replace("", None).is_null()
+    city = [
+        pl.col(c).str.to_uppercase().str.replace_all(r"[^A-Z]+", " ").str.strip_chars()
+        for c in ("OwnerCity", "LocationCity")
+    ]
+    cities_differ = (city[0] != city[1]).fill_null(False)
+    return pl.when(no_site_zip).then(cities_differ).otherwise(_differs("OwnerZip", "LocationZip"))
+
+
 # The named conditions a priority rule may use (no user text is evaluated); the rules file's
 # `when` must be one of these names.
 CONDITIONS: dict[str, pl.Expr] = {
     "owner_occupied": pl.col("IsOwnerOccupied"),
     "state_differs": _ABSENTEE & _differs("OwnerState", "LocationState"),
-    "zip_differs": _ABSENTEE & _differs("OwnerZip", "LocationZip"),
-    "same_zip": _ABSENTEE & ~_differs("OwnerZip", "LocationZip"),
+    "zip_differs": _ABSENTEE & _town_differs(),
+    "same_zip": _ABSENTEE & ~_town_differs(),
     "always": pl.lit(True),
 }
 
@@ -57,4 +70,10 @@ def derive(frame: pl.DataFrame, priority: tuple[PriorityRule, ...]) -> pl.DataFr
         condition = CONDITIONS[rule.when]
         code = pl.when(condition).then(pl.lit(rule.code)).otherwise(code)
         absentee = pl.when(condition).then(pl.lit(rule.is_absentee, pl.Int8)).otherwise(absentee)
-    return frame.with_columns(code.alias("BasePriorityCode"), absentee.alias("IsAbsentee"))
+    # the cities are read only where a site ZIP is missing; a frame may have none
+    missing = [c for c in ("OwnerCity", "LocationCity") if c not in frame.columns]
+    return (
+        frame.with_columns(pl.lit(None, pl.String).alias(c) for c in missing)
+        .with_columns(code.alias("BasePriorityCode"), absentee.alias("IsAbsentee"))
+        .drop(missing)
+    )

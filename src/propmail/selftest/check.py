@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,8 @@ from propmail.errors import LoadError
 from propmail.inputs import Inputs
 from propmail.job import load_options, prepare, run_job
 from propmail.selftest.canonical import DATA_TABLES, canonical, canonical_query, digest
+from propmail.selftest.drop import PROPERTIES as DROP_PROPERTIES
+from propmail.selftest.drop import run_drops
 from propmail.selftest.scenario import MONTH3, Scenario
 from propmail.settings import Rules, load_rules
 
@@ -44,6 +46,7 @@ PROPERTIES = {
     "one region at a time": "a load of a region waits while another holds the region's lock",
     "regions concurrently": "loads of two regions at once both complete, as in the reference",
     "one row per new code": "concurrent creators of the same new list codes get one row each",
+    **DROP_PROPERTIES,
 }
 
 # PostgreSQL's advisory locks are per database, not per schema: region ids no real region has,
@@ -55,7 +58,10 @@ NEW_CODES = [f"Selftest-{i:02d}-ABS1" for i in range(1, 41)]
 CREATORS = 3
 SHARED_CODE = "Concurrent - "  # prefixed to some codes of both concurrent regions
 PARCEL = [c.name for c in schema.location.columns].index("PrimaryId")
-PAST_THE_LOCK = {"staging", "list codes"}  # steps of a load that run under its region lock
+PAST_THE_LOCK = {"staging", "list codes"}
+DROP_START = date(
+    2026, 7, 13
+)  # the Monday after region A's last load  # steps of a load that run under its region lock
 
 
 @dataclass
@@ -114,6 +120,7 @@ class Trace:
 
     tables: dict[str, dict[str, list[tuple[Any, ...]]]] = field(default_factory=dict)
     counts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pieces: list[tuple[Any, ...]] | None = None  # the mail drops' pieces, by natural key
 
 
 def _counts(result: LoadResult) -> dict[str, Any]:
@@ -267,7 +274,17 @@ class Run:
                 )
             previous = current
             self.snapshot(label)
+        self.drops()
         self.concurrency()
+
+    def drops(self) -> None:
+        """Weekly mail drops of region A after its last load (`propmail.selftest.drop`)."""
+        self.say(f"mail drops of region {self.scenario.region_a}, weekly from {DROP_START}")
+        run = run_drops(self.backend, self.rules, self.scenario.region_a, DROP_START)
+        for name, failures in run.checks.items():
+            if name != "drop as the reference":
+                self.checks.check(name, not failures, failures[0] if failures else "")
+        self.trace.pieces = run.pieces
 
     def failing_load(self, upload: str, region: int, niches: list[str]) -> None:
         """The next load with a fault inside its location merge: all of it must roll back."""
@@ -544,6 +561,15 @@ def compare(checks: Checks, target: Trace, reference: Trace) -> None:
                 f"({sum(only_there.values())} there), e.g. "
                 f"{_short(next(iter(only_here), None))} vs {_short(next(iter(only_there), None))}",
             )
+    if reference.pieces is not None:
+        here, there = Counter(target.pieces or []), Counter(reference.pieces)
+        checks.check(
+            "drop as the reference",
+            here == there and bool(there),
+            f"{sum((here - there).values())} pieces differ from the reference "
+            f"({sum((there - here).values())} there), "
+            f"e.g. {_short(next(iter(here - there), None))}",
+        )
     for label, expected_counts in reference.counts.items():
         got = target.counts.get(label)
         checks.check(

@@ -25,7 +25,7 @@ from typing import Any
 
 import polars as pl
 import pyarrow as pa
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, Select
 from sqlalchemy.engine import URL
 
 from propmail import redact
@@ -194,6 +194,17 @@ class PostgresBackend(SqlBackend):
             return None
         statement = sql.stored_region(self.dialect, compare.stored_columns(), region_id)
         return self._read_arrow(conn, statement)
+
+    def read_arrow(self, query: Select[Any]) -> pl.DataFrame | None:
+        """Through the ADBC driver (a binary COPY out) on a connection of its own."""
+        adbc = adbc_driver()
+        if adbc is None:
+            return None
+        uri = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        statement = str(query.compile(self.engine, compile_kwargs={"literal_binds": True}))
+        with closing(adbc.connect(uri)) as conn, closing(conn.cursor()) as cur:
+            cur.execute(statement)
+            return pl.from_arrow(cur.fetch_arrow_table())  # type: ignore[return-value]
 
     def _read_arrow(self, connection: Any, statement: str) -> Iterator[pl.DataFrame]:
         with closing(connection) as conn, closing(conn.cursor()) as cur:

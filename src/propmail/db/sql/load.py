@@ -129,6 +129,23 @@ def location_kinds(d: Dialect, pending_id: int | None = None) -> str:
     )
 
 
+def location_moves(d: Dialect) -> str:
+    """The staged locations the load inserts or rewrites (owners merged, before the location
+    merge), per kind and pair of codes stored and staged: (Kind, old code, new code, rows,
+    rows whose owner changes). Only those rows of the kind table are read, not the region."""
+    k, q = STAGE_LOCATION_KIND, d.q
+    code, owner = q("PriorityCode"), q("OwnerId")
+    sold = f"CASE WHEN k.{q('Kind')} = {CHANGED} AND {d.distinct(f'l.{owner}', f'o.{owner}')} "
+    return (
+        f"SELECT k.{q('Kind')}, l.{code}, s.{code}, COUNT(*), SUM({sold}THEN 1 ELSE 0 END) "
+        f"FROM {k} k JOIN {STAGE_LOCATION} s ON s.{q('PrimaryId')} = k.{q('PrimaryId')} "
+        f"LEFT JOIN {q('Owner')} o ON o.{q('Slug')} = s.{q('OwnerSlug')} "
+        f"LEFT JOIN {q('Location')} l ON l.{q('LocationId')} = k.{q('LocationId')} "
+        f"WHERE k.{q('Kind')} IN ({NEW}, {CHANGED}) "
+        f"GROUP BY k.{q('Kind')}, l.{code}, s.{code}"
+    )
+
+
 def kind_counts(d: Dialect, table: str) -> str:
     """Rows per kind of a kind table: (Kind, rows)."""
     return f"SELECT {d.q('Kind')}, COUNT(*) FROM {table} GROUP BY {d.q('Kind')}"

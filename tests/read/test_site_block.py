@@ -1,0 +1,74 @@
+"""A county roll's site block derived the same way on every row, and a file without a parcel
+id keyed by its site: read through the reader, as a file as downloaded would be."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from propmail.read import read_upload
+
+ROLL = {
+    "propertyLocation": [
+        "413 NEW YORK AVE.", "20 OAK ST", "5 ELM ST", "99 HUDSON ST.", "99 HUDSON ST.",
+        "99 HUDSON ST.", "7 PINE PL",
+    ],
+    "ownersName": ["ANN LEE", "BO KIM", "CY DOE", "COA 99 HUDSON LLC", "COA 99 HUDSON LLC",
+                   "DI ROE", "EVE FOX"],
+    "ownersMailingAddress": [
+        "413 NEW YORK AVENUE", "1 PINE RD", "5 ELM STREET", "1500 BROADWAY 23RD FL",
+        "1500 BROADWAY 23RD FL", "99 HUDSON ST #2", "7 PINE PLACE",
+    ],
+    "cityStateZip": [
+        "JERSEY CITY, N. J.  07307", "NEW YORK, NY 10036", "JERSEY CITY NEW JERSEY 07306",
+        "NEW YORK, NY  10036", "NEW YORK, NY  10036", "JERSEY CITY  07302", "JERSEY CITY, NJ 7302",
+    ],
+}  # fmt: skip
+
+
+def _roll(tmp_path: Path, times: int = 1) -> tuple[pl.DataFrame, list[str]]:
+    path = tmp_path / "roll.csv"
+    pl.concat([pl.DataFrame(ROLL)] * times).write_csv(path)
+    result = read_upload(path)
+    return result.frame, result.notes
+
+
+def test_a_few_owners_at_their_site_do_not_say_the_roll_s_state(tmp_path: Path) -> None:
+    frame, _ = _roll(tmp_path)  # 4 of 7: too few to say
+    assert frame["LocationState"].to_list() == [None] * 7
+    assert frame["LocationZip"].to_list()[:3] == ["07307", None, "07306"]
+
+
+def test_the_site_state_and_city_are_on_every_row_the_zip_where_the_streets_match(
+    tmp_path: Path,
+) -> None:
+    frame, notes = _roll(tmp_path, times=3)  # 12 owners living at their site: enough to say
+    assert frame["LocationState"].to_list() == ["NJ"] * 21
+    assert frame["LocationCity"].to_list() == ["JERSEY CITY"] * 21
+    frame = frame.head(7)
+    # 413 NEW YORK AVE. is 413 NEW YORK AVENUE through the occupancy normaliser
+    assert frame["LocationZip"].to_list() == ["07307", None, "07306", None, None, "07302", "07302"]
+    assert any(
+        n.startswith("site state, where the file gives none: NJ on every row") for n in notes
+    )
+
+
+def test_a_file_without_parcel_ids_is_keyed_by_its_site_and_keeps_condo_units_apart(
+    tmp_path: Path,
+) -> None:
+    frame, notes = _roll(tmp_path)
+    ids = frame["LocationPrimaryId"].to_list()
+    assert ids[0] == "413 NEW YORK AVE"
+    assert ids[3:6] == ["99 HUDSON ST", "99 HUDSON ST|2", "99 HUDSON ST|3"]
+    assert len(set(ids)) == len(ids)
+    assert any(n.startswith("no parcel id: each row is keyed by its site street") for n in notes)
+    assert any("2 rows share their site with an earlier row" in n for n in notes)
+
+
+def test_a_file_with_parcel_ids_keeps_them(tmp_path: Path) -> None:
+    path = tmp_path / "roll.csv"
+    pl.DataFrame({"PARCEL_ID": [f"P{i}" for i in range(7)], **ROLL}).write_csv(path)
+    result = read_upload(path)
+    assert result.frame["LocationPrimaryId"].to_list() == [f"P{i}" for i in range(7)]
+    assert not any(n.startswith("no parcel id") for n in result.notes)
