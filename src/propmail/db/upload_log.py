@@ -114,6 +114,7 @@ def record_identical(
 ) -> None:
     """Upload `log_id` repeats load `same`: done with its rows and a note, nothing loaded."""
     with engine.begin() as conn:
-        conn.execute(log.identical_done(log_id, same.rows, same.note, datetime.now()))
+        # ended at the job's clock, as a load's row ends at the clock it wrote into its rows
+        conn.execute(log.identical_done(log_id, same.rows, same.note, now))
         conn.execute(log.forget_content(log_id))
         conn.execute(log.content(log_id, region_id, content, now, same.upload_log_id))

@@ -226,8 +226,12 @@ class MssqlBackend(Database):
     def record_identical(
         self, log_id: int, region_id: int, same: Identical, content: str, now: datetime
     ) -> None:
-        params = (same.rows, same.note, log_id, log_id, region_id, content, now, same.upload_log_id)
-        self._run(tsql.RECORD_IDENTICAL, params, "recording an identical upload")
+        ended = self._clock(now)  # the job's clock, or the server's (the default)
+        params = (same.rows, same.note, ended, log_id)  # the UPDATE, then the INSERT's
+        params_content = (log_id, region_id, content, now, same.upload_log_id)
+        self._run(
+            tsql.RECORD_IDENTICAL, (*params, *params_content), "recording an identical upload"
+        )
 
     def upload_log(self, log_id: int) -> dict[str, Any]:
         rows = self._run(tsql.UPLOAD_LOG_ROW, (log_id,), "reading UploadLog")

@@ -153,7 +153,7 @@ RECORD_CONTENT = (
 RECORD_IDENTICAL = (
     "SET XACT_ABORT ON; BEGIN TRANSACTION; "
     "UPDATE dbo.UploadLog SET ProcessingState = 3, RowsProcessed = ?, ErrorMessage = ?, "
-    "ProcessingEnded = GETDATE() WHERE UploadLogId = ?; "
+    "ProcessingEnded = COALESCE(?, GETDATE()) WHERE UploadLogId = ?; "
     f"{RECORD_CONTENT}; "
     "COMMIT TRANSACTION;"
 )
