@@ -165,6 +165,10 @@ def _check_runs(runs: dict[str, Any], rows: int) -> None:
     assert runs["undo"]["changed"]["undone"]["locations_restored"] == changed["locations_updated"]
     assert runs["undo"]["month1"]["undone"]["locations_deleted"] == loaded
     assert all(u["seconds"] > 0 for u in runs["undo"].values())
+    # `propmail changes` of the changed month, its counts those of the month (no row new)
+    changes = runs["changes"]
+    assert changes["seconds"] > 0 and changes["load_seconds"] == runs["changed"]["seconds"]
+    assert changes["counts"]["new"] == 0 and changes["counts"]["sold"] > 0
 
 
 def test_bench_command_on_sqlite(tmp_path: Path) -> None:
@@ -179,6 +183,8 @@ def test_bench_command_on_sqlite(tmp_path: Path) -> None:
     assert "Owner counts are of owners, not rows" in output and "owners for 300 rows" in output
     assert "`propmail undo` of each load" in output and "x the load it undoes" in output
     assert set(results["undo_ratios"]["sqlite"]) == {"changed", "month2", "rerun_forced", "month1"}
+    assert "`propmail changes` of a load at most 0.2 of the load" in output
+    assert results["changes_ratios"]["sqlite"] > 0
     assert results["figures"]["sqlite"]["guide"] > runs["guide"]["seconds"]  # scaled to 300
     drop, loaded = runs["drop"], runs["month1"]["load"]["locations_inserted"]
     assert drop["locations"] == loaded and 0 < drop["pieces"] < loaded

@@ -12,10 +12,12 @@ import jsonschema
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import func, select
 
 from propmail.changes import load_headline, read_changes
 from propmail.cli import main
 from propmail.db import Backend
+from propmail.db.schema import journal_location
 from propmail.errors import InputError
 from propmail.inputs import Inputs
 from propmail.job import JobResult, load_options, run_job
@@ -284,3 +286,39 @@ def test_the_loads_summary_and_report_show_its_headline_from_its_kind_table(
     # the first month: every location new, nothing rewritten
     first = load_headline(loaded.results[0].load.moves, loaded.rules)  # type: ignore[union-attr]
     assert first is not None and (first["new"], first["changed"]) == (8, 0)
+
+
+def test_undo_of_a_load_makes_changes_report_what_was_undone(loaded: Loaded) -> None:
+    done = loaded.changes(load=loaded.second)
+    (undone,) = loaded.backend.undo(loaded.second)
+    assert undone.locations_deleted == 1  # I-NEW
+    again = loaded.changes(load=loaded.second)
+    assert again["loads"][0]["undone"] is True and done["loads"][0]["undone"] is False
+    assert again["loads"][0]["loaded_at"] == done["loads"][0]["loaded_at"]
+    assert again["counts"] == done["counts"]
+    assert again["sections"] == done["sections"]
+    # the region is back as it was: the region's last load is the first again
+    assert loaded.changes()["loads"][0]["upload_log_id"] == loaded.first
+    with pytest.raises(InputError, match="read it alone"):
+        loaded.changes(load=loaded.second, since=loaded.first)
+
+
+def test_the_rows_kept_of_an_undone_load_go_with_the_journal_before_them(
+    loaded: Loaded,
+) -> None:
+    loaded.backend.undo(loaded.second)
+    result = run_job(
+        Inputs.gather(loaded.folder / "month2.csv", [f"Probate={loaded.folder / 'Probate.csv'}"]),
+        REGION,
+        backend=loaded.backend,
+        now=MONTH2,
+    )
+    assert result.load is not None
+    kept = select(func.count()).where(func.abs(journal_location.c.UploadLogId) == loaded.second)
+    with loaded.backend.engine.connect() as conn:
+        assert conn.execute(kept).scalar_one() > 0
+    loaded.backend.prune_journal(1)  # only the newest load's journal is kept
+    with loaded.backend.engine.connect() as conn:
+        assert conn.execute(kept).scalar_one() == 0
+    with pytest.raises(InputError, match="not kept"):
+        loaded.changes(load=loaded.second)

@@ -278,6 +278,9 @@ class Changes:
         now = dict(self.rows.codes_now.iter_rows())
         after = _less(now, _delta(self.rows.moves_after))
         before = _less(after, _delta(self.rows.moves))
+        if self.rows.span.undone:  # the stored rows are as they were before the load
+            before = after
+            after = _less(before, {c: -n for c, n in _delta(self.rows.moves).items()})
         rows = [
             {"code": code, "before": before.get(code, 0), "after": after.get(code, 0)}
             for code in after.keys() | before.keys()

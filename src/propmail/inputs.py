@@ -111,9 +111,10 @@ class Inputs:
 
     def content_hash(self, region_id: int) -> str:
         """sha256 of everything a load of this upload is made of: the region, the upload's
-        and each niche list's bytes (streamed), the sheet, the settings in force and the
+        and each niche list's bytes (streamed), the sheet, --strict, the settings in force and the
         mapping as propmail understood them, and propmail's version (whose rules may differ)."""
-        digest = hashlib.sha256(f"region={region_id}\nsheet={self.sheet}\n".encode())
+        options = f"region={region_id}\nsheet={self.sheet}\nstrict={self.strict}\n"
+        digest = hashlib.sha256(options.encode())
         digest_files(digest, [("upload", Path(self.upload))])
         digest_files(digest, [(f"niche {kind}", path) for kind, path in self.niche_paths()])
         for part in (__version__, repr(self.rules), repr(self.mapping)):

@@ -16,7 +16,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy.exc import SQLAlchemyError
 
-from propmail import pipeline
+from propmail import guards, pipeline
 from propmail.contract import COUNTED, SOURCE_ROW, UPLOAD_COLUMNS
 from propmail.db import (
     Backend,
@@ -31,7 +31,7 @@ from propmail.db import (
     connect,
 )
 from propmail.db.schema import State
-from propmail.errors import DatabaseUnavailable, InputError
+from propmail.errors import DatabaseUnavailable, InputError, as_stop, committed, failure_message
 from propmail.inputs import Inputs
 from propmail.progress import Step, no_step
 from propmail.read import ReadResult, read_niche, read_upload
@@ -139,6 +139,7 @@ class JobResult:
     staging: str | None = None  # how the upload's rows were staged (adbc, copy (csv), ...)
     compared: str | None = None  # what was staged after comparing with the stored rows first
     identical_to: int | None = None  # the load this upload repeats: nothing read or loaded
+    warnings: list[guards.Warning] = field(default_factory=list)  # the plausibility guards'
 
     @property
     def seconds(self) -> float:
@@ -291,6 +292,9 @@ def run_job(
                     result.db_url = backend.display_url
                     return result
         upload, niches, processed = prepare(inputs, step)
+        warnings = guards.check(upload, processed)
+        if inputs.strict and warnings:
+            raise InputError(guards.refusal(warnings), file=upload.source, option="--strict")
         site = site_quality(upload.frame, rules.occupancy)
         read = figures(upload.frame, processed, rules.names)
         upload, processed = without_rows(upload, processed)  # the owners and locations stay
@@ -302,10 +306,16 @@ def run_job(
                 preview = backend.preview(batch, step)
             else:
                 log_id = backend.open_upload_log(region_id, Path(inputs.upload).name, started)
-                step(f"upload received (UploadLogId {log_id})")
-                if on_upload_log:
-                    on_upload_log(log_id)
+                try:
+                    step(f"upload received (UploadLogId {log_id})")
+                    if on_upload_log:
+                        on_upload_log(log_id)
+                except BaseException as exc:  # a stop before the load: its UploadLog closed
+                    backend.fail(log_id, failure_message(as_stop(exc)), datetime.now())
+                    raise
                 load = backend.load(log_id, batch, step)
+                with committed(log_id):
+                    step(f"load committed (UploadLogId {log_id})")
     return JobResult(
         upload=upload,
         niches=niches,
@@ -320,4 +330,5 @@ def run_job(
         staging=backend.staging,
         compared=backend.compared,
         figures=read,
+        warnings=warnings,
     )

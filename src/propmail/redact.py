@@ -77,6 +77,22 @@ def display_url(url: URL) -> str:
     return redact(url.render_as_string(hide_password=True))
 
 
+def masked_url(url: str | URL) -> str:
+    """A URL given as text or parsed, as anything propmail writes shows it (a file, a report,
+    bench.json, a message): its password masked, or the text masked where it does not parse.
+
+    >>> masked_url("postgresql+psycopg://bench:pa/ss@db:5432/x")
+    'postgresql+psycopg://bench:***@db:5432/x'
+    """
+    from sqlalchemy.engine import URL, make_url  # on first use: the command line starts without
+
+    try:
+        parsed = url if isinstance(url, URL) else make_url(url)
+    except Exception:  # not a URL SQLAlchemy reads: mask what is shaped like a password
+        return redact(str(url))
+    return display_url(parsed)
+
+
 class RedactingFilter(logging.Filter):
     """Masks passwords in a log record's message and in the traceback it carries."""
 

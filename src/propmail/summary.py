@@ -62,6 +62,8 @@ def summary_rows(result: JobResult) -> list[tuple[str, str]]:
     if p.rejects.height:
         for reason, count in rejects_by_reason(p.rejects).iter_rows():
             rows.append(("  " + reason, f"{count:,}"))
+    for warning in result.warnings:
+        rows.append((f"warning: {warning.guard}", warning.evidence))
     if result.upload.missing_columns:
         rows.append(("optional columns missing", ", ".join(result.upload.missing_columns)))
     for column, count in sorted(result.upload.unparseable.items()):

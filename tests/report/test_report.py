@@ -71,6 +71,7 @@ def test_report_numbers_are_the_jobs(dry_job: Job, tmp_path: Path) -> None:
         "list_codes": processed.locations["PriorityCode"].n_unique(),
         "new_list_codes": len(result.preview.counts.new_codes),  # type: ignore[union-attr]
         "seconds": report["summary"]["seconds"],
+        "warnings": [],  # a plausible upload: no guard warns
     }
     upload, _, rows = prepare(Inputs(dry_job.upload))  # the job's result keeps no rows of these
     loadable = rows.processed.join(processed.rejects, on=SOURCE_ROW, how="anti")

@@ -8,6 +8,7 @@ from typing import Any
 
 from propmail import jsontext
 from propmail.bench.runner import BackendRuns, Results
+from propmail.redact import masked_url
 
 PEAK_RSS_TARGET_MB = 1500
 FLOOR_TARGET = 1.3  # propmail within 1.3x the floor
@@ -19,6 +20,7 @@ NEXT_MONTH_TARGET = {"sqlite": 1.0, "postgresql": 0.8}
 JOURNAL_TIME_TARGET = 0.15  # the journal costs at most 15 % more time
 JOURNAL_RSS_TARGET = 0.10  # and at most 10 % more peak RSS
 UNDO_TARGET = 1.5  # undoing a load takes at most 1.5x the load it undoes
+CHANGES_TARGET = 0.2  # `propmail changes` of a load takes at most 0.2 of that load's time
 SCALE_ROWS = 100_000  # below this, start-up and connection costs dominate: targets not judged
 
 
@@ -246,6 +248,7 @@ def backend_section(runs: BackendRuns, rows: int, guide_rows: int) -> list[str]:
         "",
         *_journal_section(runs, rows),
         *_undo_section(runs, rows),
+        *_changes_section(runs, rows),
         *_drop_section(runs),
     ]
     return out
@@ -287,6 +290,30 @@ def _forced_row(runs: BackendRuns, f: Figures) -> list[str]:
     return [
         f"| same files again, same day, --force | {f.rerun_forced:.2f} | "
         f"{f.rerun_forced / f.propmail:.2f} of month 1 ({_counts(runs.rerun_forced)}) |"
+    ]
+
+
+def changes_ratio(runs: BackendRuns) -> float | None:
+    """`propmail changes` of the changed month over that load's time (None: not measured)."""
+    c = runs.changes
+    return c["seconds"] / c["load_seconds"] if c else None
+
+
+def _changes_section(runs: BackendRuns, rows: int) -> list[str]:
+    """`propmail changes` of the month with 10 % of the rows changed, against its load."""
+    ratio = changes_ratio(runs)
+    if ratio is None:
+        return []
+    c = runs.changes
+    counts = c["counts"]
+    return [
+        "",
+        f"`propmail changes` of the month with 10 % changed rows: {c['seconds']:.2f} s "
+        f"(load {c['load_seconds']:.2f} s), peak RSS {c['peak_rss_mb']:,.0f} MB; "
+        f"{counts['sold']:,} sold, {counts['joined']:,} list joins, {counts['left']:,} leaves",
+        "",
+        f"- `propmail changes` of a load at most {CHANGES_TARGET:g} of the load: {ratio:.2f}, "
+        f"{_verdict(ratio <= CHANGES_TARGET, rows)}",
     ]
 
 
@@ -408,10 +435,12 @@ def markdown(results: Results) -> str:
 def as_json(results: Results) -> str:
     data = asdict(results)
     data["config"]["work"] = str(results.config.work) if results.config.work else None
+    data["config"]["pg_url"] = masked_url(results.config.pg_url)
     data["started"] = results.started.isoformat(timespec="seconds")
     data["figures"] = {
         runs.backend: asdict(figures(runs, results.config.rows, results.guide_rows))
         for runs in results.runs
     }
     data["undo_ratios"] = {runs.backend: undo_ratios(runs) for runs in results.runs}
+    data["changes_ratios"] = {runs.backend: changes_ratio(runs) for runs in results.runs}
     return jsontext.dumps(data, indent=2, default=str)

@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 
 from propmail.bench import DEFAULT_PG_URL, data, scenarios
 from propmail.errors import DatabaseUnavailable
+from propmail.redact import masked_url, redact
 
 REGION_ID = 40
 MONTH1 = datetime(2026, 5, 4, 9, 30)
@@ -79,6 +80,8 @@ class BackendRuns:
     journal_bytes: int = 0  # what the journal tables hold after month 1, rerun, next month
     # each journaled load undone, newest first, by the name of the run it undoes
     undo: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # `propmail changes` of the month with 10 % of the rows changed, and that load's time
+    changes: dict[str, Any] = field(default_factory=dict)
     # `propmail drop plan` over the region after the last month (docs/drop.md)
     drop: dict[str, Any] = field(default_factory=dict)
 
@@ -142,9 +145,8 @@ class Databases:
                 conn.execute(text(statement))
         except Exception as exc:  # any connection failure: say where, exit 4 as other commands
             raise DatabaseUnavailable(
-                f"option --pg-url: PostgreSQL not usable at "
-                f"{self.server.render_as_string(hide_password=True)}: "
-                f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
+                f"option --pg-url: PostgreSQL not usable at {masked_url(self.server)}: "
+                f"{type(exc).__name__}: {redact(str(exc).strip().splitlines()[0])}"
             ) from None
         finally:
             engine.dispose()
@@ -230,6 +232,12 @@ def run_backend(
             _done(echo, f"{backend}: propmail {name}", runs[name])
             if name == "month2":
                 journal = scenarios.journal_bytes(url)
+        echo(f"{backend}: propmail changes of the changed month")
+        changes = measured(
+            scenarios.propmail_changes, url, REGION_ID, runs["changed"]["load"]["upload_log_id"]
+        )
+        changes["load_seconds"] = runs["changed"]["seconds"]
+        _done(echo, f"{backend}: propmail changes", changes)
         echo(f"{backend}: propmail drop plan")
         drop = measured(scenarios.drop_plan, url, REGION_ID, DROP_DATE, config.rules)
         _done(echo, f"{backend}: propmail drop plan", drop)
@@ -298,7 +306,9 @@ def run_backend(
         _done(echo, f"{backend}: guide", runs["guide"])
     finally:
         dbs.close()
-    return BackendRuns(backend=backend, journal_bytes=journal, undo=undo, drop=drop, **runs)
+    return BackendRuns(
+        backend=backend, journal_bytes=journal, undo=undo, changes=changes, drop=drop, **runs
+    )
 
 
 def run(config: Config, echo: Echo) -> Results:

@@ -17,6 +17,7 @@ import polars as pl
 
 from propmail.bench.baselines import dlt_peer, floor, guide
 from propmail.bench.measure import StageClock, peak_rss_mb, reset_peak_rss
+from propmail.changes import read_changes
 from propmail.db import connect, connect_sql
 from propmail.db.schema import JOURNAL_TABLES
 from propmail.drop.plan import plan
@@ -90,6 +91,22 @@ def propmail_undo(url: str, upload_log_id: int) -> dict[str, Any]:
         "seconds": time.perf_counter() - started,
         "peak_rss_mb": peak_rss_mb(),
         "undone": asdict(undone),
+    }
+
+
+def propmail_changes(url: str, region_id: int, upload_log_id: int) -> dict[str, Any]:
+    """`propmail changes` of one load, as the command line runs it (the sections computed)."""
+    reset_peak_rss()
+    started = time.perf_counter()
+    backend = connect(url)
+    try:
+        report = read_changes(backend, load_rules(), region_id, upload_log_id).as_dict()
+    finally:
+        backend.dispose()
+    return {
+        "seconds": time.perf_counter() - started,
+        "peak_rss_mb": peak_rss_mb(),
+        "counts": report["counts"],
     }
 
 

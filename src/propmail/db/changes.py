@@ -40,6 +40,11 @@ class Span:
     later: bool  # a journaled load after the last holds the state the range left
 
     @property
+    def undone(self) -> bool:
+        """The (one) load was undone: the stored rows are as they were before it."""
+        return self.last.state == State.UNDONE
+
+    @property
     def first(self) -> Load:
         return self.loads[0]
 
@@ -115,6 +120,12 @@ def span(conn: Connection, region_id: int, load: int | None, since: int | None) 
             "keep_loads_per_region, or [journal] enabled = false): its changes cannot be read",
             "--load" if last_id in unjournaled else "--since",
         )
+    undone = [x.upload_log_id for x in chosen if x.state == State.UNDONE]
+    if undone and len(chosen) > 1:
+        raise _rejected(
+            f"upload {undone[0]} was undone: read it alone (--load {undone[0]}, no --since)",
+            "--since",
+        )
     before = [x for x in every if x.upload_log_id < first_id and x.state == State.DONE]
     later = any(x.loaded_at is not None for x in every if x.upload_log_id > last_id)
     return Span(region_id, chosen, before[-1] if before else None, later)
@@ -135,9 +146,8 @@ def read(
     with engine.connect() as conn:
         found = span(conn, region_id, load, since)
         first, last = found.first.upload_log_id, found.last.upload_log_id
-        moves = _frame(
-            conn, sql.moves(region_id, first, last, key_tables, found.later), MOVE_SCHEMA
-        )
+        query = sql.moves(region_id, first, last, key_tables, found.later, found.undone)
+        moves = _frame(conn, query, MOVE_SCHEMA)
         gone = pl.DataFrame(schema=GONE_SCHEMA)
         previous = found.previous
         # the clock the previous load wrote into its rows (its UploadLog row's, once its
@@ -151,7 +161,8 @@ def read(
                 _day(_clock(found.first)),
                 _day(_clock(found.last)),
                 key_tables,
-                found.later,
+                found.later and not found.undone,
+                found.undone,
             )
             gone = _frame(conn, query, GONE_SCHEMA)
         after = pl.DataFrame(schema=MOVE_SCHEMA)

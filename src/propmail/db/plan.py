@@ -49,7 +49,7 @@ from propmail.db.results import (
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field, State
 from propmail.db.sql import journal
 from propmail.db.sqlbase import SqlDatabase, upload_tables
-from propmail.errors import LoadError, failure_message
+from propmail.errors import LoadError, as_stop, failure_message
 from propmail.progress import Step, no_step
 
 # Stands in for the id of an owner or list code the load would create: no real id is negative.
@@ -182,8 +182,11 @@ class SqlBackend(SqlDatabase):
                     step(name)
                     action(run)
                 step("commit")
-        except BaseException as exc:
+        except BaseException as raised:
+            exc = as_stop(raised)  # a driver's error in a signal's stead is the stop
             self.fail(log_id, failure_message(exc), datetime.now())
+            if exc is not raised:
+                raise exc from None
             if isinstance(exc, Exception):
                 # the driver's own words, not the SQL statement SQLAlchemy wraps around them
                 reason = " ".join(str(getattr(exc, "orig", None) or exc).split())

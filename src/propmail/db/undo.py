@@ -103,7 +103,9 @@ def order(
 
 
 def undo_one(conn: Connection, d: Dialect, log_id: int, region_id: int) -> Undone:
-    """Put back every row load `log_id` wrote, drop its journal, mark it undone."""
+    """Put back every row load `log_id` wrote, drop its journal, mark it undone. The locations
+    it wrote are kept as they were before it and as it left them (`journal.keep_after_images`),
+    so that `propmail changes` reads what the undo put back."""
     params: dict[str, Any] = {"log_id": log_id}
     since = int(conn.execute(text(journal.changed_since(d)), params).scalar_one())
     if since:
@@ -112,9 +114,11 @@ def undo_one(conn: Connection, d: Dialect, log_id: int, region_id: int) -> Undon
             "since by a load that kept no journal ([journal] enabled = false)",
         )
     done = Undone(upload_log_id=log_id, region_id=region_id)
+    for statement in journal.keep_after_images(d):  # what `propmail changes` reads
+        conn.execute(text(statement), params)
     for name, statement in journal.undo_steps(d):
         setattr(done, name, getattr(done, name) + conn.execute(text(statement), params).rowcount)
-    for statement in journal.drop(d):
+    for statement in journal.drop_undone(d):
         conn.execute(text(statement), params)
     conn.execute(log.undone(log_id))
     return done

@@ -40,7 +40,7 @@ from propmail.db.options import LoadOptions, NewListDefaults
 from propmail.db.results import Batch, Identical, JournaledLoad, LoadResult, Preview, Undone
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, State
 from propmail.db.upload_log import repeats
-from propmail.errors import InputError, LoadError, PropmailError, failure_message
+from propmail.errors import InputError, LoadError, PropmailError, as_stop, failure_message
 from propmail.progress import Step, no_step
 from propmail.redact import redact
 
@@ -325,7 +325,8 @@ class MssqlBackend(Database):
             rows = self._run(
                 tsql.process_upload(clock is not None), params, "ProcessPythonEnhancedData"
             )
-        except BaseException as exc:
+        except BaseException as raised:
+            exc = as_stop(raised)  # a driver's error in a signal's stead is the stop
             message = redact(failure_message(exc))
             state = self._recover(key, message, record=not dry_run)
             if state == State.DONE:

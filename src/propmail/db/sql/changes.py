@@ -85,13 +85,20 @@ def _next_image(region: int, last: int) -> Subquery:
 
 
 def moves(
-    region: int, first: int, last: int, key_tables: bool = True, later: bool = False
+    region: int,
+    first: int,
+    last: int,
+    key_tables: bool = True,
+    later: bool = False,
+    undone: bool = False,
 ) -> Select:
     """Per location the loads `first`..`last` inserted or rewrote: PrimaryId, IsNew (1: the
     range inserted it), Stored (1: it is stored now or a later load holds its image), then
     OwnerId, PriorityCode, ResponseNCOA before (``Old``) and after (``New``) the range, and the
     two owners' names as stored now (OldOwnerName, NewOwnerName).
-    `later`: a journaled load after `last` exists, whose before-images hold the state after."""
+    `later`: a journaled load after `last` exists, whose before-images hold the state after.
+    `undone`: the load `last` (= `first`) was undone; its undo kept the rows as the load left
+    them under -`last` (`journal.keep_after_images`)."""
     e = _entries(region, first, last, key_tables)
     k = (
         select(
@@ -116,7 +123,19 @@ def moves(
     ).outerjoin(stored, and_(stored.c.RegionId == region, stored.c.PrimaryId == k.c.PrimaryId))
     after: dict[str, Any] = {name: stored.c[name] for name in COMPARED}
     present: Any = stored.c.LocationId.is_not(None)
-    if later:
+    if undone:
+        image = WIDE.alias("a")
+        joined = joined.outerjoin(
+            image,
+            and_(
+                image.c.UploadLogId == -last,
+                image.c.RegionId == region,
+                image.c.PrimaryId == k.c.PrimaryId,
+            ),
+        )
+        after = {name: image.c[name] for name in COMPARED}
+        present = image.c.PrimaryId.is_not(None)
+    elif later:
         n = _next_image(region, last)
         image = WIDE.alias("a")
         joined = joined.outerjoin(n, n.c.PrimaryId == k.c.PrimaryId).outerjoin(
@@ -136,6 +155,13 @@ def moves(
     joined = joined.outerjoin(old_owner, old_owner.c.OwnerId == before.c.OwnerId).outerjoin(
         new_owner, new_owner.c.OwnerId == after["OwnerId"]
     )
+    new_name: Any = new_owner.c.Name
+    if undone:  # the undo may have deleted the owner the load inserted: its kept image
+        kept = schema.journal_owner.alias("kept_owner")
+        joined = joined.outerjoin(
+            kept, and_(kept.c.UploadLogId == -last, kept.c.OwnerId == after["OwnerId"])
+        )
+        new_name = func.coalesce(kept.c.Name, new_owner.c.Name)
     return (
         select(
             k.c.PrimaryId,
@@ -144,7 +170,7 @@ def moves(
             *(before.c[name].label(f"Old{name}") for name in COMPARED),
             *(value.label(f"New{name}") for name, value in after.items()),
             old_owner.c.Name.label("OldOwnerName"),
-            new_owner.c.Name.label("NewOwnerName"),
+            new_name.label("NewOwnerName"),
         )
         .select_from(joined)
         .where(or_(k.c.IsNew == 1, k.c.FirstImage.is_not(None)))
@@ -192,16 +218,27 @@ def gone(
     last_day: datetime,
     key_tables: bool = True,
     later: bool = False,
+    undone: bool = False,
 ) -> Select:
     """The locations of the region's previous upload that the range's last load did not
     contain: last written (as the range left them) on or after `seen_from` (the day of the load
     before the range) and before `last_day` (the day of the range's last load: what it wrote is
     later), and stored before `range_day` (the first load's day). PrimaryId, OwnerId,
-    PriorityCode, ResponseNCOA."""
+    PriorityCode, ResponseNCOA. `undone`: the load `last` was undone, which put back the dates
+    of the rows it wrote: those rows, which its journal names, are left out."""
     loc = LOC.c
     written: Any = func.coalesce(loc.UpdatedDate, loc.InsertedDate)
     source: Any = LOC
-    if later:
+    extra: list[Any] = []
+    if undone:
+        journaled = [WIDE, NARROW] if key_tables else [WIDE]
+        extra = [
+            ~select(t.c.PrimaryId)
+            .where(t.c.UploadLogId == last, t.c.RegionId == region, t.c.PrimaryId == loc.PrimaryId)
+            .exists()
+            for t in journaled
+        ]
+    elif later:
         t = _later_touch(region, last, key_tables)
         source = LOC.outerjoin(t, t.c.PrimaryId == loc.PrimaryId)
         written = case(
@@ -216,6 +253,7 @@ def gone(
             written >= _stamp(seen_from),
             written < _stamp(last_day),
             or_(loc.InsertedDate.is_(None), loc.InsertedDate < _stamp(range_day)),
+            *extra,
         )
     )
 
@@ -231,10 +269,25 @@ def code_counts(region: int) -> Select:
 
 def region_loads(region: int) -> Select:
     """The region's loads that completed or were undone, oldest first: UploadLogId, FileName,
-    ProcessingState, ProcessingStarted, and the journal's LoadedAt (NULL: not journaled)."""
-    u, j = schema.upload_log.c, schema.journal.c
+    ProcessingState, ProcessingStarted, and the clock the load wrote (the journal's LoadedAt;
+    of an undone load, from the rows its undo kept; NULL: nothing of it is kept)."""
+    u, j, w = schema.upload_log.c, schema.journal.c, WIDE.c
+    # an undone load's clock: the latest write among the rows as it left them (its undo kept
+    # them under -UploadLogId), while they are kept
+    left = (
+        select(func.max(func.coalesce(w.UpdatedDate, w.InsertedDate)))
+        .where(w.UploadLogId == -u.UploadLogId)
+        .scalar_subquery()
+    )
+    clock = case((u.ProcessingState == State.UNDONE, left), else_=j.LoadedAt)
     return (
-        select(u.UploadLogId, u.FileName, u.ProcessingState, u.ProcessingStarted, j.LoadedAt)
+        select(
+            u.UploadLogId,
+            u.FileName,
+            u.ProcessingState,
+            u.ProcessingStarted,
+            clock.label("LoadedAt"),
+        )
         .select_from(schema.upload_log.outerjoin(schema.journal, j.UploadLogId == u.UploadLogId))
         .where(u.RegionId == region, u.ProcessingState.in_([State.DONE, State.UNDONE]))
         .order_by(u.UploadLogId)

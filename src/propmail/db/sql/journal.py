@@ -162,16 +162,70 @@ def _older_than_kept(d: Dialect) -> str:
 
 
 def prune(d: Dialect) -> list[str]:
-    """Drop the journal of the loads of :region older than the :keep newest."""
+    """Drop the journal of the loads of :region older than the :keep newest, and the location
+    rows kept of undone loads (`drop_undone`) older than the oldest load it keeps."""
+    k, region = d.q("UploadLogId"), d.q("RegionId")
+    oldest = f"(SELECT MIN({k}) FROM {d.q(JOURNAL)} WHERE {region} = :region)"
+    undone = (
+        f"{region} = :region AND ABS({k}) NOT IN (SELECT {k} FROM {d.q(JOURNAL)}) "
+        f"AND ABS({k}) < {oldest}"
+    )
+    kept_owners = f"SELECT {k} FROM {d.q(LOCATION)} WHERE {k} < 0"
     return [
-        f"DELETE FROM {d.q(t)} WHERE {d.q('UploadLogId')} IN ({_older_than_kept(d)})"
-        for t in (*ROWS, JOURNAL)
+        *(f"DELETE FROM {d.q(t)} WHERE {k} IN ({_older_than_kept(d)})" for t in (*ROWS, JOURNAL)),
+        *(f"DELETE FROM {d.q(t)} WHERE {undone}" for t in (LOCATION, LOCATION_KEY)),
+        f"DELETE FROM {d.q(OWNER)} WHERE {k} < 0 AND {k} NOT IN ({kept_owners})",
     ]
 
 
 def drop(d: Dialect) -> list[str]:
-    """Drop the journal of the load :log_id."""
-    return [f"DELETE FROM {d.q(t)} WHERE {d.q('UploadLogId')} = :log_id" for t in (*ROWS, JOURNAL)]
+    """Drop the journal of the load :log_id (and the images its undo kept, under -:log_id)."""
+    k = d.q("UploadLogId")
+    return [
+        f"DELETE FROM {d.q(t)} WHERE {k} = :log_id"
+        + (f" OR {k} = -:log_id" if t in (LOCATION, OWNER) else "")
+        for t in (*ROWS, JOURNAL)
+    ]
+
+
+def keep_after_images(d: Dialect) -> list[str]:
+    """Before an undo puts back the load :log_id: the locations it inserted or rewrote, as they
+    are now (as the load left them), in the wide table under -:log_id, so that `propmail
+    changes` can still read what the load changed once it is undone."""
+    e = LOCATIONS
+    k, ins = d.q("UploadLogId"), d.q("Inserted")
+    keys = (
+        f"SELECT {d.q('RegionId')}, {d.q('PrimaryId')} FROM {d.q(e.wide)} "
+        f"WHERE {k} = :log_id AND {ins} <> {REFRESH_ONLY} UNION ALL "
+        f"SELECT {d.q('RegionId')}, {d.q('PrimaryId')} FROM {d.q(e.narrow)} "
+        f"WHERE {k} = :log_id AND {ins} = {INSERTED}"
+    )
+    lead = ["UploadLogId", *e.key, "Inserted"]
+    o = OWNERS
+    owner_id = d.q("OwnerId")
+    return [
+        f"INSERT INTO {d.q(e.wide)} ({d.columns([*lead, *e.image])}) "
+        f"SELECT -:log_id, t.{d.q('RegionId')}, t.{d.q('PrimaryId')}, {UPDATED}, "
+        f"{', '.join(f't.{d.q(n)}' for n in e.image)} "
+        f"FROM {d.q(e.table)} t JOIN ({keys}) x ON {e.match(d, 't', 'x')}",
+        # and their owners, which the undo may delete
+        f"INSERT INTO {d.q(o.wide)} ({d.columns(['UploadLogId', *o.key, 'Inserted', *o.image])}) "
+        f"SELECT -:log_id, t.{d.q('Slug')}, {UPDATED}, "
+        f"{', '.join(f't.{d.q(n)}' for n in o.image)} FROM {d.q(o.table)} t "
+        f"WHERE t.{owner_id} IN (SELECT {owner_id} FROM {d.q(e.wide)} "
+        f"WHERE {k} = -:log_id AND {owner_id} IS NOT NULL)",
+    ]
+
+
+def drop_undone(d: Dialect) -> list[str]:
+    """After an undo of the load :log_id: its journal, but for its locations' rows (read with
+    the images `keep_after_images` kept by `propmail changes`; pruned by `prune`)."""
+    kept = (LOCATION, LOCATION_KEY)
+    return [
+        f"DELETE FROM {d.q(t)} WHERE {d.q('UploadLogId')} = :log_id"
+        for t in (*ROWS, JOURNAL)
+        if t not in kept
+    ]
 
 
 def loads(d: Dialect, by_region: bool = False) -> str:
