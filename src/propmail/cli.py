@@ -20,6 +20,7 @@ from rich.markup import escape
 
 from propmail import __version__, redact
 from propmail.bench import DEFAULT_PG_URL
+from propmail.contract import INT_MAX
 from propmail.db import DEFAULT_URL
 from propmail.errors import (
     DatabaseUnavailable,
@@ -47,7 +48,6 @@ out = Console()
 DB_HELP = f"SQLAlchemy URL; default $PROPMAIL_DB_URL, else {DEFAULT_URL}"
 
 # RegionId and UploadLogId are INT columns: a value they cannot hold is bad input (exit 2)
-INT_MAX = 2**31 - 1
 REGION_ID = click.IntRange(min=0, max=INT_MAX)
 UPLOAD_LOG_ID = click.IntRange(min=1, max=INT_MAX)
 

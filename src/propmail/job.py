@@ -17,7 +17,7 @@ import polars as pl
 from sqlalchemy.exc import SQLAlchemyError
 
 from propmail import guards, pipeline
-from propmail.contract import COUNTED, SOURCE_ROW, UPLOAD_COLUMNS
+from propmail.contract import COUNTED, KEEP_STORED, SOURCE_ROW, UPLOAD_COLUMNS
 from propmail.db import (
     Backend,
     BaseCode,
@@ -91,7 +91,9 @@ def figures(
     return Figures(
         rows=upload.height,
         filled=upload.select(pl.col(list(UPLOAD_COLUMNS)).is_not_null().sum()).row(0, named=True),
-        rejected=rejects.join(upload, on=SOURCE_ROW, how="left", maintain_order="left"),
+        rejected=rejects.join(
+            upload.drop(KEEP_STORED, strict=False), on=SOURCE_ROW, how="left", maintain_order="left"
+        ),
         loadable=loadable.drop(SOURCE_ROW),
         names_to_check=names.names_to_check(processed.processed, settings or Names(), SOURCE_ROW),
         name_levels=_name_levels(processed.processed),
