@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,9 +20,19 @@ from rich.markup import escape
 
 from propmail import __version__, redact
 from propmail.bench import DEFAULT_PG_URL
+from propmail.contract import INT_MAX
 from propmail.db import DEFAULT_URL, Database, connect
-from propmail.errors import INTERRUPTED as INTERRUPTED_MESSAGE
-from propmail.errors import DatabaseUnavailable, InputError, LoadError, PropmailError
+from propmail.errors import (
+    DatabaseUnavailable,
+    InputError,
+    LoadError,
+    PropmailError,
+    as_stop,
+    committed,
+    handle_stops,
+    stop_message,
+    stop_status,
+)
 from propmail.inputs import Inputs
 from propmail.job import JobResult, load_options, run_job
 from propmail.overrides import effective_settings, settings_toml
@@ -38,11 +48,10 @@ out = Console()
 DB_HELP = f"SQLAlchemy URL; default $PROPMAIL_DB_URL, else {DEFAULT_URL}"
 
 # RegionId and UploadLogId are INT columns: a value they cannot hold is bad input (exit 2)
-INT_MAX = 2**31 - 1
 REGION_ID = click.IntRange(min=0, max=INT_MAX)
 UPLOAD_LOG_ID = click.IntRange(min=1, max=INT_MAX)
 
-LOAD_FAILED, BAD_INPUT, REPORT_FAILED, NO_DATABASE, INTERRUPTED = 1, 2, 3, 4, 130
+LOAD_FAILED, BAD_INPUT, REPORT_FAILED, NO_DATABASE, INTERRUPTED, TERMINATED = 1, 2, 3, 4, 130, 143
 EXIT_STATUSES = {
     0: "done",
     LOAD_FAILED: "the load failed and was rolled back; UploadLog says state 4 "
@@ -52,7 +61,9 @@ EXIT_STATUSES = {
     "but the report could not be written",
     NO_DATABASE: "the database cannot be reached or used, or its driver is not installed; "
     "nothing was done, no UploadLog row",
-    INTERRUPTED: "interrupted by the operator (Ctrl-C); a load under way was rolled back",
+    INTERRUPTED: "interrupted by the operator (Ctrl-C); a load under way was rolled back "
+    "(UploadLog state 4), or, stopped after its commit, stands",
+    TERMINATED: "stopped by SIGTERM, handled as Ctrl-C is",
 }
 
 
@@ -70,6 +81,13 @@ def _print_error(message: str) -> None:
     err.print(f"[bold red]propmail: error:[/] {text}", highlight=False, markup=True, soft_wrap=True)
 
 
+def _stopped(exc: BaseException) -> None:
+    """Exit with the sentence and status of a stop (Ctrl-C, SIGTERM), if `exc` is one."""
+    if isinstance(exc, KeyboardInterrupt):
+        _print_error(stop_message(exc))
+        sys.exit(stop_status(exc))
+
+
 class _Main(click.Group):
     """The command group: every error of every command ends in one masked line, not a traceback.
 
@@ -81,13 +99,14 @@ class _Main(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
-        except KeyboardInterrupt:
-            _print_error(INTERRUPTED_MESSAGE)
-            sys.exit(INTERRUPTED)
+        except KeyboardInterrupt as exc:
+            _stopped(exc)
         except PropmailError as exc:
+            _stopped(as_stop(exc))
             _print_error(str(exc))
             sys.exit(exit_status(exc))
         except Exception as exc:
+            _stopped(as_stop(exc))
             log.debug("unexpected error", exc_info=True)  # with -v; masked by the filter
             _print_error(f"unexpected {type(exc).__name__}: {exc} (run with -v for details)")
             sys.exit(1)
@@ -134,6 +153,7 @@ def main(verbose: bool) -> None:
         stream=sys.stderr,
     )
     redact.install()  # every log line, ours or a library's, with passwords masked
+    handle_stops()  # SIGTERM as Ctrl-C: the load rolled back, UploadLog closed, one sentence
 
 
 @main.group()
@@ -280,21 +300,29 @@ def process(
         inputs = Inputs.gather(upload, niches, rules_path, mapping_path, sheet, strict)
         result = run_job(inputs, region_id, db_url=db_url, step=step, dry_run=dry_run)
         report_error = None
-        if report_dir:
-            from propmail.report import write_report  # Jinja2 loads only when a report is asked for
+        with _stands(result):
+            if report_dir:
+                from propmail.report import write_report  # Jinja2 only for a report
 
-            step("writing the report")
-            try:
-                files = write_report(result, report_dir)
-            except (OSError, PropmailError) as exc:
-                report_error = exc
-    print_summary(result, out)
-    if report_error is not None:
-        _report_failed(result, report_dir or "", report_error)
-    if report_dir:
-        out.print(f"report: {files.html}  (also {files.json.name}, {files.rejects.name})")
-    else:
-        print_rejects_hint(result, out)
+                step("writing the report")
+                try:
+                    files = write_report(result, report_dir)
+                except (OSError, PropmailError) as exc:
+                    report_error = exc
+    with _stands(result):
+        print_summary(result, out)
+        if report_error is not None:
+            _report_failed(result, report_dir or "", report_error)
+        if report_dir:
+            out.print(f"report: {files.html}  (also {files.json.name}, {files.rejects.name})")
+        else:
+            print_rejects_hint(result, out)
+
+
+def _stands(result: JobResult) -> AbstractContextManager[None]:
+    """After a committed load, a stop says that the load stands (not "nothing was written")."""
+    log_id = result.load.upload_log_id if result.load else None
+    return committed(log_id) if log_id is not None else nullcontext()
 
 
 def check_report_dir(path: Path) -> None:

@@ -17,7 +17,7 @@ import polars as pl
 from sqlalchemy.exc import SQLAlchemyError
 
 from propmail import guards, pipeline
-from propmail.contract import COUNTED, SOURCE_ROW, UPLOAD_COLUMNS
+from propmail.contract import COUNTED, KEEP_STORED, SOURCE_ROW, UPLOAD_COLUMNS
 from propmail.db import (
     Backend,
     BaseCode,
@@ -29,7 +29,7 @@ from propmail.db import (
     Preview,
     connect,
 )
-from propmail.errors import DatabaseUnavailable, InputError
+from propmail.errors import DatabaseUnavailable, InputError, as_stop, committed, failure_message
 from propmail.inputs import Inputs
 from propmail.progress import Step, no_step
 from propmail.read import ReadResult, read_niche, read_upload
@@ -89,7 +89,9 @@ def figures(
     return Figures(
         rows=upload.height,
         filled=upload.select(pl.col(list(UPLOAD_COLUMNS)).is_not_null().sum()).row(0, named=True),
-        rejected=rejects.join(upload, on=SOURCE_ROW, how="left", maintain_order="left"),
+        rejected=rejects.join(
+            upload.drop(KEEP_STORED, strict=False), on=SOURCE_ROW, how="left", maintain_order="left"
+        ),
         loadable=loadable.drop(SOURCE_ROW),
         names_to_check=names.names_to_check(processed.processed, settings or Names(), SOURCE_ROW),
         name_levels=_name_levels(processed.processed),
@@ -259,10 +261,16 @@ def run_job(
                 preview = backend.preview(batch, step)
             else:
                 log_id = backend.open_upload_log(region_id, Path(inputs.upload).name, started)
-                step(f"upload received (UploadLogId {log_id})")
-                if on_upload_log:
-                    on_upload_log(log_id)
+                try:
+                    step(f"upload received (UploadLogId {log_id})")
+                    if on_upload_log:
+                        on_upload_log(log_id)
+                except BaseException as exc:  # a stop before the load: its UploadLog closed
+                    backend.fail(log_id, failure_message(as_stop(exc)), datetime.now())
+                    raise
                 load = backend.load(log_id, batch, step)
+                with committed(log_id):
+                    step(f"load committed (UploadLogId {log_id})")
     return JobResult(
         upload=upload,
         niches=niches,

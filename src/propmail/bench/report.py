@@ -8,6 +8,7 @@ from typing import Any
 
 from propmail import jsontext
 from propmail.bench.runner import BackendRuns, Results
+from propmail.redact import masked_url
 
 PEAK_RSS_TARGET_MB = 1500
 FLOOR_TARGET = 1.3  # propmail within 1.3x the floor
@@ -355,6 +356,7 @@ def markdown(results: Results) -> str:
 def as_json(results: Results) -> str:
     data = asdict(results)
     data["config"]["work"] = str(results.config.work) if results.config.work else None
+    data["config"]["pg_url"] = masked_url(results.config.pg_url)
     data["started"] = results.started.isoformat(timespec="seconds")
     data["figures"] = {
         runs.backend: asdict(figures(runs, results.config.rows, results.guide_rows))

@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 
 from propmail.bench import DEFAULT_PG_URL, data, scenarios
 from propmail.errors import DatabaseUnavailable
+from propmail.redact import masked_url, redact
 
 REGION_ID = 40
 MONTH1 = datetime(2026, 5, 4, 9, 30)
@@ -135,9 +136,8 @@ class Databases:
                 conn.execute(text(statement))
         except Exception as exc:  # any connection failure: say where, exit 4 as other commands
             raise DatabaseUnavailable(
-                f"option --pg-url: PostgreSQL not usable at "
-                f"{self.server.render_as_string(hide_password=True)}: "
-                f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
+                f"option --pg-url: PostgreSQL not usable at {masked_url(self.server)}: "
+                f"{type(exc).__name__}: {redact(str(exc).strip().splitlines()[0])}"
             ) from None
         finally:
             engine.dispose()

@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 
+from propmail.contract import KEEP_STORED
 from propmail.db.options import LoadOptions
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS
 
@@ -39,6 +40,11 @@ class Batch:
         """The locations as they are staged: in the upload's order, in which new rows get
         their LocationIds (sorted by parcel id or by owner, they loaded no faster)."""
         return self.locations.select([f.name for f in STAGE_LOCATION_FIELDS])
+
+    def has_unread_cells(self) -> bool:
+        """Whether a location has a cell the file could not read (`KEEP_STORED`)."""
+        keep = self.locations.get_column(KEEP_STORED, default=None)
+        return keep is not None and keep.null_count() < keep.len()
 
     def rows_per_code(self) -> dict[str, int]:
         """How many locations carry each list code."""

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, inspect, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, Engine, event, inspect, text
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from propmail import redact
 from propmail.db import admin, journaling, schema, sql, undo, upload_log
@@ -70,6 +71,16 @@ class SqlDatabase(Database):
         super().__init__(display_url)
         self._engine = engine
         self.file = file
+        event.listen(engine, "handle_error", self._unreachable)
+
+    def _unreachable(self, context: ExceptionContext) -> None:
+        """A failure to connect, whichever command meets it first: DatabaseUnavailable (exit
+        status 4), not a driver error reported as unexpected."""
+        if context.connection is None and isinstance(context.sqlalchemy_exception, DBAPIError):
+            reason = " ".join(str(context.original_exception).split())
+            raise DatabaseUnavailable(
+                f"cannot use the database {self.display_url}: {redact.redact(reason)}"
+            ) from None
 
     @property
     def engine(self) -> Engine:

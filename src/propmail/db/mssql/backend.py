@@ -39,7 +39,7 @@ from propmail.db.mssql.ledger import MssqlLedger
 from propmail.db.options import LoadOptions, NewListDefaults
 from propmail.db.results import Batch, JournaledLoad, LoadResult, Preview, Undone
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, State
-from propmail.errors import InputError, LoadError, PropmailError, failure_message
+from propmail.errors import InputError, LoadError, PropmailError, as_stop, failure_message
 from propmail.progress import Step, no_step
 from propmail.redact import redact
 
@@ -299,7 +299,8 @@ class MssqlBackend(Database):
             rows = self._run(
                 tsql.process_upload(clock is not None), params, "ProcessPythonEnhancedData"
             )
-        except BaseException as exc:
+        except BaseException as raised:
+            exc = as_stop(raised)  # a driver's error in a signal's stead is the stop
             message = redact(failure_message(exc))
             state = self._recover(key, message, record=not dry_run)
             if state == State.DONE:

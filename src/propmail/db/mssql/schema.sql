@@ -183,8 +183,14 @@ CREATE TABLE dbo.PropmailStageLocation (
     PreFcRecordingDate DATE NULL,
     Vacant NVARCHAR(255) NULL,
     ResponseNCOA NVARCHAR(255) NULL,
+    KeepStored NVARCHAR(MAX) NULL,
     CONSTRAINT PK_PropmailStageLocation PRIMARY KEY CLUSTERED (UploadLogId, StageRow)
 );
+GO
+
+-- a staging table of an earlier install gets the cells a row could not read
+IF COL_LENGTH(N'dbo.PropmailStageLocation', N'KeepStored') IS NULL
+ALTER TABLE dbo.PropmailStageLocation ADD KeepStored NVARCHAR(MAX) NULL;
 GO
 
 -- The unique keys. An existing unique index on exactly these columns (any name, not filtered)
