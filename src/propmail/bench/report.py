@@ -328,6 +328,7 @@ def _drop_section(runs: BackendRuns) -> list[str]:
         f"`propmail drop plan` over the region's {d['locations']:,} locations: "
         f"{d['seconds']:.2f} s, peak RSS {d['peak_rss_mb']:,.0f} MB, {d['pieces']:,} pieces "
         f"({_rate(d['locations'], d['seconds'])}); left out: {left}",
+        "",
     ]
 
 
