@@ -73,3 +73,23 @@ def test_a_postgresql_url_without_its_driver_names_the_extra(
     for command in (("undo", "5"), ("db", "test"), ("journal", "list")):
         result = run(*command, "--db", "postgresql://loader@127.0.0.1:5432/mail")
         _refused(result, 4, 'pip install "propmail[postgres]"', "driver is not installed")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("undo", "1"),
+        ("journal", "list"),
+        ("journal", "prune"),
+        ("verify-slugs",),
+        ("changes", "--region", "40"),
+        ("db", "test"),
+        ("process", UPLOAD, "--region", "40"),
+    ],
+    ids=lambda c: " ".join(c[:2]).replace(UPLOAD, "upload.xlsx"),
+)
+def test_an_unreachable_server_is_status_4_for_every_command(command: tuple[str, ...]) -> None:
+    closed = "postgresql+psycopg://loader:pw12345@127.0.0.1:1/mail"
+    result = run(*command, "--db", closed)
+    _refused(result, 4, "127.0.0.1:1")
+    assert "pw12345" not in result.output

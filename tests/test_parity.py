@@ -312,3 +312,20 @@ def test_sqlite_reads_the_region_through_the_default_page_cache(
     with backend.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -CACHE_KIB
     backend.dispose()
+
+
+def test_parity_reads_sqlite_without_the_write_lock(rules: Rules, tmp_path: Path) -> None:
+    """Half-way through parity's read of the region, a load can take SQLite's write lock."""
+    import sqlite3
+
+    backend = connect(f"sqlite:///{tmp_path / 'read.db'}")
+    loaded(backend, rules, tmp_path)
+    assert backend.file is not None
+    batches = backend.read_region(40, batch_rows=10)
+    assert next(batches).height == 10  # the read's transaction is open
+    writer = sqlite3.connect(backend.file, timeout=0, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # "database is locked" while the read holds the lock
+    writer.execute("ROLLBACK")
+    writer.close()
+    assert sum(b.height for b in batches) > 0  # and the read goes on
+    backend.dispose()

@@ -9,10 +9,10 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -20,16 +20,26 @@ from rich.markup import escape
 
 from propmail import __version__, redact
 from propmail.bench import DEFAULT_PG_URL
-from propmail.db import DEFAULT_URL, Database, connect
-from propmail.errors import INTERRUPTED as INTERRUPTED_MESSAGE
-from propmail.errors import DatabaseUnavailable, InputError, LoadError, PropmailError
-from propmail.inputs import Inputs
-from propmail.job import JobResult, load_options, run_job
-from propmail.overrides import effective_settings, settings_toml
-from propmail.progress import progress
-from propmail.settings import load_rules
-from propmail.summary import print_rejects_hint, print_slug_check, print_summary
-from propmail.verify import verify_slugs
+from propmail.contract import INT_MAX
+from propmail.db import DEFAULT_URL
+from propmail.errors import (
+    DatabaseUnavailable,
+    InputError,
+    LoadError,
+    PropmailError,
+    as_stop,
+    committed,
+    handle_stops,
+    stop_message,
+    stop_status,
+)
+
+if TYPE_CHECKING:
+    from propmail.db import Database
+    from propmail.job import JobResult
+
+# Each command imports what it uses (polars, SQLAlchemy, pandas, pyarrow come with the job,
+# the database and the readers): `propmail --version` and `--help` load none of them.
 
 log = logging.getLogger("propmail")
 err = Console(stderr=True)
@@ -38,11 +48,10 @@ out = Console()
 DB_HELP = f"SQLAlchemy URL; default $PROPMAIL_DB_URL, else {DEFAULT_URL}"
 
 # RegionId and UploadLogId are INT columns: a value they cannot hold is bad input (exit 2)
-INT_MAX = 2**31 - 1
 REGION_ID = click.IntRange(min=0, max=INT_MAX)
 UPLOAD_LOG_ID = click.IntRange(min=1, max=INT_MAX)
 
-LOAD_FAILED, BAD_INPUT, REPORT_FAILED, NO_DATABASE, INTERRUPTED = 1, 2, 3, 4, 130
+LOAD_FAILED, BAD_INPUT, REPORT_FAILED, NO_DATABASE, INTERRUPTED, TERMINATED = 1, 2, 3, 4, 130, 143
 EXIT_STATUSES = {
     0: "done",
     LOAD_FAILED: "the load failed and was rolled back; UploadLog says state 4 "
@@ -52,7 +61,9 @@ EXIT_STATUSES = {
     "but the report could not be written",
     NO_DATABASE: "the database cannot be reached or used, or its driver is not installed; "
     "nothing was done, no UploadLog row",
-    INTERRUPTED: "interrupted by the operator (Ctrl-C); a load under way was rolled back",
+    INTERRUPTED: "interrupted by the operator (Ctrl-C); a load under way was rolled back "
+    "(UploadLog state 4), or, stopped after its commit, stands",
+    TERMINATED: "stopped by SIGTERM, handled as Ctrl-C is",
 }
 
 
@@ -70,6 +81,13 @@ def _print_error(message: str) -> None:
     err.print(f"[bold red]propmail: error:[/] {text}", highlight=False, markup=True, soft_wrap=True)
 
 
+def _stopped(exc: BaseException) -> None:
+    """Exit with the sentence and status of a stop (Ctrl-C, SIGTERM), if `exc` is one."""
+    if isinstance(exc, KeyboardInterrupt):
+        _print_error(stop_message(exc))
+        sys.exit(stop_status(exc))
+
+
 class _Main(click.Group):
     """The command group: every error of every command ends in one masked line, not a traceback.
 
@@ -81,13 +99,14 @@ class _Main(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
-        except KeyboardInterrupt:
-            _print_error(INTERRUPTED_MESSAGE)
-            sys.exit(INTERRUPTED)
+        except KeyboardInterrupt as exc:
+            _stopped(exc)
         except PropmailError as exc:
+            _stopped(as_stop(exc))
             _print_error(str(exc))
             sys.exit(exit_status(exc))
         except Exception as exc:
+            _stopped(as_stop(exc))
             log.debug("unexpected error", exc_info=True)  # with -v; masked by the filter
             _print_error(f"unexpected {type(exc).__name__}: {exc} (run with -v for details)")
             sys.exit(1)
@@ -96,6 +115,8 @@ class _Main(click.Group):
 @contextmanager
 def open_backend(db_url: str | None) -> Iterator[Database]:
     """The database of `db_url` (else $PROPMAIL_DB_URL), disposed of however the block ends."""
+    from propmail.db import connect
+
     backend = connect(db_url)
     try:
         yield backend
@@ -134,6 +155,7 @@ def main(verbose: bool) -> None:
         stream=sys.stderr,
     )
     redact.install()  # every log line, ours or a library's, with passwords masked
+    handle_stops()  # SIGTERM as Ctrl-C: the load rolled back, UploadLog closed, one sentence
 
 
 @main.group()
@@ -147,6 +169,9 @@ def db() -> None:
 @click.option("--rules", "rules_path", type=click.Path(), help="Rules file (base list codes).")
 def db_init(db_url: str | None, regions: tuple[str, ...], rules_path: str | None) -> None:
     """Create the tables, the regions given and the base list codes."""
+    from propmail.job import load_options
+    from propmail.settings import load_rules
+
     wanted = dict(_region(r) for r in regions)
     rules = load_rules(rules_path)
     with open_backend(db_url) as backend:
@@ -249,6 +274,12 @@ def upload_options(command: F) -> F:
     help="Run everything and compare with the database; write nothing (not even UploadLog).",
 )
 @click.option(
+    "--force",
+    is_flag=True,
+    help="Run in full even when the upload is identical to the region's last load (the same "
+    "files and settings the same day, no load or undo since), which is otherwise not run again.",
+)
+@click.option(
     "--report",
     "report_dir",
     type=click.Path(file_okay=False),
@@ -257,7 +288,9 @@ def upload_options(command: F) -> F:
 @click.option(
     "--strict",
     is_flag=True,
-    help="Refuse the upload (exit 2) if a cell does not parse, instead of counting it.",
+    help="Refuse the upload (exit 2) if a cell does not parse, or a plausibility guard warns "
+    "(a code that never fires, a column filled by the layout, too many rejects), instead of "
+    "loading and naming it.",
 )
 def process(
     upload: str,
@@ -268,31 +301,49 @@ def process(
     mapping_path: str | None,
     sheet: str | None,
     dry_run: bool,
+    force: bool,
     report_dir: str | None,
     strict: bool,
 ) -> None:
-    """Process UPLOAD (xlsx, csv or parquet) and merge it into the database."""
+    """Process UPLOAD (xlsx, csv or parquet) and merge it into the database.
+
+    An upload identical to the region's last load is not run again (UploadLog says which
+    load it repeats) unless --force, or --report (the report is made of the rows)."""
+    from propmail.inputs import Inputs
+    from propmail.job import run_job
+    from propmail.progress import progress
+    from propmail.summary import print_rejects_hint, print_summary
+
     if report_dir:
         check_report_dir(Path(report_dir))
     with progress(err) as step:
         inputs = Inputs.gather(upload, niches, rules_path, mapping_path, sheet, strict)
-        result = run_job(inputs, region_id, db_url=db_url, step=step, dry_run=dry_run)
+        full = force or bool(report_dir)
+        result = run_job(inputs, region_id, db_url=db_url, step=step, dry_run=dry_run, force=full)
         report_error = None
-        if report_dir:
-            from propmail.report import write_report  # Jinja2 loads only when a report is asked for
+        with _stands(result):
+            if report_dir:
+                from propmail.report import write_report  # Jinja2 only for a report
 
-            step("writing the report")
-            try:
-                files = write_report(result, report_dir)
-            except (OSError, PropmailError) as exc:
-                report_error = exc
-    print_summary(result, out)
-    if report_error is not None:
-        _report_failed(result, report_dir or "", report_error)
-    if report_dir:
-        out.print(f"report: {files.html}  (also {files.json.name}, {files.rejects.name})")
-    else:
-        print_rejects_hint(result, out)
+                step("writing the report")
+                try:
+                    files = write_report(result, report_dir)
+                except (OSError, PropmailError) as exc:
+                    report_error = exc
+    with _stands(result):
+        print_summary(result, out)
+        if report_error is not None:
+            _report_failed(result, report_dir or "", report_error)
+        if report_dir:
+            out.print(f"report: {files.html}  (also {files.json.name}, {files.rejects.name})")
+        else:
+            print_rejects_hint(result, out)
+
+
+def _stands(result: JobResult) -> AbstractContextManager[None]:
+    """After a committed load, a stop says that the load stands (not "nothing was written")."""
+    log_id = result.load.upload_log_id if result.load else None
+    return committed(log_id) if log_id is not None else nullcontext()
 
 
 def check_report_dir(path: Path) -> None:
@@ -334,6 +385,9 @@ def rules_group() -> None:
 @click.option("--rules", "rules_path", type=click.Path(dir_okay=False), help="Rules file.")
 def rules_show(rules_path: str | None) -> None:
     """Print the settings in force, as TOML, and what the rules file changed."""
+    from propmail.overrides import effective_settings, settings_toml
+    from propmail.settings import load_rules
+
     load_rules(rules_path)  # every bad key reported, as `process` would
     data, changes = effective_settings(rules_path)
     over = f" with {rules_path} laid over them" if rules_path else ""
@@ -382,6 +436,10 @@ def inspect_command(
 )
 def verify_slugs_command(db_url: str | None, rules_path: str | None, sample: int) -> None:
     """Recompute every stored Owner.Slug with each slug style and print the match rates."""
+    from propmail.settings import load_rules
+    from propmail.summary import print_slug_check
+    from propmail.verify import verify_slugs
+
     rules = load_rules(rules_path)
     with open_backend(db_url) as backend:
         check = verify_slugs(backend, sample=sample)
@@ -512,6 +570,8 @@ def journal_list(db_url: str | None, region_id: int | None) -> None:
 @click.option("--rules", "rules_path", type=click.Path(dir_okay=False), help="Rules file.")
 def journal_prune(db_url: str | None, rules_path: str | None) -> None:
     """Drop the journal of every load older than the newest [journal] keep_loads_per_region."""
+    from propmail.settings import load_rules
+
     keep = load_rules(rules_path).journal.keep_loads_per_region
     with open_backend(db_url) as backend:
         dropped = backend.prune_journal(keep)
@@ -647,7 +707,9 @@ def parity_command(
 
     Read-only: nothing is written, not even UploadLog.
     """
+    from propmail.inputs import Inputs
     from propmail.parity import run_parity
+    from propmail.progress import progress
     from propmail.summary import print_parity
 
     if report_dir:
@@ -685,6 +747,7 @@ def explain_command(
     """Every derived field of one row of UPLOAD and why; with --db, what the database holds."""
     from propmail import jsontext
     from propmail.explain import explain_parcel, lines
+    from propmail.inputs import Inputs
 
     with open_backend(db_url) if db_url else nullcontext() as backend:
         inputs = Inputs.gather(upload, niches, rules_path, mapping_path, sheet)
@@ -736,6 +799,7 @@ def changes_command(
     """
     from propmail import jsontext
     from propmail.changes import lines, read_changes
+    from propmail.settings import load_rules
 
     rules = load_rules(rules_path)
     if report_dir:
@@ -801,6 +865,7 @@ def drop_plan(
 ) -> None:
     """Choose the region's pieces for a drop and record them as planned."""
     from propmail.drop.plan import plan
+    from propmail.settings import load_rules
 
     rules = load_rules(rules_path)
     codes = tuple(c.strip() for c in (lists or "").split(",") if c.strip())

@@ -1,6 +1,12 @@
-"""The exception tree: one base, input errors that keep their evidence, load errors."""
+"""The exception tree: one base, input errors that keep their evidence, load errors; and the
+stops (Ctrl-C, SIGTERM), each with the sentence and exit status that tell what it left."""
 
 from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 
 
 class PropmailError(Exception):
@@ -57,6 +63,69 @@ INTERRUPTED = "interrupted by the operator; nothing was written"
 ABANDONED = (
     "interrupted: the process loading it ended before the load finished; nothing was written"
 )
+
+
+# exit statuses of a stop: the shell's 128 + the signal's number
+STOP_STATUS = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+class Interrupted(KeyboardInterrupt):
+    """A stop the operator (Ctrl-C) or the system (SIGTERM) asked for, with the sentence that
+    says what it left and the exit status of its signal. Handled wherever Ctrl-C is."""
+
+    def __init__(self, message: str = INTERRUPTED, signum: int = signal.SIGINT) -> None:
+        super().__init__(message)
+        self.message, self.signum = message, signum
+
+
+_received: list[Interrupted] = []  # the stops signalled in this process
+
+
+def _on_signal(signum: int, _frame: FrameType | None) -> None:
+    stop = Interrupted(signum=signum)
+    _received.append(stop)
+    raise stop
+
+
+def handle_stops() -> None:
+    """SIGINT and SIGTERM raise `Interrupted` from now on, and are remembered: an error a C
+    extension raises in the signal's stead (ADBC answers one with its own) is still the stop."""
+    _received.clear()
+    for signum in STOP_STATUS:
+        signal.signal(signum, _on_signal)
+
+
+def as_stop(exc: BaseException) -> BaseException:
+    """The stop `exc` stands for: `exc` itself if it is one, the signal received if one came
+    while it was raised, else `exc`.
+
+    >>> as_stop(ValueError("NOT_IMPLEMENTED")).__class__.__name__
+    'ValueError'
+    """
+    if isinstance(exc, KeyboardInterrupt) or not _received:
+        return exc
+    return _received[-1]
+
+
+def stop_message(exc: KeyboardInterrupt) -> str:
+    return exc.message if isinstance(exc, Interrupted) else INTERRUPTED
+
+
+def stop_status(exc: KeyboardInterrupt) -> int:
+    return STOP_STATUS.get(getattr(exc, "signum", signal.SIGINT), 130)
+
+
+@contextmanager
+def committed(log_id: int) -> Iterator[None]:
+    """After load `log_id` committed: a stop says the load stands (not "nothing was written")."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        raise Interrupted(
+            f"interrupted by the operator after the load was committed (UploadLogId {log_id}, "
+            "UploadLog state 3): the load stands; its summary and report were not written",
+            getattr(exc, "signum", signal.SIGINT),
+        ) from None
 
 
 def failure_message(exc: BaseException) -> str:

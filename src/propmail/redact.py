@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus
 
-from sqlalchemy.engine import URL
+if TYPE_CHECKING:  # the command line starts without SQLAlchemy
+    from sqlalchemy.engine import URL
 
 MASK = "***"
 MIN_KNOWN = 4
@@ -73,6 +75,22 @@ def redact(text: str) -> str:
 def display_url(url: URL) -> str:
     """A URL to show an operator: the password masked, in the authority and in the query."""
     return redact(url.render_as_string(hide_password=True))
+
+
+def masked_url(url: str | URL) -> str:
+    """A URL given as text or parsed, as anything propmail writes shows it (a file, a report,
+    bench.json, a message): its password masked, or the text masked where it does not parse.
+
+    >>> masked_url("postgresql+psycopg://bench:pa/ss@db:5432/x")
+    'postgresql+psycopg://bench:***@db:5432/x'
+    """
+    from sqlalchemy.engine import URL, make_url  # on first use: the command line starts without
+
+    try:
+        parsed = url if isinstance(url, URL) else make_url(url)
+    except Exception:  # not a URL SQLAlchemy reads: mask what is shaped like a password
+        return redact(str(url))
+    return display_url(parsed)
 
 
 class RedactingFilter(logging.Filter):

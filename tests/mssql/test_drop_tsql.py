@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import polars as pl
 import pytest
 from sqlalchemy import delete, insert, update
 from sqlalchemy.dialects import mssql
@@ -69,6 +70,27 @@ def _statements() -> dict[str, ClauseElement]:
             supp.c.KeyKind == "parcel", supp.c.KeyValue.in_(["1", "2"])
         ),
     }
+
+
+def test_the_pieces_insert_parses_as_tsql_with_at_most_1000_rows_a_statement() -> None:
+    class SqlServer:
+        dialect = mssql.dialect()
+
+    pieces = pl.DataFrame(
+        {
+            "OwnerId": [1, None, 3] * 700,
+            "LocationId": list(range(2100)),
+            "ListPriorityId": [3] * 2100,
+            "TouchNumber": [1] * 2100,
+        }
+    )
+    statements = list(drops.insert_pieces(SqlServer(), 7, pieces))  # type: ignore[arg-type]
+    assert len(statements) == 3
+    for text in statements:
+        tree = parse_statement(text)
+        assert isinstance(tree, exp.Insert)
+        assert len(tree.expression.expressions) <= 1000  # SQL Server's limit of a VALUES
+    assert "(7, NULL, 1, 3, 1)" in statements[0]
 
 
 @pytest.mark.parametrize("name", list(_statements()))

@@ -197,3 +197,13 @@ def test_the_mapping_inspect_writes_reads_the_file_as_the_matcher_did(tmp_path: 
     by_meaning = read_upload(path).frame
     written = read_upload(path, resolve_mapping(str(mapping))).frame
     assert written.equals(by_meaning)
+
+
+def test_a_title_row_above_headers_no_layout_knows_is_left_out(tmp_path: Path) -> None:
+    path = tmp_path / "titled.csv"
+    text = (FIXTURES / "camel_api.csv").read_text()
+    title = "Parcel export generated 2026-11-30 for Wake County" + "," * 11
+    path.write_text(title + "\n" + text)
+    result = read_upload(path)
+    assert result.header_row == 2
+    assert result.frame["LocationPrimaryId"].to_list()[0] == "0712-33-4410"

@@ -1,7 +1,5 @@
-"""Headers read by meaning: each header's words (`propmail.read.tokens`) give what it holds
-(a kind: street, city, ZIP, owner name, parcel id, ...) and, where it says so, its block (the
-site, the mailing address, the owner); its neighbours give the block of a header that does not
-say (`resolve_blocks`); a sample of its values confirms the kind (`propmail.read.evidence`).
+"""Headers read by meaning: each header's words and neighbours give what it holds and its block
+(`propmail.read.kinds`); a sample of its values confirms the kind (`propmail.read.evidence`).
 Every canonical column gets the best candidate, with its evidence and a confidence.
 
 Two candidates that read alike: the same ids in two spellings are one column, and the first in
@@ -11,64 +9,46 @@ nothing is named and ignored. What is chosen is a `ColumnMapping`, as a mapping 
 give it: one header per column, the owner name joined from its last and first names where the
 file has no whole name, a ``CITY ST ZIP`` cell split, numbered mailing lines read as a block,
 units appended to their street, and the site's city, state and ZIP from the mailing address
-where the file has none.
+where the file has none. A file with no parcel id gets none here: the reader keys its rows by
+their site (`propmail.read.keys`).
 
->>> kinds = [reading(h).kind for h in ["situsStreetName", "OWN1_LAST", "Mail Zip", "Parcel #"]]
->>> kinds
-['part', 'last', 'zip', 'id']
+>>> from propmail.read.files import Sheet
+>>> frame = pl.DataFrame({"a": ["7", "8"], "b": ["1 MAIN ST", "PO BOX 4"]})
+>>> sheet = Sheet(frame, ["PIN", "Mlg Addr"], 2)
+>>> [(c.column, c.headers, c.confidence) for c in match(sheet, {"LocationPrimaryId": Kind.TEXT,
+...     "OwnerAddress1": Kind.TEXT}).choices]
+[('LocationPrimaryId', ('PIN',), 1.0), ('OwnerAddress1', ('Mlg Addr',), 1.0)]
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from propmail.contract import REQUIRED, Kind
 from propmail.read import evidence
+from propmail.read.derive import PARTS
 from propmail.read.files import Sheet
+from propmail.read.kinds import Reading, column_of, reading, resolve_blocks
 from propmail.read.mapping import (
     Block,
     ColumnMapping,
-    First,
     Join,
     Split,
-    default_mapping,
     normalize,
 )
-from propmail.read.tokens import raw_words, words
 
 MEANING = "by meaning"  # the layout name a file read by meaning shows
 LOW = 0.5  # a required column chosen with less confidence stops `process`
 TIE = 0.005  # two candidates whose scores differ by less read alike
-ADDRESSISH = {"street", "line", "part", "city", "state", "zip", "zip4", "csz", "unit", "county"}
-_PART = {"name", "number", "suffix", "dir", "direction", "prefix", "type", "designation", "code"}
 # fmt: off
-# words that make a header a worse candidate: an older, other or vendor-formatted copy
-_WORSE = {"alt": 0.8, "alternate": 0.8, "old": 0.7, "prior": 0.7, "prev": 0.7, "previous": 0.7,
-          "cut": 0.8, "label": 0.85, "other": 0.8, "formatted": 0.98, "route": 0.3,
-          "carrier": 0.3}
-# the words a header's meaning is read from; any other word is noise that lowers its fit
-_KNOWN = {"site", "mailing", "owner", "coowner", "address", "street", "parcelid", "parcel", "zip",
-          "zip4", "city", "state", "county", "name", "first", "last", "unit", "number", "id",
-          "careof", "sale", "amount", "date", "line", "full", "current", "primary"}
 # the check each kind's values are confirmed by
 CHECKS = {"street": "street", "line": "street", "city": "city", "state": "state", "zip": "zip",
           "zip4": "zip4", "csz": "csz", "name": "name", "name2": "name", "id": "id",
           "first": "name", "last": "name", "unit": "unit"}
 # fmt: on
-
-
-@dataclass(frozen=True)
-class Reading:
-    """What one header's words say."""
-
-    kind: str  # street, line, part, city, state, zip, zip4, csz, unit, county, careof, id,
-    # name, name2, first, last, business, or a canonical column read whole ("=LienType")
-    block: str  # site, mailing, owner, or "" where the header does not say
-    fit: float  # how plainly the words say it (about 1 = plainly)
-    number: int = 0  # the line or owner number the header carries (0: none)
 
 
 @dataclass(frozen=True)
@@ -90,180 +70,6 @@ class Matched:
     notes: list[str] = field(default_factory=list)  # ids read as one column, duplicates ignored
     stops: list[str] = field(default_factory=list)  # why `process` stops (required columns)
     blocks: dict[str, str] = field(default_factory=dict)  # header -> the block it was given
-
-
-def reading(header: str) -> Reading:
-    """What a header's words say it holds, before its neighbours and values are looked at."""
-    w = words(header)
-    s = set(w)
-    digits = [int(x) for x in w if x.isdigit()]
-    block = "mailing" if "mailing" in s else "site" if "site" in s else ""
-    if not block and s & {"owner", "coowner"}:
-        block = "owner"
-    noise = [x for x in w if x not in _KNOWN and not x.isdigit()]
-    fit = 1.0 + 0.01 * len(s & _KNOWN) - 0.04 * len(noise)
-    for word, factor in _WORSE.items():
-        if word in s:
-            fit *= factor
-    number = digits[0] if digits else 0
-    kind = _kind(w, s, header)
-    if kind == "zip" and "zip4" in s:
-        fit *= 0.9  # ZIP and ZIP+4 in one cell: a plain ZIP column is read first
-    if kind in ("name", "first", "last") and ("coowner" in s or number == 2):
-        kind = "name2" if kind == "name" else kind + "2"
-    if kind in ("name", "first", "last") and number > 2:
-        kind = ""
-    return Reading(kind, block, round(max(fit, 0.1), 3), number)
-
-
-def _kind(w: tuple[str, ...], s: set[str], header: str) -> str:
-    raw = set(raw_words(header))
-    if "careof" in s:
-        return "careof"
-    if s & {"sale"} and "date" in s:
-        return "=LocationSellDate"
-    if s & {"sale"} and "amount" in s:
-        return "=LocationSellAmount"
-    if "grantor" in s:
-        return "=LocationGrantor"
-    if "neighborhood" in s:
-        return "=LocationNeighborhood"
-    if "acres" in s:
-        return "=LocationAcres"
-    if {"do", "not", "mailing"} <= s:
-        return "=DoNotMail"
-    if "zip4" in s:
-        return "zip" if "zip" in s else "zip4"
-    if {"city", "state"} <= s:
-        return "csz"
-    if "zip" in s:
-        return "zip"
-    if "city" in s:
-        return "city"
-    if "state" in s:
-        return "state"
-    if "county" in s:
-        return "county"
-    if "unit" in s and "units" not in raw:
-        return "unit"
-    if s & {"business", "company"} and "name" in s:
-        return "business"
-    if s & {"first", "last"} and (s & {"owner", "coowner", "name"}):
-        return "first" if "first" in s else "last"
-    if "address" in s or ("line" in s and "mailing" in s):
-        return "street"
-    if "street" in s:
-        return "part" if s & _PART else "street"
-    if raw & {"location", "locn", "loc", "situs", "site", "mail", "mailing"} and not s & (
-        _KNOWN - {"site", "mailing", "parcel", "full"}
-    ):
-        return "street"  # "Site", "Mail", "situs", "prcl locn": the block's street line
-    if s & {"owner", "coowner"} and (
-        "name" in s or not s - {"owner", "coowner", "full", "current", "line", "label", "1", "2"}
-    ):
-        return "name"
-    if "parcelid" in s or "parcel" in s or ("block" in s and "lot" in s):
-        return "id"
-    if "id" in s and not s & {"owner", "coowner", "mailing", "object", "objectid"}:
-        return "id"
-    canon = default_mapping().aliases(niche=False).get(normalize(header))
-    return f"={canon}" if canon else ""
-
-
-def resolve_blocks(readings: Sequence[Reading]) -> list[str]:
-    """Each header's block: its own words, else its neighbours (see docs/mapping.md)."""
-    explicit: dict[str, set[str]] = {}  # kind -> blocks that name it
-    for r in readings:
-        if r.kind in ADDRESSISH and r.block:
-            block = "mailing" if r.block == "owner" else r.block
-            explicit.setdefault(r.kind, set()).add(block)
-            if r.kind == "csz":
-                for part in ("city", "state", "zip"):
-                    explicit.setdefault(part, set()).add(block)
-    streets = explicit.get("street", set())
-    runs = _runs(readings)
-    street_runs = len(
-        {id(r) for r in runs.values() if any(readings[j].kind == "street" for j in r)}
-    )
-    out = []
-    for i, r in enumerate(readings):
-        if r.kind not in ADDRESSISH and r.kind not in ("careof", "id"):
-            out.append(r.block)
-            continue
-        if r.block:
-            out.append("mailing" if r.block == "owner" and r.kind != "id" else r.block)
-            continue
-        if r.kind == "id":
-            out.append("site")
-            continue
-        named = explicit.get(r.kind if r.kind != "line" else "street", set())
-        run = runs[i]
-        near = [
-            readings[j] for j in sorted(run, key=lambda j: (j > i, abs(j - i))) if readings[j].block
-        ]
-        if len(named) == 1:  # the other block names this kind: this is the one
-            out.append("site" if "mailing" in named else "mailing")
-        elif near:
-            out.append("mailing" if near[0].block == "owner" else near[0].block)
-        elif street_runs == 1:
-            out.append("site")  # the only address in the file is the property's
-        elif "site" in streets and "mailing" not in streets:
-            out.append("mailing")
-        elif "mailing" in streets and "site" not in streets:
-            out.append("site")
-        elif min(run) > 0 and readings[min(run) - 1].kind in ("name", "name2"):
-            out.append("mailing")  # an address after the owner's name is where to mail
-        else:
-            out.append("site")
-    return out
-
-
-def _runs(readings: Sequence[Reading]) -> dict[int, list[int]]:
-    """Position -> the run of neighbouring address headers it is in."""
-    out: dict[int, list[int]] = {}
-    run: list[int] = []
-    for i, r in enumerate(readings):
-        if r.kind in ADDRESSISH or r.kind == "careof":
-            run.append(i)
-            out[i] = run
-        else:
-            run = []
-    return out
-
-
-def column_of(kind: str, block: str, number: int) -> str:
-    """The canonical column a kind in a block reads into ("" for none)."""
-    if kind.startswith("="):
-        return kind[1:]
-    site = {
-        "street": "LocationAddress1",
-        "city": "LocationCity",
-        "state": "LocationState",
-        "zip": "LocationZip",
-        "county": "LocationCounty",
-        "id": "LocationPrimaryId",
-    }
-    mailing = {
-        "street": "OwnerAddress1",
-        "city": "OwnerCity",
-        "state": "OwnerState",
-        "zip": "OwnerZip",
-        "zip4": "OwnerMailingZip4",
-        "careof": "OwnerAddress2",
-    }
-    owner = {
-        "name": "OwnerName",
-        "name2": "OwnerName2",
-        "first": "OwnerFirstName",
-        "last": "OwnerLastName",
-    }
-    if kind in owner:
-        return owner[kind]
-    if kind in ("street", "line") and number >= 2:
-        return "OwnerAddress2" if block == "mailing" and number == 2 else ""
-    if kind == "id":
-        return site["id"]
-    return (mailing if block == "mailing" else site).get(kind, "")
 
 
 def match(sheet: Sheet, columns: Mapping[str, Kind], niche: bool = False) -> Matched:
@@ -399,7 +205,7 @@ def _mapping(
         ]
 
     direct = {c: (headers[p],) for c, p in chosen.items()}
-    joins, firsts, splits, blocks_out = [], [], [], []
+    joins, splits, blocks_out = [], [], []
     units: dict[str, tuple[str, ...]] = {}
     # the owner's name from its last and first names where the file has no whole name
     if "OwnerName" not in direct:
@@ -447,14 +253,9 @@ def _mapping(
     for block, into in (("mailing", "owner"), ("site", "location")):
         for i in where("csz", block)[:1]:
             splits.append(Split((headers[i],), into))
-            choices.append(
-                Choice(
-                    f"{'Owner' if into == 'owner' else 'Location'}City/State/Zip",
-                    (headers[i],),
-                    0.9,
-                    "a CITY ST ZIP cell, split",
-                )
-            )
+            given = [c for c in PARTS[into] if c and c not in direct]
+            why = f"a CITY ST ZIP cell ({evidence.share('csz', cells[i]):.0%} look so), split"
+            choices += [Choice(c, (headers[i],), 0.9, why) for c in given]
     # units appended to their street, unless the street already ends with them
     for block, street in (("site", "LocationAddress1"), ("mailing", "OwnerAddress1")):
         found = where("unit", block)
@@ -467,10 +268,6 @@ def _mapping(
                 )
             else:
                 units[street] = (headers[unit],)
-    # no parcel id: the site street is the key (the summary says so)
-    if "LocationPrimaryId" not in direct and "LocationAddress1" in direct and not niche:
-        firsts.append(First("LocationPrimaryId", direct["LocationAddress1"]))
-        notes.append(f"no parcel id column: rows are keyed by {direct['LocationAddress1'][0]!r}")
     # the site's city, state and ZIP from the mailing address where the streets are the same
     # (a file in the canonical names is read as the contract says, with nothing filled)
     canonical = [normalize(h) for h in direct.get("LocationZip", ())] == ["locationzip"]
@@ -479,7 +276,6 @@ def _mapping(
         columns=direct,
         source=MEANING,
         joins=tuple(joins),
-        firsts=tuple(firsts),
         splits=tuple(splits),
         blocks=tuple(blocks_out),
         units=units,
@@ -503,4 +299,4 @@ def _carried(street: pl.Series, unit: pl.Series) -> bool:
     return isinstance(mean, float) and mean >= 0.5
 
 
-__all__ = ["MEANING", "Choice", "Matched", "match", "reading", "resolve_blocks"]
+__all__ = ["MEANING", "Choice", "Matched", "match"]

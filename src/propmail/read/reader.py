@@ -16,7 +16,7 @@ import polars as pl
 
 from propmail.contract import NICHE_COLUMNS, UPLOAD_COLUMNS, Kind
 from propmail.errors import InputError
-from propmail.read import derive, files, headers, keys, layouts, meaning, values
+from propmail.read import derive, files, headers, keys, kinds, layouts, meaning, values
 from propmail.read.mapping import FROM_MAILING, ColumnMapping, normalize
 
 
@@ -84,12 +84,18 @@ def like_layout(headers_: list[str], niche: bool) -> str:
 
 
 def header_score(mapping: ColumnMapping | None, niche: bool) -> files.Score:
-    """How well a row reads as the header row: the headers a layout (or `mapping`) knows."""
+    """How well a row reads as the header row: the headers a layout (or `mapping`) knows, or,
+    without a mapping, the cells that read by meaning as a column's header."""
     known = [mapping] if mapping is not None else list(layouts.shipped())
     owned = [layouts.own_headers(m, niche) for m in known]
     if mapping is not None and not mapping.name:  # a user's file lays over the canonical names
         owned = [owned[0] | layouts.own_headers(layouts.shipped()[0], niche)]
-    return lambda cells: max(sum(1 for c in cells if c and normalize(c) in own) for own in owned)
+
+    def score(cells: list[str]) -> int:
+        by_name = max(sum(1 for c in cells if c and normalize(c) in own) for own in owned)
+        return by_name if mapping is not None else max(by_name, kinds.meant(cells))
+
+    return score
 
 
 def _read(
@@ -139,7 +145,9 @@ def _read(
     appended = set(derived.headers[width:]) - set(source.headers)
     extra = [h for h in extra if normalize(h) not in consumed and h not in appended]
     result = ReadResult(
-        frame=values.canonical_frame(parsed, picked, columns),
+        frame=values.with_error_rows(
+            values.canonical_frame(parsed, picked, columns), derived.errors, picked
+        ),
         missing_columns=[c for c in columns if c not in picked],
         unparseable=counts,
         unparseable_examples=examples,

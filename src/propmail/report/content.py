@@ -56,6 +56,7 @@ def build(result: JobResult, generated_at: datetime | None = None) -> dict[str, 
             "list_codes": p.locations["PriorityCode"].n_unique(),
             "new_list_codes": len(new_codes),
             "seconds": round(result.seconds, 3),
+            "warnings": [{"guard": w.guard, "evidence": w.evidence} for w in result.warnings],
         },
         "flags": [
             {"flag": flag, "rows": int(loadable[flag].cast(pl.Int64).sum())}

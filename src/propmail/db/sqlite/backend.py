@@ -5,12 +5,16 @@ A load stages the upload's owners and locations as Arrow data through the ADBC S
 load's connection attaches it, ahead of its transaction (SQLite attaches only outside one; and
 ADBC links a SQLite of its own, whose locks this one does not see, so the two never have the
 file open at once): the load still reads, compares and writes in its one transaction, and the
-scratch file is removed when it ends. Without the driver, the rows go through `executemany`
-into temporary tables of the load's connection, as they always did.
+scratch file is removed when it ends. It lives beside the database (`scratch_file`), named
+after it and the loading process: a load killed before it could remove its file (kill -9)
+leaves it there, and the next load of the database removes it (`remove_stale`). Without the
+driver, the rows go through `executemany` into temporary tables of the load's connection, as
+they always did.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import tempfile
@@ -30,12 +34,21 @@ from propmail.db.backend import Capabilities
 from propmail.db.plan import SqlBackend
 from propmail.db.schema import Field
 from propmail.db.sqlbase import STAGED_AHEAD, Staged, Tables, staged_ahead
-from propmail.db.sqlite.connect import CACHE_KIB, READ_CACHE_KIB, database_file, make_engine
+from propmail.db.sqlite.connect import (
+    CACHE_KIB,
+    READ_CACHE_KIB,
+    READ_ONLY,
+    database_file,
+    make_engine,
+)
 from propmail.db.sqlite.dialect import DIALECT
 from propmail.progress import Step, no_step
 
+log = logging.getLogger("propmail")
+
 ARROW_ROWS = 200_000  # rows per Arrow batch staged
 SCRATCH = "propmail_stage"  # the schema name of the attached scratch database
+STAGE_INFIX = ".propmail-stage-"  # a scratch file: <database file><this><pid>-<random>.db
 # where a column is all null, polars has no type for it; Arrow needs one
 ARROW_TYPES = {
     schema.TEXT: pl.String,
@@ -83,6 +96,41 @@ def arrow_rows(
     return pa.RecordBatchReader.from_batches(staged.head(0).to_arrow().schema, batches())
 
 
+def scratch_file(database: Path | None) -> Path:
+    """A new empty scratch file for one load: beside `database` (a file), named after it and
+    this process; in the temporary folder for a database in memory."""
+    if database is None:
+        fd, name = tempfile.mkstemp(prefix="propmail-stage-", suffix=".db")
+    else:
+        prefix = f"{database.name}{STAGE_INFIX}{os.getpid()}-"
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=".db", dir=database.parent)
+    os.close(fd)  # an empty file is an empty SQLite database
+    return Path(name)
+
+
+def remove_stale(database: Path) -> list[Path]:
+    """Remove the scratch files beside `database` whose process has ended (killed before it
+    could remove its own); returns them."""
+    removed = []
+    start = f"{database.name}{STAGE_INFIX}"
+    for name in os.listdir(database.parent) if database.parent.is_dir() else []:
+        pid = name[len(start) :].partition("-")[0]
+        if name.startswith(start) and pid.isdigit() and not _alive(int(pid)):
+            (database.parent / name).unlink(missing_ok=True)
+            removed.append(database.parent / name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 def stage_arrow(adbc: ModuleType, scratch: str, tables: list[Staged]) -> None:
     """Bulk-insert each frame of `tables` as Arrow into its table of the database file
     `scratch`, with the column types of the temporary staging tables (the same affinities,
@@ -126,13 +174,16 @@ class SqliteBackend(SqlBackend):
     def reading(self) -> Iterator[Connection]:
         """A connection to read a table through once (parity's region, verify-slugs' owners),
         with SQLite's default page cache: the load's (`CACHE_KIB`) would only fill with pages
-        read once, some 250 MB of them over a 1M-row region."""
+        read once, some 250 MB of them over a 1M-row region. Its transaction only reads: a
+        load of the region goes on beside it (`READ_ONLY`)."""
         with self.engine.connect() as conn:
             raw = conn.connection.driver_connection
             raw.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")  # type: ignore[union-attr]
+            conn.info[READ_ONLY] = True
             try:
                 yield conn
             finally:
+                conn.info.pop(READ_ONLY, None)
                 raw.execute(f"PRAGMA cache_size=-{CACHE_KIB}")  # type: ignore[union-attr]
 
     @contextmanager
@@ -145,8 +196,10 @@ class SqliteBackend(SqlBackend):
         if adbc is None or not staged:
             yield
             return
-        fd, name = tempfile.mkstemp(prefix="propmail-stage-", suffix=".db")
-        os.close(fd)  # an empty file is an empty SQLite database
+        if self.file is not None:
+            for stale in remove_stale(self.file):
+                log.info("removed the staging file of a load that was killed: %s", stale)
+        name = str(scratch_file(self.file))
         raw = conn.connection.driver_connection
         try:
             # before the load's transaction, so before the region lock: not the step "staging"

@@ -13,6 +13,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL
 
+# a connection's `info` key: its transactions only read (BEGIN, not BEGIN IMMEDIATE), so a read
+# through a whole region (parity, verify-slugs) never holds the write lock a load waits for
+READ_ONLY = "propmail_read_only"
 CACHE_KIB = 256 * 1024  # page cache per connection
 READ_CACHE_KIB = 2000  # SQLite's default, for a table read through once
 
@@ -34,8 +37,9 @@ def make_engine(url: URL) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        # take the write lock up front: two loads never interleave, no upgrade deadlock
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # take the write lock up front: two loads never interleave, no upgrade deadlock; a
+        # connection that only reads takes none (WAL: it reads its snapshot beside a writer)
+        conn.exec_driver_sql("BEGIN" if conn.info.get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
 
