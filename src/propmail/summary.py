@@ -30,8 +30,28 @@ def _layout_rows(result: JobResult) -> list[tuple[str, str]]:
     return rows + [("  read", note) for note in upload.notes]
 
 
+def _repeat_rows(result: JobResult) -> list[tuple[str, str]]:
+    """An upload identical to the region's last load: which load, and that nothing ran."""
+    load = result.load
+    return [
+        ("database", result.db_url),
+        ("upload", result.upload.source),
+        *_rules_rows(result),
+        (
+            f"identical to upload {result.identical_to}",
+            "the same files and settings, loaded today, nothing since: nothing read or "
+            "loaded (--force runs it in full)",
+        ),
+        ("rows", f"{result.figures.rows:,}"),
+        ("UploadLogId", str(load.upload_log_id if load is not None else "")),
+        ("time", f"{result.seconds:.1f} s"),
+    ]
+
+
 def summary_rows(result: JobResult) -> list[tuple[str, str]]:
     """(label, value) pairs, in the order they are printed."""
+    if result.identical_to is not None:
+        return _repeat_rows(result)
     p = result.processed
     rows: list[tuple[str, str]] = [
         ("database", result.db_url),

@@ -280,7 +280,9 @@ class SqlBackend(SqlDatabase):
             run.conn.execute(text(statement), run.params)
 
     def _final_updates(self, run: Run) -> None:
-        upload_log.done(run.conn, run.log_id, run.batch.locations.height, run.batch.now)
+        batch = run.batch
+        upload_log.done(run.conn, run.log_id, batch.locations.height, batch.now)
+        upload_log.record_content(run.conn, run.log_id, batch.region_id, batch.content, batch.now)
 
     def _drop_staging(self, run: Run) -> None:
         for name in sql.STAGE_TABLES:

@@ -27,6 +27,7 @@ class Batch:
     locations: pl.DataFrame
     options: LoadOptions
     now: datetime
+    content: str | None = None  # what it was made of (`Inputs.content_hash`), kept with its load
 
     def owner_rows(self) -> pl.DataFrame:
         """The owners' staged columns, in the upload's order."""
@@ -50,6 +51,19 @@ class Batch:
         """How many locations carry each list code."""
         counted = self.locations.group_by("PriorityCode").len().iter_rows()
         return {code: int(n) for code, n in counted}
+
+
+@dataclass(frozen=True)
+class Identical:
+    """The region's last load, which an upload repeats: nothing is to be loaded."""
+
+    upload_log_id: int
+    rows: int  # the rows it loaded (UploadLog.RowsProcessed)
+
+    @property
+    def note(self) -> str:
+        """What the repeat's UploadLog row says of it."""
+        return f"identical to upload {self.upload_log_id}: nothing loaded"
 
 
 def in_slug_order(owners: pl.DataFrame) -> pl.DataFrame:

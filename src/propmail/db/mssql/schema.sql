@@ -272,6 +272,20 @@ BEGIN
 END;
 GO
 
+-- What each load was made of (propmail's own table): one row per load that ran (IdenticalTo
+-- NULL) and per upload recognised as identical to its region's last load, which loaded
+-- nothing (IdenticalTo: that load). Written by propmail after the load commits.
+IF OBJECT_ID(N'dbo.PropmailUploadContent', N'U') IS NULL
+CREATE TABLE dbo.PropmailUploadContent (
+    UploadLogId INT NOT NULL,
+    RegionId INT NOT NULL,
+    ContentHash NVARCHAR(64) NOT NULL,
+    LoadedAt DATETIME2(3) NOT NULL,
+    IdenticalTo INT NULL,
+    CONSTRAINT PK_PropmailUploadContent PRIMARY KEY CLUSTERED (UploadLogId)
+);
+GO
+
 -- The indexes under Location's foreign keys. Deleting an owner or a list code (undo) checks
 -- that no location refers to it: without these, a scan of Location per row deleted. With the
 -- unique keys above they are the one change propmail makes to a legacy table, and only where
