@@ -77,16 +77,22 @@ def test_a_file_with_parcel_ids_keeps_them(tmp_path: Path) -> None:
 
 def test_a_site_state_column_that_holds_the_mailing_state_is_set_right_by_the_site_zip() -> None:
     text = pl.DataFrame(
-        {"LocationState": ["NY", "PA", None], "LocationZip": ["19103", "19104", "19106"]}
+        {
+            "LocationState": ["NY"] * 10 + ["PA", None],
+            "OwnerState": ["NY"] * 10 + ["PA", "NJ"],
+            "LocationZip": ["19103"] * 12,
+        }
     )
     checked, notes = checked_state(text)
-    assert checked["LocationState"].to_list() == ["PA", "PA", None]
+    assert checked["LocationState"].to_list() == ["PA"] * 11 + [None]
     assert notes == [
-        "site state: the site ZIP's state on 1 rows where the file's site state column names "
+        "site state: the site ZIP's state on 10 rows where the file's site state column names "
         "another (it may hold the mailing state)"
     ]
-    same, none = checked_state(text.with_columns(pl.lit("PA").alias("LocationState")))
-    assert none == [] and same["LocationState"].to_list() == ["PA"] * 3
+    # a few stray values, or values that are not the mailing state, stay as given
+    stray = text.with_columns(pl.Series("OwnerState", ["NJ"] * 12))
+    assert checked_state(stray) == (stray, [])
+    assert checked_state(text.tail(3))[1] == []
 
 
 def test_a_roll_s_city_is_said_with_its_villages_and_never_from_the_zip_table() -> None:

@@ -14,8 +14,9 @@ A county roll often gives the site street but not its city, state or ZIP (a mapp
   comes first. A city is never taken from the ZIP table: a ZIP serves several towns;
 - a site ZIP is never guessed: where the streets do not match it stays empty;
 - a site state the file gives is checked against its site ZIP (`checked_state`): where the ZIP
-  table puts the ZIP in another state, the ZIP's state is the site's (a mailing state column
-  read as the site's, Philadelphia's `state_code`, is caught so).
+  table puts the ZIP in another state and the column there holds the mailing state, the ZIP's
+  state is the site's (a mailing state column read as the site's, Philadelphia's
+  `state_code`, is caught so; stray values are left as the file gives them).
 
 Each fill is named in the read notes (the summary and the report show them).
 
@@ -99,7 +100,8 @@ def _empty_somewhere(text: pl.DataFrame, wanted: Sequence[str]) -> list[str]:
 
 def checked_state(text: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     """The file's site state, where its own site ZIP lies in another state, replaced by the
-    ZIP's state; with the note that says on how many rows."""
+    ZIP's state, when the column is a mailing state: on `EVIDENCE` rows at least, and on
+    `ONE_PLACE` of them it is the mailing state. With the note that says on how many rows."""
     if not {"LocationState", "LocationZip"} <= set(text.columns):
         return text, []
     table = zip_table()
@@ -107,9 +109,13 @@ def checked_state(text: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
         table["zip"], table["state"], default=None
     )
     given = _upper(text, "LocationState").str.replace_all(r"[^A-Z]", "")
+    mailing = _upper(text, "OwnerState").str.replace_all(r"[^A-Z]", "")
     other = (given != zip_state).fill_null(False)
-    wrong = text.select(other.sum()).item()
-    if not wrong:
+    wrong, as_mailing = text.select(
+        other.sum().alias("wrong"), (other & (given == mailing)).sum().alias("as_mailing")
+    ).row(0)
+    # only a column that is the mailing state where it disagrees: a few stray values stay
+    if wrong < EVIDENCE or as_mailing < ONE_PLACE * wrong:
         return text, []
     note = (
         f"site state: the site ZIP's state on {wrong:,} rows where the file's site state "
