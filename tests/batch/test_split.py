@@ -188,3 +188,40 @@ def test_a_month_given_to_split_leads_every_job_key_of_its_manifest(tmp_path: Pa
     bad = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "bad"), "--month", "11/2026"])
     assert bad.exit_code == 2 and "YYYY-MM" in bad.output, bad.output
     assert not (tmp_path / "bad").exists()
+
+
+@pytest.mark.parametrize(
+    ("table", "said"),
+    [
+        (
+            "CountyFips,RegionId\n51770,40\n51161,41\n51770,7\n",
+            "file {path}, column RegionId: the value '51770' is given two regions: "
+            "40 on row 2 and 7 on row 4",
+        ),
+        (
+            "CountyFips,RegionId\n51770,40\n51161,-41\n",
+            "file {path}, row 3, column RegionId: -41 is not a RegionId",
+        ),
+        ("[regions]\n51770 = 40\n51161 = -41\n", "regions.51161 = -41: a RegionId is from 0"),
+    ],
+    ids=["one value, two regions", "negative", "negative in TOML"],
+)
+def test_a_regions_table_that_cannot_say_where_a_row_goes_is_refused(
+    tmp_path: Path, table: str, said: str
+) -> None:
+    source = tmp_path / "national.csv"
+    _national(200).write_csv(source)
+    regions = tmp_path / ("regions.toml" if table.startswith("[") else "regions.csv")
+    regions.write_text(table, encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["split", str(source), "--by", "CountyFips", "--regions", str(regions)]
+    result = CliRunner().invoke(main, [*args, "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert said.format(path=regions) in " ".join(result.stderr.split())
+    assert not out.exists() or not any(out.iterdir())  # nothing written
+
+
+def test_a_value_given_the_same_region_twice_is_one_row(tmp_path: Path) -> None:
+    regions = tmp_path / "regions.csv"
+    regions.write_text("CountyFips,RegionId\n51770,40\n51770,40\n51161,41\n", encoding="utf-8")
+    assert split_module.load_regions(regions, ["CountyFips"]).height == 2

@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from propmail.batch.manifest import month_problem
+from propmail.contract import INT_MAX
 from propmail.errors import InputError
 from propmail.validation import Problems, Table, read_toml
 
@@ -56,6 +57,12 @@ def load_regions(path: str | Path, by: Sequence[str]) -> pl.DataFrame:
         regions = top.table("regions")
         pairs = {value: regions.get(value, int) for value in regions.data}
         problems.check()
+        for value, region_id in pairs.items():
+            if region_id is not None and not 0 <= region_id <= INT_MAX:
+                raise InputError(
+                    f"regions.{value} = {region_id}: a RegionId is from 0 to {INT_MAX}",
+                    file=str(path),
+                )
         return pl.DataFrame(
             {_KEY: list(pairs), REGION: list(pairs.values())},
             schema={_KEY: pl.String, REGION: pl.Int64},
@@ -69,9 +76,48 @@ def load_regions(path: str | Path, by: Sequence[str]) -> pl.DataFrame:
         raise InputError(f"the regions table lacks {', '.join(missing)}", file=str(path))
     try:
         region = pl.col(REGION).str.strip_chars().cast(pl.Int64)
-        return table.select(_key_expr(by, None), region).unique(_KEY)
+        rows = table.with_row_index(_ROW, offset=2).select(_ROW, _key_expr(by, None), region)
     except pl.exceptions.PolarsError:
         raise InputError("RegionId must be a whole number", file=str(path), column=REGION) from None
+    return checked_regions(rows, str(path))
+
+
+_ROW = "row"  # a row's line in the regions file (its header is line 1)
+
+
+def checked_regions(rows: pl.DataFrame, file: str) -> pl.DataFrame:
+    """The key -> RegionId table of a regions file's `rows` (row, key, RegionId); InputError
+    for a RegionId no INT column holds (its row named) or a value given two regions (both rows
+    named): the first of two would win without a word.
+
+    >>> rows = pl.DataFrame({"row": [2, 3, 4], _KEY: ["A", "B", "A"], "RegionId": [40, 41, 7]})
+    >>> checked_regions(rows, "regions.csv")
+    Traceback (most recent call last):
+    propmail.errors.InputError: file regions.csv, column RegionId: the value 'A' is given two \
+regions: 40 on row 2 and 7 on row 4
+    """
+    bad = rows.filter(~pl.col(REGION).is_between(0, INT_MAX))
+    if bad.height:
+        row, key, region_id = bad.row(0)
+        raise InputError(
+            f"{region_id} is not a RegionId (0 to {INT_MAX}), for the value {key!r}",
+            file=file,
+            row=row,
+            column=REGION,
+        )
+    distinct = rows.unique([_KEY, REGION], keep="first", maintain_order=True)
+    twice = distinct.filter(pl.len().over(_KEY) > 1)
+    if twice.height:
+        (row_a, key, region_a), (row_b, _, region_b) = twice.filter(
+            pl.col(_KEY) == twice[_KEY][0]
+        ).rows()[:2]
+        raise InputError(
+            f"the value {key!r} is given two regions: {region_a} on row {row_a} and "
+            f"{region_b} on row {row_b}",
+            file=file,
+            column=REGION,
+        )
+    return distinct.select(_KEY, REGION)
 
 
 def _key_expr(by: Sequence[str], prefix: int | None) -> pl.Expr:
