@@ -12,9 +12,10 @@ from typing import Any
 import pandas as pd
 
 from propmail.bench.baselines.guide_fields import create_owner_slugs, number
-from propmail.contract import LOCATION, OWNER, stored
+from propmail.contract import KEEP_STORED, OWNER, stored
 from propmail.db.plan import months_before
 from propmail.db.schema import LOCATION_FIELDS, OWNER_FIELDS, Field
+from propmail.pipeline import LOCATION_COLUMNS
 from propmail.progress import Step
 
 # propmail's own owner columns, less those the guide makes itself (the slug, the two built ones)
@@ -23,10 +24,10 @@ OWNER_SOURCE = {
     for c in stored(OWNER)
     if c.name not in ("Slug", "FullAddress", "AccuzipRequest")
 }
-# propmail's own location columns (not those only staged: the owner's slug, the cells kept
-# stored); the guide keeps its final code in PriorityCode
+# propmail's own location columns (the guide has no staged-only ones); the guide keeps its
+# final code in PriorityCode
 LOCATION_SOURCE = {
-    **{c.name: c.source for c in stored(LOCATION) if not c.staged_only},
+    **{k: v for k, v in LOCATION_COLUMNS.items() if k not in ("OwnerSlug", KEEP_STORED)},
     "PriorityCode": "PriorityCode",
 }
 NUMBERS = ("Acres", "SellAmount", "EstLoanToValue", "EstEquity")
