@@ -145,10 +145,14 @@ def _bench(tmp_path: Path, *args: str) -> tuple[str, dict[str, Any]]:
 
 
 def _check_runs(runs: dict[str, Any], rows: int) -> None:
-    month1, rerun, month2 = (runs[k]["load"] for k in ("month1", "rerun", "month2"))
+    month1, rerun, month2 = (runs[k]["load"] for k in ("month1", "rerun_forced", "month2"))
     loaded = month1["locations_inserted"]
     assert loaded == rows - runs["month1"]["rejected"] > 0
-    assert rerun["locations_unchanged"] == loaded  # same files, same day: nothing written
+    # same files, same day: recognised, nothing read; with --force, nothing written
+    assert runs["rerun"]["identical_to"] == month1["upload_log_id"]
+    assert runs["rerun"]["load"]["rows_processed"] == loaded
+    assert runs["rerun_forced"]["identical_to"] is None
+    assert rerun["locations_unchanged"] == loaded
     assert rerun["locations_updated"] == rerun["locations_inserted"] == 0
     assert month2["locations_updated"] == loaded  # next month: every row refreshed
     changed = runs["changed"]["load"]
@@ -157,7 +161,7 @@ def _check_runs(runs: dict[str, Any], rows: int) -> None:
     for run in (runs["month1"], runs["floor"]["load"], runs["guide"]):
         assert run["stages"] and run["peak_rss_mb"] > 0
     # every load undone, newest first: month 1's undo deletes every location it inserted
-    assert list(runs["undo"]) == ["changed", "month2", "rerun", "month1"]
+    assert list(runs["undo"]) == ["changed", "month2", "rerun_forced", "month1"]
     assert runs["undo"]["changed"]["undone"]["locations_restored"] == changed["locations_updated"]
     assert runs["undo"]["month1"]["undone"]["locations_deleted"] == loaded
     assert all(u["seconds"] > 0 for u in runs["undo"].values())
@@ -178,7 +182,7 @@ def test_bench_command_on_sqlite(tmp_path: Path) -> None:
     assert "fixed costs" in output and "not judged" in output and "**missed**" not in output
     assert "Owner counts are of owners, not rows" in output and "owners for 300 rows" in output
     assert "`propmail undo` of each load" in output and "x the load it undoes" in output
-    assert set(results["undo_ratios"]["sqlite"]) == {"changed", "month2", "rerun", "month1"}
+    assert set(results["undo_ratios"]["sqlite"]) == {"changed", "month2", "rerun_forced", "month1"}
     assert "`propmail changes` of a load at most 0.2 of the load" in output
     assert results["changes_ratios"]["sqlite"] > 0
     assert results["figures"]["sqlite"]["guide"] > runs["guide"]["seconds"]  # scaled to 300

@@ -30,7 +30,9 @@ def _processed(frame: pl.DataFrame, tmp_path: Path) -> tuple[object, pipeline.Pr
 def _out_of_state(n: int, *, site_state_left_out: bool) -> pl.DataFrame:
     """Every fourth owner mails from New York, the others from Virginia, the site's state; the
     layout leaves the New Yorkers' site state out or not."""
-    rows = synth.upload(n, seed=5).with_columns(pl.lit("VA").alias("LocationState"))
+    rows = synth.upload(n, seed=5).with_columns(
+        pl.lit("VA").alias("LocationState"), pl.lit("24016").alias("LocationZip")
+    )
     away = pl.int_range(pl.len()) % 4 == 0
     rows = rows.with_columns(
         pl.when(away).then(pl.lit("NY")).otherwise(pl.lit("VA")).alias("OwnerState"),

@@ -22,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from propmail.cli import main
+from propmail.contract import KEEP_STORED
 from propmail.read import read_upload
 from tests.read.samples import BASE, upload_csv, write_csv, write_xlsx
 
@@ -63,6 +64,30 @@ def test_excel_error_cells_and_out_of_range_serials_are_unparseable_with_their_t
     assert {(2, "LocationSellDate", "#DIV/0!"), (2, "LocationSellAmount", "#N/A")} <= examples
     assert (4, "OwnerName", "#DIV/0!") in examples
     assert any(r == 3 and c == "LocationSellDate" and "10113" in t for r, c, t in examples)
+    # each row names the cells it could not read: a stored location keeps its value there
+    assert result.frame[KEEP_STORED].to_list() == [
+        "|LocationSellAmount|LocationSellDate|",
+        "|LocationSellDate|",
+        "|OwnerName|",
+    ]
+
+
+def test_each_row_names_the_cells_it_could_not_read(tmp_path: Path) -> None:
+    base = {k: v for k, v in BASE.items() if k != "OwnerZip"}
+    header = [*base, "LocationSellDate", "BKDate", "OwnerZip", "OwnerMailingZip4"]
+    rows = [
+        [*base.values(), "31/02/2024", "abc", "24016", "12"],  # two cells not read
+        [*base.values(), "2024-02-01", "", "24016", ""],  # read; a blank is no failure
+        [*base.values(), "", "", "24016-1234", "ZZZZ"],  # the ZIP's +4 fills OwnerMailingZip4
+        [*base.values(), "", "", "24016", "ZZZZ"],
+    ]
+    result = read_upload(write_csv(tmp_path / "up.csv", header, rows))
+    assert result.frame[KEEP_STORED].to_list() == [
+        "|LocationSellDate|BKDate|",
+        None,
+        None,
+        "|OwnerMailingZip4|",
+    ]
 
 
 def _db(tmp_path: Path) -> str:

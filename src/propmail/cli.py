@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -21,7 +21,7 @@ from rich.markup import escape
 from propmail import __version__, redact
 from propmail.bench import DEFAULT_PG_URL
 from propmail.contract import INT_MAX
-from propmail.db import DEFAULT_URL, Database, connect
+from propmail.db import DEFAULT_URL
 from propmail.errors import (
     DatabaseUnavailable,
     InputError,
@@ -33,13 +33,13 @@ from propmail.errors import (
     stop_message,
     stop_status,
 )
-from propmail.inputs import Inputs
-from propmail.job import JobResult, load_options, run_job
-from propmail.overrides import effective_settings, settings_toml
-from propmail.progress import progress
-from propmail.settings import load_rules
-from propmail.summary import print_rejects_hint, print_slug_check, print_summary
-from propmail.verify import verify_slugs
+
+if TYPE_CHECKING:
+    from propmail.db import Database
+    from propmail.job import JobResult
+
+# Each command imports what it uses (polars, SQLAlchemy, pandas, pyarrow come with the job,
+# the database and the readers): `propmail --version` and `--help` load none of them.
 
 log = logging.getLogger("propmail")
 err = Console(stderr=True)
@@ -115,6 +115,8 @@ class _Main(click.Group):
 @contextmanager
 def open_backend(db_url: str | None) -> Iterator[Database]:
     """The database of `db_url` (else $PROPMAIL_DB_URL), disposed of however the block ends."""
+    from propmail.db import connect
+
     backend = connect(db_url)
     try:
         yield backend
@@ -167,6 +169,9 @@ def db() -> None:
 @click.option("--rules", "rules_path", type=click.Path(), help="Rules file (base list codes).")
 def db_init(db_url: str | None, regions: tuple[str, ...], rules_path: str | None) -> None:
     """Create the tables, the regions given and the base list codes."""
+    from propmail.job import load_options
+    from propmail.settings import load_rules
+
     wanted = dict(_region(r) for r in regions)
     rules = load_rules(rules_path)
     with open_backend(db_url) as backend:
@@ -269,6 +274,12 @@ def upload_options(command: F) -> F:
     help="Run everything and compare with the database; write nothing (not even UploadLog).",
 )
 @click.option(
+    "--force",
+    is_flag=True,
+    help="Run in full even when the upload is identical to the region's last load (the same "
+    "files and settings the same day, no load or undo since), which is otherwise not run again.",
+)
+@click.option(
     "--report",
     "report_dir",
     type=click.Path(file_okay=False),
@@ -290,15 +301,25 @@ def process(
     mapping_path: str | None,
     sheet: str | None,
     dry_run: bool,
+    force: bool,
     report_dir: str | None,
     strict: bool,
 ) -> None:
-    """Process UPLOAD (xlsx, csv or parquet) and merge it into the database."""
+    """Process UPLOAD (xlsx, csv or parquet) and merge it into the database.
+
+    An upload identical to the region's last load is not run again (UploadLog says which
+    load it repeats) unless --force, or --report (the report is made of the rows)."""
+    from propmail.inputs import Inputs
+    from propmail.job import run_job
+    from propmail.progress import progress
+    from propmail.summary import print_rejects_hint, print_summary
+
     if report_dir:
         check_report_dir(Path(report_dir))
     with progress(err) as step:
         inputs = Inputs.gather(upload, niches, rules_path, mapping_path, sheet, strict)
-        result = run_job(inputs, region_id, db_url=db_url, step=step, dry_run=dry_run)
+        full = force or bool(report_dir)
+        result = run_job(inputs, region_id, db_url=db_url, step=step, dry_run=dry_run, force=full)
         report_error = None
         with _stands(result):
             if report_dir:
@@ -364,6 +385,9 @@ def rules_group() -> None:
 @click.option("--rules", "rules_path", type=click.Path(dir_okay=False), help="Rules file.")
 def rules_show(rules_path: str | None) -> None:
     """Print the settings in force, as TOML, and what the rules file changed."""
+    from propmail.overrides import effective_settings, settings_toml
+    from propmail.settings import load_rules
+
     load_rules(rules_path)  # every bad key reported, as `process` would
     data, changes = effective_settings(rules_path)
     over = f" with {rules_path} laid over them" if rules_path else ""
@@ -412,6 +436,10 @@ def inspect_command(
 )
 def verify_slugs_command(db_url: str | None, rules_path: str | None, sample: int) -> None:
     """Recompute every stored Owner.Slug with each slug style and print the match rates."""
+    from propmail.settings import load_rules
+    from propmail.summary import print_slug_check
+    from propmail.verify import verify_slugs
+
     rules = load_rules(rules_path)
     with open_backend(db_url) as backend:
         check = verify_slugs(backend, sample=sample)
@@ -542,6 +570,8 @@ def journal_list(db_url: str | None, region_id: int | None) -> None:
 @click.option("--rules", "rules_path", type=click.Path(dir_okay=False), help="Rules file.")
 def journal_prune(db_url: str | None, rules_path: str | None) -> None:
     """Drop the journal of every load older than the newest [journal] keep_loads_per_region."""
+    from propmail.settings import load_rules
+
     keep = load_rules(rules_path).journal.keep_loads_per_region
     with open_backend(db_url) as backend:
         dropped = backend.prune_journal(keep)
@@ -677,7 +707,9 @@ def parity_command(
 
     Read-only: nothing is written, not even UploadLog.
     """
+    from propmail.inputs import Inputs
     from propmail.parity import run_parity
+    from propmail.progress import progress
     from propmail.summary import print_parity
 
     if report_dir:
@@ -715,6 +747,7 @@ def explain_command(
     """Every derived field of one row of UPLOAD and why; with --db, what the database holds."""
     from propmail import jsontext
     from propmail.explain import explain_parcel, lines
+    from propmail.inputs import Inputs
 
     with open_backend(db_url) if db_url else nullcontext() as backend:
         inputs = Inputs.gather(upload, niches, rules_path, mapping_path, sheet)
@@ -766,6 +799,7 @@ def changes_command(
     """
     from propmail import jsontext
     from propmail.changes import lines, read_changes
+    from propmail.settings import load_rules
 
     rules = load_rules(rules_path)
     if report_dir:
@@ -831,6 +865,7 @@ def drop_plan(
 ) -> None:
     """Choose the region's pieces for a drop and record them as planned."""
     from propmail.drop.plan import plan
+    from propmail.settings import load_rules
 
     rules = load_rules(rules_path)
     codes = tuple(c.strip() for c in (lists or "").split(",") if c.strip())

@@ -66,6 +66,10 @@ class Field:
 
 OWNER, LOCATION = "Owner", "Location"
 
+# Per upload row, the upload columns whose cell could not be read (unparseable, or an Excel
+# error cell), each between bars (`|BKDate|LocationAcres|`); null where every cell was read.
+KEEP_STORED = "KeepStored"
+
 
 @dataclass(frozen=True)
 class Derived:
@@ -207,6 +211,9 @@ STORED: tuple[Stored, ...] = (
     Stored(LOCATION, "PreFcRecordingDate", DATE,     "PreFcRecordingDate"),
     Stored(LOCATION, "Vacant",             TEXT,     "Vacant"),
     Stored(LOCATION, "ResponseNCOA",       TEXT,     "ResponseNCOA"),
+    # the row's cells that could not be read (`|BKDate|LocationAcres|`): a matched location
+    # keeps its stored value in each column they fill
+    Stored(LOCATION, "KeepStored",         LONGTEXT, KEEP_STORED,           staged_only=True),
 )
 # fmt: on
 

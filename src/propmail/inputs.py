@@ -13,11 +13,13 @@ the mapping resolved, every file checked readable and safe before any is read) a
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from propmail import __version__
 from propmail.errors import InputError
 from propmail.read import ColumnMapping, ReadResult, resolve_mapping
 from propmail.read.files import check as check_file
@@ -41,6 +43,18 @@ def parse_niche_spec(spec: str) -> tuple[str, Path]:
             option="--niche",
         )
     return name, path
+
+
+def digest_files(digest: hashlib._Hash, files: Iterable[tuple[str, Path | None]]) -> None:
+    """Feed each named file's bytes to `digest`, a megabyte at a time (never the whole file
+    in memory); a name without a file counts as empty."""
+    for name, path in files:
+        digest.update(f"{name}\n".encode())
+        if path is not None:
+            with open(path, "rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+        digest.update(b"\n")
 
 
 def check_inputs(upload_path: str | Path, niche_specs: Sequence[str]) -> None:
@@ -94,6 +108,18 @@ class Inputs:
     def niche_paths(self) -> list[tuple[str, Path]]:
         """Each niche list's type and file."""
         return [parse_niche_spec(spec) for spec in self.niches]
+
+    def content_hash(self, region_id: int) -> str:
+        """sha256 of everything a load of this upload is made of: the region, the upload's
+        and each niche list's bytes (streamed), the sheet, --strict, the settings in force and the
+        mapping as propmail understood them, and propmail's version (whose rules may differ)."""
+        options = f"region={region_id}\nsheet={self.sheet}\nstrict={self.strict}\n"
+        digest = hashlib.sha256(options.encode())
+        digest_files(digest, [("upload", Path(self.upload))])
+        digest_files(digest, [(f"niche {kind}", path) for kind, path in self.niche_paths()])
+        for part in (__version__, repr(self.rules), repr(self.mapping)):
+            digest.update(f"{part}\n".encode())
+        return digest.hexdigest()
 
     def niche_lists(self, read: Sequence[ReadResult]) -> list[NicheList]:
         """The niche lists as the pipeline takes them, from each one `read`."""

@@ -17,18 +17,20 @@ import polars as pl
 from sqlalchemy.exc import SQLAlchemyError
 
 from propmail import guards, pipeline
-from propmail.contract import COUNTED, SOURCE_ROW, UPLOAD_COLUMNS
+from propmail.contract import COUNTED, KEEP_STORED, SOURCE_ROW, UPLOAD_COLUMNS
 from propmail.db import (
     Backend,
     BaseCode,
     Batch,
     Database,
+    Identical,
     LoadOptions,
     LoadResult,
     NewListDefaults,
     Preview,
     connect,
 )
+from propmail.db.schema import State
 from propmail.errors import DatabaseUnavailable, InputError, as_stop, committed, failure_message
 from propmail.inputs import Inputs
 from propmail.progress import Step, no_step
@@ -89,7 +91,9 @@ def figures(
     return Figures(
         rows=upload.height,
         filled=upload.select(pl.col(list(UPLOAD_COLUMNS)).is_not_null().sum()).row(0, named=True),
-        rejected=rejects.join(upload, on=SOURCE_ROW, how="left", maintain_order="left"),
+        rejected=rejects.join(
+            upload.drop(KEEP_STORED, strict=False), on=SOURCE_ROW, how="left", maintain_order="left"
+        ),
         loadable=loadable.drop(SOURCE_ROW),
         names_to_check=names.names_to_check(processed.processed, settings or Names(), SOURCE_ROW),
         name_levels=_name_levels(processed.processed),
@@ -136,6 +140,7 @@ class JobResult:
     rules: Rules | None = None  # the settings in force
     staging: str | None = None  # how the upload's rows were staged (adbc, copy (csv), ...)
     compared: str | None = None  # what was staged after comparing with the stored rows first
+    identical_to: int | None = None  # the load this upload repeats: nothing read or loaded
     warnings: list[guards.Warning] = field(default_factory=list)  # the plausibility guards'
 
     @property
@@ -220,6 +225,31 @@ def checked_backend(
             backend.dispose()
 
 
+def repeated(
+    inputs: Inputs, region_id: int, log_id: int, same: Identical, started: datetime
+) -> JobResult:
+    """The result of an upload identical to load `same`: nothing read, nothing loaded; its
+    UploadLog row `log_id` is done with the rows `same` loaded."""
+    empty = pl.DataFrame()
+    rejects = pl.DataFrame(schema={SOURCE_ROW: pl.Int64, "reason": pl.String})
+    return JobResult(
+        upload=ReadResult(empty, [], {}, [], [], source=Path(inputs.upload).name),
+        niches=[],
+        processed=pipeline.Processed(empty, empty, empty, rejects),
+        figures=Figures(rows=same.rows, filled={}, rejected=rejects, loadable=empty),
+        load=LoadResult(
+            upload_log_id=log_id,
+            region_id=region_id,
+            rows_processed=same.rows,
+            processing_state=State.DONE,
+        ),
+        started=started,
+        finished=datetime.now(),
+        rules=inputs.rules,
+        identical_to=same.upload_log_id,
+    )
+
+
 def run_job(
     inputs: Inputs,
     region_id: int,
@@ -229,6 +259,7 @@ def run_job(
     step: Step = no_step,
     now: datetime | None = None,
     dry_run: bool = False,
+    force: bool = False,
     on_upload_log: Callable[[int], None] | None = None,
 ) -> JobResult:
     """The whole monthly job. Raises InputError (bad input), DatabaseUnavailable (nothing done)
@@ -239,11 +270,29 @@ def run_job(
     region. With `dry_run` the database is only read:
     the result carries the diff (`preview`). `on_upload_log` is given the UploadLogId before the
     load starts (the batch ledger keeps it).
+
+    An upload identical to the region's last load (`Backend.identical`: the same content the
+    same day, nothing loaded or undone since) is neither read nor loaded: its UploadLog row is
+    done and names that load (`identical_to`). `force` runs it in full.
     """
     started = datetime.now()
     rules = inputs.rules
     load, preview = None, None
     with checked_backend(db_url, backend, region_id, step) as backend:
+        content = None
+        if not dry_run:
+            step("comparing with the last load")
+            content = inputs.content_hash(region_id)
+            with database_errors(backend):
+                same = None if force else backend.identical(region_id, content, now or started)
+                if same is not None:
+                    log_id = backend.open_upload_log(region_id, Path(inputs.upload).name, started)
+                    if on_upload_log:
+                        on_upload_log(log_id)
+                    backend.record_identical(log_id, region_id, same, content, now or started)
+                    result = repeated(inputs, region_id, log_id, same, started)
+                    result.db_url = backend.display_url
+                    return result
         upload, niches, processed = prepare(inputs, step)
         warnings = guards.check(upload, processed)
         if inputs.strict and warnings:
@@ -253,7 +302,7 @@ def run_job(
         upload, processed = without_rows(upload, processed)  # the owners and locations stay
         moment = now or datetime.now()
         options = load_options(rules)
-        batch = Batch(region_id, processed.owners, processed.locations, options, moment)
+        batch = Batch(region_id, processed.owners, processed.locations, options, moment, content)
         with database_errors(backend):
             if dry_run:
                 preview = backend.preview(batch, step)

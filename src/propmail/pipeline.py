@@ -18,7 +18,7 @@ from functools import cache
 import polars as pl
 
 from propmail import storable
-from propmail.contract import LOCATION, OWNER, SOURCE_ROW, TEXT, stored
+from propmail.contract import KEEP_STORED, LOCATION, OWNER, SOURCE_ROW, TEXT, stored
 from propmail.progress import Step, no_step
 from propmail.rules import (
     classification,
@@ -253,6 +253,9 @@ def owners_frame(good: pl.DataFrame) -> pl.DataFrame:
 
 
 def locations_frame(good: pl.DataFrame) -> pl.DataFrame:
+    """One location per row; `KEEP_STORED` null where the frame has none (not read from a file)."""
+    if KEEP_STORED not in good.columns:
+        good = good.with_columns(pl.lit(None, pl.String).alias(KEEP_STORED))
     return good.select([pl.col(src).alias(name) for name, src in LOCATION_COLUMNS.items()])
 
 

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus
 
-from sqlalchemy.engine import URL, make_url
+if TYPE_CHECKING:  # the command line starts without SQLAlchemy
+    from sqlalchemy.engine import URL
 
 MASK = "***"
 MIN_KNOWN = 4
@@ -82,6 +84,8 @@ def masked_url(url: str | URL) -> str:
     >>> masked_url("postgresql+psycopg://bench:pa/ss@db:5432/x")
     'postgresql+psycopg://bench:***@db:5432/x'
     """
+    from sqlalchemy.engine import URL, make_url  # on first use: the command line starts without
+
     try:
         parsed = url if isinstance(url, URL) else make_url(url)
     except Exception:  # not a URL SQLAlchemy reads: mask what is shaped like a password

@@ -10,12 +10,14 @@ from propmail.changes import load_headline
 from propmail.db import Preview
 from propmail.job import JobResult
 from propmail.parity import ParityResult
-from propmail.pipeline import rejects_by_reason
+from propmail.pipeline import LOCATION_COLUMNS, rejects_by_reason
 from propmail.redact import redact
 from propmail.settings import load_rules
 from propmail.verify import SlugCheck
 
 MAX_CODES_SHOWN = 20
+# upload columns whose cell, when it cannot be read, leaves a stored location's value as it is
+KEPT_BY_LOCATIONS = frozenset(LOCATION_COLUMNS.values())
 REJECTS_SHOWN = 5
 
 
@@ -28,8 +30,28 @@ def _layout_rows(result: JobResult) -> list[tuple[str, str]]:
     return rows + [("  read", note) for note in upload.notes]
 
 
+def _repeat_rows(result: JobResult) -> list[tuple[str, str]]:
+    """An upload identical to the region's last load: which load, and that nothing ran."""
+    load = result.load
+    return [
+        ("database", result.db_url),
+        ("upload", result.upload.source),
+        *_rules_rows(result),
+        (
+            f"identical to upload {result.identical_to}",
+            "the same files and settings, loaded today, nothing since: nothing read or "
+            "loaded (--force runs it in full)",
+        ),
+        ("rows", f"{result.figures.rows:,}"),
+        ("UploadLogId", str(load.upload_log_id if load is not None else "")),
+        ("time", f"{result.seconds:.1f} s"),
+    ]
+
+
 def summary_rows(result: JobResult) -> list[tuple[str, str]]:
     """(label, value) pairs, in the order they are printed."""
+    if result.identical_to is not None:
+        return _repeat_rows(result)
     p = result.processed
     rows: list[tuple[str, str]] = [
         ("database", result.db_url),
@@ -47,7 +69,8 @@ def summary_rows(result: JobResult) -> list[tuple[str, str]]:
     if result.upload.missing_columns:
         rows.append(("optional columns missing", ", ".join(result.upload.missing_columns)))
     for column, count in sorted(result.upload.unparseable.items()):
-        rows.append((f"unparseable {column} (now null)", f"{count:,}"))
+        kept = "a stored location keeps its value" if column in KEPT_BY_LOCATIONS else "now null"
+        rows.append((f"unparseable {column} ({kept})", f"{count:,}"))
     rows += _site_rows(result) + _name_rows(result)
     for outcome in p.niche:
         rows.append(

@@ -13,6 +13,7 @@ open: the test kills it, or closes stdin to let it go on.
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import sys
 from datetime import datetime
@@ -84,6 +85,8 @@ def main(url: str, prepared: str, region: str, now: str, stop: str) -> None:
     with open(prepared, "rb") as file:
         ready = pickle.load(file)
     job.prepare = lambda *_args, **_kwargs: ready
+    content = hashlib.sha256(prepared.encode()).hexdigest()  # of no file: the pickle's name
+    Inputs.content_hash = lambda *_args: content  # type: ignore[method-assign]
     points = Points(stop)
     backend = connect(url)
     assert isinstance(backend, PostgresBackend)

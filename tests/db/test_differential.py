@@ -22,8 +22,12 @@ AGED = SCENARIO.aged
 
 def run(backend: Backend, folder: Path, load: Load) -> dict[str, Any]:
     niches = load.niche_specs(folder)
-    result = run_job(
-        Inputs.gather(folder / load.upload, niches), load.region, backend=backend, now=load.now
+    result = run_job(  # --force: a same-day rerun of the scenario is loaded in full too
+        Inputs.gather(folder / load.upload, niches),
+        load.region,
+        backend=backend,
+        now=load.now,
+        force=True,
     ).load
     assert result is not None
     counts = result.as_dict()

@@ -34,7 +34,8 @@ def dry_then_real(backend: Backend, path: Path, now: datetime) -> tuple[LoadResu
     dry = run_job(Inputs.gather(path), 40, backend=backend, dry_run=True, now=now)
     assert checksum(backend) == before  # every table, UploadLog included
     assert dry.load is None and dry.preview is not None
-    real = run_job(Inputs.gather(path), 40, backend=backend, now=now).load
+    # --force: loaded in full even when identical to the last load, as the dry run compares
+    real = run_job(Inputs.gather(path), 40, backend=backend, now=now, force=True).load
     assert real is not None
     return dry.preview.counts, real
 

@@ -44,12 +44,14 @@ def test_every_backend_folder_has_the_same_files() -> None:
         assert own_ledger == ("ledger.py" in files)
 
 
-def test_the_load_seam_is_the_eight_methods_a_load_a_dry_run_and_an_undo_need() -> None:
+def test_the_load_seam_is_the_ten_methods_a_load_its_repeat_a_dry_run_and_an_undo_need() -> None:
     assert Backend.__abstractmethods__ == {
         "has_schema",
         "require_region",
         "open_upload_log",
         "fail",
+        "identical",
+        "record_identical",
         "load",
         "preview",
         "undo",

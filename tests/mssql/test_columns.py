@@ -27,6 +27,7 @@ from propmail.contract import (
 )
 from propmail.db.mssql import dialect as tsql
 from propmail.db.mssql import staging
+from propmail.db.sql import KEPT
 from tests.mssql.tsql_grammar import parse_batch
 
 TSQL_TYPES = {
@@ -141,3 +142,24 @@ def test_the_merge_writes_the_column_from_its_source(column: Stored) -> None:
     if column.name not in KEYS[column.table]:
         assert updated.get(column.name) == f"s.{column.name}", "WHEN MATCHED THEN UPDATE SET"
     assert inserted.get(column.name) == f"s.{column.name}", "WHEN NOT MATCHED THEN INSERT"
+
+
+def test_the_merge_source_keeps_the_stored_value_of_every_cell_not_read() -> None:
+    """The UPDATE of #PropmailLocationSource puts the stored value in place of each cell the
+    file could not read (KeepStored), for exactly the columns the generated SQL keeps."""
+    updates = [
+        u
+        for t in trees("ProcessPythonEnhancedData.sql")
+        for u in t.find_all(exp.Update)
+        if u.this is not None and u.this.name == "s" and "KeepStored" in u.sql("tsql")
+    ]
+    assert len(updates) == 1, "one UPDATE of the location source by KeepStored"
+    sets = {e.this.name: e.expression.sql("tsql") for e in updates[0].expressions}
+    expected = {
+        name: f"CASE WHEN s.KeepStored LIKE N'%|{source}|%' THEN l.{name} ELSE s.{name} END"
+        for name, source in KEPT.items()
+    }
+    assert sets == expected
+    statement = updates[0].sql("tsql")  # only the rows stored in the region, with such a cell
+    assert "l.PrimaryId = s.PrimaryId AND l.RegionId = @regionId" in statement
+    assert "WHERE NOT s.KeepStored IS NULL" in statement

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from propmail.contract import NICHE_COLUMNS, REQUIRED, SOURCE_ROW
+from propmail.contract import KEEP_STORED, NICHE_COLUMNS, REQUIRED, SOURCE_ROW
 from propmail.errors import InputError
 from propmail.read import ColumnMapping, read_niche, read_upload
 from tests.read.samples import BASE, write_csv
@@ -60,8 +60,8 @@ def test_niche_file_with_common_headers(tmp_path: Path) -> None:
     header = ["APN", "Site Address", "Zip", "Lien Amount"]
     path = write_csv(tmp_path / "liens.csv", header, [["000123", "1 MAIN ST", "2134", "5"]])
     result = read_niche(path)
-    assert result.frame.columns == [*NICHE_COLUMNS, SOURCE_ROW]
-    assert result.frame.row(0) == ("000123", "1 MAIN ST", "02134", 2)
+    assert result.frame.columns == [*NICHE_COLUMNS, SOURCE_ROW, KEEP_STORED]
+    assert result.frame.row(0) == ("000123", "1 MAIN ST", "02134", 2, None)
     assert result.extra_columns == ["Lien Amount"]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from propmail.contract import SOURCE_ROW, UPLOAD_COLUMNS, Kind
+from propmail.contract import KEEP_STORED, SOURCE_ROW, UPLOAD_COLUMNS, Kind
 from propmail.errors import InputError
 from propmail.read import read_upload
 from tests.read.samples import BASE, upload_csv, write_csv, write_xlsx
@@ -16,7 +16,7 @@ from tests.read.samples import BASE, upload_csv, write_csv, write_xlsx
 
 def test_frame_has_every_canonical_column_typed_in_order(tmp_path: Path) -> None:
     result = upload_csv(tmp_path, "Vacant", ["Yes"])
-    assert result.frame.columns == [*UPLOAD_COLUMNS, SOURCE_ROW]
+    assert result.frame.columns == [*UPLOAD_COLUMNS, SOURCE_ROW, KEEP_STORED]
     expected: dict[Kind, type[pl.DataType]] = {
         Kind.TEXT: pl.String,
         Kind.ZIP5: pl.String,

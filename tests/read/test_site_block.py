@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from propmail.read import read_upload
+from propmail.read.site import checked_state, fill_site
 
 ROLL = {
     "propertyLocation": [
@@ -72,3 +73,36 @@ def test_a_file_with_parcel_ids_keeps_them(tmp_path: Path) -> None:
     result = read_upload(path)
     assert result.frame["LocationPrimaryId"].to_list() == [f"P{i}" for i in range(7)]
     assert not any(n.startswith("no parcel id") for n in result.notes)
+
+
+def test_a_site_state_column_that_holds_the_mailing_state_is_set_right_by_the_site_zip() -> None:
+    text = pl.DataFrame(
+        {"LocationState": ["NY", "PA", None], "LocationZip": ["19103", "19104", "19106"]}
+    )
+    checked, notes = checked_state(text)
+    assert checked["LocationState"].to_list() == ["PA", "PA", None]
+    assert notes == [
+        "site state: the site ZIP's state on 1 rows where the file's site state column names "
+        "another (it may hold the mailing state)"
+    ]
+    same, none = checked_state(text.with_columns(pl.lit("PA").alias("LocationState")))
+    assert none == [] and same["LocationState"].to_list() == ["PA"] * 3
+
+
+def test_a_roll_s_city_is_said_with_its_villages_and_never_from_the_zip_table() -> None:
+    lebanon = ["LEBANON"] * 7 + ["WEST LEBANON"] * 4
+    text = pl.DataFrame(
+        {
+            "LocationAddress1": [f"{i} MAIN ST" for i in range(11)] + ["9 ELM ST"],
+            "OwnerAddress1": [f"{i} MAIN STREET" for i in range(11)] + ["1 PINE RD"],
+            "OwnerCity": [*lebanon, "HANOVER"],
+            "OwnerState": ["NH"] * 12,
+            "OwnerZip": ["03766"] * 7 + ["03784"] * 4 + ["03755"],
+        }
+    )
+    filled, _ = fill_site(text, ("LocationCity", "LocationState", "LocationZip"))
+    # the owners at their site keep their postal city; the absentee row gets the roll's
+    assert filled["LocationCity"].to_list() == [*lebanon, "LEBANON"]
+    assert filled["LocationZip"].to_list()[-1] is None
+    mixed = text.with_columns(pl.Series("OwnerCity", [*["HANOVER"] * 5, *lebanon[5:], "X"]))
+    assert fill_site(mixed, ("LocationCity",))[0]["LocationCity"][-1] is None

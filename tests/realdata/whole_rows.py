@@ -81,9 +81,12 @@ def _cli(src: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _fold(value: object) -> str:
-    """A value as the labels compare it: upper case, runs of spaces folded, PO BOX one way."""
+    """A value as the labels compare it: upper case, runs of spaces folded, no full stops, PO
+    BOX one way, a closing unit's designator as Pub 28's generic ``#``."""
     text = " ".join(str(value or "").upper().split())
     text = re.sub(r"\bP\.? ?O\.? ?BOX\b", "PO BOX", text).replace(".", "")
+    # a unit's designator is Pub 28's generic one either way: UNIT F24 is # F24
+    text = re.sub(r"\b(?:UNIT|APT|STE)\s+(?=\w+$)", "# ", text)
     return text.strip(" ,.")
 
 

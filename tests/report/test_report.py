@@ -15,7 +15,7 @@ import jsonschema
 import polars as pl
 import pytest
 
-from propmail.contract import SOURCE_ROW, UPLOAD_COLUMNS
+from propmail.contract import KEEP_STORED, SOURCE_ROW, UPLOAD_COLUMNS
 from propmail.inputs import Inputs
 from propmail.job import prepare
 from propmail.read import read_upload
@@ -109,7 +109,7 @@ def test_the_job_result_keeps_no_upload_rows_but_what_the_report_reads_of_them(
 ) -> None:
     result = load_job.result
     assert (result.upload.frame.height, result.processed.processed.height) == (0, 0)
-    assert result.upload.frame.columns == [*UPLOAD_COLUMNS, SOURCE_ROW]
+    assert result.upload.frame.columns == [*UPLOAD_COLUMNS, SOURCE_ROW, KEEP_STORED]
     assert (result.figures.rows, result.figures.filled["LocationPrimaryId"]) == (122, 122)
     assert result.figures.rejected.columns == [SOURCE_ROW, "reason", *UPLOAD_COLUMNS]
     assert result.figures.rejected[SOURCE_ROW].to_list() == [2, 122]

@@ -49,6 +49,7 @@ from sqlalchemy.exc import IntegrityError
 
 from propmail.db.ledger import Ledger
 from propmail.db.schema import batch_job
+from propmail.inputs import digest_files
 
 RUNNING = "running"
 DONE = "done"
@@ -75,13 +76,7 @@ class Entry:
 def content_hash(region: int, paths: Iterable[tuple[str, Path | None]]) -> str:
     """sha256 over the region and each named file's bytes (upload, niche lists, rules, mapping)."""
     digest = hashlib.sha256(f"region={region}\n".encode())
-    for name, path in paths:
-        digest.update(f"{name}\n".encode())
-        if path is not None:
-            with open(path, "rb") as handle:
-                while chunk := handle.read(1 << 20):
-                    digest.update(chunk)
-        digest.update(b"\n")
+    digest_files(digest, paths)
     return digest.hexdigest()
 
 

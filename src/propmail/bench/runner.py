@@ -1,11 +1,11 @@
 """The benchmark run: generate the data, run every measurement in a fresh process, report.
 
 Per backend, in this order: propmail's month 1 into an empty database, the same files again
-on the same day, the same files a month later, a month with 10 % of the rows changed, a mail
-drop planned over the region (`propmail drop plan`), then the last three loads undone, newest
-first (`propmail undo`), and month 1 loaded alone again and undone (its journal is pruned by
-then); the floor on the same rows; the guide's literal
-design on the same data (or its first rows).
+on the same day (recognised as identical, then again with `--force`), the same files a month
+later, a month with 10 % of the rows changed, a mail drop planned over the region (`propmail
+drop plan`), then the last three loads undone, newest first (`propmail undo`), and month 1
+loaded alone again and undone (its journal is pruned by then); the floor on the same rows;
+dlt's merge of the same rows; the guide's literal design on the same data (or its first rows).
 Databases are the benchmark's own: SQLite files in the work directory, PostgreSQL databases
 created on the server given and dropped at the end.
 """
@@ -52,6 +52,11 @@ class Config:
     guide_rows: int = 100_000  # the literal design runs on at most this many rows
     seed: int = 1
     rules: str | None = None  # a rules file for propmail's runs (e.g. [journal] enabled = false)
+    # dlt's merge (the `bench` extra) on at most this many rows per backend, extrapolated:
+    # its SQLite destination merges through SQLAlchemy statements, far from a bulk path
+    dlt_rows: dict[str, int] = field(
+        default_factory=lambda: {"sqlite": 20_000, "postgresql": 1_000_000_000}
+    )
 
 
 @dataclass
@@ -63,6 +68,10 @@ class BackendRuns:
     changed: dict[str, Any]
     floor: dict[str, Any]
     guide: dict[str, Any]
+    # the same files again the same day with --force: run in full, every row compared
+    rerun_forced: dict[str, Any] = field(default_factory=dict)
+    # dlt's merge of the same owner and location rows (or why it did not run: "skipped")
+    dlt: dict[str, Any] = field(default_factory=dict)
     # the floor with the same Arrow staging as propmail (SQLite; PostgreSQL COPYs either way)
     floor_arrow: dict[str, Any] | None = None
     # month 1 and the next month with [journal] enabled = false, into a database of their own
@@ -204,6 +213,7 @@ def run_backend(
         for name, month, now, save in (
             ("month1", first, MONTH1, str(work)),
             ("rerun", first, RERUN, None),
+            ("rerun_forced", first, RERUN, None),
             ("month2", first, MONTH2, None),
             ("changed", later, MONTH3, None),
         ):
@@ -217,6 +227,7 @@ def run_backend(
                 now,
                 save,
                 config.rules,
+                name == "rerun_forced",
             )
             _done(echo, f"{backend}: propmail {name}", runs[name])
             if name == "month2":
@@ -231,7 +242,7 @@ def run_backend(
         drop = measured(scenarios.drop_plan, url, REGION_ID, DROP_DATE, config.rules)
         _done(echo, f"{backend}: propmail drop plan", drop)
         undo: dict[str, dict[str, Any]] = {}
-        for name in ("changed", "month2", "rerun"):
+        for name in ("changed", "month2", "rerun_forced"):  # "rerun" loaded nothing
             undo[name] = _undo(echo, backend, name, url, runs[name], measured)
         # month 1's journal is pruned by now ([journal] keep_loads_per_region): month 1 again,
         # into a database of its own, then undone
@@ -275,6 +286,12 @@ def run_backend(
                 scenarios.floor_run, paths, str(work), dbs.url(name), REGION_ID, MONTH1, arrow
             )
             _done(echo, f"{backend}: {name} load", runs[name]["load"])
+        dlt_rows = min(config.rows, config.dlt_rows.get(backend, config.rows))
+        echo(f"{backend}: dlt's merge on {dlt_rows:,} rows")
+        runs["dlt"] = measured(
+            scenarios.dlt_run, str(work), dbs.url("dlt"), REGION_ID, MONTH1, dlt_rows
+        )
+        _done(echo, f"{backend}: dlt", runs["dlt"].get("load", {}))
         echo(f"{backend}: the guide's literal design on {inputs.subset_rows:,} rows")
         guide_url = dbs.url("guide")
         scenarios.init_database(guide_url, REGION_ID)

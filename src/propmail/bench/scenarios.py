@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from propmail.bench.baselines import floor, guide
+from propmail.bench.baselines import dlt_peer, floor, guide
 from propmail.bench.measure import StageClock, peak_rss_mb, reset_peak_rss
 from propmail.changes import read_changes
 from propmail.db import connect, connect_sql
@@ -52,14 +52,22 @@ def propmail_month(
     now: datetime,
     save_frames: str | None = None,
     rules_path: str | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
-    """`propmail process` as the command line runs it (run_job), stage by stage."""
+    """`propmail process` as the command line runs it (run_job), stage by stage; `force` runs
+    an upload identical to the region's last load in full (`--force`)."""
     clock = StageClock()
     reset_peak_rss()
     started = time.perf_counter()
     inputs = Inputs.gather(upload, niche_specs, rules_path)
-    result = run_job(inputs, region_id, db_url=url, step=clock.step, now=now)
-    out = _result(clock, started, staging=result.staging, compared=result.compared)
+    result = run_job(inputs, region_id, db_url=url, step=clock.step, now=now, force=force)
+    out = _result(
+        clock,
+        started,
+        staging=result.staging,
+        compared=result.compared,
+        identical_to=result.identical_to,
+    )
     load = result.load.as_dict() if result.load else {}
     load["new_codes"] = len(load.get("new_codes", []))
     out["load"] = load
@@ -170,3 +178,24 @@ def guide_run(
         clock.step,
     )
     return _result(clock, started, **counts)
+
+
+def dlt_run(frames: str, url: str, region_id: int, now: datetime, rows: int) -> dict[str, Any]:
+    """dlt's merge of propmail's owner and location rows (the first `rows` locations and their
+    owners), into an empty dataset, then the same rows again a month later."""
+    missing = dlt_peer.available()
+    if missing:
+        return {"skipped": missing}
+    locations = pl.read_parquet(Path(frames) / "locations.parquet").head(rows)
+    owners = pl.read_parquet(Path(frames) / "owners.parquet").join(
+        locations.select(pl.col("OwnerSlug").alias("Slug")).unique(), on="Slug", how="semi"
+    )
+    loads = []
+    next_month = now.replace(year=now.year + now.month // 12, month=now.month % 12 + 1)
+    for stamp in (now, next_month):
+        clock = StageClock()
+        reset_peak_rss()
+        started = time.perf_counter()
+        counts = dlt_peer.load(url, owners, locations, region_id, stamp, Path(frames), clock.step)
+        loads.append(_result(clock, started, **counts))
+    return {"load": loads[0], "reload": loads[1], "rows": locations.height}

@@ -18,18 +18,40 @@ import importlib
 import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
-
-from propmail.db.backend import Admin, Backend, Capabilities, Database
-from propmail.db.faults import Fault
-from propmail.db.options import BaseCode, LoadOptions, NewListDefaults
-from propmail.db.plan import SqlBackend
-from propmail.db.results import Batch, CodeChange, LoadResult, Preview
 from propmail.errors import DatabaseUnavailable, InputError
 from propmail.redact import display_url
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+    from propmail.db.backend import Admin, Backend, Capabilities, Database
+    from propmail.db.faults import Fault
+    from propmail.db.options import BaseCode, LoadOptions, NewListDefaults
+    from propmail.db.plan import SqlBackend
+    from propmail.db.results import Batch, CodeChange, Identical, LoadResult, Preview
+
+# The seam's names, imported on first use (`__getattr__`): the command line reads the URLs
+# below without loading SQLAlchemy or polars.
+_NAMES = {
+    "propmail.db.backend": ("Admin", "Backend", "Capabilities", "Database"),
+    "propmail.db.faults": ("Fault",),
+    "propmail.db.options": ("BaseCode", "LoadOptions", "NewListDefaults"),
+    "propmail.db.plan": ("SqlBackend",),
+    "propmail.db.results": ("Batch", "CodeChange", "Identical", "LoadResult", "Preview"),
+}
+_MODULE_OF = {name: module for module, names in _NAMES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 DEFAULT_URL = "sqlite:///propmail.db"
 # an empty in-memory database of the embedded backend (selftest's reference, scratch files)
@@ -59,6 +81,9 @@ def resolve_url(url: str | None) -> str:
 
 
 def parse_url(url: str) -> URL:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         return make_url(url)
     except (ArgumentError, ValueError):  # ValueError: a port that is not a number
@@ -82,6 +107,8 @@ def folder(url: URL) -> BackendFolder:
 def connect(url: str | None = None) -> Database:
     """The backend of `url`: InputError (exit status 2) for a driver no backend has,
     DatabaseUnavailable (4) naming the extra to install for a driver that is not installed."""
+    from sqlalchemy.exc import NoSuchModuleError
+
     parsed = parse_url(resolve_url(url))
     try:
         return folder(parsed).open_backend(parsed)
@@ -116,6 +143,8 @@ def missing_driver(url: URL, exc: ImportError) -> DatabaseUnavailable:
 
 def connect_sql(url: str | None = None) -> SqlBackend:
     """A backend of the generated SQL (SQLite, PostgreSQL), whose steps the caller may use."""
+    from propmail.db.plan import SqlBackend
+
     backend = connect(url)
     if not isinstance(backend, SqlBackend):
         raise InputError(f"{backend.display_url} is not SQLite or PostgreSQL", option="--db")
@@ -152,6 +181,7 @@ __all__ = [
     "Capabilities",
     "CodeChange",
     "Database",
+    "Identical",
     "LoadOptions",
     "LoadResult",
     "NewListDefaults",

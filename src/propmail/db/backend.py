@@ -24,7 +24,7 @@ from propmail import redact
 from propmail.db import changes, stored
 from propmail.db.ledger import Ledger
 from propmail.db.options import LoadOptions, NewListDefaults
-from propmail.db.results import Batch, JournaledLoad, LoadResult, Preview, Undone
+from propmail.db.results import Batch, Identical, JournaledLoad, LoadResult, Preview, Undone
 from propmail.db.sql.load import UNCHANGED
 from propmail.progress import Step, no_step
 
@@ -104,8 +104,22 @@ class Backend(ABC):
         """Record that load `log_id` failed (state 4) with `message`, committed at once."""
 
     @abstractmethod
+    def identical(self, region_id: int, content: str, now: datetime) -> Identical | None:
+        """The region's last load, when an upload of `content` (`Inputs.content_hash`) at
+        `now` repeats it: the same content, the same day, and no load or undo of the region
+        since (`upload_log.repeats`); else None."""
+
+    @abstractmethod
+    def record_identical(
+        self, log_id: int, region_id: int, same: Identical, content: str, now: datetime
+    ) -> None:
+        """Upload `log_id` repeats load `same`: UploadLog done (state 3) with its rows and
+        the note "identical to upload N", nothing loaded; committed at once."""
+
+    @abstractmethod
     def load(self, log_id: int, batch: Batch, step: Step = no_step) -> LoadResult:
-        """Merge one upload, all or nothing; `step` is called with the name of each stage."""
+        """Merge one upload, all or nothing; `step` is called with the name of each stage.
+        What it was made of (`Batch.content`) is kept with it, for `identical`."""
 
     @abstractmethod
     def preview(self, batch: Batch, step: Step = no_step) -> Preview:

@@ -27,6 +27,7 @@ from datetime import datetime
 import numpy as np
 import polars as pl
 
+from propmail.contract import KEEP_STORED
 from propmail.db import sql
 from propmail.db.schema import REFRESH_FIELDS
 
@@ -78,6 +79,15 @@ def stored_columns() -> list[tuple[str, str, str]]:
 def _same(staged: str, stored: str, types: dict[str, pl.DataType]) -> pl.Expr:
     """Null-safe equality of a staged column with a stored one, in the stored column's type."""
     return pl.col(staged).cast(types[stored]).eq_missing(pl.col(stored))
+
+
+def _kept(column: str) -> pl.Expr:
+    """Where the staged row's cell of a location column could not be read: the load keeps the
+    stored value (`sql.keep_stored`), so the column counts as the same."""
+    if column not in sql.KEPT:
+        return pl.lit(False)
+    unread = pl.col(KEEP_STORED).str.contains(f"|{sql.KEPT[column]}|", literal=True)
+    return unread.fill_null(False)
 
 
 def _kind(same: list[pl.Expr], prefix: str, moments: Moments, window: bool) -> pl.Expr:
@@ -147,7 +157,7 @@ def location_kinds(
     LocationId, Kind and the stored row's two refresh dates."""
     joined = _joined(stored, PRIMARY_ID, staged, keys)
     types = dict(joined.schema)
-    same = [_same(n, f"l.{n}", types) for n in sql.LOCATION_DATA]
+    same = [_same(n, f"l.{n}", types) | _kept(n) for n in sql.LOCATION_DATA]
     same += [_same("OwnerSlug", STORED_SLUG, types), _same("PriorityCode", STORED_CODE, types)]
     return joined.select(
         ROW,

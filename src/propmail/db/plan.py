@@ -142,6 +142,13 @@ class SqlBackend(SqlDatabase):
     def stage_upload(self, conn: Connection, batch: Batch) -> None:
         self.stage(conn, sql.STAGE_OWNER, OWNER_FIELDS, batch.staged_owners())
         self.stage(conn, sql.STAGE_LOCATION, STAGE_LOCATION_FIELDS, batch.staged_locations())
+        self.keep_stored(conn, batch)
+
+    def keep_stored(self, conn: Connection, batch: Batch) -> None:
+        """The staged locations take the stored value of each cell the file could not read
+        (`sql.keep_stored`); nothing to do where every cell was read."""
+        if batch.has_unread_cells():
+            conn.execute(text(sql.keep_stored(self.dialect)), {"region": batch.region_id})
 
     def load_steps(self) -> list[LoadStep]:
         """The load after the region lock, in order, all inside its one transaction."""
@@ -217,6 +224,7 @@ class SqlBackend(SqlDatabase):
         # sorted once it is known which are staged: a same-day rerun sorts none
         self.stage(run.conn, sql.STAGE_OWNER, OWNER_FIELDS, in_slug_order(compared.owners))
         self.stage(run.conn, sql.STAGE_LOCATION, STAGE_LOCATION_FIELDS, compared.locations)
+        self.keep_stored(run.conn, run.batch)
         self.compared = (
             f"staged {compared.owners.height:,} of {run.batch.owners.height:,} owners, "
             f"{compared.locations.height:,} of {run.batch.locations.height:,} locations"
@@ -272,7 +280,9 @@ class SqlBackend(SqlDatabase):
             run.conn.execute(text(statement), run.params)
 
     def _final_updates(self, run: Run) -> None:
-        upload_log.done(run.conn, run.log_id, run.batch.locations.height, run.batch.now)
+        batch = run.batch
+        upload_log.done(run.conn, run.log_id, batch.locations.height, batch.now)
+        upload_log.record_content(run.conn, run.log_id, batch.region_id, batch.content, batch.now)
 
     def _drop_staging(self, run: Run) -> None:
         for name in sql.STAGE_TABLES:

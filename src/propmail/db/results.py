@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 
+from propmail.contract import KEEP_STORED
 from propmail.db.options import LoadOptions
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS
 
@@ -26,6 +27,7 @@ class Batch:
     locations: pl.DataFrame
     options: LoadOptions
     now: datetime
+    content: str | None = None  # what it was made of (`Inputs.content_hash`), kept with its load
 
     def owner_rows(self) -> pl.DataFrame:
         """The owners' staged columns, in the upload's order."""
@@ -40,10 +42,28 @@ class Batch:
         their LocationIds (sorted by parcel id or by owner, they loaded no faster)."""
         return self.locations.select([f.name for f in STAGE_LOCATION_FIELDS])
 
+    def has_unread_cells(self) -> bool:
+        """Whether a location has a cell the file could not read (`KEEP_STORED`)."""
+        keep = self.locations.get_column(KEEP_STORED, default=None)
+        return keep is not None and keep.null_count() < keep.len()
+
     def rows_per_code(self) -> dict[str, int]:
         """How many locations carry each list code."""
         counted = self.locations.group_by("PriorityCode").len().iter_rows()
         return {code: int(n) for code, n in counted}
+
+
+@dataclass(frozen=True)
+class Identical:
+    """The region's last load, which an upload repeats: nothing is to be loaded."""
+
+    upload_log_id: int
+    rows: int  # the rows it loaded (UploadLog.RowsProcessed)
+
+    @property
+    def note(self) -> str:
+        """What the repeat's UploadLog row says of it."""
+        return f"identical to upload {self.upload_log_id}: nothing loaded"
 
 
 def in_slug_order(owners: pl.DataFrame) -> pl.DataFrame:

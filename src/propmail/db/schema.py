@@ -232,6 +232,21 @@ JOURNAL_TABLES = (
 )
 
 
+# What each load was made of (`propmail.inputs.Inputs.content_hash`): a propmail table beside
+# the legacy ones. One row per load that ran (IdenticalTo null) and per upload recognised as
+# identical to the region's last load, which loaded nothing (IdenticalTo: that load's id).
+upload_content = Table(
+    "PropmailUploadContent",
+    metadata,
+    Column("UploadLogId", Integer, primary_key=True, autoincrement=False),
+    Column("RegionId", Integer, nullable=False),
+    Column("ContentHash", String(64), nullable=False),
+    Column("LoadedAt", DateTime(), nullable=False),  # the load's clock
+    Column("IdenticalTo", Integer),
+)
+OWN_TABLES = (upload_content,)  # propmail's tables that are neither legacy nor the journal
+
+
 class State:
     """UploadLog.ProcessingState values, as the legacy procedure writes them."""
 

@@ -26,7 +26,7 @@ from propmail import redact
 from propmail.db import admin, journaling, schema, sql, undo, upload_log
 from propmail.db.backend import Capabilities, Database
 from propmail.db.options import LoadOptions, NewListDefaults
-from propmail.db.results import Batch, JournaledLoad, Undone
+from propmail.db.results import Batch, Identical, JournaledLoad, Undone
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field
 from propmail.db.sql.admin import probe
 from propmail.db.sql.dialect import Dialect
@@ -165,7 +165,8 @@ class SqlDatabase(Database):
 
     def has_schema(self) -> bool:
         names = set(inspect(self.engine).get_table_names())
-        return all(t.name in names for t in (*schema.TABLES, *schema.JOURNAL_TABLES))
+        tables = (*schema.TABLES, *schema.JOURNAL_TABLES, *schema.OWN_TABLES)
+        return all(t.name in names for t in tables)
 
     def create_schema(self) -> None:
         if self.file is not None:
@@ -233,6 +234,14 @@ class SqlDatabase(Database):
 
     def fail(self, log_id: int, message: str, now: datetime) -> None:
         upload_log.failed(self.engine, log_id, message, now)
+
+    def identical(self, region_id: int, content: str, now: datetime) -> Identical | None:
+        return upload_log.identical(self.engine, region_id, content, now)
+
+    def record_identical(
+        self, log_id: int, region_id: int, same: Identical, content: str, now: datetime
+    ) -> None:
+        upload_log.record_identical(self.engine, log_id, region_id, same, content, now)
 
     def set_state(self, log_id: int, state: int, conn: Connection | None = None) -> None:
         """Write a processing state: committed apart where other connections are to see it

@@ -125,7 +125,9 @@ def finish_text(text: pl.DataFrame, mapping: ColumnMapping) -> tuple[pl.DataFram
                 .otherwise(pl.concat_str([pl.col(street), shown], separator=" ", ignore_nulls=True))
                 .alias(street)
             )
-    text, notes = site.fill_site(text.with_columns(steps).drop(units), mapping.from_mailing)
+    text, checked = site.checked_state(text.with_columns(steps).drop(units))
+    text, notes = site.fill_site(text, mapping.from_mailing)
+    notes = checked + notes
     # where the file and the mailing block give none: the constant
     constants = [
         pl.coalesce(

@@ -145,7 +145,9 @@ def _read(
     appended = set(derived.headers[width:]) - set(source.headers)
     extra = [h for h in extra if normalize(h) not in consumed and h not in appended]
     result = ReadResult(
-        frame=values.canonical_frame(parsed, picked, columns),
+        frame=values.with_error_rows(
+            values.canonical_frame(parsed, picked, columns), derived.errors, picked
+        ),
         missing_columns=[c for c in columns if c not in picked],
         unparseable=counts,
         unparseable_examples=examples,

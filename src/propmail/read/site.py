@@ -9,9 +9,13 @@ A county roll often gives the site street but not its city, state or ZIP (a mapp
   mailing city and ZIP are the site's;
 - the site state and city the file implies: a roll covers one county, so where the rows whose
   streets match (`EVIDENCE` of them at least) mail from one state (and one city) on at least
-  `ONE_PLACE` of them, that state (city) is every row's; where the file gives a site ZIP, the
-  ZIP table's state (city) for it comes first;
-- a site ZIP is never guessed: where the streets do not match it stays empty.
+  `ONE_PLACE` of them, that state (city) is every row's (a city ending in it counts as it:
+  WEST LEBANON is in LEBANON); where the file gives a site ZIP, the ZIP table's state for it
+  comes first. A city is never taken from the ZIP table: a ZIP serves several towns;
+- a site ZIP is never guessed: where the streets do not match it stays empty;
+- a site state the file gives is checked against its site ZIP (`checked_state`): where the ZIP
+  table puts the ZIP in another state, the ZIP's state is the site's (a mailing state column
+  read as the site's, Philadelphia's `state_code`, is caught so).
 
 Each fill is named in the read notes (the summary and the report show them).
 
@@ -64,12 +68,14 @@ def _streets_match(text: pl.DataFrame) -> pl.Series:
 
 
 def _one_value(values: pl.Series) -> tuple[str | None, float]:
-    """The most common non-empty value and its share of the non-empty ones."""
+    """The most common non-empty value and its share of the non-empty ones, a value that ends
+    with it counting as it (WEST LEBANON is a village of the city of LEBANON)."""
     values = values.drop_nulls()
     if values.is_empty():
         return None, 0.0
-    counts = values.value_counts(sort=True)
-    return counts.row(0)[0], counts.row(0)[1] / values.len()
+    best = values.value_counts(sort=True).row(0)[0]
+    within = (values == best) | values.str.ends_with(" " + best)
+    return best, within.sum() / values.len()
 
 
 def _given(text: pl.DataFrame, column: str) -> pl.Expr:
@@ -91,6 +97,28 @@ def _empty_somewhere(text: pl.DataFrame, wanted: Sequence[str]) -> list[str]:
     return out
 
 
+def checked_state(text: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """The file's site state, where its own site ZIP lies in another state, replaced by the
+    ZIP's state; with the note that says on how many rows."""
+    if not {"LocationState", "LocationZip"} <= set(text.columns):
+        return text, []
+    table = zip_table()
+    zip_state = normalize_zip5(pl.col("LocationZip")).replace_strict(
+        table["zip"], table["state"], default=None
+    )
+    given = _upper(text, "LocationState").str.replace_all(r"[^A-Z]", "")
+    other = (given != zip_state).fill_null(False)
+    wrong = text.select(other.sum()).item()
+    if not wrong:
+        return text, []
+    note = (
+        f"site state: the site ZIP's state on {wrong:,} rows where the file's site state "
+        "column names another (it may hold the mailing state)"
+    )
+    fixed = pl.when(other).then(zip_state).otherwise(pl.col("LocationState"))
+    return text.with_columns(fixed.alias("LocationState")), [note]
+
+
 def fill_site(text: pl.DataFrame, wanted: Sequence[str]) -> tuple[pl.DataFrame, list[str]]:
     """`text` with the site columns of `wanted` filled where the file leaves them empty (module
     doc); the notes that say how."""
@@ -110,15 +138,12 @@ def fill_site(text: pl.DataFrame, wanted: Sequence[str]) -> tuple[pl.DataFrame, 
     table = zip_table()
     site_zip = normalize_zip5(_given(text, "LocationZip"))
     zip_gives = "LocationZip" in text.columns
-    by_zip = {
-        part: site_zip.replace_strict(table["zip"], table[part], default=None)
-        for part in ("state", "city")
-    }
+    by_zip = {"state": site_zip.replace_strict(table["zip"], table["state"], default=None)}
     rules = {
         "LocationZip": pl.when(same).then(pl.col("OwnerZip")),
         "LocationState": pl.coalesce(by_zip["state"], pl.lit(one_state, pl.String)),
         "LocationCity": pl.coalesce(
-            pl.when(same).then(pl.col("OwnerCity")), by_zip["city"], pl.lit(one_city, pl.String)
+            pl.when(same).then(pl.col("OwnerCity")), pl.lit(one_city, pl.String)
         ),
     }
     notes = {
@@ -134,11 +159,10 @@ def fill_site(text: pl.DataFrame, wanted: Sequence[str]) -> tuple[pl.DataFrame, 
         ),
         "LocationCity": "site city, where the file gives none: the mailing city where the "
         "mailing street is the site street"
-        + (", else the site ZIP's city" if zip_gives else "")
         + (f", else {one_city} ({city_share:.0%} of the owners at the site)" if one_city else ""),
     }
     steps = [pl.coalesce(_given(text, c), rules[c]).alias(c) for c in wanted]
     return text.with_columns(steps), [notes[c] for c in wanted]
 
 
-__all__ = ["EVIDENCE", "ONE_PLACE", "fill_site"]
+__all__ = ["EVIDENCE", "ONE_PLACE", "checked_state", "fill_site"]

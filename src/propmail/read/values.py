@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import polars as pl
 
-from propmail.contract import SOURCE_ROW, Kind
+from propmail.contract import KEEP_STORED, SOURCE_ROW, Kind
 from propmail.read.files import Sheet
 
 MAX_EXAMPLES = 100
@@ -47,6 +47,7 @@ DTYPES: dict[Kind, type[pl.DataType]] = {
 _P = "\0parsed:"  # prefix of the parsed twin of a column, next to its cleaned text
 _G = "\0groups:"  # prefix of the regex groups a column is parsed from
 _PLUS4 = "\0plus4"
+_CELL = "\0cell"  # an error cell's column, in `with_error_rows`
 # the +4 of a ZIP+4 written in the OwnerZip cell fills OwnerMailingZip4 where that is empty
 PLUS4_FROM, PLUS4_INTO = "OwnerZip", "OwnerMailingZip4"
 
@@ -210,8 +211,7 @@ def unparseable(
     parsed: pl.DataFrame, picked: Mapping[str, int], columns: Mapping[str, Kind]
 ) -> tuple[dict[str, int], list[tuple[int, str, str]]]:
     """Per typed column, the values that became null; and (row, column, raw value) examples."""
-    typed = [c for c in picked if columns[c] is not Kind.TEXT]
-    failed = {c: pl.col(c).is_not_null() & pl.col(_P + c).is_null() for c in typed}
+    failed = _failed(picked, columns)
     counts = parsed.select(f.sum().alias(c) for c, f in failed.items()).to_dicts()
     found = {c: n for c, n in (counts[0] if counts else {}).items() if n}
     examples = [
@@ -223,6 +223,50 @@ def unparseable(
         .iter_rows()
     ][:MAX_EXAMPLES]
     return found, examples
+
+
+def _failed(picked: Mapping[str, int], columns: Mapping[str, Kind]) -> dict[str, pl.Expr]:
+    """Per typed column, where its cell has text that did not parse."""
+    typed = [c for c in picked if columns[c] is not Kind.TEXT]
+    return {c: pl.col(c).is_not_null() & pl.col(_P + c).is_null() for c in typed}
+
+
+def _bars(names: Sequence[pl.Expr]) -> pl.Expr:
+    """`|A|B|` of the non-null names, null where all are null."""
+    joined = pl.concat_str(names, separator="|", ignore_nulls=True)
+    return pl.when(joined.str.len_bytes() > 0).then(pl.format("|{}|", joined))
+
+
+def kept_cells(
+    parsed: pl.DataFrame, picked: Mapping[str, int], columns: Mapping[str, Kind]
+) -> pl.Series:
+    """Per row, the columns whose cell did not parse and is empty for it (`KEEP_STORED`):
+    `|LocationSellDate|BKDate|`, null where every cell was read. (A ZIP+4 read from the ZIP
+    cell fills an unparseable OwnerMailingZip4: that cell is not listed.)"""
+    failed = _failed(picked, columns)
+    if PLUS4_INTO in failed and _PLUS4 in parsed.columns:
+        failed[PLUS4_INTO] = failed[PLUS4_INTO] & pl.col(_PLUS4).is_null()
+    names = [pl.when(f).then(pl.lit(c)) for c, f in failed.items()]
+    if not names:
+        return pl.repeat(None, parsed.height, dtype=pl.String, eager=True).alias(KEEP_STORED)
+    return parsed.select(_bars(names).alias(KEEP_STORED)).to_series()
+
+
+def with_error_rows(
+    frame: pl.DataFrame, errors: list[tuple[int, int, str]], picked: Mapping[str, int]
+) -> pl.DataFrame:
+    """`frame` (with `SOURCE_ROW` and `KEEP_STORED`) with the picked columns of the Excel error
+    cells (read as empty; (sheet row, position, text)) added to `KEEP_STORED`."""
+    column_at = {pos: c for c, pos in picked.items() if pos >= 0}
+    found = [(row, column_at[pos]) for row, pos, _ in errors if pos in column_at]
+    if not found:
+        return frame
+    cells = pl.DataFrame(found, schema={SOURCE_ROW: pl.Int64, _CELL: pl.String}, orient="row")
+    per_row = cells.group_by(SOURCE_ROW).agg(pl.col(_CELL).unique().sort().str.join("|"))
+    joined = frame.join(per_row, on=SOURCE_ROW, how="left", maintain_order="left")
+    both = [pl.col(KEEP_STORED).str.strip_chars("|"), pl.col(_CELL)]
+    bars = _bars([pl.concat_str(both, separator="|", ignore_nulls=True)])
+    return joined.with_columns(bars.alias(KEEP_STORED)).drop(_CELL)
 
 
 def with_error_cells(
@@ -260,4 +304,6 @@ def canonical_frame(
             return pl.lit(None, dtype=DTYPES[kind]).alias(canon)
         return pl.col(canon if kind is Kind.TEXT else _P + canon).alias(canon)
 
-    return parsed.select(*(output(c, k) for c, k in columns.items()), SOURCE_ROW)
+    return parsed.select(*(output(c, k) for c, k in columns.items()), SOURCE_ROW).with_columns(
+        kept_cells(parsed, picked, columns)
+    )

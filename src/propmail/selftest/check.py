@@ -235,6 +235,7 @@ class Run:
                 load.region,
                 backend=self.backend,
                 now=load.now,
+                force=True,  # every load of the scenario runs in full, a same-day rerun too
                 on_upload_log=log_ids.append,
             ).load
             if result is None:  # run_job loads unless asked for a dry run

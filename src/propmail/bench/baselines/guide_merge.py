@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from propmail.bench.baselines.guide_fields import create_owner_slugs, number
-from propmail.contract import OWNER, stored
+from propmail.contract import KEEP_STORED, OWNER, stored
 from propmail.db.plan import months_before
 from propmail.db.schema import LOCATION_FIELDS, OWNER_FIELDS, Field
 from propmail.pipeline import LOCATION_COLUMNS
@@ -24,9 +24,10 @@ OWNER_SOURCE = {
     for c in stored(OWNER)
     if c.name not in ("Slug", "FullAddress", "AccuzipRequest")
 }
-# propmail's own location columns; the guide keeps its final code in PriorityCode
+# propmail's own location columns (the guide has no staged-only ones); the guide keeps its
+# final code in PriorityCode
 LOCATION_SOURCE = {
-    **{k: v for k, v in LOCATION_COLUMNS.items() if k != "OwnerSlug"},
+    **{k: v for k, v in LOCATION_COLUMNS.items() if k not in ("OwnerSlug", KEEP_STORED)},
     "PriorityCode": "PriorityCode",
 }
 NUMBERS = ("Acres", "SellAmount", "EstLoanToValue", "EstEquity")

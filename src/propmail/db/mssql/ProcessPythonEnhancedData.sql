@@ -130,7 +130,8 @@ BEGIN
             d.PriorityCode, d.IsOwnerOccupied, d.IsTrust, d.IsChurch, d.IsBusiness,
             d.OwnerGrantorMatch, d.Address1, d.City, d.State, d.Zip, d.County, d.Neighborhood,
             d.Acres, d.SellDate, d.SellAmount, d.Grantor, d.EstLoanToValue, d.EstEquity,
-            d.LienType, d.BKDate, d.DivorceDate, d.PreFcRecordingDate, d.Vacant, d.ResponseNCOA
+            d.LienType, d.BKDate, d.DivorceDate, d.PreFcRecordingDate, d.Vacant, d.ResponseNCOA,
+            d.KeepStored
         INTO #PropmailLocationSource
         FROM (
             SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.PrimaryId ORDER BY s.StageRow DESC) AS RowRank
@@ -139,6 +140,31 @@ BEGIN
         ) AS d
         WHERE d.RowRank = 1;
         CREATE UNIQUE CLUSTERED INDEX UX_PropmailLocationSource ON #PropmailLocationSource (PrimaryId);
+
+        -- a cell the file could not read (KeepStored: |LocationSellDate|BKDate|) never erases
+        -- a stored value: the matched row's value stands in for it before anything is compared
+        UPDATE s SET
+            Address1 = CASE WHEN s.KeepStored LIKE N'%|LocationAddress1|%' THEN l.Address1 ELSE s.Address1 END,
+            City = CASE WHEN s.KeepStored LIKE N'%|LocationCity|%' THEN l.City ELSE s.City END,
+            State = CASE WHEN s.KeepStored LIKE N'%|LocationState|%' THEN l.State ELSE s.State END,
+            Zip = CASE WHEN s.KeepStored LIKE N'%|LocationZip|%' THEN l.Zip ELSE s.Zip END,
+            County = CASE WHEN s.KeepStored LIKE N'%|LocationCounty|%' THEN l.County ELSE s.County END,
+            Neighborhood = CASE WHEN s.KeepStored LIKE N'%|LocationNeighborhood|%' THEN l.Neighborhood ELSE s.Neighborhood END,
+            Acres = CASE WHEN s.KeepStored LIKE N'%|LocationAcres|%' THEN l.Acres ELSE s.Acres END,
+            SellDate = CASE WHEN s.KeepStored LIKE N'%|LocationSellDate|%' THEN l.SellDate ELSE s.SellDate END,
+            SellAmount = CASE WHEN s.KeepStored LIKE N'%|LocationSellAmount|%' THEN l.SellAmount ELSE s.SellAmount END,
+            Grantor = CASE WHEN s.KeepStored LIKE N'%|LocationGrantor|%' THEN l.Grantor ELSE s.Grantor END,
+            EstLoanToValue = CASE WHEN s.KeepStored LIKE N'%|EstLoanToValue|%' THEN l.EstLoanToValue ELSE s.EstLoanToValue END,
+            EstEquity = CASE WHEN s.KeepStored LIKE N'%|EstEquity|%' THEN l.EstEquity ELSE s.EstEquity END,
+            LienType = CASE WHEN s.KeepStored LIKE N'%|LienType|%' THEN l.LienType ELSE s.LienType END,
+            BKDate = CASE WHEN s.KeepStored LIKE N'%|BKDate|%' THEN l.BKDate ELSE s.BKDate END,
+            DivorceDate = CASE WHEN s.KeepStored LIKE N'%|DivorceDate|%' THEN l.DivorceDate ELSE s.DivorceDate END,
+            PreFcRecordingDate = CASE WHEN s.KeepStored LIKE N'%|PreFcRecordingDate|%' THEN l.PreFcRecordingDate ELSE s.PreFcRecordingDate END,
+            Vacant = CASE WHEN s.KeepStored LIKE N'%|Vacant|%' THEN l.Vacant ELSE s.Vacant END,
+            ResponseNCOA = CASE WHEN s.KeepStored LIKE N'%|ResponseNCOA|%' THEN l.ResponseNCOA ELSE s.ResponseNCOA END
+        FROM #PropmailLocationSource AS s
+        JOIN dbo.Location AS l ON l.PrimaryId = s.PrimaryId AND l.RegionId = @regionId
+        WHERE s.KeepStored IS NOT NULL;
 
         SELECT @ownersStaged = COUNT(*) FROM #PropmailOwnerSource;
         SELECT @locationsStaged = COUNT(*) FROM #PropmailLocationSource;

@@ -47,14 +47,15 @@ BEGIN
         UploadLogId, StageRow, PrimaryId, OwnerSlug, PriorityCode, ListPriorityId,
         IsOwnerOccupied, IsTrust, IsChurch, IsBusiness, OwnerGrantorMatch, Address1, City, State,
         Zip, County, Neighborhood, Acres, SellDate, SellAmount, Grantor, EstLoanToValue,
-        EstEquity, LienType, BKDate, DivorceDate, PreFcRecordingDate, Vacant, ResponseNCOA
+        EstEquity, LienType, BKDate, DivorceDate, PreFcRecordingDate, Vacant, ResponseNCOA,
+        KeepStored
     )
     SELECT
         @uploadLogId, @firstRow + CAST(r.[key] AS BIGINT), j.PrimaryId, j.OwnerSlug,
         j.PriorityCode, j.ListPriorityId, j.IsOwnerOccupied, j.IsTrust, j.IsChurch, j.IsBusiness,
         j.OwnerGrantorMatch, j.Address1, j.City, j.State, j.Zip, j.County, j.Neighborhood,
         j.Acres, j.SellDate, j.SellAmount, j.Grantor, j.EstLoanToValue, j.EstEquity, j.LienType,
-        j.BKDate, j.DivorceDate, j.PreFcRecordingDate, j.Vacant, j.ResponseNCOA
+        j.BKDate, j.DivorceDate, j.PreFcRecordingDate, j.Vacant, j.ResponseNCOA, j.KeepStored
     FROM OPENJSON(@LocationsJson) AS r
     CROSS APPLY OPENJSON(r.value) WITH (
         PrimaryId NVARCHAR(255) '$.PrimaryId',
@@ -83,7 +84,8 @@ BEGIN
         DivorceDate DATE '$.DivorceDate',
         PreFcRecordingDate DATE '$.PreFcRecordingDate',
         Vacant NVARCHAR(255) '$.Vacant',
-        ResponseNCOA NVARCHAR(255) '$.ResponseNCOA'
+        ResponseNCOA NVARCHAR(255) '$.ResponseNCOA',
+        KeepStored NVARCHAR(MAX) '$.KeepStored'
     ) AS j;
 END;
 GO

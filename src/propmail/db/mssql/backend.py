@@ -37,8 +37,9 @@ from propmail.db.mssql.connect import (
 from propmail.db.mssql.credentials import Settings, resolve
 from propmail.db.mssql.ledger import MssqlLedger
 from propmail.db.options import LoadOptions, NewListDefaults
-from propmail.db.results import Batch, JournaledLoad, LoadResult, Preview, Undone
+from propmail.db.results import Batch, Identical, JournaledLoad, LoadResult, Preview, Undone
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, State
+from propmail.db.upload_log import repeats
 from propmail.errors import InputError, LoadError, PropmailError, as_stop, failure_message
 from propmail.progress import Step, no_step
 from propmail.redact import redact
@@ -212,6 +213,26 @@ class MssqlBackend(Database):
             "UploadLog failure",
         )
 
+    def identical(self, region_id: int, content: str, now: datetime) -> Identical | None:
+        last = self._run(tsql.LAST_LOAD, (region_id,), "reading the last load")
+        if not last or last[0][1] != content:
+            return None
+        log_id, last_hash, loaded_at, rows = last[0]
+        later = self._run(tsql.CHANGES_SINCE, (region_id, log_id), "reading UploadLog")
+        if not repeats(last_hash, loaded_at.date(), int(later[0][0]), content, now.date()):
+            return None
+        return Identical(int(log_id), int(rows or 0))
+
+    def record_identical(
+        self, log_id: int, region_id: int, same: Identical, content: str, now: datetime
+    ) -> None:
+        ended = self._clock(now)  # the job's clock, or the server's (the default)
+        params = (same.rows, same.note, ended, log_id)  # the UPDATE, then the INSERT's
+        params_content = (log_id, region_id, content, now, same.upload_log_id)
+        self._run(
+            tsql.RECORD_IDENTICAL, (*params, *params_content), "recording an identical upload"
+        )
+
     def upload_log(self, log_id: int) -> dict[str, Any]:
         rows = self._run(tsql.UPLOAD_LOG_ROW, (log_id,), "reading UploadLog")
         if not rows:
@@ -259,8 +280,13 @@ class MssqlBackend(Database):
     # -- the load -----------------------------------------------------------------------------
 
     def load(self, log_id: int, batch: Batch, step: Step = no_step) -> LoadResult:
-        """Stage in bounded chunks, then one EXEC merges the upload, all or nothing."""
-        return self._merge(log_id, batch, step, dry_run=False)
+        """Stage in bounded chunks, then one EXEC merges the upload, all or nothing; what it
+        was made of is kept once it committed (a loss there only means a rerun runs in full)."""
+        result = self._merge(log_id, batch, step, dry_run=False)
+        if batch.content is not None:
+            params = (log_id, batch.region_id, batch.content, batch.now, None)
+            self._run(tsql.RECORD_CONTENT, params, "recording the upload's content")
+        return result
 
     def preview(self, batch: Batch, step: Step = no_step) -> Preview:
         """A dry run: the same merge, its counts and new codes, then everything rolled back.

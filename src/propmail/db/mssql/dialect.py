@@ -29,6 +29,7 @@ JOURNAL_TABLES = (
     "PropmailJournalLocation",
     "PropmailJournalList",
 )
+OWN_TABLES = ("PropmailUploadContent",)
 STAGE_OWNER = "dbo.PropmailStageOwner"
 STAGE_LOCATION = "dbo.PropmailStageLocation"
 STAGE_TABLES = (STAGE_OWNER, STAGE_LOCATION)
@@ -67,7 +68,7 @@ def install_batches() -> list[tuple[str, str]]:
 # Objects a complete install has; an empty result means the schema is there.
 MISSING_OBJECTS = (
     "SELECT v.name FROM (VALUES "
-    + ", ".join(f"(N'dbo.{t}', N'U')" for t in (*TABLES, *JOURNAL_TABLES))
+    + ", ".join(f"(N'dbo.{t}', N'U')" for t in (*TABLES, *JOURNAL_TABLES, *OWN_TABLES))
     + ", "
     + ", ".join(f"(N'{t}', N'U')" for t in STAGE_TABLES)
     + ", "
@@ -128,6 +129,33 @@ OPEN_UPLOAD_LOG = (
 FAIL_UPLOAD_LOG = (
     "UPDATE dbo.UploadLog SET ProcessingState = 4, ErrorMessage = ?, "
     "ProcessingEnded = GETDATE() WHERE UploadLogId = ? AND ProcessingState NOT IN (3, 4)"
+)
+
+# An upload identical to the region's last load (`propmail.db.sql.log`, the same statements
+# for the other backends): that load, the rows that changed the region since, the record.
+LAST_LOAD = (
+    "SELECT TOP (1) c.UploadLogId, c.ContentHash, c.LoadedAt, u.RowsProcessed "
+    "FROM dbo.PropmailUploadContent AS c "
+    "JOIN dbo.UploadLog AS u ON u.UploadLogId = c.UploadLogId "
+    "WHERE c.RegionId = ? AND c.IdenticalTo IS NULL AND u.ProcessingState = 3 "
+    "ORDER BY c.UploadLogId DESC"
+)
+CHANGES_SINCE = (
+    "SELECT COUNT(*) FROM dbo.UploadLog AS u "
+    "WHERE u.RegionId = ? AND u.UploadLogId > ? AND u.ProcessingState <> 4 "
+    "AND NOT EXISTS (SELECT 1 FROM dbo.PropmailUploadContent AS c "
+    "WHERE c.UploadLogId = u.UploadLogId AND c.IdenticalTo IS NOT NULL)"
+)
+RECORD_CONTENT = (
+    "INSERT INTO dbo.PropmailUploadContent "
+    "(UploadLogId, RegionId, ContentHash, LoadedAt, IdenticalTo) VALUES (?, ?, ?, ?, ?)"
+)
+RECORD_IDENTICAL = (
+    "SET XACT_ABORT ON; BEGIN TRANSACTION; "
+    "UPDATE dbo.UploadLog SET ProcessingState = 3, RowsProcessed = ?, ErrorMessage = ?, "
+    "ProcessingEnded = COALESCE(?, GETDATE()) WHERE UploadLogId = ?; "
+    f"{RECORD_CONTENT}; "
+    "COMMIT TRANSACTION;"
 )
 
 UPLOAD_LOG_ROW = (
@@ -289,6 +317,10 @@ def statements() -> dict[str, str]:
         "OPEN_UPLOAD_LOG": OPEN_UPLOAD_LOG,
         "FAIL_UPLOAD_LOG": FAIL_UPLOAD_LOG,
         "UPLOAD_LOG_ROW": UPLOAD_LOG_ROW,
+        "LAST_LOAD": LAST_LOAD,
+        "CHANGES_SINCE": CHANGES_SINCE,
+        "RECORD_CONTENT": RECORD_CONTENT,
+        "RECORD_IDENTICAL": RECORD_IDENTICAL,
         "TABLE_COUNTS": TABLE_COUNTS,
         "CLEAR_STAGE[owner]": CLEAR_STAGE[0],
         "CLEAR_STAGE[location]": CLEAR_STAGE[1],

@@ -183,8 +183,14 @@ CREATE TABLE dbo.PropmailStageLocation (
     PreFcRecordingDate DATE NULL,
     Vacant NVARCHAR(255) NULL,
     ResponseNCOA NVARCHAR(255) NULL,
+    KeepStored NVARCHAR(MAX) NULL,
     CONSTRAINT PK_PropmailStageLocation PRIMARY KEY CLUSTERED (UploadLogId, StageRow)
 );
+GO
+
+-- a staging table of an earlier install gets the cells a row could not read
+IF COL_LENGTH(N'dbo.PropmailStageLocation', N'KeepStored') IS NULL
+ALTER TABLE dbo.PropmailStageLocation ADD KeepStored NVARCHAR(MAX) NULL;
 GO
 
 -- The unique keys. An existing unique index on exactly these columns (any name, not filtered)
@@ -264,6 +270,20 @@ BEGIN
     END;
     CREATE UNIQUE NONCLUSTERED INDEX UX_ListPriority_Code ON dbo.ListPriority (Code);
 END;
+GO
+
+-- What each load was made of (propmail's own table): one row per load that ran (IdenticalTo
+-- NULL) and per upload recognised as identical to its region's last load, which loaded
+-- nothing (IdenticalTo: that load). Written by propmail after the load commits.
+IF OBJECT_ID(N'dbo.PropmailUploadContent', N'U') IS NULL
+CREATE TABLE dbo.PropmailUploadContent (
+    UploadLogId INT NOT NULL,
+    RegionId INT NOT NULL,
+    ContentHash NVARCHAR(64) NOT NULL,
+    LoadedAt DATETIME2(3) NOT NULL,
+    IdenticalTo INT NULL,
+    CONSTRAINT PK_PropmailUploadContent PRIMARY KEY CLUSTERED (UploadLogId)
+);
 GO
 
 -- The indexes under Location's foreign keys. Deleting an owner or a list code (undo) checks

@@ -14,6 +14,7 @@ from propmail.db.sql.dialect import Dialect
 from propmail.db.sql.load import (
     CHANGED,
     FROZEN,
+    KEPT,
     KINDS,
     LOCATION_DATA,
     LOCATION_KEYED,
@@ -39,6 +40,7 @@ from propmail.db.sql.load import (
     in_window,
     insert_codes,
     insert_frequencies,
+    keep_stored,
     kind_counts,
     location_kinds,
     location_merge,
@@ -57,6 +59,7 @@ from propmail.db.sql.load import (
 __all__ = [
     "CHANGED",
     "FROZEN",
+    "KEPT",
     "KINDS",
     "LOCATION_DATA",
     "LOCATION_KEYED",
@@ -83,6 +86,7 @@ __all__ = [
     "in_window",
     "insert_codes",
     "insert_frequencies",
+    "keep_stored",
     "kind_counts",
     "location_kinds",
     "location_merge",

@@ -7,6 +7,7 @@ are bound by SQLAlchemy.
 
 from __future__ import annotations
 
+from propmail.contract import KEEP_STORED, LOCATION, UPLOAD_COLUMNS, stored
 from propmail.db.schema import (
     INT,
     LOCATION_FIELDS,
@@ -194,6 +195,33 @@ def owner_upsert(d: Dialect, kinds: tuple[int, ...] = (NEW, CHANGED)) -> str:
 def _dates_now(d: Dialect) -> str:
     """The two dates an upsert's update sets, after the columns it rewrites."""
     return f", {d.q('ModifiedDate')} = :now, {d.q('UpdatedDate')} = :now"
+
+
+# Location columns copied from an upload column: a staged row whose cell of that column could
+# not be read (`KEEP_STORED` names it) keeps the stored value (database column -> upload column)
+KEPT = {
+    c.name: c.source
+    for c in stored(LOCATION)
+    if not c.staged_only and c.source in UPLOAD_COLUMNS and c.name != "PrimaryId"
+}
+
+
+def keep_stored(d: Dialect) -> str:
+    """Put the stored value in place of each staged cell that could not be read, for the
+    staged locations stored in the region (`:region`), before they are compared: an
+    unparseable cell never erases a stored value, and a row that differs only there is not
+    changed."""
+    t, q = STAGE_LOCATION, d.q
+    keep = f"{t}.{q(KEEP_STORED)}"
+    sets = ", ".join(
+        f"{q(name)} = CASE WHEN {keep} LIKE '%|{source}|%' THEN l.{q(name)} ELSE {t}.{q(name)} END"
+        for name, source in KEPT.items()
+    )
+    where = (
+        f"l.{q('PrimaryId')} = {t}.{q('PrimaryId')} AND l.{q('RegionId')} = :region "
+        f"AND {keep} IS NOT NULL"
+    )
+    return d.update_from(t, sets, q("Location"), "l", where)
 
 
 def location_merge(d: Dialect) -> list[str]:
