@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from datetime import datetime
@@ -152,6 +153,12 @@ def _check_runs(runs: dict[str, Any], rows: int) -> None:
     assert runs["rerun"]["identical_to"] == month1["upload_log_id"]
     assert runs["rerun"]["load"]["rows_processed"] == loaded
     assert runs["rerun_forced"]["identical_to"] is None
+    # dlt's merge of the same rows where the `bench` extra is installed, else said to be skipped
+    if importlib.util.find_spec("dlt") is None:
+        assert "dlt is not installed" in runs["dlt"]["skipped"]
+    else:
+        assert runs["dlt"]["load"]["locations"] == runs["dlt"]["rows"] == loaded
+        assert runs["dlt"]["reload"]["stages"] and runs["dlt"]["load"]["seconds"] > 0
     assert rerun["locations_unchanged"] == loaded
     assert rerun["locations_updated"] == rerun["locations_inserted"] == 0
     assert month2["locations_updated"] == loaded  # next month: every row refreshed

@@ -162,3 +162,48 @@ def test_the_manifests_of_two_months_are_two_jobs_and_an_older_month_is_refused(
     assert [o.state for o in changed] == ["skipped", "refused"]
     assert "2026-12" in (changed[1].error or "") and exit_status(changed) == 1
     assert tables(url) == loaded  # December's data stands
+
+
+def test_a_second_batch_of_a_manifest_under_way_is_refused_naming_the_first(
+    url: str, tmp_path: Path
+) -> None:
+    """The manifest's lease: held by a batch that runs (this process here), a second batch of
+    the manifest loads nothing and names it; held by one that ended, it is taken over."""
+    import subprocess
+    import sys
+
+    from propmail.batch.run import this_process
+    from propmail.errors import InputError
+
+    path = write_month(tmp_path)
+    manifest = load_manifest(path)
+    _reset_to_empty(url)
+    init(url)
+    backend = connect(url)
+    book = backend.ledger
+    ledger.create(book)
+    key = ledger.lease_key(path)
+    assert ledger.start(book, key, ledger.NO_REGION, "first", claimed_by=this_process())
+    with pytest.raises(InputError, match=r"being run by another batch \(batch on .* pid \d+\)"):
+        run_batch(manifest, url, jobs=1, now=MONTH1)
+    assert _upload_logs(url) == 0
+    assert (ledger.entry(book, key) or pytest.fail()).state == ledger.RUNNING  # left to it
+    assert key not in _ledger(url)  # a lease is no job
+
+    ended = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    ).stdout.strip()
+    ledger.record(book, key, ClaimedBy=this_process().rsplit(" ", 1)[0] + f" {ended}")
+    backend.dispose()
+    outcomes = run_batch(manifest, url, jobs=1, now=MONTH1)  # the dead batch's lease taken
+    assert [o.state for o in outcomes] == ["done"] * len(REGIONS)
+    backend = connect(url)
+    held = ledger.entry(backend.ledger, key)
+    backend.dispose()
+    assert held is not None and held.state == ledger.DONE  # given back: the next may run
+    again = run_batch(manifest, url, jobs=1, now=MONTH1)
+    assert [o.state for o in again] == ["skipped"] * len(REGIONS)
+    assert _upload_logs(url) == len(REGIONS)

@@ -26,12 +26,14 @@ every database declares (`Database.ledger`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Insert,
     Update,
     and_,
@@ -121,15 +123,26 @@ def create(ledger: Ledger) -> None:
     ledger.create()
 
 
-def entries(ledger: Ledger) -> dict[str, Entry]:
-    """Every ledger row by job key."""
+def _columns() -> tuple[ColumnElement[Any], ...]:
     c = batch_job.c
-    columns = (
+    return (
         *(c.JobKey, c.RegionId, c.ContentHash, c.UploadLogId, c.State, c.Attempts, c.Error),
         *(c.Month, c.ClaimedBy),
     )
+
+
+def entries(ledger: Ledger) -> dict[str, Entry]:
+    """Every job's ledger row by job key (the manifests' leases are no jobs)."""
+    query = select(*_columns()).where(~batch_job.c.JobKey.startswith(LEASE, autoescape=True))
     with ledger.engine.connect() as conn:
-        return {row[0]: Entry(*row) for row in conn.execute(select(*columns))}
+        return {row[0]: Entry(*row) for row in conn.execute(query)}
+
+
+def entry(ledger: Ledger, key: str) -> Entry | None:
+    """One ledger row (a job's or a lease's), if there is one."""
+    with ledger.engine.connect() as conn:
+        row = conn.execute(select(*_columns()).where(batch_job.c.JobKey == key)).first()
+    return None if row is None else Entry(*row)
 
 
 def start(
@@ -199,6 +212,37 @@ def start(
             return None if attempts is None else int(attempts)
     except IntegrityError:  # another claim inserted the row first
         return None
+
+
+# A manifest's lease: a row of its own (JobKey "lease:" and the hash of the manifest's path, no
+# region), running while a batch runs the manifest: a second batch of it is refused, naming
+# the first, and never takes a job the first holds for one its batch left behind.
+LEASE = "lease:"
+NO_REGION = -1
+
+
+def lease_key(manifest: Path) -> str:
+    return LEASE + hashlib.sha256(str(manifest.resolve()).encode()).hexdigest()[:32]
+
+
+def take_lease(
+    ledger: Ledger, key: str, claimed_by: str, alive: Callable[[str | None], bool]
+) -> Entry | None:
+    """Hold the manifest's lease (None), else the live holder's row. A lease whose holder
+    `alive` says has ended (a batch killed) is taken over."""
+    for _ in range(2):
+        token = f"{claimed_by} {datetime.now().isoformat()}"  # every run a new one
+        if start(ledger, key, NO_REGION, token, claimed_by=claimed_by) is not None:
+            return None
+        holder = entry(ledger, key)
+        if holder is None or alive(holder.claimed_by):
+            return holder
+        release(ledger, key)  # its batch ended without giving it back
+    return entry(ledger, key)
+
+
+def give_back(ledger: Ledger, key: str) -> None:
+    record(ledger, key, State=DONE)
 
 
 def release(ledger: Ledger, key: str, *, reset: bool = False) -> None:

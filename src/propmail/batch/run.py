@@ -26,7 +26,7 @@ from propmail.batch.manifest import Job, Manifest
 from propmail.db import Database, connect, resolve_url
 from propmail.db.ledger import Ledger
 from propmail.db.schema import State
-from propmail.errors import ABANDONED, LoadError, PropmailError
+from propmail.errors import ABANDONED, InputError, LoadError, PropmailError
 from propmail.inputs import Inputs, parse_niche_spec
 from propmail.job import run_job
 from propmail.redact import redact
@@ -86,6 +86,63 @@ def run_batch(
             backend.create_schema()
         book = backend.ledger
         ledger.create(book)
+        lease = ledger.lease_key(manifest.source)
+        holder = ledger.take_lease(book, lease, this_process(), alive)
+        if holder is not None:
+            raise InputError(
+                f"this manifest is being run by another batch ({holder.claimed_by}); wait for "
+                "it to end: two batches of one manifest would load its regions twice",
+                file=str(manifest.source),
+            )
+    finally:
+        backend.dispose()
+    try:
+        return _run_leased(manifest, url, jobs, retry_failed, report, now, work)
+    finally:
+        backend = connect(url)
+        try:
+            ledger.give_back(backend.ledger, lease)
+        finally:
+            backend.dispose()
+
+
+def this_process() -> str:
+    """Who this process is, as the ledger names a batch or a worker."""
+    return f"batch on {socket.gethostname()} pid {os.getpid()}"
+
+
+def alive(claimed_by: str | None) -> bool:
+    """Whether the batch or worker `claimed_by` names still runs: a process of this machine
+    that has ended is not; one of another machine is taken to run.
+
+    >>> alive(this_process())
+    True
+    """
+    host, _, pid = (claimed_by or "").removeprefix("batch on ").partition(" pid ")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _run_leased(
+    manifest: Manifest,
+    url: str,
+    jobs: int | None,
+    retry_failed: bool,
+    report: Report | None,
+    now: datetime | None,
+    work: Work | None,
+) -> list[Outcome]:
+    """`run_batch` once the manifest's lease is held."""
+    backend = connect(url)
+    try:
+        book = backend.ledger
         known = ledger.entries(book)
         outcomes: dict[str, Outcome] = {}
         todo: list[tuple[Job, str]] = []
@@ -242,7 +299,7 @@ def run_one(
         opened = time.perf_counter()
         ledger.record(book, job.key, UploadLogId=log_id)
 
-    claimed_by = claimant or f"batch on {socket.gethostname()} pid {os.getpid()}"
+    claimed_by = claimant or this_process()
     try:
         claim = ledger.start(
             book, job.key, job.region, content, month=job.month, claimed_by=claimed_by

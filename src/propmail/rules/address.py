@@ -19,7 +19,8 @@ from __future__ import annotations
 import unicodedata
 
 import polars as pl
-from scourgify.address_constants import (
+
+from propmail.rules.pub28 import (
     DIRECTIONAL_REPLACEMENTS,
     OCCUPANCY_TYPE_ABBREVIATIONS,
     STREET_TYPE_ABBREVIATIONS,

@@ -45,9 +45,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import polars as pl
-from scourgify.address_constants import STREET_TYPE_ABBREVIATIONS
 
 from propmail.rules.address import UNIT_DESIGNATOR, normalize_street, normalize_zip5
+from propmail.rules.pub28 import STREET_TYPE_ABBREVIATIONS
 from propmail.rules.zip_codes import zip_table
 
 UNIT_ON_ONE_SIDE = ("same", "different")

@@ -35,9 +35,9 @@ from __future__ import annotations
 from functools import cache
 
 import polars as pl
-from scourgify.address_constants import STREET_TYPE_ABBREVIATIONS
 
 from propmail.rules.address import UNIT_DESIGNATOR
+from propmail.rules.pub28 import STREET_TYPE_ABBREVIATIONS
 from propmail.rules.zip_codes import states, zip_table
 
 # The names and abbreviations of the states that real files write in place of the USPS code

@@ -61,6 +61,10 @@ def load(
 ) -> dict[str, int]:
     """One dlt pipeline run merging the owners and the locations; the rows it loaded."""
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
+    if make_url(url).get_backend_name() == "sqlite":
+        # one load worker: dlt's parallel workers lock each other out of one SQLite file
+        # ("database is locked", retried without end at 20,000 rows)
+        os.environ.setdefault("LOAD__WORKERS", "1")
     import dlt
 
     step("connect")
