@@ -6,7 +6,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import polars as pl
+
 from propmail.contract import UPLOAD_COLUMNS, Kind
+from propmail.pipeline import foreign_mailing
 from tests.fuzz.uploads import TEXT_WIDTH, WHITE_SPACE, Upload, strip, utf16_length
 
 # Location and Owner columns checked against the file (database name -> canonical column)
@@ -55,9 +58,10 @@ LONG_TEXT = ["FullAccuzipResponse", "RequestStreet", "RequestCity", "RequestStat
 UNSTORED = {"RequestStreet", "RequestCity", "RequestState", "RequestZip"}
 _RUNS = re.compile(f"[{re.escape(WHITE_SPACE)}]+")
 
-MISSING_ID, NO_NAME, NO_STREET, NO_ZIP, UNSTORABLE, DUPLICATE = (
+MISSING_ID, NO_NAME, FOREIGN, NO_STREET, NO_ZIP, UNSTORABLE, DUPLICATE = (
     "missing parcel id",
     "no owner name",
+    "foreign mailing address",
     "empty owner street",
     "empty owner ZIP",
     "unstorable",
@@ -67,7 +71,7 @@ MISSING_ID, NO_NAME, NO_STREET, NO_ZIP, UNSTORABLE, DUPLICATE = (
 
 def category(reason: str) -> str:
     """The oracle's name for a reject reason the product wrote."""
-    for name in (MISSING_ID, NO_NAME, NO_STREET, NO_ZIP, DUPLICATE):
+    for name in (MISSING_ID, NO_NAME, FOREIGN, NO_STREET, NO_ZIP, DUPLICATE):
         if reason.startswith(name):
             return name
     if reason.endswith(("holds a NUL character", f"is longer than {TEXT_WIDTH} characters")):
@@ -112,12 +116,15 @@ def expect(upload: Upload) -> Outcome:
 
     rejected: dict[int, str] = {}
     unstorable: dict[int, set[str]] = {}
+    abroad = _abroad(values)
     for number, v in values.items():
         street = _slug_street(v["OwnerAddress1"])
         if v["LocationPrimaryId"] is None:
             rejected[number] = MISSING_ID
         elif v["OwnerName"] is None:
             rejected[number] = NO_NAME
+        elif abroad[number]:
+            rejected[number] = FOREIGN
         elif street == "":
             rejected[number] = NO_STREET
         elif v["OwnerZip"] is None:
@@ -135,6 +142,18 @@ def expect(upload: Upload) -> Outcome:
         if number not in rejected and loaded[v["LocationPrimaryId"]] != number:
             rejected[number] = DUPLICATE
     return Outcome(values, rejected, unstorable, loaded, unparseable)
+
+
+def _abroad(values: dict[int, dict[str, Any]]) -> dict[int, bool]:
+    """Per row: whether its mailing address names a foreign place. The vocabulary of places
+    is the product's own (rules/places.py, tested there); the oracle only asks it."""
+    columns = ("OwnerCity", "OwnerState", "OwnerZip")
+    frame = pl.DataFrame(
+        {c: [values[n][c] for n in values] for c in columns},
+        schema=dict.fromkeys(columns, pl.String),
+    )
+    named = foreign_mailing(frame).is_not_null().to_list()
+    return dict(zip(values, named, strict=True))
 
 
 def _slug_street(street: str | None) -> str:

@@ -4,9 +4,9 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scourgify.address_constants import DIRECTIONAL_REPLACEMENTS, STREET_TYPE_ABBREVIATIONS
 
 from propmail.rules.address import ASSESSOR_WORDS, address_key, normalize_street, normalize_zip5
+from propmail.rules.pub28 import DIRECTIONAL_REPLACEMENTS, STREET_TYPE_ABBREVIATIONS
 
 
 def streets(values: list[str | None]) -> list[str | None]:

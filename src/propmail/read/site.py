@@ -16,7 +16,8 @@ A county roll often gives the site street but not its city, state or ZIP (a mapp
 - a site state the file gives is checked against its site ZIP (`checked_state`): where the ZIP
   table puts the ZIP in another state and the column there holds the mailing state, the ZIP's
   state is the site's (a mailing state column read as the site's, Philadelphia's
-  `state_code`, is caught so; stray values are left as the file gives them).
+  `state_code`, is caught so; stray values, and values that name no state, are left as the
+  file gives them).
 
 Each fill is named in the read notes (the summary and the report show them).
 
@@ -38,7 +39,7 @@ import polars as pl
 
 from propmail.rules.address import normalize_zip5
 from propmail.rules.occupancy import Occupancy, same_street
-from propmail.rules.zip_codes import zip_table
+from propmail.rules.zip_codes import states, zip_table
 
 ONE_PLACE = 0.9  # the share of street-matching rows that must mail from one state (city)
 EVIDENCE = 10  # and how many street-matching rows it takes to say so
@@ -110,7 +111,8 @@ def checked_state(text: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     )
     given = _upper(text, "LocationState").str.replace_all(r"[^A-Z]", "")
     mailing = _upper(text, "OwnerState").str.replace_all(r"[^A-Z]", "")
-    other = (given != zip_state).fill_null(False)
+    # a value that names no state is a stray value, never "the mailing state"
+    other = ((given != zip_state) & given.is_in(sorted(states()))).fill_null(False)
     wrong, as_mailing = text.select(
         other.sum().alias("wrong"), (other & (given == mailing)).sum().alias("as_mailing")
     ).row(0)
