@@ -20,12 +20,13 @@ from contextlib import contextmanager
 from rich.console import Console
 
 from propmail import cli
+from propmail import progress as progress_module
 from propmail.progress import Step
 
 
 def main(stage: str, signame: str, how: str, args: list[str]) -> None:
     signum = getattr(signal, f"SIG{signame}")
-    original = cli.progress
+    original = progress_module.progress  # the command imports it when it runs
 
     def send() -> None:
         if how == "direct":
@@ -47,7 +48,7 @@ def main(stage: str, signame: str, how: str, args: list[str]) -> None:
 
             yield hooked
 
-    cli.progress = signalling  # type: ignore[assignment]
+    progress_module.progress = signalling  # type: ignore[assignment]
     cli.main(args, prog_name="propmail")
 
 

@@ -24,6 +24,7 @@ from propmail.errors import InputError
 from propmail.read import ColumnMapping, ReadResult, resolve_mapping
 from propmail.read.files import check as check_file
 from propmail.read.files import check_sheet
+from propmail.read.reader import check_upload_header
 from propmail.rules.niche import NicheList
 from propmail.settings import Rules, load_rules
 
@@ -112,7 +113,10 @@ class Inputs:
     def content_hash(self, region_id: int) -> str:
         """sha256 of everything a load of this upload is made of: the region, the upload's
         and each niche list's bytes (streamed), the sheet, --strict, the settings in force and the
-        mapping as propmail understood them, and propmail's version (whose rules may differ)."""
+        mapping as propmail understood them, and propmail's version (whose rules may differ).
+        An upload whose header cannot supply the required columns is refused first, its bytes
+        unread."""
+        check_upload_header(self.upload, self.mapping, self.sheet)
         options = f"region={region_id}\nsheet={self.sheet}\nstrict={self.strict}\n"
         digest = hashlib.sha256(options.encode())
         digest_files(digest, [("upload", Path(self.upload))])

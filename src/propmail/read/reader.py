@@ -50,6 +50,19 @@ def read_upload(
     return _read(Path(path), mapping, UPLOAD_COLUMNS, niche=False, sheet=sheet)[0]
 
 
+def check_upload_header(
+    path: str | Path, mapping: ColumnMapping | None = None, sheet: str | None = None
+) -> None:
+    """Refuse an upload whose header cannot supply the required columns, reading only its head
+    (a csv's first MiBs, a parquet's schema): what must hold before its bytes are hashed or
+    its body read."""
+    path = Path(path)
+    first = files.head(path, sheet, header_score(mapping, False))
+    if first is not None:
+        used = layout_of(first, mapping, UPLOAD_COLUMNS, False)[0]
+        _columns(first, used, UPLOAD_COLUMNS, path.name, False, True)
+
+
 def read_niche(path: str | Path, mapping: ColumnMapping | None = None) -> ReadResult:
     """Read a niche list: it needs LocationPrimaryId, or LocationAddress1 and LocationZip."""
     return _read(Path(path), mapping, NICHE_COLUMNS, niche=True, sheet=None)[0]

@@ -160,15 +160,12 @@ class SqliteBackend(SqlBackend):
         return cls(make_engine(url), url.render_as_string(hide_password=True), database_file(url))
 
     def read_arrow(self, query: Select[Any]) -> pl.DataFrame | None:
-        """Through the ADBC driver on a connection of its own (dates and times come as the
-        text SQLite stores)."""
-        adbc = adbc_driver()
-        if adbc is None or self.file is None:
-            return None
-        statement = str(query.compile(self.engine, compile_kwargs={"literal_binds": True}))
-        with closing(adbc.connect(str(self.file))) as conn, closing(conn.cursor()) as cur:
-            cur.execute(statement)
-            return pl.from_arrow(cur.fetch_arrow_table())  # type: ignore[return-value]
+        """None: the caller reads through SQLAlchemy. ADBC links a SQLite library of its own, and
+        a process holding one file through two SQLite libraries loses its locks when either
+        closes the file (POSIX record locks belong to the process): the next connection of the
+        load's library then fails with "disk I/O error". Staging ahead avoids it by writing a
+        file of its own; a read of the database itself cannot."""
+        return None
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
