@@ -73,46 +73,37 @@ def generic(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def lob(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.select(
-        pl.col("NameLine1").alias("name"),
-        pl.col("NameLine2").alias("company"),
-        pl.col("MailingAddress1").alias("address_line1"),
-        pl.col("MailingAddress2").alias("address_line2"),
-        pl.col("MailingCity").alias("address_city"),
-        pl.col("MailingState").alias("address_state"),
-        pl.col("MailingZipPlus4").alias("address_zip"),
-        pl.lit("US").alias("address_country"),
-        *(pl.col(c).alias(f"metadata_{n}") for c, n in _IDS.items()),
-        *(pl.col(c).alias(n) for c, n in _PROPERTY.items()),
-    )
+# The envelope's columns as each mail house names them (source column -> its header), then
+# the country where the service asks for one; the ids and property address follow.
+_ADDRESS = ("NameLine1", "NameLine2", "MailingAddress1", "MailingAddress2", "MailingCity",
+            "MailingState", "MailingZipPlus4")  # fmt: skip
+_HEADERS = {
+    "lob": ("name", "company", "address_line1", "address_line2", "address_city",
+            "address_state", "address_zip", "address_country"),
+    "click2mail": ("Name", "Organization", "Address1", "Address2", "City", "State", "Zip",
+                   "Country"),
+    "accuzip": ("name", "company", "address", "address2", "city", "st", "zip"),
+}  # fmt: skip
 
 
-def click2mail(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.select(
-        pl.col("NameLine1").alias("Name"),
-        pl.col("NameLine2").alias("Organization"),
-        pl.col("MailingAddress1").alias("Address1"),
-        pl.col("MailingAddress2").alias("Address2"),
-        pl.col("MailingCity").alias("City"),
-        pl.col("MailingState").alias("State"),
-        pl.col("MailingZipPlus4").alias("Zip"),
-        pl.lit("US").alias("Country"),
-        *(pl.col(c).alias(n) for c, n in {**_IDS, **_PROPERTY}.items()),
-    )
+def _service(service: str, ids_prefix: str = "") -> Callable[[pl.DataFrame], pl.DataFrame]:
+    headers = _HEADERS[service]
+    country = [pl.lit("US").alias(h) for h in headers[len(_ADDRESS) :]]
+
+    def select(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.select(
+            *(pl.col(c).alias(h) for c, h in zip(_ADDRESS, headers, strict=False)),
+            *country,
+            *(pl.col(c).alias(f"{ids_prefix}{n}") for c, n in _IDS.items()),
+            *(pl.col(c).alias(n) for c, n in _PROPERTY.items()),
+        )
+
+    return select
 
 
-def accuzip(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.select(
-        pl.col("NameLine1").alias("name"),
-        pl.col("NameLine2").alias("company"),
-        pl.col("MailingAddress1").alias("address"),
-        pl.col("MailingAddress2").alias("address2"),
-        pl.col("MailingCity").alias("city"),
-        pl.col("MailingState").alias("st"),
-        pl.col("MailingZipPlus4").alias("zip"),
-        *(pl.col(c).alias(n) for c, n in {**_IDS, **_PROPERTY}.items()),
-    )
+lob = _service("lob", ids_prefix="metadata_")
+click2mail = _service("click2mail")
+accuzip = _service("accuzip")
 
 
 FORMATS: dict[str, Callable[[pl.DataFrame], pl.DataFrame]] = {
