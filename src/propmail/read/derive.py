@@ -128,7 +128,8 @@ def finish_text(text: pl.DataFrame, mapping: ColumnMapping) -> tuple[pl.DataFram
                 .otherwise(pl.concat_str([pl.col(street), shown], separator=" ", ignore_nulls=True))
                 .alias(street)
             )
-    text, checked = site.checked_state(text.with_columns(steps).drop(units))
+    text = _mailing_state(text.with_columns(steps).drop(units))
+    text, checked = site.checked_state(text)
     text, notes = site.fill_site(text, mapping.from_mailing)
     notes = checked + notes
     # where the file and the mailing block give none: the constant
@@ -139,6 +140,30 @@ def finish_text(text: pl.DataFrame, mapping: ColumnMapping) -> tuple[pl.DataFram
         for canon, value in mapping.constants.items()
     ]
     return text.with_columns(constants), notes
+
+
+def _mailing_state(text: pl.DataFrame) -> pl.DataFrame:
+    """The mailing state, where the row gives none, from its ZIP (`places.state_from_zip`), read
+    on those rows only."""
+    if not {"OwnerState", "OwnerZip", "OwnerCity"} <= set(text.columns):
+        return text
+    state = pl.col("OwnerState").cast(pl.String).str.strip_chars()
+    rows = (
+        text.select(
+            ((state.is_null() | (state == "")) & pl.col("OwnerZip").is_not_null()).fill_null(False)
+        )
+        .to_series()
+        .arg_true()
+    )
+    if rows.is_empty():
+        return text
+    fixed = text[rows].select(
+        **places.state_from_zip(pl.col("OwnerCity"), pl.col("OwnerState"), pl.col("OwnerZip"))
+    )
+    return text.with_columns(
+        text["OwnerCity"].cast(pl.String).scatter(rows, fixed["city"]),
+        text["OwnerState"].cast(pl.String).scatter(rows, fixed["state"]),
+    )
 
 
 def filled(mapping: ColumnMapping, picked: Mapping[str, int]) -> list[str]:
