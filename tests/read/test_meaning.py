@@ -232,3 +232,13 @@ def test_numbered_mailing_lines_beside_their_own_city_and_zip_make_one_delivery_
         None,  # no line is an address: the street column's own (empty) value
     ]
     assert frame["OwnerAddress2"].to_list()[:2] == [None, "%LYME PROPERTIES"]
+
+
+def test_a_unit_after_the_lot_of_a_parcel_number_is_not_the_site_s_unit(tmp_path: Path) -> None:
+    path = tmp_path / "roll.csv"
+    path.write_text(
+        "map,block,lot,,unit,situs address,owner name,mailing address,mailing zip\n"
+        "1,2,3,,7,9 ELM ST,ANN LEE,1 MAIN ST,27511\n",
+        encoding="utf-8",
+    )
+    assert read_upload(path).frame["LocationAddress1"].to_list() == ["9 ELM ST"]

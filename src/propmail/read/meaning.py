@@ -31,7 +31,7 @@ from propmail.contract import REQUIRED, Kind
 from propmail.read import evidence
 from propmail.read.derive import PARTS
 from propmail.read.files import Sheet
-from propmail.read.kinds import Reading, column_of, reading, resolve_blocks
+from propmail.read.kinds import Reading, column_of, parcel_units, reading, resolve_blocks
 from propmail.read.mapping import (
     Block,
     ColumnMapping,
@@ -80,6 +80,7 @@ def match(sheet: Sheet, columns: Mapping[str, Kind], niche: bool = False) -> Mat
         canon = {c.casefold(): c for c in columns}.get(normalize(h))
         if canon:
             readings[pos] = Reading(f"={canon}", "", 1.2)
+    readings = parcel_units(headers, readings)
     blocks = resolve_blocks(readings)
     values = evidence.sample(sheet.frame)
     cells = {pos: values.get_column(values.columns[pos]) for pos in range(len(headers))}
