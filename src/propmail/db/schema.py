@@ -49,12 +49,17 @@ _SA_TYPES: dict[str, TypeEngine] = {
 }
 
 # Columns a load writes; InsertedDate / ModifiedDate / UpdatedDate are set by the load itself.
-OWNER_FIELDS: tuple[Field, ...] = tuple(c.field for c in stored(OWNER))
+OWNER_FIELDS: tuple[Field, ...] = tuple(c.field for c in stored(OWNER) if not c.staged_only)
 LOCATION_FIELDS: tuple[Field, ...] = tuple(c.field for c in stored(LOCATION) if not c.staged_only)
 # The staged location row also names its owner by slug; OwnerId is resolved in SQL.
 STAGE_LOCATION_FIELDS: tuple[Field, ...] = (
     *LOCATION_FIELDS,
     *(c.field for c in stored(LOCATION) if c.staged_only),
+)
+# The staged owner row also names the columns its rows could not read.
+STAGE_OWNER_FIELDS: tuple[Field, ...] = (
+    *OWNER_FIELDS,
+    *(c.field for c in stored(OWNER) if c.staged_only),
 )
 
 AUDIT_FIELDS = ("InsertedDate", "ModifiedDate", "UpdatedDate")
