@@ -1,16 +1,20 @@
-"""The command line starts without the heavy libraries: `propmail --version` and `--help`
-import click and rich, and each command imports what it uses when it runs."""
+"""The command line starts without the heavy libraries: `propmail --version` imports neither
+click nor rich, `--help` click alone, and each command imports what it uses when it runs."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
+
+from propmail import __version__
 
 HEAVY = ("polars", "pandas", "sqlalchemy", "pyarrow")
 
 
-def _imported_after(code: str) -> list[str]:
-    heavy = f"' '.join(m for m in {HEAVY!r} if m in sys.modules)"
+def _imported_after(code: str, heavy_modules: tuple[str, ...] = HEAVY) -> list[str]:
+    heavy = f"' '.join(m for m in {heavy_modules!r} if m in sys.modules)"
     probe = f"{code}\nimport sys\nprint({heavy}, file=sys.stderr)"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     return done.stderr.split()
@@ -34,3 +38,33 @@ def test_a_command_still_finds_what_it_imports_on_demand() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "update_window_months" in done.stdout
+
+
+# the installed `propmail --version`: the script's call of `propmail.__main__.main`
+FAST_VERSION = (
+    "import sys\nsys.argv = ['propmail', '--version']\nimport propmail.__main__ as m\nm.main()"
+)
+
+
+def test_version_is_answered_before_click_and_rich_are_imported() -> None:
+    assert _imported_after(FAST_VERSION, (*HEAVY, "click", "rich")) == []
+
+
+def test_version_says_what_click_says() -> None:
+    def version(code: str) -> str:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        return done.stdout
+
+    fast = version(FAST_VERSION)
+    through_click = version("from propmail.cli import main\nmain(['--version'])")
+    assert fast == through_click == f"propmail, version {__version__}\n"
+
+
+def test_help_imports_no_rich() -> None:
+    run = "from propmail.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass"
+    assert _imported_after(run, ("rich",)) == []
+
+
+def test_the_installed_command_starts_at_the_fast_path() -> None:
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert project["project"]["scripts"]["propmail"] == "propmail.__main__:main"

@@ -11,8 +11,8 @@ from pathlib import Path
 import polars as pl
 
 from propmail import pipeline, synth
-from propmail.contract import LOCATION, SOURCE_ROW, STORED, UPLOAD_COLUMNS, stored
-from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS
+from propmail.contract import KEEP_STORED, LOCATION, SOURCE_ROW, STORED, UPLOAD_COLUMNS, stored
+from propmail.db.schema import STAGE_LOCATION_FIELDS, STAGE_OWNER_FIELDS
 from propmail.read import read_upload
 from propmail.rules import grantor, slug
 from propmail.settings import Rules, load_rules
@@ -48,7 +48,7 @@ def test_the_pure_pipeline_loads_without_the_database_layer() -> None:
 def test_owners_and_locations_are_the_stored_columns_of_the_contract(tmp_path: Path) -> None:
     synth.upload(20, seed=3).write_csv(tmp_path / "u.csv")
     result = pipeline.run(read_upload(tmp_path / "u.csv").frame, load_rules())
-    assert set(result.owners.columns) == {f.name for f in OWNER_FIELDS}
+    assert set(result.owners.columns) == {f.name for f in STAGE_OWNER_FIELDS}
     assert result.locations.columns == [c.name for c in stored(LOCATION)]
     assert {f.name for f in STAGE_LOCATION_FIELDS} == set(result.locations.columns)
     # every source is an upload column or a derived field the pipeline makes
@@ -84,3 +84,20 @@ def test_repeated_parcels_are_one_reason_with_their_count_whatever_row_each_keep
         ("duplicate parcel id: a later row of the file with the same id is kept", 3),
         ("empty owner ZIP (OwnerZip): the owner key would be empty", 1),
     ]
+
+
+def test_an_owner_keeps_stored_only_the_columns_none_of_its_rows_read(tmp_path: Path) -> None:
+    """Two parcels of one owner, one ZIP+4 not read and the other given: the given one is
+    written. An owner whose one row could not read its ZIP+4 keeps the stored one."""
+    rows = synth.upload(3, seed=4).with_columns(
+        pl.Series("OwnerAddress1", ["1 MAIN ST", "1 MAIN ST", "9 ELM ST"]),
+        pl.Series("OwnerZip", ["24016", "24016", "24017"]),
+        pl.Series("OwnerMailingZip4", ["12AB", "1234", "abc"]),
+    )
+    path = tmp_path / "u.csv"
+    rows.write_csv(path)
+    owners = pipeline.run(read_upload(path).frame, load_rules()).owners
+    kept = dict(owners.select("Slug", KEEP_STORED).iter_rows())
+    zip4 = dict(owners.select("Slug", "MailingZip4").iter_rows())
+    assert kept == {"1_MAIN_ST_24016": None, "9_ELM_ST_24017": "|OwnerMailingZip4|"}
+    assert zip4 == {"1_MAIN_ST_24016": "1234", "9_ELM_ST_24017": None}

@@ -38,7 +38,14 @@ import polars as pl
 from propmail import pipeline
 from propmail.contract import FLAGS
 from propmail.db import Batch, Database, connect, with_ssm_prefix
-from propmail.db.schema import DATE, FLAG, NUMBER, OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field
+from propmail.db.schema import (
+    DATE,
+    FLAG,
+    NUMBER,
+    STAGE_LOCATION_FIELDS,
+    STAGE_OWNER_FIELDS,
+    Field,
+)
 from propmail.errors import DatabaseUnavailable, InputError, PropmailError
 from propmail.inputs import Inputs
 from propmail.job import check_database, database_errors, load_options, prepare
@@ -270,7 +277,7 @@ class DatabaseIntegrator:
         """Merge owners and locations; returns the guide's result dict (success or error)."""
         try:
             self._validate_dataframes(owners_df, locations_df)
-            owners = _to_polars(owners_df.rename(columns={"OwnerSlug": "Slug"}), OWNER_FIELDS)
+            owners = _to_polars(owners_df.rename(columns={"OwnerSlug": "Slug"}), STAGE_OWNER_FIELDS)
             locations = _to_polars(locations_df, STAGE_LOCATION_FIELDS)
             with database_errors(self.backend):
                 check_database(self.backend, region_id)  # the tables come from db init

@@ -12,11 +12,9 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
 from propmail import __version__, redact
 from propmail.bench import DEFAULT_PG_URL
@@ -35,6 +33,8 @@ from propmail.errors import (
 )
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from propmail.db import Database
     from propmail.job import JobResult
 
@@ -42,8 +42,33 @@ if TYPE_CHECKING:
 # the database and the readers): `propmail --version` and `--help` load none of them.
 
 log = logging.getLogger("propmail")
-err = Console(stderr=True)
-out = Console()
+
+
+class _Console:
+    """A rich Console made on first use: `--help` and a usage error never import rich."""
+
+    def __init__(self, stderr: bool = False) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr)
+        return getattr(self._console, name)
+
+
+err = cast("Console", _Console(stderr=True))
+out = cast("Console", _Console())
+
+
+def escape(text: str) -> str:
+    """`text` with rich's markup escaped (rich imported when the first line is written)."""
+    from rich.markup import escape as markup_escape
+
+    return markup_escape(text)
+
 
 DB_HELP = f"SQLAlchemy URL; default $PROPMAIL_DB_URL, else {DEFAULT_URL}"
 

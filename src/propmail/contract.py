@@ -183,6 +183,9 @@ STORED: tuple[Stored, ...] = (
     Stored(OWNER,    "MailingCounty",      TEXT,     "LocationCounty"),
     Stored(OWNER,    "AccuzipRequest",     LONGTEXT, "AccuzipRequest"),       # Request* joined
     Stored(OWNER,    "AccuzipResponse",    LONGTEXT, "FullAccuzipResponse"),
+    # the owner's columns that none of its rows could read (`|OwnerCity|`): a stored owner
+    # keeps its value in each
+    Stored(OWNER,    "KeepStored",         LONGTEXT, KEEP_STORED,           staged_only=True),
 
     Stored(LOCATION, "PrimaryId",          TEXT,     "LocationPrimaryId"),
     # the location's owner: the load resolves Location.OwnerId from it
@@ -235,6 +238,17 @@ def added_by(rule: str) -> tuple[str, ...]:
 def stored(table: str) -> tuple[Stored, ...]:
     """The columns a load sends for one table, in its column order."""
     return tuple(c for c in STORED if c.table == table)
+
+
+def kept(table: str) -> dict[str, str]:
+    """The columns of `table` copied from an upload column, but its key (stored column ->
+    upload column): a stored row keeps its value in each whose cell could not be read."""
+    keys = ("PrimaryId", "Slug")
+    return {
+        c.name: c.source
+        for c in stored(table)
+        if not c.staged_only and c.source in UPLOAD_COLUMNS and c.name not in keys
+    }
 
 
 # A niche list needs the parcel id, or the property address and ZIP.

@@ -18,7 +18,7 @@ from functools import cache
 import polars as pl
 
 from propmail import storable
-from propmail.contract import KEEP_STORED, LOCATION, OWNER, SOURCE_ROW, TEXT, stored
+from propmail.contract import KEEP_STORED, LOCATION, OWNER, SOURCE_ROW, TEXT, kept, stored
 from propmail.progress import Step, no_step
 from propmail.rules import (
     classification,
@@ -73,8 +73,14 @@ def apply(rule: Rule, frame: pl.DataFrame, rules: Rules) -> pl.DataFrame:
 # Owner columns aggregated per slug (database name -> expression over the processed frame);
 # the slug is the group key, and FullAddress is made from the aggregated address.
 OWNER_COLUMNS: dict[str, pl.Expr] = {
-    c.name: pl.col(c.source) for c in stored(OWNER) if c.name not in ("Slug", "FullAddress")
+    c.name: pl.col(c.source)
+    for c in stored(OWNER)
+    if c.name not in ("Slug", "FullAddress") and not c.staged_only
 }
+# An owner's column read from the file (database name -> upload column) that none of its rows
+# gave a value, and some row could not read: the stored owner keeps its value there.
+OWNER_KEPT = kept(OWNER)
+_UNREAD = "__unread_"
 
 # Location columns (database name -> processed column); RegionId, OwnerId, ListPriorityId
 # are resolved by the load.
@@ -173,14 +179,16 @@ def rejects_by_reason(rejects: pl.DataFrame) -> pl.DataFrame:
 def foreign_mailing(frame: pl.DataFrame) -> pl.Series:
     """Per row: the foreign place its mailing address names (`places.foreign_place`), else
     null. Only rows without a mailing state or ZIP are read."""
+    names = ("OwnerCity", "OwnerState", "OwnerZip")
+    read = [c for c in names if c in frame.columns]
     city, state, zip_ = (
-        pl.col(c).cast(pl.String) if c in frame.columns else pl.lit(None, pl.String)
-        for c in ("OwnerCity", "OwnerState", "OwnerZip")
+        pl.col(c).cast(pl.String) if c in read else pl.lit(None, pl.String) for c in names
     )
     out = pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias("foreign")
     rows = frame.select((state.is_null() | zip_.is_null()).fill_null(True)).to_series().arg_true()
     if rows.len():
-        named = frame[rows].select(places.foreign_place(city, state, zip_)).to_series()
+        mailing = frame.select(read) if read else frame  # those rows' mailing columns only
+        named = mailing[rows].select(places.foreign_place(city, state, zip_)).to_series()
         out = out.scatter(rows, named)
     return out
 
@@ -232,9 +240,13 @@ def owners_frame(good: pl.DataFrame) -> pl.DataFrame:
     Most owners have one row: only slugs shared by several rows are aggregated, and the owners
     are gathered once from the rows and the aggregated ones (a filter and then a sort copied
     them twice: 300 MB more at 1M rows).
+
+    `KEEP_STORED` names the columns an owner keeps stored: those its rows left empty where one
+    of them could not read the cell.
     """
+    unread = _unread_cells(good)
     rows = good.select(
-        pl.col("OwnerSlug").alias("Slug"), *[e.alias(k) for k, e in OWNER_COLUMNS.items()]
+        pl.col("OwnerSlug").alias("Slug"), *[e.alias(k) for k, e in OWNER_COLUMNS.items()], *unread
     ).with_row_index("__order")
     shared = rows["Slug"].is_duplicated()
     merged = (
@@ -249,7 +261,36 @@ def owners_frame(good: pl.DataFrame) -> pl.DataFrame:
     first_row = pl.concat([single, merged["__order"]])
     order = pl.concat([single, after]).gather(first_row.arg_sort())
     owners = pl.concat([rows, merged]).select(pl.all().gather(order)).drop("__order")
-    return owners.with_columns(full_address().alias("FullAddress"))
+    owners = owners.with_columns(full_address().alias("FullAddress"), _owner_kept(bool(unread)))
+    return owners.select(pl.exclude(f"^{_UNREAD}.*$"))
+
+
+def _unread_cells(good: pl.DataFrame) -> list[pl.Expr]:
+    """Per row, whether it could not read the cell of each owner column (none where every
+    cell of the upload was read)."""
+    keep = good.get_column(KEEP_STORED, default=None)
+    if keep is None or keep.null_count() == keep.len():
+        return []
+    return [
+        pl.col(KEEP_STORED)
+        .str.contains(f"|{source}|", literal=True)
+        .fill_null(False)
+        .alias(_UNREAD + name)
+        for name, source in OWNER_KEPT.items()
+    ]
+
+
+def _owner_kept(unread: bool) -> pl.Expr:
+    """An owner's `KEEP_STORED`: the upload columns of its columns left empty where one of its
+    rows could not read the cell (`|OwnerCity|`), null where none."""
+    if not unread:
+        return pl.lit(None, pl.String).alias(KEEP_STORED)
+    names = [
+        pl.when(pl.col(_UNREAD + name) & pl.col(name).is_null()).then(pl.lit(source))
+        for name, source in OWNER_KEPT.items()
+    ]
+    joined = pl.concat_str(names, separator="|", ignore_nulls=True)
+    return pl.when(joined.str.len_bytes() > 0).then(pl.format("|{}|", joined)).alias(KEEP_STORED)
 
 
 def locations_frame(good: pl.DataFrame) -> pl.DataFrame:

@@ -7,17 +7,18 @@ from rich.table import Table
 from rich.text import Text
 
 from propmail.changes import load_headline
+from propmail.contract import LOCATION, OWNER, kept
 from propmail.db import Preview
 from propmail.job import JobResult
 from propmail.parity import ParityResult
-from propmail.pipeline import LOCATION_COLUMNS, rejects_by_reason
+from propmail.pipeline import rejects_by_reason
 from propmail.redact import redact
 from propmail.settings import load_rules
 from propmail.verify import SlugCheck
 
 MAX_CODES_SHOWN = 20
-# upload columns whose cell, when it cannot be read, leaves a stored location's value as it is
-KEPT_BY_LOCATIONS = frozenset(LOCATION_COLUMNS.values())
+# upload columns whose cell, when it cannot be read, leaves the stored value as it is
+KEPT_STORED = frozenset(kept(LOCATION).values()) | frozenset(kept(OWNER).values())
 REJECTS_SHOWN = 5
 
 
@@ -69,7 +70,7 @@ def summary_rows(result: JobResult) -> list[tuple[str, str]]:
     if result.upload.missing_columns:
         rows.append(("optional columns missing", ", ".join(result.upload.missing_columns)))
     for column, count in sorted(result.upload.unparseable.items()):
-        kept = "a stored location keeps its value" if column in KEPT_BY_LOCATIONS else "now null"
+        kept = "empty; a stored row keeps its value" if column in KEPT_STORED else "now null"
         rows.append((f"unparseable {column} ({kept})", f"{count:,}"))
     rows += _site_rows(result) + _name_rows(result)
     for outcome in p.niche:
@@ -96,6 +97,8 @@ def summary_rows(result: JobResult) -> list[tuple[str, str]]:
             ),
             ("new list codes", f"{len(load.new_codes):,}"),
         ]
+        if load.cells_kept or result.upload.unparseable:
+            rows.append(("cells not read, stored value kept", f"{load.cells_kept:,}"))
         shown = load.new_codes[:MAX_CODES_SHOWN]
         rows += [("  " + code, "created") for code in shown]
         if len(load.new_codes) > len(shown):
@@ -203,6 +206,8 @@ def _dry_run_rows(preview: Preview) -> list[tuple[str, str]]:
         ),
         ("list codes to create (locations carrying each)", f"{len(c.new_codes):,}"),
     ]
+    if c.cells_kept:
+        rows.append(("cells not read, stored value to keep", f"{c.cells_kept:,}"))
     shown = c.new_codes[:MAX_CODES_SHOWN]
     rows += [(f"  {code}", f"{preview.new_code_rows[code]:,}") for code in shown]
     if len(c.new_codes) > len(shown):

@@ -12,10 +12,11 @@ from typing import Any
 import polars as pl
 import pytest
 
+from propmail.contract import KEEP_STORED
 from propmail.db import Backend, connect, sql
 from propmail.db.compare import STORED_CODE, STORED_SLUG, Keys, Moments, compare
 from propmail.db.postgres import backend as postgres_backend
-from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS
+from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, STAGE_OWNER_FIELDS
 from propmail.inputs import Inputs
 from propmail.job import load_options, run_job
 from propmail.selftest.scenario import Scenario
@@ -85,11 +86,12 @@ def stored_rows(
 
 
 def frames(parcels: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Staged owners (one per parcel, slugs in byte order) and locations."""
+    """Staged owners (one per parcel, slugs in byte order) and locations, every cell read."""
     slugs = [f"OWNER_{i:02d}" for i in range(parcels)]
-    owners = staged(OWNER_FIELDS, slugs, "Slug")
+    read = pl.lit(None, pl.String).alias(KEEP_STORED)
+    owners = staged(STAGE_OWNER_FIELDS, slugs, "Slug").with_columns(read)
     locations = staged(STAGE_LOCATION_FIELDS, [f"P{i:02d}" for i in range(parcels)], "PrimaryId")
-    return owners, locations.with_columns(pl.Series("OwnerSlug", slugs))
+    return owners, locations.with_columns(pl.Series("OwnerSlug", slugs), read)
 
 
 # each stored location: what differs from the upload, when it was written, its kind
@@ -149,6 +151,22 @@ def test_each_stored_location_gets_the_kind_the_sql_comparison_gives_it() -> Non
             assert by_parcel[parcel]["Kind"] == sql.REFRESHED
             assert by_parcel[parcel]["UpdatedDate"] == written[parcel][1]
     assert result.refreshed.columns == [f.name for f in sql.LOCATION_KIND_FIELDS]
+
+
+def test_a_row_with_a_cell_not_read_is_staged_for_sql_to_keep_the_stored_value() -> None:
+    """Found the same, but with a cell the file could not read: staged (SQL puts the stored
+    value there and counts it), neither left out nor counted here."""
+    owners, locations = frames(3)
+    written = {p: (LAST_MONTH, TODAY) for p in ("P00", "P01", "P02")}  # all unchanged
+    stored = stored_rows(owners, locations, written)
+    unread = pl.Series(KEEP_STORED, [None, "|OwnerCity|", None])
+    owners = owners.with_columns(unread)
+    locations = locations.with_columns(unread.replace("|OwnerCity|", "|BKDate|"))
+    result = compare(owners, locations, [stored], MOMENTS, (sql.UNCHANGED,))
+    assert result.owners["Slug"].to_list() == ["OWNER_01"]
+    assert result.locations["PrimaryId"].to_list() == ["P01"]
+    assert result.owners_left == {sql.UNCHANGED: 2}
+    assert result.locations_left == {sql.UNCHANGED: 2, sql.FROZEN: 0}
 
 
 def test_only_the_owners_found_unchanged_are_left_out_and_they_are_counted() -> None:

@@ -7,7 +7,7 @@ from datetime import date
 
 import polars as pl
 
-from propmail.db.schema import DATE, FLAG, NUMBER, OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field
+from propmail.db.schema import DATE, FLAG, NUMBER, STAGE_LOCATION_FIELDS, STAGE_OWNER_FIELDS, Field
 
 _DTYPES = {FLAG: pl.Boolean, NUMBER: pl.Float64, DATE: pl.Date}
 
@@ -80,7 +80,7 @@ def owners_of(locations: pl.DataFrame) -> pl.DataFrame:
         pl.lit("10 ELM ST_ROANOKE_VA_24016").alias("AccuzipRequest"),
         pl.lit('{"status": "ok", "dpv": "Y"}').alias("AccuzipResponse"),
     )
-    return _typed(frame, OWNER_FIELDS)
+    return _typed(frame, STAGE_OWNER_FIELDS)
 
 
 def upload(n: int) -> tuple[pl.DataFrame, pl.DataFrame]:

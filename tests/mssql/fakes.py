@@ -108,4 +108,4 @@ def result_row(
 ) -> Row:
     """What ProcessPythonEnhancedData returns for a first load: everything inserted."""
     codes = json.dumps([{"Code": c} for c in new_codes]) if new_codes else None
-    return (key, locations, owners, owners, 0, 0, locations, 0, 0, 0, codes, state)
+    return (key, locations, owners, owners, 0, 0, locations, 0, 0, 0, codes, state, 0)

@@ -27,7 +27,7 @@ from propmail.contract import (
 )
 from propmail.db.mssql import dialect as tsql
 from propmail.db.mssql import staging
-from propmail.db.sql import KEPT
+from propmail.db.sql import KEPT, OWNER_KEPT
 from tests.mssql.tsql_grammar import parse_batch
 
 TSQL_TYPES = {
@@ -144,22 +144,49 @@ def test_the_merge_writes_the_column_from_its_source(column: Stored) -> None:
     assert inserted.get(column.name) == f"s.{column.name}", "WHEN NOT MATCHED THEN INSERT"
 
 
-def test_the_merge_source_keeps_the_stored_value_of_every_cell_not_read() -> None:
-    """The UPDATE of #PropmailLocationSource puts the stored value in place of each cell the
-    file could not read (KeepStored), for exactly the columns the generated SQL keeps."""
-    updates = [
-        u
+# per table: the stored row's alias, its columns kept, and how a source row finds it
+KEEPING = {
+    OWNER: ("o", OWNER_KEPT, "o.Slug = s.Slug"),
+    LOCATION: ("l", KEPT, "l.PrimaryId = s.PrimaryId AND l.RegionId = @regionId"),
+}
+
+
+def _by_keep_stored(kind: type[exp.Expression], table: str) -> list[exp.Expression]:
+    """The statements of that kind over the merge source of `table` (as s) by KeepStored."""
+    return [
+        e
         for t in trees("ProcessPythonEnhancedData.sql")
-        for u in t.find_all(exp.Update)
-        if u.this is not None and u.this.name == "s" and "KeepStored" in u.sql("tsql")
+        for e in t.find_all(kind)
+        if f"FROM #{SOURCE[table]} AS s" in e.sql("tsql") and "KeepStored" in e.sql("tsql")
     ]
-    assert len(updates) == 1, "one UPDATE of the location source by KeepStored"
+
+
+@pytest.mark.parametrize("table", [OWNER, LOCATION])
+def test_the_merge_source_keeps_the_stored_value_of_every_cell_not_read(table: str) -> None:
+    """The UPDATE of the merge source puts the stored value in place of each cell the file
+    could not read (KeepStored), for exactly the columns the generated SQL keeps."""
+    alias, columns, match = KEEPING[table]
+    updates = _by_keep_stored(exp.Update, table)
+    assert len(updates) == 1, f"one UPDATE of #{SOURCE[table]} by KeepStored"
     sets = {e.this.name: e.expression.sql("tsql") for e in updates[0].expressions}
     expected = {
-        name: f"CASE WHEN s.KeepStored LIKE N'%|{source}|%' THEN l.{name} ELSE s.{name} END"
-        for name, source in KEPT.items()
+        name: f"CASE WHEN s.KeepStored LIKE N'%|{source}|%' THEN {alias}.{name} ELSE s.{name} END"
+        for name, source in columns.items()
     }
     assert sets == expected
-    statement = updates[0].sql("tsql")  # only the rows stored in the region, with such a cell
-    assert "l.PrimaryId = s.PrimaryId AND l.RegionId = @regionId" in statement
+    statement = updates[0].sql("tsql")  # only the rows stored already, with such a cell
+    assert match in statement
     assert "WHERE NOT s.KeepStored IS NULL" in statement
+
+
+@pytest.mark.parametrize("table", [OWNER, LOCATION])
+def test_the_cells_kept_are_counted_as_the_generated_sql_counts_them(table: str) -> None:
+    """@cellsKept adds, per source row stored already, one for each column kept (the count
+    `sql.kept_cells` makes)."""
+    _, columns, match = KEEPING[table]
+    counts = [s for s in _by_keep_stored(exp.Select, table) if "@cellsKept" in s.sql("tsql")]
+    assert len(counts) == 1, f"one count of #{SOURCE[table]}'s cells kept"
+    statement = counts[0].sql("tsql")
+    cases = [f"CASE WHEN s.KeepStored LIKE N'%|{s}|%' THEN 1 ELSE 0 END" for s in columns.values()]
+    assert f"SUM({' + '.join(cases)})" in statement
+    assert match in statement and "WHERE NOT s.KeepStored IS NULL" in statement

@@ -92,7 +92,7 @@ def test_a_driver_error_that_echoes_the_password_is_masked_everywhere(
     assert SENTINEL not in debug_log.text
     # and a bulk copy error on the way is masked in the warning it logs
     server = FakeServer(bulk=True, bulk_error=RuntimeError(f"bcp PWD={SENTINEL}"))
-    server.answers[tsql.process_upload(False)] = [(1, 10, 8, 8, 0, 0, 10, 0, 0, 0, None, 3)]
+    server.answers[tsql.process_upload(False)] = [(1, 10, 8, 8, 0, 0, 10, 0, 0, 0, None, 3, 0)]
     backend(server).load(1, Batch(40, owners, locations, load_options(rules), NOW))
     assert "bulk copy unavailable" in debug_log.text and SENTINEL not in debug_log.text
 

@@ -10,6 +10,8 @@ SQL keeps the last word on every row it is given:
 - a row found changed, or new, is staged and compared again there;
 - an owner this comparison cannot place (none of the region's locations names it) is staged
   and compared there;
+- a row with a cell the file could not read is staged: SQL puts the stored value in that cell
+  and counts it (`sql.keep_stored`), then compares the row;
 - only the rows found the same are left out of staging. Of those, the locations only
   refreshed are handed to the load by key (`Compared.refreshed`), as their kind rows; the
   unchanged and frozen ones are counted and left alone.
@@ -81,15 +83,6 @@ def _same(staged: str, stored: str, types: dict[str, pl.DataType]) -> pl.Expr:
     return pl.col(staged).cast(types[stored]).eq_missing(pl.col(stored))
 
 
-def _kept(column: str) -> pl.Expr:
-    """Where the staged row's cell of a location column could not be read: the load keeps the
-    stored value (`sql.keep_stored`), so the column counts as the same."""
-    if column not in sql.KEPT:
-        return pl.lit(False)
-    unread = pl.col(KEEP_STORED).str.contains(f"|{sql.KEPT[column]}|", literal=True)
-    return unread.fill_null(False)
-
-
 def _kind(same: list[pl.Expr], prefix: str, moments: Moments, window: bool) -> pl.Expr:
     """The kind of each joined row, its stored dates under `prefix`: as `sql._kind`, with the
     update window (frozen rows) where `window` (locations)."""
@@ -157,7 +150,7 @@ def location_kinds(
     LocationId, Kind and the stored row's two refresh dates."""
     joined = _joined(stored, PRIMARY_ID, staged, keys)
     types = dict(joined.schema)
-    same = [_same(n, f"l.{n}", types) | _kept(n) for n in sql.LOCATION_DATA]
+    same = [_same(n, f"l.{n}", types) for n in sql.LOCATION_DATA]
     same += [_same("OwnerSlug", STORED_SLUG, types), _same("PriorityCode", STORED_CODE, types)]
     return joined.select(
         ROW,
@@ -205,6 +198,13 @@ class Found:
         for name, values in self.dates.items():
             values[rows] = kinds[name].cast(pl.Datetime("us")).to_numpy()
 
+    def unplaced(self, frame: pl.DataFrame) -> None:
+        """Leave the rows of `frame` with a cell the file could not read to SQL: staged, they
+        take the stored value there (`sql.keep_stored`) and are counted, then compared."""
+        unread = frame.get_column(KEEP_STORED, default=None)
+        if unread is not None and unread.null_count() < unread.len():
+            self.kind[unread.is_not_null().to_numpy()] = -1
+
     def of_kind(self, wanted: tuple[int, ...]) -> np.ndarray:
         return np.isin(self.kind, wanted)
 
@@ -251,6 +251,8 @@ def compare(
         owner_keys, location_keys = keys
         found_locations.put(location_kinds(locations, location_keys, part, moments))
         found_owners.put(owner_kinds(owners, owner_keys, part, moments))
+    found_owners.unplaced(owners)
+    found_locations.unplaced(locations)
     refreshed = found_locations.kind == sql.REFRESHED
     return Compared(
         owners=_without(owners, found_owners.of_kind(owners_left_out)),

@@ -46,7 +46,7 @@ from propmail.db.results import (
     code_changes,
     in_slug_order,
 )
-from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field, State
+from propmail.db.schema import STAGE_LOCATION_FIELDS, STAGE_OWNER_FIELDS, Field, State
 from propmail.db.sql import journal
 from propmail.db.sqlbase import SqlDatabase, upload_tables
 from propmail.errors import LoadError, as_stop, failure_message
@@ -139,16 +139,26 @@ class SqlBackend(SqlDatabase):
             "region": batch.region_id,
         }
 
-    def stage_upload(self, conn: Connection, batch: Batch) -> None:
-        self.stage(conn, sql.STAGE_OWNER, OWNER_FIELDS, batch.staged_owners())
+    def stage_upload(self, conn: Connection, batch: Batch) -> int:
+        """Stage every owner and location; returns the cells that keep a stored value."""
+        self.stage(conn, sql.STAGE_OWNER, STAGE_OWNER_FIELDS, batch.staged_owners())
         self.stage(conn, sql.STAGE_LOCATION, STAGE_LOCATION_FIELDS, batch.staged_locations())
-        self.keep_stored(conn, batch)
+        return self.keep_stored(conn, batch)
 
-    def keep_stored(self, conn: Connection, batch: Batch) -> None:
-        """The staged locations take the stored value of each cell the file could not read
-        (`sql.keep_stored`); nothing to do where every cell was read."""
-        if batch.has_unread_cells():
-            conn.execute(text(sql.keep_stored(self.dialect)), {"region": batch.region_id})
+    def keep_stored(self, conn: Connection, batch: Batch) -> int:
+        """The staged owners and locations take the stored value of each cell the file could
+        not read (`sql.keep_stored`); returns how many cells. Nothing to do where every cell
+        was read."""
+        if not batch.has_unread_cells():
+            return 0
+        kept = 0
+        for owners in (True, False):
+            params = {"region": batch.region_id}
+            kept += int(
+                conn.execute(text(sql.kept_cells(self.dialect, owners)), params).scalar_one()
+            )
+            conn.execute(text(sql.keep_stored(self.dialect, owners)), params)
+        return kept
 
     def load_steps(self) -> list[LoadStep]:
         """The load after the region lock, in order, all inside its one transaction."""
@@ -219,12 +229,13 @@ class SqlBackend(SqlDatabase):
     def _stage(self, run: Run) -> None:
         compared = run.compared
         if compared is None:
-            self.stage_upload(run.conn, run.batch)
+            run.result.cells_kept = self.stage_upload(run.conn, run.batch)
             return
         # sorted once it is known which are staged: a same-day rerun sorts none
-        self.stage(run.conn, sql.STAGE_OWNER, OWNER_FIELDS, in_slug_order(compared.owners))
+        owners = in_slug_order(compared.owners)
+        self.stage(run.conn, sql.STAGE_OWNER, STAGE_OWNER_FIELDS, owners)
         self.stage(run.conn, sql.STAGE_LOCATION, STAGE_LOCATION_FIELDS, compared.locations)
-        self.keep_stored(run.conn, run.batch)
+        run.result.cells_kept = self.keep_stored(run.conn, run.batch)
         self.compared = (
             f"staged {compared.owners.height:,} of {run.batch.owners.height:,} owners, "
             f"{compared.locations.height:,} of {run.batch.locations.height:,} locations"
@@ -399,7 +410,7 @@ class SqlBackend(SqlDatabase):
         )
         with self.rolled_back(batch) as conn:
             step("staging")
-            self.stage_upload(conn, batch)
+            counts.cells_kept = self.stage_upload(conn, batch)
             self.stage(conn, sql.STAGE_CODE, CODE_FIELDS, codes)
             step("list codes")
             counts.new_codes = list(conn.scalars(text(sql.missing_codes(d))))

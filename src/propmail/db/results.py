@@ -14,7 +14,7 @@ import polars as pl
 
 from propmail.contract import KEEP_STORED
 from propmail.db.options import LoadOptions
-from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS
+from propmail.db.schema import STAGE_LOCATION_FIELDS, STAGE_OWNER_FIELDS
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Batch:
 
     def owner_rows(self) -> pl.DataFrame:
         """The owners' staged columns, in the upload's order."""
-        return self.owners.select([f.name for f in OWNER_FIELDS])
+        return self.owners.select([f.name for f in STAGE_OWNER_FIELDS])
 
     def staged_owners(self) -> pl.DataFrame:
         """The owners as they are staged (`in_slug_order`)."""
@@ -43,7 +43,8 @@ class Batch:
         return self.locations.select([f.name for f in STAGE_LOCATION_FIELDS])
 
     def has_unread_cells(self) -> bool:
-        """Whether a location has a cell the file could not read (`KEEP_STORED`)."""
+        """Whether a location has a cell the file could not read (`KEEP_STORED`; an owner has
+        one only where one of its locations has)."""
         keep = self.locations.get_column(KEEP_STORED, default=None)
         return keep is not None and keep.null_count() < keep.len()
 
@@ -101,6 +102,8 @@ class LoadResult:
     locations_frozen: int = 0
     new_codes: list[str] = field(default_factory=list)
     processing_state: int | None = None
+    # cells the file could not read whose stored owner or location keeps its value there
+    cells_kept: int = 0
     # the load's changes by pair of codes (None: the backend does not count them, SQL Server);
     # not among the counts a load and its dry run are compared by
     moves: list[CodeMove] | None = field(default=None, compare=False, repr=False)

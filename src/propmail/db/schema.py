@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.types import TypeEngine
 
 from propmail.contract import (
@@ -44,17 +45,24 @@ _SA_TYPES: dict[str, TypeEngine] = {
     FLAG: SmallInteger(),  # BIT in SQL Server
     INT: Integer(),
     NUMBER: Float(),
-    DATE: Date(),
+    # SQLite keeps a date as text: one a legacy writer left with a time
+    # (`2024-01-05 00:00:00`) reads as its date, not as an error
+    DATE: Date().with_variant(sqlite.DATE(regexp=r"(\d{4})-(\d{2})-(\d{2})"), "sqlite"),
     TIMESTAMP: DateTime(),
 }
 
 # Columns a load writes; InsertedDate / ModifiedDate / UpdatedDate are set by the load itself.
-OWNER_FIELDS: tuple[Field, ...] = tuple(c.field for c in stored(OWNER))
+OWNER_FIELDS: tuple[Field, ...] = tuple(c.field for c in stored(OWNER) if not c.staged_only)
 LOCATION_FIELDS: tuple[Field, ...] = tuple(c.field for c in stored(LOCATION) if not c.staged_only)
 # The staged location row also names its owner by slug; OwnerId is resolved in SQL.
 STAGE_LOCATION_FIELDS: tuple[Field, ...] = (
     *LOCATION_FIELDS,
     *(c.field for c in stored(LOCATION) if c.staged_only),
+)
+# The staged owner row also names the columns its rows could not read.
+STAGE_OWNER_FIELDS: tuple[Field, ...] = (
+    *OWNER_FIELDS,
+    *(c.field for c in stored(OWNER) if c.staged_only),
 )
 
 AUDIT_FIELDS = ("InsertedDate", "ModifiedDate", "UpdatedDate")

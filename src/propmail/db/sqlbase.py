@@ -27,7 +27,7 @@ from propmail.db import admin, journaling, schema, sql, undo, upload_log
 from propmail.db.backend import Capabilities, Database
 from propmail.db.options import LoadOptions, NewListDefaults
 from propmail.db.results import Batch, Identical, JournaledLoad, Undone
-from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, Field
+from propmail.db.schema import STAGE_LOCATION_FIELDS, STAGE_OWNER_FIELDS, Field
 from propmail.db.sql.admin import probe
 from propmail.db.sql.dialect import Dialect
 from propmail.errors import DatabaseUnavailable
@@ -50,7 +50,7 @@ def upload_tables(batch: Batch | None) -> Tables:
     if batch is None:
         return no_tables
     return lambda: [
-        (sql.STAGE_OWNER, OWNER_FIELDS, batch.staged_owners()),
+        (sql.STAGE_OWNER, STAGE_OWNER_FIELDS, batch.staged_owners()),
         (sql.STAGE_LOCATION, STAGE_LOCATION_FIELDS, batch.staged_locations()),
     ]
 

@@ -201,7 +201,8 @@ def _niche(outcome: NicheOutcome) -> dict[str, Any]:
 
 
 def _changes(counts: LoadResult) -> dict[str, Any]:
-    """Owners and locations inserted / updated / unchanged (/ frozen), done or predicted."""
+    """Owners and locations inserted / updated / unchanged (/ frozen), done or predicted, and
+    the cells not read whose stored value was (or would be) kept."""
     return {
         "owners": {
             "insert": counts.owners_inserted,
@@ -214,6 +215,7 @@ def _changes(counts: LoadResult) -> dict[str, Any]:
             "unchanged": counts.locations_unchanged,
             "frozen": counts.locations_frozen,
         },
+        "cells_kept": counts.cells_kept,
     }
 
 

@@ -22,7 +22,7 @@ from propmail.progress import Step
 OWNER_SOURCE = {
     c.name: c.source
     for c in stored(OWNER)
-    if c.name not in ("Slug", "FullAddress", "AccuzipRequest")
+    if c.name not in ("Slug", "FullAddress", "AccuzipRequest") and not c.staged_only
 }
 # propmail's own location columns (the guide has no staged-only ones); the guide keeps its
 # final code in PriorityCode

@@ -56,6 +56,7 @@ BEGIN
     DECLARE @locationsInserted INT = 0;
     DECLARE @locationsUpdated INT = 0;
     DECLARE @locationsFrozen INT = 0;
+    DECLARE @cellsKept INT = 0;
     DECLARE @newCodes NVARCHAR(MAX);
     DECLARE @pruned TABLE (UploadLogId INT NOT NULL PRIMARY KEY);
     DECLARE @createdCodes TABLE (Code NVARCHAR(255) COLLATE DATABASE_DEFAULT NOT NULL);
@@ -115,7 +116,7 @@ BEGIN
                 REPLACE(d.Address1, N'''', N''), N' ', REPLACE(d.City, N'''', N''), N' ',
                 REPLACE(d.State, N'''', N''), N' ', REPLACE(d.Zip, N'''', N''))))) AS FullAddress,
             d.IsBusiness, d.AlternateName, d.DoNotMail, d.MailingZip4, d.MailingCounty,
-            d.AccuzipRequest, d.AccuzipResponse
+            d.AccuzipRequest, d.AccuzipResponse, d.KeepStored
         INTO #PropmailOwnerSource
         FROM (
             SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.Slug ORDER BY s.StageRow DESC) AS RowRank
@@ -142,7 +143,64 @@ BEGIN
         CREATE UNIQUE CLUSTERED INDEX UX_PropmailLocationSource ON #PropmailLocationSource (PrimaryId);
 
         -- a cell the file could not read (KeepStored: |LocationSellDate|BKDate|) never erases
-        -- a stored value: the matched row's value stands in for it before anything is compared
+        -- a stored value: the matched row's value stands in for it before anything is compared,
+        -- and is counted (@cellsKept)
+        SELECT @cellsKept = COALESCE(SUM(
+            CASE WHEN s.KeepStored LIKE N'%|OwnerName|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|OwnerFirstName|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|OwnerLastName|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|OwnerAddress1|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|OwnerAddress2|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|OwnerCity|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|OwnerState|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|OwnerZip|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|DoNotMail|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|OwnerMailingZip4|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|LocationCounty|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|FullAccuzipResponse|%' THEN 1 ELSE 0 END
+        ), 0)
+        FROM #PropmailOwnerSource AS s
+        JOIN dbo.Owner AS o ON o.Slug = s.Slug
+        WHERE s.KeepStored IS NOT NULL;
+        UPDATE s SET
+            Name = CASE WHEN s.KeepStored LIKE N'%|OwnerName|%' THEN o.Name ELSE s.Name END,
+            FirstName = CASE WHEN s.KeepStored LIKE N'%|OwnerFirstName|%' THEN o.FirstName ELSE s.FirstName END,
+            LastName = CASE WHEN s.KeepStored LIKE N'%|OwnerLastName|%' THEN o.LastName ELSE s.LastName END,
+            Address1 = CASE WHEN s.KeepStored LIKE N'%|OwnerAddress1|%' THEN o.Address1 ELSE s.Address1 END,
+            Address2 = CASE WHEN s.KeepStored LIKE N'%|OwnerAddress2|%' THEN o.Address2 ELSE s.Address2 END,
+            City = CASE WHEN s.KeepStored LIKE N'%|OwnerCity|%' THEN o.City ELSE s.City END,
+            State = CASE WHEN s.KeepStored LIKE N'%|OwnerState|%' THEN o.State ELSE s.State END,
+            Zip = CASE WHEN s.KeepStored LIKE N'%|OwnerZip|%' THEN o.Zip ELSE s.Zip END,
+            DoNotMail = CASE WHEN s.KeepStored LIKE N'%|DoNotMail|%' THEN o.DoNotMail ELSE s.DoNotMail END,
+            MailingZip4 = CASE WHEN s.KeepStored LIKE N'%|OwnerMailingZip4|%' THEN o.MailingZip4 ELSE s.MailingZip4 END,
+            MailingCounty = CASE WHEN s.KeepStored LIKE N'%|LocationCounty|%' THEN o.MailingCounty ELSE s.MailingCounty END,
+            AccuzipResponse = CASE WHEN s.KeepStored LIKE N'%|FullAccuzipResponse|%' THEN o.AccuzipResponse ELSE s.AccuzipResponse END
+        FROM #PropmailOwnerSource AS s
+        JOIN dbo.Owner AS o ON o.Slug = s.Slug
+        WHERE s.KeepStored IS NOT NULL;
+        SELECT @cellsKept = @cellsKept + COALESCE(SUM(
+            CASE WHEN s.KeepStored LIKE N'%|LocationAddress1|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|LocationCity|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|LocationState|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|LocationZip|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|LocationCounty|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|LocationNeighborhood|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|LocationAcres|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|LocationSellDate|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|LocationSellAmount|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|LocationGrantor|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|EstLoanToValue|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|EstEquity|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|LienType|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|BKDate|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|DivorceDate|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|PreFcRecordingDate|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|Vacant|%' THEN 1 ELSE 0 END +
+            CASE WHEN s.KeepStored LIKE N'%|ResponseNCOA|%' THEN 1 ELSE 0 END
+        ), 0)
+        FROM #PropmailLocationSource AS s
+        JOIN dbo.Location AS l ON l.PrimaryId = s.PrimaryId AND l.RegionId = @regionId
+        WHERE s.KeepStored IS NOT NULL;
         UPDATE s SET
             Address1 = CASE WHEN s.KeepStored LIKE N'%|LocationAddress1|%' THEN l.Address1 ELSE s.Address1 END,
             City = CASE WHEN s.KeepStored LIKE N'%|LocationCity|%' THEN l.City ELSE s.City END,
@@ -511,6 +569,7 @@ BEGIN
             AS LocationsUnchanged,
         @locationsFrozen AS LocationsFrozen,
         @newCodes AS NewCodes,
-        CASE WHEN @dryRun = 1 THEN NULL ELSE 3 END AS ProcessingState;
+        CASE WHEN @dryRun = 1 THEN NULL ELSE 3 END AS ProcessingState,
+        @cellsKept AS CellsKept;
 END;
 GO

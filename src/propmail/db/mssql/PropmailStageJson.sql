@@ -15,13 +15,13 @@ BEGIN
     INSERT INTO dbo.PropmailStageOwner (
         UploadLogId, StageRow, Slug, Name, FirstName, LastName, Address1, Address2, City, State,
         Zip, FullAddress, IsBusiness, AlternateName, DoNotMail, MailingZip4, MailingCounty,
-        AccuzipRequest, AccuzipResponse
+        AccuzipRequest, AccuzipResponse, KeepStored
     )
     SELECT
         @uploadLogId, @firstRow + CAST(r.[key] AS BIGINT), j.OwnerSlug, j.Name, j.FirstName,
         j.LastName, j.Address1, j.Address2, j.City, j.State, j.Zip, j.FullAddress, j.IsBusiness,
         j.AlternateName, j.DoNotMail, j.MailingZip4, j.MailingCounty, j.AccuzipRequest,
-        j.AccuzipResponse
+        j.AccuzipResponse, j.KeepStored
     FROM OPENJSON(@OwnersJson) AS r
     CROSS APPLY OPENJSON(r.value) WITH (
         OwnerSlug NVARCHAR(255) '$.OwnerSlug',
@@ -40,7 +40,8 @@ BEGIN
         MailingZip4 NVARCHAR(255) '$.MailingZip4',
         MailingCounty NVARCHAR(255) '$.MailingCounty',
         AccuzipRequest NVARCHAR(MAX) '$.AccuzipRequest',
-        AccuzipResponse NVARCHAR(MAX) '$.AccuzipResponse'
+        AccuzipResponse NVARCHAR(MAX) '$.AccuzipResponse',
+        KeepStored NVARCHAR(MAX) '$.KeepStored'
     ) AS j;
 
     INSERT INTO dbo.PropmailStageLocation (

@@ -449,6 +449,7 @@ class MssqlBackend(Database):
             locations_frozen=int(row["LocationsFrozen"]),
             new_codes=sorted(c["Code"] for c in codes),
             processing_state=None if state is None else int(state),
+            cells_kept=int(row["CellsKept"]),
         )
 
     @contextmanager

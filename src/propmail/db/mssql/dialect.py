@@ -206,6 +206,7 @@ PROCESS_RESULT = (
     "LocationsFrozen",
     "NewCodes",
     "ProcessingState",
+    "CellsKept",
 )
 
 

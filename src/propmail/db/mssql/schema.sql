@@ -148,6 +148,7 @@ CREATE TABLE dbo.PropmailStageOwner (
     MailingCounty NVARCHAR(255) NULL,
     AccuzipRequest NVARCHAR(MAX) NULL,
     AccuzipResponse NVARCHAR(MAX) NULL,
+    KeepStored NVARCHAR(MAX) NULL,
     CONSTRAINT PK_PropmailStageOwner PRIMARY KEY CLUSTERED (UploadLogId, StageRow)
 );
 GO
@@ -191,6 +192,9 @@ GO
 -- a staging table of an earlier install gets the cells a row could not read
 IF COL_LENGTH(N'dbo.PropmailStageLocation', N'KeepStored') IS NULL
 ALTER TABLE dbo.PropmailStageLocation ADD KeepStored NVARCHAR(MAX) NULL;
+GO
+IF COL_LENGTH(N'dbo.PropmailStageOwner', N'KeepStored') IS NULL
+ALTER TABLE dbo.PropmailStageOwner ADD KeepStored NVARCHAR(MAX) NULL;
 GO
 
 -- The unique keys. An existing unique index on exactly these columns (any name, not filtered)

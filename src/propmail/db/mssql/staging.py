@@ -16,14 +16,14 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, TEXT, Field
+from propmail.db.schema import STAGE_LOCATION_FIELDS, STAGE_OWNER_FIELDS, TEXT, Field
 from propmail.errors import InputError
 
 MAX_PAYLOAD_BYTES = 100 * 1024 * 1024
 MAX_PAYLOAD_ROWS = 250_000  # keeps a chunk's round trip short even for narrow rows
 TEXT_LIMIT = 255  # NVARCHAR(255): longer text would be truncated by OPENJSON or refused
 
-OWNER_COLUMNS = tuple(f.name for f in OWNER_FIELDS)
+OWNER_COLUMNS = tuple(f.name for f in STAGE_OWNER_FIELDS)
 LOCATION_COLUMNS = tuple(f.name for f in STAGE_LOCATION_FIELDS)
 # JSON records use the guide's owners_df names, which call the owner key OwnerSlug.
 OWNER_JSON_NAMES = {"Slug": "OwnerSlug"}

@@ -7,7 +7,7 @@ are bound by SQLAlchemy.
 
 from __future__ import annotations
 
-from propmail.contract import KEEP_STORED, LOCATION, UPLOAD_COLUMNS, stored
+from propmail.contract import KEEP_STORED, LOCATION, OWNER, kept
 from propmail.db.schema import (
     INT,
     LOCATION_FIELDS,
@@ -197,31 +197,53 @@ def _dates_now(d: Dialect) -> str:
     return f", {d.q('ModifiedDate')} = :now, {d.q('UpdatedDate')} = :now"
 
 
-# Location columns copied from an upload column: a staged row whose cell of that column could
-# not be read (`KEEP_STORED` names it) keeps the stored value (database column -> upload column)
-KEPT = {
-    c.name: c.source
-    for c in stored(LOCATION)
-    if not c.staged_only and c.source in UPLOAD_COLUMNS and c.name != "PrimaryId"
-}
+# The columns copied from an upload column (database column -> upload column): a staged row
+# whose cell of that column could not be read (`KEEP_STORED` names it) keeps the stored value
+KEPT = kept(LOCATION)
+OWNER_KEPT = kept(OWNER)
 
 
-def keep_stored(d: Dialect) -> str:
+def _kept(d: Dialect, owners: bool) -> tuple[str, str, str, dict[str, str]]:
+    """(staging table, stored table, the match of a staged row with its stored row `l`, the
+    columns kept) of the owners or of the locations (those stored in the region `:region`)."""
+    q = d.q
+    if owners:
+        t = STAGE_OWNER
+        return t, q("Owner"), f"l.{q('Slug')} = {t}.{q('Slug')}", OWNER_KEPT
+    t = STAGE_LOCATION
+    match = f"l.{q('PrimaryId')} = {t}.{q('PrimaryId')} AND l.{q('RegionId')} = :region"
+    return t, q("Location"), match, KEPT
+
+
+def _unread(d: Dialect, table: str, source: str) -> str:
+    return f"{table}.{d.q(KEEP_STORED)} LIKE '%|{source}|%'"
+
+
+def keep_stored(d: Dialect, owners: bool = False) -> str:
     """Put the stored value in place of each staged cell that could not be read, for the
-    staged locations stored in the region (`:region`), before they are compared: an
-    unparseable cell never erases a stored value, and a row that differs only there is not
-    changed."""
-    t, q = STAGE_LOCATION, d.q
-    keep = f"{t}.{q(KEEP_STORED)}"
+    staged rows stored already, before they are compared: an unparseable cell never erases a
+    stored value, and a row that differs only there is not changed."""
+    t, stored_table, match, columns = _kept(d, owners)
+    q = d.q
     sets = ", ".join(
-        f"{q(name)} = CASE WHEN {keep} LIKE '%|{source}|%' THEN l.{q(name)} ELSE {t}.{q(name)} END"
-        for name, source in KEPT.items()
+        f"{q(name)} = CASE WHEN {_unread(d, t, source)} THEN l.{q(name)} ELSE {t}.{q(name)} END"
+        for name, source in columns.items()
     )
-    where = (
-        f"l.{q('PrimaryId')} = {t}.{q('PrimaryId')} AND l.{q('RegionId')} = :region "
-        f"AND {keep} IS NOT NULL"
+    return d.update_from(
+        t, sets, stored_table, "l", f"{match} AND {t}.{q(KEEP_STORED)} IS NOT NULL"
     )
-    return d.update_from(t, sets, q("Location"), "l", where)
+
+
+def kept_cells(d: Dialect, owners: bool = False) -> str:
+    """How many staged cells `keep_stored` puts the stored value in (run before it)."""
+    t, stored_table, match, columns = _kept(d, owners)
+    cells = " + ".join(
+        f"CASE WHEN {_unread(d, t, source)} THEN 1 ELSE 0 END" for source in columns.values()
+    )
+    return (
+        f"SELECT COALESCE(SUM({cells}), 0) FROM {t} JOIN {stored_table} l ON {match} "
+        f"WHERE {t}.{d.q(KEEP_STORED)} IS NOT NULL"
+    )
 
 
 def location_merge(d: Dialect) -> list[str]:
