@@ -205,7 +205,7 @@ def _sheet(
     found = _find_header(grid, non_empty, score, _merges(path, sheet_name) if workbook else None)
     header_index, headers = found.row, found.headers
     top = header_index - 1 if found.grouped else header_index
-    skipped = [int(i) + 1 for i in non_empty if i < top]
+    skipped = (non_empty.filter(non_empty < top) + 1).to_list()  # the title rows above
     if found.grouped:
         rows = f"header rows {top + 1} and {header_index + 1} (merged group cells above)"
         notes.append(rows + (f"; title rows {_rows(skipped)} left out" if skipped else ""))
