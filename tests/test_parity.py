@@ -329,3 +329,57 @@ def test_parity_reads_sqlite_without_the_write_lock(rules: Rules, tmp_path: Path
     writer.close()
     assert sum(b.height for b in batches) > 0  # and the read goes on
     backend.dispose()
+
+
+# a legacy writer's forms of the same values, and of other ones: SellDate with a time, the
+# amount as text with a thousands separator
+LEGACY = {"P1": ("2024-01-05 00:00:00", "120,000.00"), "P2": ("2024-01-06 00:00:00", "80,001")}
+
+
+def _legacy_columns(backend: Backend) -> None:
+    """SellDate and SellAmount as a legacy table may hold them: a timestamp and text (SQLite
+    keeps whatever it is given; PostgreSQL's columns change type)."""
+    with backend.engine.begin() as conn:
+        if backend.engine.dialect.name == "postgresql":
+            conn.execute(
+                text(
+                    'ALTER TABLE "Location" ALTER COLUMN "SellDate" TYPE timestamp, '
+                    'ALTER COLUMN "SellAmount" TYPE text'
+                )
+            )
+        for parcel, (date, amount) in LEGACY.items():
+            conn.execute(
+                text(
+                    'UPDATE "Location" SET "SellDate" = CAST(:date AS TIMESTAMP), '
+                    '"SellAmount" = :amount WHERE "PrimaryId" = :parcel'
+                    if backend.engine.dialect.name == "postgresql"
+                    else 'UPDATE "Location" SET "SellDate" = :date, "SellAmount" = :amount '
+                    'WHERE "PrimaryId" = :parcel'
+                ),
+                {"date": date, "amount": amount, "parcel": parcel},
+            )
+
+
+def test_values_are_compared_typed_a_date_with_its_time_and_an_amount_as_text(
+    backend: Backend, rules: Rules, tmp_path: Path
+) -> None:
+    backend.init({40: "Roanoke"}, load_options(rules))
+    path = tmp_path / "up.csv"
+    header = "LocationPrimaryId,OwnerName,OwnerAddress1,OwnerZip,LocationAddress1,LocationZip,"
+    path.write_text(
+        f"{header}LocationSellDate,LocationSellAmount\n"
+        "P1,JOHN SMITH,1 MAIN ST,24016,1 MAIN ST,24016,2024-01-05,120000\n"
+        "P2,MARY JONES,2 OAK ST,24016,2 OAK ST,24016,2024-01-05,80000\n"
+    )
+    assert run_job(Inputs.gather(path), 40, backend=backend, now=MONTH1).load is not None
+    _legacy_columns(backend)
+    result = run_parity(Inputs.gather(path), 40, backend=backend)
+    # P1 holds the same date and amount in other forms; P2's differ, and are shown
+    for column, stored, mine in [
+        ("Location.SellDate", "2024-01-06", "2024-01-05"),
+        ("Location.SellAmount", "80001.0", "80000.0"),
+    ]:
+        found = result.column(column)
+        assert (found.agree, found.disagree) == (1, 1), column
+        (example,) = [e for p in found.patterns.values() for e in p.examples]
+        assert (example.parcel, example.stored, example.propmail) == ("P2", stored, mine)

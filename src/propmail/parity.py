@@ -7,9 +7,12 @@ with propmail's rows in polars. Memory holds the processed rows (explain and the
 them), propmail's values in the compared form and one batch of stored rows, whatever the size
 of the region. Nothing is written: no row, no UploadLog.
 
-Every value is compared in one text form per storage kind (a flag ``0``/``1``, a date
-``YYYY-MM-DD``, a number as polars writes a float), null equal to null. The Owner link is
-compared as the Slug of the owner each side points to, ListPriorityId as the code it names.
+Every value is compared typed, in its storage kind (a flag or count as an integer, a number as
+a float, a date as a date, text as text), null equal to null: `1` and `1.0` are one number, and
+a legacy column of another type reads as the contract's (`db.stored`), so `2024-01-05 00:00:00`
+in a date column is the date `2024-01-05`. Disagreements are shown and grouped as text. The
+Owner link is compared as the Slug of the owner each side points to, ListPriorityId as the code
+it names.
 Owner columns are compared through each location's owner, so the rates count locations.
 
 >>> canonical_kind("Location.IsTrust"), canonical_kind("Owner.Slug"), canonical_kind("Owner.Zip")
@@ -110,19 +113,19 @@ def compared_columns() -> list[str]:
 
 
 def canonical(expr: pl.Expr, column: str) -> pl.Expr:
-    """A value in the one text form both sides are compared in."""
+    """A value in the type both sides are compared in: its storage kind's."""
     kind = canonical_kind(column)
     if kind in (FLAG, INT):
-        return expr.cast(pl.Int64).cast(pl.String)
+        return expr.cast(pl.Int64)
     if kind == NUMBER:
-        return expr.cast(pl.Float64).cast(pl.String)
+        return expr.cast(pl.Float64)
     if kind == DATE:
-        return expr.cast(pl.Date).cast(pl.String)
+        return expr.cast(pl.Date)
     return expr.cast(pl.String)
 
 
 def propmail_rows(processed: pipeline.Processed) -> pl.DataFrame:
-    """propmail's value of every compared column per location, in the compared text form."""
+    """propmail's value of every compared column per location, in its compared type."""
     owners = processed.owners
     frame = processed.locations.join(
         owners.rename({c: f"Owner.{c}" for c in owners.columns if c != "Slug"}),
@@ -147,7 +150,7 @@ def propmail_rows(processed: pipeline.Processed) -> pl.DataFrame:
 
 
 def stored_rows(batch: pl.DataFrame) -> pl.DataFrame:
-    """A batch of stored rows in the compared text form."""
+    """A batch of stored rows in the compared types."""
     return batch.select(
         pl.col(PARCEL), *(canonical(pl.col(c), c).alias(c) for c in compared_columns())
     )
@@ -310,7 +313,8 @@ class Comparison:
 
     def add_variant(self, variant: pl.DataFrame) -> dict[str, int]:
         """Cells where a variant's rows differ from the rows in force, kept long and sparse:
-        (parcel, column, value); the returned dict fills with each column's change in agreement."""
+        (parcel, column, value), the value as the text of its typed value (one column for every
+        type); the returned dict fills with each column's change in agreement."""
         base = self.mine
         joined = variant.join(base, on=PARCEL, how="inner")
         cells = []
@@ -318,7 +322,7 @@ class Comparison:
             differs = ~pl.col(c).eq_missing(pl.col(MINE + c))
             cells.append(
                 joined.filter(differs).select(
-                    PARCEL, pl.lit(c).alias("column"), pl.col(c).alias("value")
+                    PARCEL, pl.lit(c).alias("column"), pl.col(c).cast(pl.String).alias("value")
                 )
             )
         diff = pl.concat(cells)
@@ -344,8 +348,11 @@ class Comparison:
             same = pl.col(name).eq_missing(pl.col(MINE + name))
             col.compared += joined.height
             col.agree += int(joined.select(same.sum()).item())
+            shown = [pl.col(c).cast(pl.String) for c in (name, MINE + name)]  # grouped as text
             wrong.append(
-                joined.filter(~same).select(
+                joined.filter(~same)
+                .with_columns(shown)
+                .select(
                     pl.lit(name).alias("column"),
                     pattern_of(name).alias("pattern"),
                     pl.col(PARCEL),
@@ -375,9 +382,12 @@ class Comparison:
         if here.height == 0:
             return
         for (name,), cells in here.partition_by("column", as_dict=True).items():
-            both = cells.join(
-                stored.select(PARCEL, pl.col(str(name)).alias("stored")), on=PARCEL
-            ).join(self.mine.select(PARCEL, pl.col(MINE + str(name)).alias("base")), on=PARCEL)
+            # as text, as the variant's values are: one typed value has one text
+            stored_value = pl.col(str(name)).cast(pl.String).alias("stored")
+            base = pl.col(MINE + str(name)).cast(pl.String).alias("base")
+            both = cells.join(stored.select(PARCEL, stored_value), on=PARCEL).join(
+                self.mine.select(PARCEL, base), on=PARCEL
+            )
             right = both.select(
                 pl.col("value").eq_missing(pl.col("stored")).cast(pl.Int64).sum()
                 - pl.col("base").eq_missing(pl.col("stored")).cast(pl.Int64).sum()

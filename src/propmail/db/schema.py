@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.types import TypeEngine
 
 from propmail.contract import (
@@ -44,7 +45,9 @@ _SA_TYPES: dict[str, TypeEngine] = {
     FLAG: SmallInteger(),  # BIT in SQL Server
     INT: Integer(),
     NUMBER: Float(),
-    DATE: Date(),
+    # SQLite keeps a date as text: one a legacy writer left with a time
+    # (`2024-01-05 00:00:00`) reads as its date, not as an error
+    DATE: Date().with_variant(sqlite.DATE(regexp=r"(\d{4})-(\d{2})-(\d{2})"), "sqlite"),
     TIMESTAMP: DateTime(),
 }
 

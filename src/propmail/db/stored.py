@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, Select, select
+from sqlalchemy import ColumnElement, Connection, Engine, Select, select, type_coerce
+from sqlalchemy.types import NullType
 
 from propmail.contract import (
     DATE,
@@ -37,7 +38,32 @@ def _stream(
     with _connection(bind) as conn:
         rows = conn.execution_options(stream_results=True, yield_per=batch_rows).execute(query)
         for part in rows.partitions():
-            yield pl.DataFrame(part, schema=columns, orient="row")
+            yield _frame(part, columns)
+
+
+def _frame(rows: Sequence[Any], columns: dict[str, pl.DataType]) -> pl.DataFrame:
+    """`rows` as a frame of `columns`. A legacy column of another type than the contract's (a
+    timestamp or text where it has a date, an amount kept as text) is read as the contract's
+    type: each column taken as what it holds, then converted, its unreadable values null."""
+    try:
+        return pl.DataFrame(rows, schema=columns, orient="row")
+    except pl.exceptions.ComputeError:
+        values = list(zip(*rows, strict=True))
+        loose = [pl.Series(n, v, strict=False) for n, v in zip(columns, values, strict=True)]
+        return pl.DataFrame([_as(s, columns[s.name]) for s in loose])
+
+
+def _as(values: pl.Series, wanted: pl.DataType) -> pl.Series:
+    """A column read as what it holds, as the type `wanted`."""
+    if values.dtype == wanted:
+        return values
+    if wanted == pl.Date() and values.dtype == pl.String:
+        return values.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+    if wanted == pl.Date() and isinstance(values.dtype, pl.Datetime):
+        return values.dt.date()
+    if wanted == pl.Float64() and values.dtype == pl.String:
+        return values.str.replace_all(r"[$,\s]", "").cast(pl.Float64, strict=False)
+    return values.cast(wanted, strict=False)
 
 
 def read_query(bind: Bind, query: Select[Any], columns: dict[str, pl.DataType]) -> pl.DataFrame:
@@ -85,15 +111,21 @@ def _located() -> Select[Any]:
     """Every column of `region_columns`, from Location joined to its Owner and ListPriority."""
     loc, own, lp = schema.location, schema.owner, schema.list_priority
     tables = {LOCATION: loc, OWNER: own}
+    columns = region_columns()
     picked = []
-    for name in region_columns():
+    for name in columns:
         if name == LIST_CODE:
             picked.append(lp.c.Code.label(name))
         elif name == OWNER_LINK:
             picked.append(own.c.Slug.label(name))
         else:
             table, column = name.split(".")
-            picked.append(tables[table].c[column].label(name))
+            stored: ColumnElement[Any] = tables[table].c[column]
+            if columns[name] == pl.Float64():
+                # the driver's own value (a float, a Decimal, a legacy column's text), which
+                # `_frame` reads as a number: no conversion of the column type's that could fail
+                stored = type_coerce(stored, NullType())
+            picked.append(stored.label(name))
     return select(*picked).select_from(
         loc.outerjoin(own, own.c.OwnerId == loc.c.OwnerId).outerjoin(
             lp, lp.c.ListPriorityId == loc.c.ListPriorityId
@@ -122,4 +154,4 @@ def read_parcel(engine: Engine, parcel: str) -> pl.DataFrame:
     )
     columns = {**region_columns(), "Location.RegionId": pl.Int64()}
     with engine.connect() as conn:
-        return pl.DataFrame(conn.execute(query).all(), schema=columns, orient="row")
+        return _frame(conn.execute(query).all(), columns)

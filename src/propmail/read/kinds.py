@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache, lru_cache
 
 from propmail.read.mapping import default_mapping, normalize
 from propmail.read.tokens import raw_words, words
@@ -42,6 +43,7 @@ class Reading:
     number: int = 0  # the line or owner number the header carries (0: none)
 
 
+@lru_cache(maxsize=8192)  # a file's first rows are scored twice: its head, then the file
 def reading(header: str) -> Reading:
     """What a header's words say it holds, before its neighbours and values are looked at."""
     w = words(header)
@@ -116,8 +118,14 @@ def _kind(w: tuple[str, ...], s: set[str], header: str) -> str:
         return "id"
     if "id" in s and not s & {"owner", "coowner", "mailing", "object", "objectid"}:
         return "id"
-    canon = default_mapping().aliases(niche=False).get(normalize(header))
+    canon = _default_aliases().get(normalize(header))
     return f"={canon}" if canon else ""
+
+
+@cache
+def _default_aliases() -> dict[str, str]:
+    """mapping.toml's aliases, made once: a header row's every cell is read against them."""
+    return default_mapping().aliases(niche=False)
 
 
 def meant(cells: Sequence[str]) -> int:

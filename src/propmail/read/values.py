@@ -94,13 +94,13 @@ def text_frame(
             digits = text.str.contains("^[0-9]+$")
             text = pl.when(digits).then(text.str.zfill(len(width))).otherwise(text)
         nulled.append(text.alias(canon))
-    query = (
-        frame.lazy()
-        .select(row, *stripped)
-        .with_columns(nulled)
-        .filter(pl.any_horizontal(pl.col(list(picked)).is_not_null()))
-    )
-    return _one_chunk(query.collect().get_columns())  # the collected frame is not kept
+    cells = frame.lazy().select(row, *stripped).with_columns(nulled).collect()
+    filled = pl.any_horizontal(pl.col(list(picked)).is_not_null())
+    if not cells.select(filled.all()).item():  # a filter copies every column: only if needed
+        cells = cells.filter(filled)
+    read = cells.get_columns()
+    del cells  # the collected frame is not kept: each column is freed once made contiguous
+    return _one_chunk(read)
 
 
 def _one_chunk(columns: list[pl.Series]) -> pl.DataFrame:
