@@ -250,12 +250,10 @@ class SqlBackend(SqlDatabase):
         )
 
     def _compare_owners(self, run: Run) -> None:
-        compared = run.compared
-        if compared is None:
-            run.owner_kinds = self.compare_owners(run.conn, run.params)
-            return
-        kinds = self.compare_owners(run.conn, run.params, known=compared.owners_refreshed)
-        run.owner_kinds = _added(kinds, compared.owners_left)
+        compared = run.compared  # where compared first: its refreshed owners, its counts
+        known = compared.owners_refreshed if compared else None
+        kinds = self.compare_owners(run.conn, run.params, known=known)
+        run.owner_kinds = _added(kinds, compared.owners_left if compared else {})
 
     def _merge_owners(self, run: Run) -> None:
         r = run.result
@@ -265,11 +263,9 @@ class SqlBackend(SqlDatabase):
 
     def _compare_locations(self, run: Run) -> None:
         compared = run.compared
-        if compared is None:
-            run.location_kinds = self.compare_locations(run.conn, run.params)
-            return
-        kinds = self.compare_locations(run.conn, run.params, known=compared.refreshed)
-        run.location_kinds = _added(kinds, compared.locations_left)
+        known = compared.refreshed if compared else None
+        kinds = self.compare_locations(run.conn, run.params, known=known)
+        run.location_kinds = _added(kinds, compared.locations_left if compared else {})
 
     def _count_changes(self, run: Run) -> None:
         """The load's changes per pair of codes, from the kind table, before the merge
