@@ -179,14 +179,16 @@ def rejects_by_reason(rejects: pl.DataFrame) -> pl.DataFrame:
 def foreign_mailing(frame: pl.DataFrame) -> pl.Series:
     """Per row: the foreign place its mailing address names (`places.foreign_place`), else
     null. Only rows without a mailing state or ZIP are read."""
+    names = ("OwnerCity", "OwnerState", "OwnerZip")
+    read = [c for c in names if c in frame.columns]
     city, state, zip_ = (
-        pl.col(c).cast(pl.String) if c in frame.columns else pl.lit(None, pl.String)
-        for c in ("OwnerCity", "OwnerState", "OwnerZip")
+        pl.col(c).cast(pl.String) if c in read else pl.lit(None, pl.String) for c in names
     )
     out = pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias("foreign")
     rows = frame.select((state.is_null() | zip_.is_null()).fill_null(True)).to_series().arg_true()
     if rows.len():
-        named = frame[rows].select(places.foreign_place(city, state, zip_)).to_series()
+        mailing = frame.select(read) if read else frame  # those rows' mailing columns only
+        named = mailing[rows].select(places.foreign_place(city, state, zip_)).to_series()
         out = out.scatter(rows, named)
     return out
 

@@ -301,11 +301,10 @@ def derive(frame: pl.DataFrame, classification: Classification) -> pl.DataFrame:
         .select("__row", *FLAGS)
         .collect()
     )
-    unflagged = frame.drop(*FLAGS, strict=False)
-    classified = (
-        unflagged.with_row_index("__row")
-        .join(flagged, on="__row", how="left", maintain_order="left")
-        .select(*unflagged.columns, *(pl.col(f).fill_null(False) for f in FLAGS))
+    # the flagged rows' flags put in place: a join would gather every column of the frame
+    unflagged = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True)
+    classified = frame.drop(*FLAGS, strict=False).with_columns(
+        unflagged.scatter(flagged["__row"], flagged[f].fill_null(False)).alias(f) for f in FLAGS
     )
     substring = classification.substring
     return classified.with_columns(substring_flag(classification, f) for f in substring)

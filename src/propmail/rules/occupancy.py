@@ -432,6 +432,9 @@ def derive(frame: pl.DataFrame, occupancy: Occupancy) -> pl.DataFrame:
     town = _in_same_town(frame, occupancy)
     # the streets are parsed only where the town agrees: most absentee rows never are
     rows = town.arg_true()
-    same = same_street(frame[rows], occupancy)
+    lines = [
+        c for c in ("OwnerAddress1", "OwnerAddress2", "LocationAddress1") if c in frame.columns
+    ]
+    same = same_street(frame.select(lines)[rows], occupancy)  # the street lines only
     occupied = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True).alias("IsOwnerOccupied")
     return frame.with_columns(occupied.scatter(rows, same) if rows.len() else occupied)

@@ -64,16 +64,19 @@ class PriorityRule:
 
 def derive(frame: pl.DataFrame, priority: tuple[PriorityRule, ...]) -> pl.DataFrame:
     """Add BasePriorityCode and IsAbsentee; null where no rule matches (rejected later)."""
+    # each condition is worked out once, as a column both chains read
+    held = {rule.when: f"__{rule.when}" for rule in priority}
     code: pl.Expr = pl.lit(None, dtype=pl.String)
     absentee: pl.Expr = pl.lit(None, dtype=pl.Int8)
     for rule in reversed(priority):  # build the chain so the first rule wins
-        condition = CONDITIONS[rule.when]
+        condition = pl.col(held[rule.when])
         code = pl.when(condition).then(pl.lit(rule.code)).otherwise(code)
         absentee = pl.when(condition).then(pl.lit(rule.is_absentee, pl.Int8)).otherwise(absentee)
     # the cities are read only where a site ZIP is missing; a frame may have none
     missing = [c for c in ("OwnerCity", "LocationCity") if c not in frame.columns]
     return (
         frame.with_columns(pl.lit(None, pl.String).alias(c) for c in missing)
+        .with_columns(CONDITIONS[when].alias(name) for when, name in held.items())
         .with_columns(code.alias("BasePriorityCode"), absentee.alias("IsAbsentee"))
-        .drop(missing)
+        .drop(*missing, *held.values())
     )
