@@ -26,6 +26,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import fastexcel
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -56,6 +57,8 @@ SEPARATORS = (",", ";", "\t", "|")
 FOOTER_CELLS = 3  # a totals line has a label and a figure or two
 SNIFF_BYTES = 65536  # the start of a csv file its separator is told from
 HEAD_BYTES = 4 << 20  # the start of a csv file its header row is looked for in, first
+LINE_BYTES = 1 << 20  # the longest csv line read (a row of a real upload is a few KiB)
+CHUNK_BYTES = 8 << 20  # a csv file's lines are measured this much at a time
 DECODED_NAMED = 20  # rows not in UTF-8 named in the note (all are counted)
 _FOOTER = r"(?i)^\s*(?:grand\s+)?(?:totals?|sum|count|records?|end of (?:file|report))\b"
 Score = Callable[[list[str]], int]  # how well a row of cells reads as a header row
@@ -363,9 +366,41 @@ def _sheet_index(wanted: str, names: list[str], name: str) -> int:
 
 
 def _read_csv(path: Path, notes: list[str]) -> pl.DataFrame:
+    check_lines(path)
     with path.open("rb") as f:
         sample = f.read(SNIFF_BYTES)
     return _csv_grid(path, sample, notes)
+
+
+def check_lines(path: Path) -> None:
+    """InputError naming the first line of a csv file longer than LINE_BYTES, found before the
+    file is parsed, streaming it CHUNK_BYTES at a time: a line of a gigabyte is refused in the
+    memory of one chunk, not read whole. (A quoted field with line breaks is bounded per line.)"""
+    line, open_bytes, after_cr = 1, 0, False  # where the chunk starts: its line, the bytes
+    # of that line before it, and whether the chunk before ended in CR
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK_BYTES):
+            data = np.frombuffer(chunk, np.uint8)
+            lf, cr = data == 10, data == 13
+            first = 1 if after_cr and lf[0] else 0  # the LF of a CR LF the chunks cut apart
+            lf[:first] = False
+            crlf = np.zeros_like(lf)
+            crlf[1:] = lf[1:] & cr[:-1]  # an LF whose line ends in a CR
+            cr[:-1] &= ~lf[1:]  # CR LF ends one line, at its LF
+            ends = np.flatnonzero(lf | cr)
+            starts = np.concatenate(([first], ends + 1))
+            lengths = np.concatenate((ends, [data.size])) - starts
+            lengths[:-1] -= crlf[ends]
+            lengths[0] += open_bytes
+            long = np.flatnonzero(lengths > LINE_BYTES)
+            if long.size:
+                raise InputError(
+                    f"line {line + int(long[0]):,} is longer than {LINE_BYTES:,} bytes; a csv "
+                    "line holds one row (a broken export, or not a csv file)",
+                    file=path.name,
+                )
+            line += ends.size
+            open_bytes, after_cr = int(lengths[-1]), bool(cr[-1])
 
 
 def _csv_grid(source: Path | bytes, sample: bytes, notes: list[str]) -> pl.DataFrame:
