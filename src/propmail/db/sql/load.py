@@ -133,17 +133,20 @@ def location_kinds(d: Dialect, pending_id: int | None = None) -> str:
 def location_moves(d: Dialect) -> str:
     """The staged locations the load inserts or rewrites (owners merged, before the location
     merge), per kind and pair of codes stored and staged: (Kind, old code, new code, rows,
-    rows whose owner changes). Only those rows of the kind table are read, not the region."""
+    rows whose owner changes). Only those rows of the kind table are read, not the region;
+    a new row has no stored row nor owner to compare, so only the changed ones are joined
+    with them (in month 1, every row is new)."""
     k, q = STAGE_LOCATION_KIND, d.q
-    code, owner = q("PriorityCode"), q("OwnerId")
-    sold = f"CASE WHEN k.{q('Kind')} = {CHANGED} AND {d.distinct(f'l.{owner}', f'o.{owner}')} "
+    code, owner, kind = q("PriorityCode"), q("OwnerId"), f"k.{q('Kind')}"
+    staged = f"FROM {k} k JOIN {STAGE_LOCATION} s ON s.{q('PrimaryId')} = k.{q('PrimaryId')} "
+    sold = f"SUM(CASE WHEN {d.distinct(f'l.{owner}', f'o.{owner}')} THEN 1 ELSE 0 END)"
     return (
-        f"SELECT k.{q('Kind')}, l.{code}, s.{code}, COUNT(*), SUM({sold}THEN 1 ELSE 0 END) "
-        f"FROM {k} k JOIN {STAGE_LOCATION} s ON s.{q('PrimaryId')} = k.{q('PrimaryId')} "
+        f"SELECT {kind}, NULL, s.{code}, COUNT(*), 0 {staged}"
+        f"WHERE {kind} = {NEW} GROUP BY {kind}, s.{code} UNION ALL "
+        f"SELECT {kind}, l.{code}, s.{code}, COUNT(*), {sold} {staged}"
         f"LEFT JOIN {q('Owner')} o ON o.{q('Slug')} = s.{q('OwnerSlug')} "
         f"LEFT JOIN {q('Location')} l ON l.{q('LocationId')} = k.{q('LocationId')} "
-        f"WHERE k.{q('Kind')} IN ({NEW}, {CHANGED}) "
-        f"GROUP BY k.{q('Kind')}, l.{code}, s.{code}"
+        f"WHERE {kind} = {CHANGED} GROUP BY {kind}, l.{code}, s.{code}"
     )
 
 
