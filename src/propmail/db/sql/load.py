@@ -171,24 +171,43 @@ def _of_kind(d: Dialect, key: str, kind_table: str, kinds: tuple[int, ...]) -> s
 def owner_upsert(d: Dialect, kinds: tuple[int, ...] = (NEW, CHANGED)) -> str:
     """Owner MERGE on Slug of the staged owners of `kinds`: insert new owners, rewrite
     matched ones (changed or stale: the upsert's condition decides again, as another
-    region's load may have written the owner since it was compared)."""
-    t = d.q("Owner")
-    vals = ", ".join(f"s.{d.q(n)}" for n in OWNER_NAMES)
+    region's load may have written the owner since it was compared).
+
+    With REFRESHED among `kinds`, the owners of that kind that were not staged (found the
+    same before staging, `compare`) go through the same upsert, in the same order, as their
+    stored rows: they are told apart by a null InsertedDate, and keep every stored value but
+    the two dates, which they get where not written today. Such an owner is stored and stays
+    so (a location of the region, which the load has locked, names it), so none is inserted."""
+    t, q = d.q("Owner"), d.q
+    slug = q("Slug")
+    vals = ", ".join(f"s.{q(n)}" for n in OWNER_NAMES)
+    rows = (
+        f"SELECT {vals}, :now AS {q('InsertedDate')} FROM {STAGE_OWNER} s "
+        f"WHERE {_of_kind(d, 'Slug', STAGE_OWNER_KIND, kinds)}"
+    )
+    where = f"{_changed(d, t, d.incoming, OWNER_DATA)} OR {_refresh(d, t)}"
+    kept = ""
+    if REFRESHED in kinds:
+        k = STAGE_OWNER_KIND
+        rows += (
+            f" UNION ALL SELECT {vals}, NULL FROM {k} k JOIN {t} s ON s.{q('OwnerId')} = "
+            f"k.{q('OwnerId')} WHERE k.{q('Kind')} = {REFRESHED} AND NOT EXISTS "
+            f"(SELECT 1 FROM {STAGE_OWNER} staged WHERE staged.{slug} = k.{slug})"
+        )
+        kept = f"{d.incoming}.{q('InsertedDate')} IS NULL"
+        where = f"({_refresh(d, t)}) OR (NOT {kept} AND ({where}))"
     # Owners are shared by every region: two loads that lock them in different orders
     # deadlock, so every load writes them in one global order (the slug, byte by byte).
-    order = f"ORDER BY s.{d.q('Slug')} COLLATE {d.byte_collation}"
-    rows = (
-        f"SELECT {vals}, :now FROM {STAGE_OWNER} s "
-        f"WHERE {_of_kind(d, 'Slug', STAGE_OWNER_KIND, kinds)} {order}"
-    )
+    ordered = f"SELECT * FROM ({rows}) s WHERE true ORDER BY s.{slug} COLLATE {d.byte_collation}"
     return d.upsert(
         t,
         d.columns([*OWNER_NAMES, "InsertedDate"]),
-        rows,
-        [d.q("Slug")],
-        [d.q(n) for n in OWNER_DATA],
-        f"{_changed(d, t, d.incoming, OWNER_DATA)} OR {_refresh(d, t)}",
+        ordered,
+        [slug],
+        [q(n) for n in OWNER_DATA],
+        where,
         also=_dates_now(d),
+        kept=kept,
     )
 
 
