@@ -142,8 +142,9 @@ def load(path: Path, sheet: str | None = None, score: Score | None = None) -> Sh
             grid = _read_csv(path, notes)
         else:
             book = fastexcel.read_excel(path)
-            sheet_index, grid = _pick_sheet(book, sheet, score, notes, path)
+            sheet_index, grid, errors = _pick_sheet(book, sheet, score, notes, path)
             sheet_name = book.sheet_names[sheet_index]
+            return _sheet(grid, path, score, notes, sheet_name, errors)
     return _sheet(grid, path, score, notes, sheet_name)
 
 
@@ -198,9 +199,15 @@ def _reading(suffix: str, name: str) -> Iterator[None]:
 
 
 def _sheet(
-    grid: pl.DataFrame, path: Path, score: Score | None, notes: list[str], sheet_name: str
+    grid: pl.DataFrame,
+    path: Path,
+    score: Score | None,
+    notes: list[str],
+    sheet_name: str,
+    errors: list[xlsx.ErrorCell] | None = None,
 ) -> Sheet:
-    """The sheet of a file's grid of cells: its header row found, title and totals left out."""
+    """The sheet of a file's grid of cells: its header row found, title and totals left out;
+    `errors`: the grid's error cells a .xls workbook's reader reported."""
     non_empty = _non_empty(grid)
     if non_empty.is_empty():
         raise InputError("the file is empty", file=path.name)
@@ -226,7 +233,7 @@ def _sheet(
         result.formats = xlsx.number_formats(path, sheet_name, header_index + 1, found.first_col)
         result.date1904 = xlsx.uses_1904(path)
         errors = xlsx.error_cells(path, sheet_name, header_index + 1, found.first_col)
-        result.errors = [e for e in errors if e[0] > header_index + 1]
+    result.errors = [e for e in errors or [] if e[0] > header_index + 1]
     return result
 
 
@@ -328,28 +335,36 @@ def _pick_sheet(
     score: Score | None,
     notes: list[str],
     path: Path,
-) -> tuple[int, pl.DataFrame]:
+) -> tuple[int, pl.DataFrame, list[xlsx.ErrorCell]]:
+    """The sheet read (its index), its grid of cells and, for .xls, its error cells."""
     names = list(book.sheet_names)
     merges = path.suffix.lower() in (".xlsx", ".xlsm")
+    xls = path.suffix.lower() == ".xls"
 
-    def grid(index: int) -> pl.DataFrame:
+    def grid(index: int) -> tuple[int, pl.DataFrame, list[xlsx.ErrorCell]]:
         # skip_rows=0 keeps leading blank rows, so row i of the grid is sheet row i + 1.
-        return book.load_sheet(index, header_row=None, skip_rows=0, dtypes="string").to_polars()
+        sheet = book.load_sheet(index, header_row=None, skip_rows=0, dtypes="string")
+        if not xls:
+            return index, sheet.to_polars(), []
+        cells, errors = sheet.to_arrow_with_errors()
+        frame = pl.from_arrow(cells)
+        assert isinstance(frame, pl.DataFrame)
+        return index, frame, xlsx.xls_error_cells(errors)
 
     if wanted is not None:
-        index = _sheet_index(wanted, names, path.name)
-        return index, grid(index)
+        return grid(_sheet_index(wanted, names, path.name))
     if len(names) == 1 or score is None:
-        return 0, grid(0)
+        return grid(0)
     for index in range(len(names)):
         candidate = grid(index)
-        rows = _non_empty(candidate)
+        cells = candidate[1]
+        rows = _non_empty(cells)
         merges_of = _merges(path, names[index]) if merges else None
-        if not rows.is_empty() and score(_find_header(candidate, rows, score, merges_of).headers):
+        if not rows.is_empty() and score(_find_header(cells, rows, score, merges_of).headers):
             if index:
                 notes.append(f"sheet {names[index]!r} (the first whose headers a layout knows)")
-            return index, candidate
-    return 0, grid(0)
+            return candidate
+    return grid(0)
 
 
 def _sheet_index(wanted: str, names: list[str], name: str) -> int:
