@@ -70,7 +70,7 @@ STYLES = {
         "LocationPrimaryId": ("rem pid",),
         "LocationAddress1": ("rem prcl locn",),
         "OwnerName": ("own name",),
-        "OwnerAddress1": ("address1",),
+        "OwnerAddress1": ("address1", "address2"),
         "OwnerZip": ("zip",),
     },
 }
@@ -207,3 +207,38 @@ def test_a_title_row_above_headers_no_layout_knows_is_left_out(tmp_path: Path) -
     result = read_upload(path)
     assert result.header_row == 2
     assert result.frame["LocationPrimaryId"].to_list()[0] == "0712-33-4410"
+
+
+def test_numbered_mailing_lines_beside_their_own_city_and_zip_make_one_delivery_line(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "roll.csv"
+    path.write_text(
+        "PIN,Owner,Site Address,Mailing Address 1,Mailing Address 2,Mailing Street,"
+        "Mailing City,Mailing State,Mailing Zip\n"
+        "1,ANN LEE,9 ELM ST,#506,,1080 N DELAWARE AVE,PHILADELPHIA,PA,19125\n"
+        "2,BO KIM,8 ELM ST,%LYME PROPERTIES,PO BOX 310,,ETNA,NH,03750\n"
+        "3,CY DOE,7 ELM ST,CY DOE,,12 OAK ST,CARY,NC,27511\n"
+        "4,DI ROE,6 ELM ST,4 MEADOWBROOK VILLAGE,APT 24,,LEBANON,NH,03766\n"
+        "5,EVE FOX,5 ELM ST,SIMPLIFILE LC E-RECORDING,,,CARY,NC,27511\n",
+        encoding="utf-8",
+    )
+    frame = read_upload(path).frame
+    assert frame["OwnerAddress1"].to_list() == [
+        "1080 N DELAWARE AVE # 506",
+        "PO BOX 310",
+        "12 OAK ST",
+        "4 MEADOWBROOK VILLAGE APT 24",
+        None,  # no line is an address: the street column's own (empty) value
+    ]
+    assert frame["OwnerAddress2"].to_list()[:2] == [None, "%LYME PROPERTIES"]
+
+
+def test_a_unit_after_the_lot_of_a_parcel_number_is_not_the_site_s_unit(tmp_path: Path) -> None:
+    path = tmp_path / "roll.csv"
+    path.write_text(
+        "map,block,lot,,unit,situs address,owner name,mailing address,mailing zip\n"
+        "1,2,3,,7,9 ELM ST,ANN LEE,1 MAIN ST,27511\n",
+        encoding="utf-8",
+    )
+    assert read_upload(path).frame["LocationAddress1"].to_list() == ["9 ELM ST"]

@@ -112,3 +112,18 @@ def test_a_roll_s_city_is_said_with_its_villages_and_never_from_the_zip_table() 
     assert filled["LocationZip"].to_list()[-1] is None
     mixed = text.with_columns(pl.Series("OwnerCity", [*["HANOVER"] * 5, *lebanon[5:], "X"]))
     assert fill_site(mixed, ("LocationCity",))[0]["LocationCity"][-1] is None
+
+
+def test_a_range_of_house_numbers_on_one_side_is_parsed_for_the_site_zip(tmp_path: Path) -> None:
+    roll = pl.DataFrame(
+        {
+            "propertyLocation": ["18 FOREST AVE", "9 OAK ST"],
+            "ownersName": ["ANN LEE", "BO KIM"],
+            "ownersMailingAddress": ["16-18 FOREST AVE", "16-18 PINE RD"],
+            "cityStateZip": ["LEBANON, NH 03766", "LEBANON, NH 03766"],
+        }
+    )
+    path = tmp_path / "roll.csv"
+    roll.write_csv(path)
+    # 18 lies in 16-18: the same house, whose ZIP is the site's; the other is elsewhere
+    assert read_upload(path).frame["LocationZip"].to_list() == ["03766", None]

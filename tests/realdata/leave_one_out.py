@@ -22,13 +22,16 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from tests.realdata.evaluate import ALL, Score, _ratio
 from tests.realdata.extracts import EXTRACTS, REPO
 
 CHANGES = Path(__file__).with_name("changes.toml")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -36,13 +39,17 @@ class Change:
     commit: str
     motivated_by: tuple[str, ...]  # extract file names; empty: a written convention alone
     what: str
+    reading: bool = False  # a change of how a file is read (measured by whole_rows)
 
 
 def changes(path: Path = CHANGES) -> list[Change]:
     """The rule changes in the order they were made."""
     with path.open("rb") as handle:
         entries = tomllib.load(handle).get("change", [])
-    return [Change(e["commit"], tuple(e["motivated_by"]), e["what"]) for e in entries]
+    return [
+        Change(e["commit"], tuple(e["motivated_by"]), e["what"], bool(e.get("reading", False)))
+        for e in entries
+    ]
 
 
 def motivated_only_by(extract: str, ledger: list[Change]) -> list[Change]:
@@ -54,6 +61,25 @@ def motivated_only_by(extract: str, ledger: list[Change]) -> list[Change]:
     ['d4', 'a1']
     """
     return [c for c in reversed(ledger) if c.motivated_by == (extract,)]
+
+
+def in_reverted_tree(reverted: list[Change], measure: Callable[[Path], T]) -> T | str:
+    """`measure` run on the `src` of a scratch worktree of HEAD with `reverted` undone (newest
+    first), or why they could not be undone."""
+    with tempfile.TemporaryDirectory() as scratch:
+        tree = Path(scratch) / "tree"
+        added = _git("worktree", "add", "--detach", str(tree), "HEAD")
+        if added.returncode:
+            return f"no scratch worktree: {added.stderr.strip()}"
+        try:
+            for change in reverted:
+                undone = _git("revert", "--no-commit", change.commit, cwd=tree)
+                if undone.returncode:
+                    why = (undone.stderr.strip().splitlines() or ["?"])[0]
+                    return f"{change.commit[:10]} does not revert cleanly ({why})"
+            return measure(tree / "src")
+        finally:
+            _git("worktree", "remove", "--force", str(tree))
 
 
 def _git(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
@@ -74,20 +100,7 @@ def _scores(src: Path | None, sample: str, extract: str) -> list[Score]:
 
 def without(extract: str, sample: str, reverted: list[Change]) -> list[Score] | str:
     """The extract's scores with `reverted` undone, or why they could not be undone."""
-    with tempfile.TemporaryDirectory() as scratch:
-        tree = Path(scratch) / "tree"
-        added = _git("worktree", "add", "--detach", str(tree), "HEAD")
-        if added.returncode:
-            return f"no scratch worktree: {added.stderr.strip()}"
-        try:
-            for change in reverted:
-                undone = _git("revert", "--no-commit", change.commit, cwd=tree)
-                if undone.returncode:
-                    why = (undone.stderr.strip().splitlines() or ["?"])[0]
-                    return f"{change.commit[:10]} does not revert cleanly ({why})"
-            return _scores(tree / "src", sample, extract)
-        finally:
-            _git("worktree", "remove", "--force", str(tree))
+    return in_reverted_tree(reverted, lambda src: _scores(src, sample, extract))
 
 
 def report(sample: str = "holdout", only: str = "") -> str:

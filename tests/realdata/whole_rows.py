@@ -4,6 +4,8 @@ into a scratch SQLite database, the stored Location and Owner rows compared with
     PROPMAIL_REALDATA=../shared/realdata python -m tests.realdata.whole_rows
     python -m tests.realdata.whole_rows --src /other/checkout/src   # another version's package
     python -m tests.realdata.whole_rows --misses LocationZip --file jersey
+    python -m tests.realdata.whole_rows --leave-one-out     # each file without its own changes
+    python -m tests.realdata.whole_rows --without 1a2b3c4 --file lebanon   # one change undone
 
 A file that cannot be read without a mapping file is run with its mapping from
 `tests/fixtures/realdata/mappings/` (the table says so). A labelled row is matched to its stored
@@ -13,6 +15,10 @@ counted rejected where `rejects.csv` names it.
 Per file: the share of kept labelled rows whose site and mailing fields are all right, each
 field's share, the absentee level's share (OO / ABS1 / ABS2 / ABS3 of PriorityCode), the flags'
 share, and the rows kept or rejected against their label.
+
+`--leave-one-out`: each file with the reading changes of `changes.toml` motivated by it alone
+undone (`reading = true`; built in a scratch worktree, `leave_one_out.in_reverted_tree`), the
+others kept, beside its figures with every change. `--without`: the named commits undone.
 """
 
 from __future__ import annotations
@@ -26,11 +32,13 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import polars as pl
 
 from tests.realdata.extracts import LABELS, REPO, realdata_dir
+from tests.realdata.leave_one_out import Change, changes, in_reverted_tree, motivated_only_by
 from tests.realdata.row_labels import ROW_EXTRACTS, RowExtract, row_labels
 
 MAPPINGS = LABELS / "mappings"
@@ -205,12 +213,63 @@ def table(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
+def _figures(o: Outcome | str) -> str:
+    if isinstance(o, str):
+        return o
+    if o.refused:
+        return f"refused: {o.refused}"
+    return (
+        f"{_share(o.kept_right, o.rows)} / {_share(o.fields_right, o.both_kept)} / "
+        f"{_share(o.level_right, o.both_kept)} / {_share(o.flags_right, o.both_kept)}"
+    )
+
+
+def _run_in(extract: RowExtract, work: Path, src: Path) -> Outcome:
+    return run_file(extract, src, work)
+
+
+def reverted_table(only: str, named: list[str]) -> str:
+    """Per file: its figures with the changes undone (`named`, else its own reading changes
+    motivated by it alone) beside its figures with every change."""
+    ledger = changes()
+    lines = [
+        "| extract | reverted | without: kept / site+mailing / absentee / flags "
+        "| with every change |",
+        "| --- | --- | --- | --- |",
+    ]
+    for extract in ROW_EXTRACTS:
+        if only not in extract.file:
+            continue
+        if named:
+            undo = [Change(c, (), "") for c in named]
+        else:
+            undo = [c for c in motivated_only_by(extract.file, ledger) if c.reading]
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "now").mkdir()
+            (Path(tmp) / "without").mkdir()
+            now = run_file(extract, REPO / "src", Path(tmp) / "now")
+            loo: Outcome | str = now
+            if undo:
+                work = Path(tmp) / "without"
+                loo = in_reverted_tree(undo, partial(_run_in, extract, work))
+        commits = ", ".join(f"`{c.commit[:7]}`" for c in undo) or "none"
+        lines.append(f"| {extract.file} | {commits} | {_figures(loo)} | {_figures(now)} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--src", type=Path, default=REPO / "src", help="the package to run")
     parser.add_argument("--file", default="", help="only extracts whose name holds this")
     parser.add_argument("--misses", default="", help="list the misses of this column ('all')")
+    parser.add_argument(
+        "--leave-one-out", action="store_true", help="each file without its own reading changes"
+    )
+    parser.add_argument("--without", default="", help="commits to undo, comma-separated")
     args = parser.parse_args()
+    if args.leave_one_out or args.without:
+        print(reverted_table(args.file, [c for c in args.without.split(",") if c]))
+        return
     outcomes = []
     with tempfile.TemporaryDirectory() as tmp:
         for extract in ROW_EXTRACTS:

@@ -101,3 +101,36 @@ def test_the_pipeline_names_a_foreign_mailing_address() -> None:
         }
     )
     assert foreign_mailing(frame).to_list() == ["ENGLAND", None, None]
+
+
+def test_a_mailing_place_with_no_state_takes_it_from_its_zip() -> None:
+    from propmail.rules.places import state_from_zip
+
+    frame = pl.DataFrame(
+        {
+            "c": ["SEWELL N", None, "LE HAVRE FR", "CARY", "NOWHERE"],
+            "s": [None, None, None, "NC", None],
+            "z": ["08080", "08028", "76600", "27511", "00001"],
+        }
+    )
+    got = frame.select(**state_from_zip(pl.col("c"), pl.col("s"), pl.col("z"))).rows()
+    assert got == [
+        ("SEWELL", "NJ"),  # the state cut to its first letter
+        ("GLASSBORO", "NJ"),  # no city: the ZIP's
+        ("LE HAVRE FR", None),  # abroad: not made a US state
+        ("CARY", "NC"),  # a state given stays
+        ("NOWHERE", None),  # a ZIP the table does not know
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "foreign"),
+    [
+        ("LE HAVRE FR 76600", "FRANCE"),
+        ("MILANO IT", "ITALY"),
+        ("WILMINGTON DE 19801", None),  # a state's code is never a country's
+        ("SPRINGFIELD FR 62701", None),  # a US ZIP: a stray word, not abroad
+    ],
+)
+def test_a_country_s_code_after_the_city_is_a_foreign_address(line: str, foreign: str) -> None:
+    assert _split(line)[4] == foreign

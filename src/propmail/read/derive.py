@@ -30,9 +30,9 @@ import polars as pl
 from propmail.read import site
 from propmail.read.files import Sheet
 from propmail.read.mapping import FROM_MAILING, Block, ColumnMapping, normalize
+from propmail.rules import lines as lines_rule
 from propmail.rules import places
 
-_CARE_OF = r"^(?:C/O|C\\O|ATTN:?|ATTENTION|%)\s"
 # a unit without its designator ("4B") is written with "#", as USPS Publication 28 does
 _BARE_UNIT = r"^[0-9A-Z-]{1,6}$"
 # the columns a split cell fills: city, state, ZIP, +4 and (a one-line address) the street
@@ -84,8 +84,11 @@ def derive_sheet(sheet: Sheet, mapping: ColumnMapping) -> tuple[Sheet, dict[str,
     for block in mapping.blocks:
         found = present(block.lines)
         if found:
-            for canon, part in _block([col(h) for h in found]).items():
-                add(canon, part, found)
+            street = present((block.street,)) if block.street else []
+            fallback = col(street[0]) if street else None
+            parts = _block([col(h) for h in found], block.city_line, fallback)
+            for canon, part in parts.items():
+                add(canon, part, found + street)
     if not exprs:
         return sheet, fed
     names = [f"\0derived:{c}" for c in exprs]
@@ -125,7 +128,8 @@ def finish_text(text: pl.DataFrame, mapping: ColumnMapping) -> tuple[pl.DataFram
                 .otherwise(pl.concat_str([pl.col(street), shown], separator=" ", ignore_nulls=True))
                 .alias(street)
             )
-    text, checked = site.checked_state(text.with_columns(steps).drop(units))
+    text = _mailing_state(text.with_columns(steps).drop(units))
+    text, checked = site.checked_state(text)
     text, notes = site.fill_site(text, mapping.from_mailing)
     notes = checked + notes
     # where the file and the mailing block give none: the constant
@@ -136,6 +140,30 @@ def finish_text(text: pl.DataFrame, mapping: ColumnMapping) -> tuple[pl.DataFram
         for canon, value in mapping.constants.items()
     ]
     return text.with_columns(constants), notes
+
+
+def _mailing_state(text: pl.DataFrame) -> pl.DataFrame:
+    """The mailing state, where the row gives none, from its ZIP (`places.state_from_zip`), read
+    on those rows only."""
+    if not {"OwnerState", "OwnerZip", "OwnerCity"} <= set(text.columns):
+        return text
+    state = pl.col("OwnerState").cast(pl.String).str.strip_chars()
+    rows = (
+        text.select(
+            ((state.is_null() | (state == "")) & pl.col("OwnerZip").is_not_null()).fill_null(False)
+        )
+        .to_series()
+        .arg_true()
+    )
+    if rows.is_empty():
+        return text
+    fixed = text[rows].select(
+        **places.state_from_zip(pl.col("OwnerCity"), pl.col("OwnerState"), pl.col("OwnerZip"))
+    )
+    return text.with_columns(
+        text["OwnerCity"].cast(pl.String).scatter(rows, fixed["city"]),
+        text["OwnerState"].cast(pl.String).scatter(rows, fixed["state"]),
+    )
 
 
 def filled(mapping: ColumnMapping, picked: Mapping[str, int]) -> list[str]:
@@ -173,20 +201,34 @@ def _split(cell: pl.Expr, into: str) -> dict[str, pl.Expr]:
     return {c: found[part] for c, part in named.items() if c}
 
 
-def _block(lines: list[pl.Expr]) -> dict[str, pl.Expr]:
-    """Mailing lines -> street (the lines between care-of and the last), care-of, CITY ST ZIP."""
+def _block(
+    lines: list[pl.Expr], city_line: bool = True, fallback: pl.Expr | None = None
+) -> dict[str, pl.Expr]:
+    """Mailing lines -> the delivery line and the care-of line, each read by what it is
+    (`propmail.rules.lines`), and, where the last line is ``CITY ST ZIP``, its parts. Where no
+    line is a street line or a PO box: `fallback`, else (a block with its city line) the lines
+    between a care-of line and the last."""
+    if not city_line:
+        read = lines_rule.delivery(lines, fallback)
+        return {"OwnerAddress1": read["street"], "OwnerAddress2": read["care_of"]}
     kept = pl.concat_list(lines).list.drop_nulls()
     first = kept.list.first()
-    care_of = first.str.to_uppercase().str.contains(_CARE_OF) & (kept.list.len() > 1)
+    care_of = first.str.to_uppercase().str.contains(lines_rule.CARE_OF) & (kept.list.len() > 1)
     street_lines = (
         pl.when(care_of)
         .then(kept.list.slice(1, kept.list.len() - 2))
         .otherwise(kept.list.slice(0, kept.list.len() - 1))
     )
-    street = _blank_null(street_lines.list.join(" "))
+    joined = _blank_null(street_lines.list.join(" "))
+    n = len(lines)
+    # each line by its place above the last non-empty one (the CITY ST ZIP line)
+    above = [kept.list.get(i, null_on_oob=True) for i in range(n - 1)]
+    last_index = kept.list.len() - 1
+    above = [pl.when(pl.lit(i) < last_index).then(line) for i, line in enumerate(above)]
+    read = lines_rule.delivery(above, joined)
     return {
-        "OwnerAddress1": street,
-        "OwnerAddress2": pl.when(care_of).then(first),
+        "OwnerAddress1": read["street"],
+        "OwnerAddress2": pl.coalesce(read["care_of"], pl.when(care_of).then(first)),
         **_split(kept.list.last(), "owner"),
     }
 

@@ -182,6 +182,28 @@ def resolve_blocks(readings: Sequence[Reading]) -> list[str]:
     return out
 
 
+def parcel_units(headers: Sequence[str], readings: Sequence[Reading]) -> list[Reading]:
+    """The readings with a unit that follows a lot (map, block, lot, unit: the parts of a
+    parcel number, Vision's MBLU, New Jersey's block / lot / qualifier) read as no address's:
+    it is the parcel's unit, not a street's.
+
+    >>> hs = ["rem mblu lot", "", "rem mblu unit", "rem mblu unit cut", "situs street", "unit"]
+    >>> [r.kind for r in parcel_units(hs, [reading(h) for h in hs])]
+    ['', '', '', '', 'street', 'unit']
+    """
+    out = list(readings)
+    for i, r in enumerate(readings):
+        if r.kind != "unit":
+            continue
+        # the header before it, past blank headers and other units (a unit's own copies)
+        j = i - 1
+        while j >= 0 and (not headers[j].strip() or readings[j].kind == "unit"):
+            j -= 1
+        if j >= 0 and "lot" in raw_words(headers[j]):
+            out[i] = Reading("", r.block, r.fit, r.number)
+    return out
+
+
 def _runs(readings: Sequence[Reading]) -> dict[int, list[int]]:
     """Position -> the run of neighbouring address headers it is in."""
     out: dict[int, list[int]] = {}
@@ -230,4 +252,12 @@ def column_of(kind: str, block: str, number: int) -> str:
     return (mailing if block == "mailing" else site).get(kind, "")
 
 
-__all__ = ["ADDRESSISH", "Reading", "column_of", "meant", "reading", "resolve_blocks"]
+__all__ = [
+    "ADDRESSISH",
+    "Reading",
+    "column_of",
+    "meant",
+    "parcel_units",
+    "reading",
+    "resolve_blocks",
+]

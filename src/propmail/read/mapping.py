@@ -63,9 +63,14 @@ class Split:
 
 @dataclass(frozen=True)
 class Block:
-    """Mailing lines, the last non-empty one ``CITY ST ZIP``; a leading care-of line aside."""
+    """Mailing lines, the last non-empty one ``CITY ST ZIP``, the delivery line and the care-of
+    line read by what each line is (`propmail.rules.lines`). With `city_line` false the file
+    gives the city, state and ZIP columns of their own, and `street`, where one is named, is
+    read where no line is a street line or a PO box."""
 
     lines: tuple[str, ...]
+    city_line: bool = True
+    street: str = ""
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,7 @@ class ColumnMapping:
         named = [h for j in self.joins for h in (*j.headers, *j.prefer)]
         named += [h for f in self.firsts for h in f.headers]
         named += [h for s in self.splits for h in s.headers]
-        named += [h for b in self.blocks for h in b.lines]
+        named += [h for b in self.blocks for h in (*b.lines, *([b.street] if b.street else []))]
         named += [h for hs in self.units.values() for h in hs]
         return {normalize(h) for h in named}
 
@@ -157,8 +162,9 @@ def _mapping(data: dict[str, object], source: str) -> ColumnMapping:
         splits.append(Split(_header_list(t, "headers"), t.choice("into", SPLIT_INTO, "part") or ""))
     blocks = []
     for t in top.tables("block") if "block" in data else []:
-        t.only(("lines",))
-        blocks.append(Block(_header_list(t, "lines")))
+        t.only(("lines", "city_line", "street"))
+        city_line = bool(t.get("city_line", bool, True))
+        blocks.append(Block(_header_list(t, "lines"), city_line, t.get("street", str, "") or ""))
     units_table = top.table("units", optional=True)
     units_table.only(STREETS, what="street column")
     units = {k: _header_list(units_table, k) for k in units_table.data if k in STREETS}
@@ -277,6 +283,10 @@ def to_toml(mapping: ColumnMapping, columns: Mapping[str, str], comment: str) ->
         ]
     for block in mapping.blocks:
         lines += ["", "[[block]]", f"lines = {texts(block.lines)}"]
+        if not block.city_line:
+            lines.append("city_line = false")
+        if block.street:
+            lines.append(f"street = {text(block.street)}")
     if mapping.units:
         lines += ["", "[units]", *(f"{c} = {texts(hs)}" for c, hs in mapping.units.items())]
     if mapping.constants:

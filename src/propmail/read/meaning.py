@@ -31,7 +31,7 @@ from propmail.contract import REQUIRED, Kind
 from propmail.read import evidence
 from propmail.read.derive import PARTS
 from propmail.read.files import Sheet
-from propmail.read.kinds import Reading, column_of, reading, resolve_blocks
+from propmail.read.kinds import Reading, column_of, parcel_units, reading, resolve_blocks
 from propmail.read.mapping import (
     Block,
     ColumnMapping,
@@ -80,6 +80,7 @@ def match(sheet: Sheet, columns: Mapping[str, Kind], niche: bool = False) -> Mat
         canon = {c.casefold(): c for c in columns}.get(normalize(h))
         if canon:
             readings[pos] = Reading(f"={canon}", "", 1.2)
+    readings = parcel_units(headers, readings)
     blocks = resolve_blocks(readings)
     values = evidence.sample(sheet.frame)
     cells = {pos: values.get_column(values.columns[pos]) for pos in range(len(headers))}
@@ -247,6 +248,33 @@ def _mapping(
                 tuple(headers[i] for i in lines),
                 0.9,
                 "numbered mailing lines, the last CITY ST ZIP: read as a block",
+            )
+        )
+    # numbered mailing lines (address 1, address 2) beside a city or ZIP of their own: the
+    # delivery line composed by what each line holds, the chosen street line read where no
+    # line is a street line or a PO box
+    numbered = [*where("street", "mailing"), *where("line", "mailing")]
+    lines = sorted(
+        {i for i in numbered if readings[i].number >= 1} | {chosen.get("OwnerAddress1", -1)}
+    )
+    if not blocks_out and len(lines) >= 2 and "OwnerAddress1" in chosen:
+        primary = headers[chosen["OwnerAddress1"]]
+        named = tuple(headers[i] for i in lines)
+        blocks_out.append(Block(named, city_line=False, street=primary))
+        direct.pop("OwnerAddress1")
+        if "OwnerAddress2" in chosen and chosen["OwnerAddress2"] in lines:
+            direct.pop("OwnerAddress2", None)
+        held = {"OwnerAddress1"} | ({"OwnerAddress2"} - direct.keys())
+        was = next(c for c in choices if c.column == "OwnerAddress1")
+        choices[:] = [c for c in choices if c.column not in held]
+        choices.append(
+            Choice(
+                "OwnerAddress1",
+                named,
+                was.confidence,
+                f"{len(named)} mailing lines, each read by what it holds (care-of, unit, PO box, "
+                f"street): the street line nearest the city with its unit; {primary!r} where "
+                "no line is a street line",
             )
         )
     # a CITY ST ZIP cell: split into the parts the file has no column for

@@ -45,6 +45,7 @@ ONE_PLACE = 0.9  # the share of street-matching rows that must mail from one sta
 EVIDENCE = 10  # and how many street-matching rows it takes to say so
 _FROM = {"LocationZip": "OwnerZip", "LocationCity": "OwnerCity", "LocationState": "OwnerState"}
 _NUMBER = r"^\s*([0-9]+)"
+_RANGE = r"^\s*[0-9]+[A-Z]?\s*-{1,2}\s*[0-9]+"  # 16-18, 45--47: a range holds the other number
 
 
 def _upper(text: pl.DataFrame, column: str) -> pl.Expr:
@@ -54,11 +55,13 @@ def _upper(text: pl.DataFrame, column: str) -> pl.Expr:
 
 def _streets_match(text: pl.DataFrame) -> pl.Series:
     """Per row: the site and mailing streets are one place (parsed only where the leading house
-    numbers agree, so most absentee rows are never parsed)."""
+    numbers agree or one side is a range, so most absentee rows are never parsed)."""
+    site, mailing = pl.col("LocationAddress1"), pl.col("OwnerAddress1")
     near = text.select(
         (
-            pl.col("LocationAddress1").str.extract(_NUMBER, 1)
-            == pl.col("OwnerAddress1").str.extract(_NUMBER, 1)
+            (site.str.extract(_NUMBER, 1) == mailing.str.extract(_NUMBER, 1))
+            | site.str.contains(_RANGE)
+            | mailing.str.contains(_RANGE)
         ).fill_null(False)
     ).to_series()
     rows = near.arg_true()

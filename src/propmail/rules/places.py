@@ -7,9 +7,11 @@ leading zero, ``07307-1234``, ``073071234``, ``07307 1234``), then the state in 
 files write it (``NJ``, ``N.J.``, ``N J``, ``N. J.``, ``NJ.``, ``NEW JERSEY``, ``FLA.``,
 ``CALIF``), and the city is what is left. A line with no state takes it from the ZIP table
 (`propmail.rules.zip_codes`), as a line with a ZIP and no city takes its city. A foreign
-address (a Canadian postcode such as ``V6K 1``, a province, a country's name) is named in the
+address (a Canadian postcode such as ``V6K 1``, a province, a country's name, a country's
+two-letter code after the city with no US ZIP: ``LE HAVRE FR``) is named in the
 ``foreign`` part and never cut into US fields: its state and ZIP are null and its city is the
-line as written.
+line as written. A mailing place whose state could not be read takes it from its ZIP column
+(`state_from_zip`).
 
 >>> frame = pl.DataFrame({"line": ["JERSEY CITY, N. J.  7307", "BOCA RATON FLA. 33431-1234",
 ...     "JERSEY CITY  07305", "VANCOUVER BC V6K 1", "NEW YORK 10001"]})
@@ -78,6 +80,21 @@ COUNTRIES = (
     "MALAYSIA", "INDONESIA", "CYPRUS", "UK", "GB", "CHN",
 )  # fmt: skip
 
+# Countries' two-letter codes (ISO 3166) that no state has: a line ending in one, with no US
+# ZIP, is a foreign address (LE HAVRE FR 76600)
+COUNTRY_CODES = {
+    "FR": "FRANCE", "UK": "UNITED KINGDOM", "GB": "UNITED KINGDOM", "IE": "IRELAND",
+    "IT": "ITALY", "ES": "SPAIN", "PT": "PORTUGAL", "NL": "NETHERLANDS", "BE": "BELGIUM",
+    "CH": "SWITZERLAND", "AT": "AUSTRIA", "SE": "SWEDEN", "NO": "NORWAY", "DK": "DENMARK",
+    "PL": "POLAND", "GR": "GREECE", "IL": "ISRAEL", "CN": "CHINA", "HK": "HONG KONG",
+    "TW": "TAIWAN", "JP": "JAPAN", "KR": "SOUTH KOREA", "PK": "PAKISTAN", "PH": "PHILIPPINES",
+    "SG": "SINGAPORE", "AU": "AUSTRALIA", "NZ": "NEW ZEALAND", "BR": "BRAZIL", "CL": "CHILE",
+    "MX": "MEXICO", "JM": "JAMAICA", "BS": "BAHAMAS", "BM": "BERMUDA", "EG": "EGYPT",
+    "NG": "NIGERIA", "GH": "GHANA", "KE": "KENYA", "ZA": "SOUTH AFRICA", "TR": "TURKEY",
+    "LB": "LEBANON", "JO": "JORDAN", "AE": "UNITED ARAB EMIRATES", "SA": "SAUDI ARABIA",
+    "RU": "RUSSIA", "UA": "UKRAINE", "VN": "VIETNAM", "TH": "THAILAND", "CY": "CYPRUS",
+}  # fmt: skip
+
 # The ZIP at the end: 5 digits, or 4 that lost a leading zero, then an optional +4 written
 # with a hyphen, a space or nothing
 _ZIP = r"(?:^|[\s,.])(?P<zip>[0-9]{4,5})(?:(?:\s*-\s*|\s)?(?P<zip4>[0-9]{4}))?$"
@@ -128,6 +145,10 @@ def _place(text: pl.Expr) -> dict[str, pl.Expr]:
         text.str.extract(foreign_word, 1).str.replace_all(r"\s+", " "),
         pl.when(known_code.is_null()).then(letters.replace_strict(province, default=None)),
     )
+    # a country's code only after a city (never a line of two letters), never a state's
+    country = pl.when(known_code.is_null() & text.str.contains(r"[A-Z]{2,}.*\s[A-Z]{2}$")).then(
+        text.str.extract(r"\s([A-Z]{2})$", 1).replace_strict(COUNTRY_CODES, default=None)
+    )
     # a name left alone is the city (NEW YORK 10001, WASHINGTON 20001): the ZIP gives its state
     whole_name = named.str.len_bytes() == text.str.replace(r"\.$", "").str.len_bytes()
     spelled = pl.when(~whole_name).then(named)
@@ -146,7 +167,7 @@ def _place(text: pl.Expr) -> dict[str, pl.Expr]:
     # and, where no state could be read, whatever follows the last comma (, FLORDA)
     city = _strip(cut).str.replace(r",[\s.]*[A-Z]{1,3}[\s.]*$", "")
     city = pl.when(state.is_null()).then(city.str.replace(r",[^,]*$", "")).otherwise(city)
-    return {"city": _strip(city), "state": state, "foreign": foreign}
+    return {"city": _strip(city), "state": state, "foreign": foreign, "country": country}
 
 
 def city_state_zip(cell: pl.Expr) -> dict[str, pl.Expr]:
@@ -162,7 +183,9 @@ def city_state_zip(cell: pl.Expr) -> dict[str, pl.Expr]:
     # a place named like a country is a US town where the ZIP says so (LEBANON 03766)
     named_abroad = place["state"].is_null() & (by_zip["city"] != place["foreign"]).fill_null(True)
     foreign = pl.coalesce(
-        pl.when(named_abroad).then(place["foreign"]), pl.when(postcode).then(pl.lit("CANADA"))
+        pl.when(named_abroad).then(place["foreign"]),
+        pl.when(postcode).then(pl.lit("CANADA")),
+        pl.when(by_zip["state"].is_null()).then(place["country"]),
     )
     domestic = foreign.is_null()
     return {
@@ -208,7 +231,34 @@ def address_line(cell: pl.Expr) -> dict[str, pl.Expr]:
     return {"street": street, **city_state_zip(place)}
 
 
-__all__ = ["address_line", "city_state_zip", "foreign_place"]
+def state_from_zip(city: pl.Expr, state: pl.Expr, zip_: pl.Expr) -> dict[str, pl.Expr]:
+    """A mailing place with no state read (``SEWELL N`` 08080, an empty city and 08028): the
+    ZIP table's state for its ZIP, and its city where there is none; a last letter left of a
+    state cut short (``SEWELL N``, the ZIP in NJ) is dropped. A foreign place, and a ZIP the
+    table does not know, are left as they are.
+
+    >>> frame = pl.DataFrame({"c": ["SEWELL N", None, "LE HAURE FR", "CARY"],
+    ...     "s": [None, None, None, "NC"], "z": ["08080", "08028", "76600", "27511"]})
+    >>> frame.select(**state_from_zip(pl.col("c"), pl.col("s"), pl.col("z"))).rows()
+    [('SEWELL', 'NJ'), ('GLASSBORO', 'NJ'), ('LE HAURE FR', None), ('CARY', 'NC')]
+    """
+    given = _upper(state)
+    by_zip = _by_zip(_upper(zip_).str.extract(r"^([0-9]{4,5})", 1).str.zfill(5))
+    need = given.is_null() & by_zip["state"].is_not_null()
+    need = need & foreign_place(city, state, zip_).is_null()
+    letter = _upper(city).str.extract(r"\s([A-Z])\.?$", 1)
+    cut = (
+        pl.when(letter == by_zip["state"].str.slice(0, 1))
+        .then(_upper(city).str.replace(r"\s[A-Z]\.?$", ""))
+        .otherwise(city)
+    )
+    return {
+        "city": pl.when(need).then(pl.coalesce(cut, by_zip["city"])).otherwise(city),
+        "state": pl.when(need).then(by_zip["state"]).otherwise(state),
+    }
+
+
+__all__ = ["address_line", "city_state_zip", "foreign_place", "state_from_zip"]
 
 
 def foreign_place(city: pl.Expr, state: pl.Expr, zip_: pl.Expr) -> pl.Expr:
