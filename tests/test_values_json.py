@@ -1,8 +1,8 @@
 """Values that must not pass for data, JSON every parser reads, and files written whole.
 
 - a number that overflows to infinity (`1e309`) does not parse;
-- Excel error cells (`#DIV/0!`, `#N/A`) and out-of-range date serials are counted as
-  unparseable, with their text;
+- Excel error cells (`#DIV/0!`, `#N/A`), of .xlsx and .xls workbooks, and out-of-range date
+  serials are counted as unparseable, with their text;
 - `--strict` refuses an upload with a cell that does not parse;
 - every JSON propmail prints or writes parses with a strict parser, even over a database that
   holds an infinity (stored before the reader refused them);
@@ -69,6 +69,25 @@ def test_excel_error_cells_and_out_of_range_serials_are_unparseable_with_their_t
         "|LocationSellAmount|LocationSellDate|",
         "|LocationSellDate|",
         "|OwnerName|",
+    ]
+
+
+XLS_ERRORS = Path(__file__).parent / "fixtures" / "xls" / "errors.xls"  # scripts/make_xls_errors.py
+
+
+def test_excel_error_cells_of_an_xls_workbook_are_unparseable_with_their_text() -> None:
+    """A .xls workbook's error cells, given as empty by calamine too, counted as in .xlsx."""
+    result = read_upload(XLS_ERRORS)
+    assert result.unparseable == {"OwnerCity": 1, "LocationSellDate": 1, "LocationSellAmount": 1}
+    assert set(result.unparseable_examples) == {
+        (3, "LocationSellAmount", "#DIV/0!"),
+        (4, "OwnerCity", "#N/A"),
+        (4, "LocationSellDate", "#VALUE!"),
+    }
+    assert result.frame[KEEP_STORED].to_list() == [
+        None,
+        "|LocationSellAmount|",
+        "|LocationSellDate|OwnerCity|",
     ]
 
 

@@ -229,8 +229,10 @@ def split_rejects(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         .otherwise(pl.col("reason"))
         .alias("reason")
     )
-    good = frame.filter(marks["reason"].is_null())
-    return good, marks.filter(pl.col("reason").is_not_null()).sort(SOURCE_ROW)
+    rejected = marks.filter(pl.col("reason").is_not_null()).sort(SOURCE_ROW)
+    # a filter copies every column of the wide frame: only where a row is left out
+    good = frame.filter(marks["reason"].is_null()) if rejected.height else frame
+    return good, rejected
 
 
 def owners_frame(good: pl.DataFrame) -> pl.DataFrame:

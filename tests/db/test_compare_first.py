@@ -11,16 +11,18 @@ from typing import Any
 
 import polars as pl
 import pytest
+from sqlalchemy import insert, select, text, update
 
 from propmail.contract import KEEP_STORED
-from propmail.db import Backend, connect, sql
+from propmail.db import Backend, connect, schema, sql
 from propmail.db.compare import STORED_CODE, STORED_SLUG, Keys, Moments, compare
+from propmail.db.plan import SqlBackend
 from propmail.db.postgres import backend as postgres_backend
 from propmail.db.schema import OWNER_FIELDS, STAGE_LOCATION_FIELDS, STAGE_OWNER_FIELDS
 from propmail.inputs import Inputs
 from propmail.job import load_options, run_job
 from propmail.selftest.scenario import Scenario
-from propmail.settings import Rules
+from propmail.settings import Rules, load_rules
 from propmail.summary import summary_rows
 from tests.conftest import backend_url
 from tests.db.canonical import canonical
@@ -244,7 +246,12 @@ def three_loads(url: str, rules: Rules, folder: Path) -> list[Any]:
         log_id = len(out) + 1
         journal = [
             sorted(journal_rows(backend, log_id, t), key=repr)
-            for t in ("PropmailJournalLocation", "PropmailJournalLocationKey")
+            for t in (
+                "PropmailJournalLocation",
+                "PropmailJournalLocationKey",
+                "PropmailJournalOwner",
+                "PropmailJournalOwnerKey",
+            )
         ]
         out.append((counts, compared, checksum(backend, DATA), journal))
     backend.dispose()
@@ -262,9 +269,9 @@ def test_postgresql_stages_only_what_the_comparison_cannot_leave_out(
     assert [c for _, c, _, _ in first] == [
         "staged 200 of 200 owners, 200 of 200 locations",  # nothing stored yet
         "staged 0 of 200 owners, 0 of 200 locations",  # the same day: all unchanged
-        # month 2: 20 sale amounts changed; every owner refreshed goes through the upsert,
-        # the 180 locations only refreshed get their two dates by key
-        "staged 200 of 200 owners, 20 of 200 locations",
+        # month 2: 20 sale amounts changed; the owners only refreshed go to the upsert by
+        # key, unstaged, and the 180 locations only refreshed get their two dates by key
+        "staged 0 of 200 owners, 20 of 200 locations",
     ]
     monkeypatch.setattr(postgres_backend, "adbc_driver", lambda: None)
     alone = three_loads(backend_url(request, "postgresql", tmp_path), rules, tmp_path)
@@ -374,3 +381,49 @@ def test_a_load_whose_arrow_connection_fails_compares_in_sql_and_says_so(
     backend.dispose()
     assert compared is None and counts["locations_inserted"] == 200
     assert "cannot be read as Arrow (connection refused" in caplog.text
+
+
+def test_an_owner_handed_over_by_key_keeps_its_stored_values_and_gets_its_dates(
+    backend: Backend,
+) -> None:
+    """The one owner upsert takes the owners found only refreshed before staging by key, not
+    staged: each keeps every value it has (another region's load may have written it since
+    the comparison) and gets the two dates, unless written today; none is inserted."""
+    assert isinstance(backend, SqlBackend)
+    backend.init({40: None}, load_options(load_rules()))
+    d, stamp = backend.dialect, backend.timestamp
+    rows = {"A": LAST_MONTH, "B": TODAY}  # B: written today already, by another region's load
+    with backend.engine.begin() as conn:
+        for slug, written in rows.items():
+            conn.execute(
+                insert(schema.owner).values(Slug=slug, Name=f"name {slug}", InsertedDate=written)
+            )
+    with backend.engine.begin() as conn:
+        ids = dict(conn.execute(select(schema.owner.c.Slug, schema.owner.c.OwnerId)).all())
+        conn.exec_driver_sql(sql.create_stage_table(d, sql.STAGE_OWNER, STAGE_OWNER_FIELDS))
+        conn.exec_driver_sql(sql.create_stage_table(d, sql.STAGE_OWNER_KIND, sql.OWNER_KIND_FIELDS))
+        for slug in rows:
+            conn.execute(
+                text(
+                    f"INSERT INTO {sql.STAGE_OWNER_KIND} "
+                    '("Slug", "OwnerId", "Kind", "ModifiedDate", "UpdatedDate") '
+                    "VALUES (:slug, :id, :kind, NULL, NULL)"
+                ),
+                {"slug": slug, "id": ids[slug], "kind": sql.REFRESHED},
+            )
+        # written since the comparison: the upsert keeps it
+        conn.execute(update(schema.owner).where(schema.owner.c.Slug == "A").values(Name="new A"))
+        params = {"now": stamp(NOW), "day_start": stamp(MOMENTS.day_start)}
+        conn.execute(text(sql.owner_upsert(d, sql.WRITTEN)), params)
+        stored = {
+            r.Slug: r
+            for r in conn.execute(select(schema.owner).order_by(schema.owner.c.Slug)).all()
+        }
+    assert list(stored) == ["A", "B"]
+    assert stored["A"].Name == "new A"
+    assert (
+        str(stored["A"].UpdatedDate)[:16]
+        == str(stored["A"].ModifiedDate)[:16]
+        == "2026-12-01 10:00"
+    )
+    assert stored["B"].Name == "name B" and stored["B"].UpdatedDate is None

@@ -103,8 +103,10 @@ class DuplicateKey(Dialect):
         updated: list[str],
         where: str,
         also: str = "",
+        kept: str = "",
     ) -> str:
-        sets = ", ".join(f"{c} = IF({where}, new.{c}, {c})" for c in updated)
+        incoming = {c: f"IF({kept}, {c}, new.{c})" if kept else f"new.{c}" for c in updated}
+        sets = ", ".join(f"{c} = IF({where}, {incoming[c]}, {c})" for c in updated)
         return f"INSERT INTO {table} ({columns}) {rows} AS new ON DUPLICATE KEY UPDATE {sets}"
 
     def update_from(self, table: str, sets: str, source: str, alias: str, where: str) -> str:

@@ -8,6 +8,8 @@ read. The files are sparse or written in blocks, so they cost the disk little.
 from __future__ import annotations
 
 import re
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -167,3 +169,66 @@ def test_the_head_of_a_small_file_is_the_whole_file(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "up.csv", list(BASE), [list(BASE.values())])
     first = files.head(path)
     assert first is not None and first.headers == list(BASE) and first.frame.height == 1
+
+
+def _long_line_upload(path: Path) -> Path:
+    """A good header and 100 good rows, then a row of 3 MiB (line 102), then good rows again."""
+    rows = [[f"P{i}", *list(BASE.values())[1:]] for i in range(100)]
+    long_row = ["P100", "X" * (3 << 20), *list(BASE.values())[2:]]
+    return write_csv(path, list(BASE), [*rows, long_row, *rows[:10]])
+
+
+def test_a_body_line_longer_than_the_bound_is_refused_before_the_file_is_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(files, "LINE_BYTES", 64 << 10)
+    monkeypatch.setattr(files, "CHUNK_BYTES", 1 << 20)  # the line spans several chunks
+    db = tmp_path / "propmail.db"
+    url = f"sqlite:///{db}"
+    assert CliRunner().invoke(main, ["db", "init", "--db", url, "--region", "40=R"]).exit_code == 0
+    upload = _long_line_upload(tmp_path / "up.csv")
+    monkeypatch.setattr(files, "_csv_grid", _head_only(files._csv_grid))
+    run = CliRunner().invoke(main, ["process", str(upload), "--region", "40", "--db", url])
+    assert run.exit_code == 2, run.output
+    assert "file up.csv: line 102 is longer than 65,536 bytes" in run.output
+    with sqlite3.connect(db) as conn:  # nothing written: a refused upload leaves no trace
+        assert conn.execute('SELECT COUNT(*) FROM "Location"').fetchone() == (0,)
+        assert conn.execute('SELECT COUNT(*) FROM "UploadLog"').fetchone() == (0,)
+
+
+def _head_only(grid: Callable[..., pl.DataFrame]) -> Callable[..., pl.DataFrame]:
+    """`_csv_grid` for the head's bytes only; the body's path may not reach it."""
+
+    def head(source: Path | bytes, *args: object) -> pl.DataFrame:
+        if isinstance(source, Path):
+            raise AssertionError("the body was parsed")
+        return grid(source, *args)
+
+    return head
+
+
+@pytest.mark.parametrize(
+    ("lines", "found"),
+    [
+        ([b"a" * 10] * 3 + [b"b" * 11, b"c"], 4),  # the first line over the bound
+        ([b"a" * 10] * 5, None),  # every line at the bound
+        ([b"a" * 11], 1),
+    ],
+)
+@pytest.mark.parametrize("end", [b"\n", b"\r\n", b"\r"])
+def test_line_lengths_are_measured_across_chunks(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    lines: list[bytes],
+    found: int | None,
+    end: bytes,
+) -> None:
+    monkeypatch.setattr(files, "LINE_BYTES", 10)
+    monkeypatch.setattr(files, "CHUNK_BYTES", 7)  # lines and line ends cut by the chunks
+    path = tmp_path / "u.csv"
+    path.write_bytes(end.join(lines) + end)
+    if found is None:
+        files.check_lines(path)
+        return
+    with pytest.raises(InputError, match=rf"file u\.csv: line {found} is longer than 10 bytes"):
+        files.check_lines(path)

@@ -37,7 +37,7 @@ class Capabilities:
     # a load compares the upload with the region's stored rows before staging (read as Arrow)
     compares_first: bool = False
     # where it compares first: the owner kinds it does not stage, as its owner merge writes
-    # every other kind
+    # every other kind (REFRESHED among them: its merge takes those by key)
     owners_left_out: tuple[int, ...] = (UNCHANGED,)
     # The UploadLog states a load commits apart, seen by other connections, and only once it
     # holds its region's lock: a row of the region left in one of them, seen by the next

@@ -13,8 +13,9 @@ SQL keeps the last word on every row it is given:
 - a row with a cell the file could not read is staged: SQL puts the stored value in that cell
   and counts it (`sql.keep_stored`), then compares the row;
 - only the rows found the same are left out of staging. Of those, the locations only
-  refreshed are handed to the load by key (`Compared.refreshed`), as their kind rows; the
-  unchanged and frozen ones are counted and left alone.
+  refreshed are handed to the load by key (`Compared.refreshed`), as their kind rows, and so
+  are the owners only refreshed where the backend's owner merge takes them by key
+  (`Compared.owners_refreshed`); the unchanged and frozen ones are counted and left alone.
 
 A value found equal here is equal in SQL: both sides are compared in the stored column's type,
 null-safely; a false "differs" (a value read back in another form) costs only the row's staging.
@@ -59,6 +60,9 @@ class Compared:
     owners: pl.DataFrame  # the staged owners to stage (all but those left out)
     locations: pl.DataFrame  # the staged locations to stage (new or changed)
     refreshed: pl.DataFrame  # the kind rows (`sql.LOCATION_KIND_FIELDS`) of locations refreshed
+    # the kind rows (`sql.OWNER_KIND_FIELDS`) of owners refreshed, where the backend leaves
+    # them out of staging (REFRESHED among its `owners_left_out`)
+    owners_refreshed: pl.DataFrame
     owners_left: dict[int, int] = field(default_factory=dict)  # owners not staged, per kind
     locations_left: dict[int, int] = field(default_factory=dict)  # not staged nor refreshed
 
@@ -240,7 +244,8 @@ def compare(
     """Compare the staged `owners` and `locations` with the region's `stored` rows (batches
     of `stored_columns`): the rows to stage, the refreshed locations' kind rows, and the
     counts of what is left out. `owners_left_out`: the owner kinds the backend does not stage
-    (it writes the others through its upsert)."""
+    (it writes the others through its upsert); the refreshed ones among them are handed over
+    by key (`Compared.owners_refreshed`), the others counted."""
     found_owners = Found(owners.height, OWNER_ID)
     found_locations = Found(locations.height, LOCATION_ID)
     keys: tuple[Keys, Keys] | None = None  # built at the first stored row (none in month 1)
@@ -254,10 +259,13 @@ def compare(
     found_owners.unplaced(owners)
     found_locations.unplaced(locations)
     refreshed = found_locations.kind == sql.REFRESHED
+    owners_refreshed = (found_owners.kind == sql.REFRESHED) & (sql.REFRESHED in owners_left_out)
+    owners_counted = tuple(k for k in owners_left_out if k != sql.REFRESHED)
     return Compared(
         owners=_without(owners, found_owners.of_kind(owners_left_out)),
         locations=_without(locations, found_locations.of_kind(LOCATIONS_LEFT_OUT)),
         refreshed=found_locations.rows(locations[PRIMARY_ID], refreshed),
-        owners_left=found_owners.counts(owners_left_out),
+        owners_refreshed=found_owners.rows(owners[SLUG], owners_refreshed),
+        owners_left=found_owners.counts(owners_counted),
         locations_left=found_locations.counts(LOCATIONS_COUNTED),
     )

@@ -250,9 +250,10 @@ class SqlBackend(SqlDatabase):
         )
 
     def _compare_owners(self, run: Run) -> None:
-        run.owner_kinds = self.compare_owners(run.conn, run.params)
-        if run.compared is not None:
-            run.owner_kinds = _added(run.owner_kinds, run.compared.owners_left)
+        compared = run.compared  # where compared first: its refreshed owners, its counts
+        known = compared.owners_refreshed if compared else None
+        kinds = self.compare_owners(run.conn, run.params, known=known)
+        run.owner_kinds = _added(kinds, compared.owners_left if compared else {})
 
     def _merge_owners(self, run: Run) -> None:
         r = run.result
@@ -262,11 +263,9 @@ class SqlBackend(SqlDatabase):
 
     def _compare_locations(self, run: Run) -> None:
         compared = run.compared
-        if compared is None:
-            run.location_kinds = self.compare_locations(run.conn, run.params)
-            return
-        kinds = self.compare_locations(run.conn, run.params, known=compared.refreshed)
-        run.location_kinds = _added(kinds, compared.locations_left)
+        known = compared.refreshed if compared else None
+        kinds = self.compare_locations(run.conn, run.params, known=known)
+        run.location_kinds = _added(kinds, compared.locations_left if compared else {})
 
     def _count_changes(self, run: Run) -> None:
         """The load's changes per pair of codes, from the kind table, before the merge
@@ -346,10 +345,14 @@ class SqlBackend(SqlDatabase):
         counted = conn.execute(text(sql.kind_counts(self.dialect, name)))
         return {kind: 0 for kind in sql.KINDS} | {int(k): int(n) for k, n in counted}
 
-    def compare_owners(self, conn: Connection, params: dict[str, Any]) -> dict[int, int]:
-        """Compare the staged owners with the stored ones: staged owners per kind."""
+    def compare_owners(
+        self, conn: Connection, params: dict[str, Any], known: pl.DataFrame | None = None
+    ) -> dict[int, int]:
+        """Compare the staged owners with the stored ones (`known`: kind rows found before
+        staging): staged and known owners per kind."""
         statement = sql.owner_kinds(self.dialect)
-        return self.classify(conn, sql.STAGE_OWNER_KIND, sql.OWNER_KIND_FIELDS, statement, params)
+        fields = sql.OWNER_KIND_FIELDS
+        return self.classify(conn, sql.STAGE_OWNER_KIND, fields, statement, params, known)
 
     def compare_locations(
         self,
@@ -383,8 +386,9 @@ class SqlBackend(SqlDatabase):
         their two dates by key, the new and changed ones the upsert. Where loads of other
         regions write the same owners at once (`Capabilities.shared_owners`), every owner to
         write goes through the one upsert, in the one global order of the slugs (two
-        statements could lock in crossed orders), and the counts come from the rows it wrote,
-        not from the comparison beforehand.
+        statements could lock in crossed orders), those only refreshed and not staged among
+        them as their stored rows (`sql.owner_upsert`), and the counts come from the rows it
+        wrote, not from the comparison beforehand.
         """
         d = self.dialect
         if not self.capabilities.shared_owners:

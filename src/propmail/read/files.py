@@ -26,6 +26,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import fastexcel
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -56,6 +57,8 @@ SEPARATORS = (",", ";", "\t", "|")
 FOOTER_CELLS = 3  # a totals line has a label and a figure or two
 SNIFF_BYTES = 65536  # the start of a csv file its separator is told from
 HEAD_BYTES = 4 << 20  # the start of a csv file its header row is looked for in, first
+LINE_BYTES = 1 << 20  # the longest csv line read (a row of a real upload is a few KiB)
+CHUNK_BYTES = 8 << 20  # a csv file's lines are measured this much at a time
 DECODED_NAMED = 20  # rows not in UTF-8 named in the note (all are counted)
 _FOOTER = r"(?i)^\s*(?:grand\s+)?(?:totals?|sum|count|records?|end of (?:file|report))\b"
 Score = Callable[[list[str]], int]  # how well a row of cells reads as a header row
@@ -139,8 +142,9 @@ def load(path: Path, sheet: str | None = None, score: Score | None = None) -> Sh
             grid = _read_csv(path, notes)
         else:
             book = fastexcel.read_excel(path)
-            sheet_index, grid = _pick_sheet(book, sheet, score, notes, path)
+            sheet_index, grid, errors = _pick_sheet(book, sheet, score, notes, path)
             sheet_name = book.sheet_names[sheet_index]
+            return _sheet(grid, path, score, notes, sheet_name, errors)
     return _sheet(grid, path, score, notes, sheet_name)
 
 
@@ -195,9 +199,15 @@ def _reading(suffix: str, name: str) -> Iterator[None]:
 
 
 def _sheet(
-    grid: pl.DataFrame, path: Path, score: Score | None, notes: list[str], sheet_name: str
+    grid: pl.DataFrame,
+    path: Path,
+    score: Score | None,
+    notes: list[str],
+    sheet_name: str,
+    errors: list[xlsx.ErrorCell] | None = None,
 ) -> Sheet:
-    """The sheet of a file's grid of cells: its header row found, title and totals left out."""
+    """The sheet of a file's grid of cells: its header row found, title and totals left out;
+    `errors`: the grid's error cells a .xls workbook's reader reported."""
     non_empty = _non_empty(grid)
     if non_empty.is_empty():
         raise InputError("the file is empty", file=path.name)
@@ -205,7 +215,7 @@ def _sheet(
     found = _find_header(grid, non_empty, score, _merges(path, sheet_name) if workbook else None)
     header_index, headers = found.row, found.headers
     top = header_index - 1 if found.grouped else header_index
-    skipped = [int(i) + 1 for i in non_empty if i < top]
+    skipped = (non_empty.filter(non_empty < top) + 1).to_list()  # the title rows above
     if found.grouped:
         rows = f"header rows {top + 1} and {header_index + 1} (merged group cells above)"
         notes.append(rows + (f"; title rows {_rows(skipped)} left out" if skipped else ""))
@@ -223,7 +233,7 @@ def _sheet(
         result.formats = xlsx.number_formats(path, sheet_name, header_index + 1, found.first_col)
         result.date1904 = xlsx.uses_1904(path)
         errors = xlsx.error_cells(path, sheet_name, header_index + 1, found.first_col)
-        result.errors = [e for e in errors if e[0] > header_index + 1]
+    result.errors = [e for e in errors or [] if e[0] > header_index + 1]
     return result
 
 
@@ -325,28 +335,36 @@ def _pick_sheet(
     score: Score | None,
     notes: list[str],
     path: Path,
-) -> tuple[int, pl.DataFrame]:
+) -> tuple[int, pl.DataFrame, list[xlsx.ErrorCell]]:
+    """The sheet read (its index), its grid of cells and, for .xls, its error cells."""
     names = list(book.sheet_names)
     merges = path.suffix.lower() in (".xlsx", ".xlsm")
+    xls = path.suffix.lower() == ".xls"
 
-    def grid(index: int) -> pl.DataFrame:
+    def grid(index: int) -> tuple[int, pl.DataFrame, list[xlsx.ErrorCell]]:
         # skip_rows=0 keeps leading blank rows, so row i of the grid is sheet row i + 1.
-        return book.load_sheet(index, header_row=None, skip_rows=0, dtypes="string").to_polars()
+        sheet = book.load_sheet(index, header_row=None, skip_rows=0, dtypes="string")
+        if not xls:
+            return index, sheet.to_polars(), []
+        cells, errors = sheet.to_arrow_with_errors()
+        frame = pl.from_arrow(cells)
+        assert isinstance(frame, pl.DataFrame)
+        return index, frame, xlsx.xls_error_cells(errors)
 
     if wanted is not None:
-        index = _sheet_index(wanted, names, path.name)
-        return index, grid(index)
+        return grid(_sheet_index(wanted, names, path.name))
     if len(names) == 1 or score is None:
-        return 0, grid(0)
+        return grid(0)
     for index in range(len(names)):
         candidate = grid(index)
-        rows = _non_empty(candidate)
+        cells = candidate[1]
+        rows = _non_empty(cells)
         merges_of = _merges(path, names[index]) if merges else None
-        if not rows.is_empty() and score(_find_header(candidate, rows, score, merges_of).headers):
+        if not rows.is_empty() and score(_find_header(cells, rows, score, merges_of).headers):
             if index:
                 notes.append(f"sheet {names[index]!r} (the first whose headers a layout knows)")
-            return index, candidate
-    return 0, grid(0)
+            return candidate
+    return grid(0)
 
 
 def _sheet_index(wanted: str, names: list[str], name: str) -> int:
@@ -363,9 +381,41 @@ def _sheet_index(wanted: str, names: list[str], name: str) -> int:
 
 
 def _read_csv(path: Path, notes: list[str]) -> pl.DataFrame:
+    check_lines(path)
     with path.open("rb") as f:
         sample = f.read(SNIFF_BYTES)
     return _csv_grid(path, sample, notes)
+
+
+def check_lines(path: Path) -> None:
+    """InputError naming the first line of a csv file longer than LINE_BYTES, found before the
+    file is parsed, streaming it CHUNK_BYTES at a time: a line of a gigabyte is refused in the
+    memory of one chunk, not read whole. (A quoted field with line breaks is bounded per line.)"""
+    line, open_bytes, after_cr = 1, 0, False  # where the chunk starts: its line, the bytes
+    # of that line before it, and whether the chunk before ended in CR
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK_BYTES):
+            data = np.frombuffer(chunk, np.uint8)
+            lf, cr = data == 10, data == 13
+            first = 1 if after_cr and lf[0] else 0  # the LF of a CR LF the chunks cut apart
+            lf[:first] = False
+            crlf = np.zeros_like(lf)
+            crlf[1:] = lf[1:] & cr[:-1]  # an LF whose line ends in a CR
+            cr[:-1] &= ~lf[1:]  # CR LF ends one line, at its LF
+            ends = np.flatnonzero(lf | cr)
+            starts = np.concatenate(([first], ends + 1))
+            lengths = np.concatenate((ends, [data.size])) - starts
+            lengths[:-1] -= crlf[ends]
+            lengths[0] += open_bytes
+            long = np.flatnonzero(lengths > LINE_BYTES)
+            if long.size:
+                raise InputError(
+                    f"line {line + int(long[0]):,} is longer than {LINE_BYTES:,} bytes; a csv "
+                    "line holds one row (a broken export, or not a csv file)",
+                    file=path.name,
+                )
+            line += ends.size
+            open_bytes, after_cr = int(lengths[-1]), bool(cr[-1])
 
 
 def _csv_grid(source: Path | bytes, sample: bytes, notes: list[str]) -> pl.DataFrame:

@@ -135,9 +135,9 @@ def _read(
 
     units = derive.unit_columns(source, used)
     text_columns = {**columns, **dict.fromkeys(units, Kind.TEXT)}
+    # the cells are let go of as they are read: `derived` is left without them, `source` first
+    source = _without_cells(source)
     text = values.text_frame(derived, {**picked, **units}, text_columns)
-    # the sheet's cells are all in `text` now: without them the parsing below peaks lower
-    source, derived = _without_cells(source), _without_cells(derived)
     text, site_notes = derive.finish_text(text, used)
     if no_id:
         text, key_note = keys.site_keys(text, with_zip="LocationZip" in picked)

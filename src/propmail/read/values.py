@@ -77,30 +77,65 @@ _FIRST_DATE = dt.date(1900, 3, 1)  # serial 61: the first date Excel's serials a
 _LAST_DATE = dt.date(2199, 12, 31)
 
 
+TEXT_BATCH = 8  # source columns made text at once (polars works on them in parallel)
+
+
 def text_frame(
     sheet: Sheet, picked: Mapping[str, int], columns: Mapping[str, Kind]
 ) -> pl.DataFrame:
-    """The picked columns as stripped text, blank -> null, blank rows dropped, with `_row`."""
-    frame, first = sheet.frame, sheet.first_row
-    row = pl.int_range(first, first + frame.height, dtype=pl.Int64).alias(SOURCE_ROW)
-    stripped = [_as_text(frame, pos).str.strip_chars().alias(c) for c, pos in picked.items()]
-    nulled = []
-    for canon, pos in picked.items():
-        text: pl.Expr = pl.when(pl.col(canon).str.len_bytes() > 0).then(pl.col(canon))
-        width = sheet.formats.get(pos, "")
-        if re.fullmatch("0+", width) and _PADDED.get(columns[canon], len(width)) == len(width):
-            # Excel showed this number zero-padded (a parcel id formatted 000000000000, a ZIP
-            # formatted 00000): the text is what the operator saw.
-            digits = text.str.contains("^[0-9]+$")
-            text = pl.when(digits).then(text.str.zfill(len(width))).otherwise(text)
-        nulled.append(text.alias(canon))
-    cells = frame.lazy().select(row, *stripped).with_columns(nulled).collect()
+    """The picked columns as stripped text, blank -> null, blank rows dropped, with `_row`.
+
+    The cells are taken out of `sheet` (its frame is left empty), and each source column is
+    let go of once the last column read from it is made: the cells and their text are never
+    held whole at once (a peak of 1.4 GB at 1M rows when they were).
+    """
+    grid: list[pl.Series | None] = list(sheet.frame.get_columns())
+    first, height = sheet.first_row, sheet.frame.height
+    sheet.frame = sheet.frame.clear()
+    last_read = {pos: i for i, pos in enumerate(picked.values())}  # position -> its last reader
+    wanted = list(picked.items())
+    made = [pl.int_range(first, first + height, dtype=pl.Int64, eager=True).alias(SOURCE_ROW)]
+    for start in range(0, len(wanted), TEXT_BATCH):
+        batch = wanted[start : start + TEXT_BATCH]
+        cells = pl.DataFrame([_cells(grid, pos) for pos in dict.fromkeys(p for _, p in batch)])
+        text = [_text(cells, pos, canon, columns, sheet.formats) for canon, pos in batch]
+        made += _one_chunk(cells.lazy().select(text).collect().get_columns()).get_columns()
+        del cells
+        for pos, last in last_read.items():
+            if last < start + len(batch):
+                grid[pos] = None  # read for the last time
+    frame = pl.DataFrame(made)
+    del made
     filled = pl.any_horizontal(pl.col(list(picked)).is_not_null())
-    if not cells.select(filled.all()).item():  # a filter copies every column: only if needed
-        cells = cells.filter(filled)
-    read = cells.get_columns()
-    del cells  # the collected frame is not kept: each column is freed once made contiguous
-    return _one_chunk(read)
+    if not frame.select(filled.all()).item():  # a filter copies every column: only if needed
+        frame = frame.filter(filled)
+    return frame
+
+
+def _cells(grid: list[pl.Series | None], pos: int) -> pl.Series:
+    """The source column at `pos`, named by its position."""
+    column = grid[pos]
+    assert column is not None, f"source column {pos} was let go of before its last read"
+    return column.alias(str(pos))
+
+
+def _text(
+    cells: pl.DataFrame,
+    pos: int,
+    canon: str,
+    columns: Mapping[str, Kind],
+    formats: Mapping[int, str],
+) -> pl.Expr:
+    """Source column `pos` of `cells` as `canon`: stripped text, blank -> null."""
+    stripped = _as_text(pl.col(str(pos)), cells.schema[str(pos)]).str.strip_chars()
+    text: pl.Expr = pl.when(stripped.str.len_bytes() > 0).then(stripped)
+    width = formats.get(pos, "")
+    if re.fullmatch("0+", width) and _PADDED.get(columns[canon], len(width)) == len(width):
+        # Excel showed this number zero-padded (a parcel id formatted 000000000000, a ZIP
+        # formatted 00000): the text is what the operator saw.
+        digits = text.str.contains("^[0-9]+$")
+        text = pl.when(digits).then(text.str.zfill(len(width))).otherwise(text)
+    return text.alias(canon)
 
 
 def _one_chunk(columns: list[pl.Series]) -> pl.DataFrame:
@@ -117,9 +152,7 @@ def _one_chunk(columns: list[pl.Series]) -> pl.DataFrame:
     return pl.DataFrame(contiguous)
 
 
-def _as_text(frame: pl.DataFrame, pos: int) -> pl.Expr:
-    column = pl.col(frame.columns[pos])
-    dtype = frame.schema[frame.columns[pos]]
+def _as_text(column: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     if dtype.is_float():  # parquet: integral floats as integers, so 2134.0 reads "2134"
         whole = column.is_finite() & (column == column.round(0)) & (column.abs() < 2**53)
         integer = column.cast(pl.Int64, strict=False).cast(pl.String)

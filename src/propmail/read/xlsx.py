@@ -9,7 +9,9 @@ back to percent units and zero-padded columns keep their leading zeros
 calamine gives a merged cell's value in its top-left cell only: the sheet's `<mergeCells>`
 (after its rows, so found by a byte scan of the part, not parsed) say which cells it covers
 (`propmail.read.merged` makes headers of them). A workbook saved with Excel's 1904 date system
-(`date1904`) counts serial dates from 1904-01-01. Not for .xls.
+(`date1904`) counts serial dates from 1904-01-01. Not for .xls. The cells that hold an Excel
+error (`#DIV/0!`), which calamine gives as empty, are found in the sheet's XML, and for .xls in
+what fastexcel reports of the cells it could not give as text.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+import fastexcel
 from defusedxml import ElementTree as ET
 
 from propmail.read.merged import Merge
@@ -119,6 +122,33 @@ def error_cells(path: Path, sheet: str, header_row: int, first_col: int) -> list
 
 
 ErrorCell = tuple[int, int, str]  # (sheet row number, column, the error's text)
+
+# A .xls sheet has no XML to scan: fastexcel, asked for its cells as text, reports each error
+# cell it gives as empty, in calamine's name of the error (`Expected string but got
+# 'Error(Div0)'`).
+_XLS_ERROR = re.compile(r"\bError\((\w+)\)")
+_XLS_ERRORS = {
+    "Div0": "#DIV/0!",
+    "NA": "#N/A",
+    "Name": "#NAME?",
+    "Null": "#NULL!",
+    "Num": "#NUM!",
+    "Ref": "#REF!",
+    "Value": "#VALUE!",
+    "GettingData": "#GETTING_DATA",
+}
+
+
+def xls_error_cells(errors: fastexcel.CellErrors | None) -> list[ErrorCell]:
+    """The error cells fastexcel reports of a sheet it read as text from the grid's first row
+    (a .xls workbook's), as (sheet row number, grid position, the error's text)."""
+    found = []
+    for error in (errors.errors if errors else [])[:MAX_ERRORS]:
+        name = _XLS_ERROR.search(error.detail)
+        if name:
+            row, col = error.position
+            found.append((row + 1, col, _XLS_ERRORS.get(name.group(1), "#ERROR")))
+    return found
 
 
 def _errors(stream: IO[bytes]) -> Iterator[ErrorCell]:

@@ -156,6 +156,8 @@ CAPABILITIES = Capabilities(
     # itself wait on this load's, would hang both where no deadlock detector sees it.
     state_guard=f"SET LOCAL lock_timeout = '{STATE_LOCK_TIMEOUT}'",
     shared_owners=True,
+    # owners found only refreshed before staging go to the one upsert by key, not staged
+    owners_left_out=(sql.REFRESHED, sql.UNCHANGED),
     # the key tables are a heap: sorting the rows first cost more than it saved (1M rows)
     clustered_journal=False,
     ledger=PostgresLedger,

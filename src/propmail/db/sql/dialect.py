@@ -78,15 +78,25 @@ class Dialect:
         updated: list[str],
         where: str,
         also: str = "",
+        kept: str = "",
     ) -> str:
         """Insert the `rows` (a SELECT) into `table`; a row whose `key` is stored rewrites the
         `updated` columns with the incoming values (and the assignments `also`), only where
-        `where` holds (it may name `table` and the incoming row, `self.incoming`)."""
-        sets = ", ".join(f"{c} = {self.incoming}.{c}" for c in updated)
+        `where` holds (it may name `table` and the incoming row, `self.incoming`); where `kept`
+        holds of the incoming row, each of them keeps its stored value."""
+        sets = ", ".join(f"{c} = {self._rewritten(table, c, kept)}" for c in updated)
         return (
             f"INSERT INTO {table} ({columns}) {rows} "
             f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets}{also} WHERE {where}"
         )
+
+    def _rewritten(self, table: str, column: str, kept: str) -> str:
+        """The value an upsert's update gives `column`: the incoming one, or where `kept`
+        holds, the stored one."""
+        incoming = f"{self.incoming}.{column}"
+        if not kept:
+            return incoming
+        return f"CASE WHEN {kept} THEN {table}.{column} ELSE {incoming} END"
 
     def insert_missing(self, table: str, columns: str, rows: str, key: str, returning: str) -> str:
         """Insert the `rows` whose `key` is not stored (safe against a concurrent inserter),

@@ -133,17 +133,20 @@ def location_kinds(d: Dialect, pending_id: int | None = None) -> str:
 def location_moves(d: Dialect) -> str:
     """The staged locations the load inserts or rewrites (owners merged, before the location
     merge), per kind and pair of codes stored and staged: (Kind, old code, new code, rows,
-    rows whose owner changes). Only those rows of the kind table are read, not the region."""
+    rows whose owner changes). Only those rows of the kind table are read, not the region;
+    a new row has no stored row nor owner to compare, so only the changed ones are joined
+    with them (in month 1, every row is new)."""
     k, q = STAGE_LOCATION_KIND, d.q
-    code, owner = q("PriorityCode"), q("OwnerId")
-    sold = f"CASE WHEN k.{q('Kind')} = {CHANGED} AND {d.distinct(f'l.{owner}', f'o.{owner}')} "
+    code, owner, kind = q("PriorityCode"), q("OwnerId"), f"k.{q('Kind')}"
+    staged = f"FROM {k} k JOIN {STAGE_LOCATION} s ON s.{q('PrimaryId')} = k.{q('PrimaryId')} "
+    sold = f"SUM(CASE WHEN {d.distinct(f'l.{owner}', f'o.{owner}')} THEN 1 ELSE 0 END)"
     return (
-        f"SELECT k.{q('Kind')}, l.{code}, s.{code}, COUNT(*), SUM({sold}THEN 1 ELSE 0 END) "
-        f"FROM {k} k JOIN {STAGE_LOCATION} s ON s.{q('PrimaryId')} = k.{q('PrimaryId')} "
+        f"SELECT {kind}, NULL, s.{code}, COUNT(*), 0 {staged}"
+        f"WHERE {kind} = {NEW} GROUP BY {kind}, s.{code} UNION ALL "
+        f"SELECT {kind}, l.{code}, s.{code}, COUNT(*), {sold} {staged}"
         f"LEFT JOIN {q('Owner')} o ON o.{q('Slug')} = s.{q('OwnerSlug')} "
         f"LEFT JOIN {q('Location')} l ON l.{q('LocationId')} = k.{q('LocationId')} "
-        f"WHERE k.{q('Kind')} IN ({NEW}, {CHANGED}) "
-        f"GROUP BY k.{q('Kind')}, l.{code}, s.{code}"
+        f"WHERE {kind} = {CHANGED} GROUP BY {kind}, l.{code}, s.{code}"
     )
 
 
@@ -171,24 +174,43 @@ def _of_kind(d: Dialect, key: str, kind_table: str, kinds: tuple[int, ...]) -> s
 def owner_upsert(d: Dialect, kinds: tuple[int, ...] = (NEW, CHANGED)) -> str:
     """Owner MERGE on Slug of the staged owners of `kinds`: insert new owners, rewrite
     matched ones (changed or stale: the upsert's condition decides again, as another
-    region's load may have written the owner since it was compared)."""
-    t = d.q("Owner")
-    vals = ", ".join(f"s.{d.q(n)}" for n in OWNER_NAMES)
+    region's load may have written the owner since it was compared).
+
+    With REFRESHED among `kinds`, the owners of that kind that were not staged (found the
+    same before staging, `compare`) go through the same upsert, in the same order, as their
+    stored rows: they are told apart by a null InsertedDate, and keep every stored value but
+    the two dates, which they get where not written today. Such an owner is stored and stays
+    so (a location of the region, which the load has locked, names it), so none is inserted."""
+    t, q = d.q("Owner"), d.q
+    slug = q("Slug")
+    vals = ", ".join(f"s.{q(n)}" for n in OWNER_NAMES)
+    rows = (
+        f"SELECT {vals}, :now AS {q('InsertedDate')} FROM {STAGE_OWNER} s "
+        f"WHERE {_of_kind(d, 'Slug', STAGE_OWNER_KIND, kinds)}"
+    )
+    where = f"{_changed(d, t, d.incoming, OWNER_DATA)} OR {_refresh(d, t)}"
+    kept = ""
+    if REFRESHED in kinds:
+        k = STAGE_OWNER_KIND
+        rows += (
+            f" UNION ALL SELECT {vals}, NULL FROM {k} k JOIN {t} s ON s.{q('OwnerId')} = "
+            f"k.{q('OwnerId')} WHERE k.{q('Kind')} = {REFRESHED} AND NOT EXISTS "
+            f"(SELECT 1 FROM {STAGE_OWNER} staged WHERE staged.{slug} = k.{slug})"
+        )
+        kept = f"{d.incoming}.{q('InsertedDate')} IS NULL"
+        where = f"({_refresh(d, t)}) OR (NOT {kept} AND ({where}))"
     # Owners are shared by every region: two loads that lock them in different orders
     # deadlock, so every load writes them in one global order (the slug, byte by byte).
-    order = f"ORDER BY s.{d.q('Slug')} COLLATE {d.byte_collation}"
-    rows = (
-        f"SELECT {vals}, :now FROM {STAGE_OWNER} s "
-        f"WHERE {_of_kind(d, 'Slug', STAGE_OWNER_KIND, kinds)} {order}"
-    )
+    ordered = f"SELECT * FROM ({rows}) s WHERE true ORDER BY s.{slug} COLLATE {d.byte_collation}"
     return d.upsert(
         t,
         d.columns([*OWNER_NAMES, "InsertedDate"]),
-        rows,
-        [d.q("Slug")],
-        [d.q(n) for n in OWNER_DATA],
-        f"{_changed(d, t, d.incoming, OWNER_DATA)} OR {_refresh(d, t)}",
+        ordered,
+        [slug],
+        [q(n) for n in OWNER_DATA],
+        where,
         also=_dates_now(d),
+        kept=kept,
     )
 
 
