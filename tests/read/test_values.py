@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from propmail.contract import SOURCE_ROW
-from propmail.read import read_upload
+from propmail.contract import SOURCE_ROW, Kind
+from propmail.read import read_upload, values
 from tests.read.samples import BASE, upload_csv, write_csv
 
 
@@ -201,3 +201,21 @@ def test_any_five_digit_zip_survives_a_csv_round_trip(zips: list[str]) -> None:
         result = read_upload(path)
     assert result.frame["LocationZip"].to_list() == zips
     assert result.unparseable == {}
+
+
+_PLAIN_CELLS = (
+    r"\$?[0-9]{1,20}(\.[0-9]{1,4})?%?|[0-9]{5}|[0-9]{1,2}/[0-9]{1,2}/(18|19|20|21)[0-9]{2}"
+    r"|(18|19|20|21)[0-9]{2}-[0-9]{1,2}-[0-9]{1,2}|[0-9 $%.,()/-]{1,8}"
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.from_regex(_PLAIN_CELLS, fullmatch=True), min_size=1, max_size=40))
+def test_cells_in_a_plain_form_read_as_their_full_pattern_reads_them(cells: list[str]) -> None:
+    text = pl.DataFrame({SOURCE_ROW: range(len(cells)), "N": cells, "D": cells, "OwnerZip": cells})
+    kinds = {"N": Kind.NUMBER, "D": Kind.DATE, "OwnerZip": Kind.ZIP5, "OwnerMailingZip4": Kind.ZIP4}
+    for formats in ({}, {"N": "0%"}):
+        shortcut = values.parsed_frame(text, kinds, formats)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(values, "_PLAIN", {})  # every cell through the regexes' groups
+            assert shortcut.equals(values.parsed_frame(text, kinds, formats))

@@ -69,6 +69,15 @@ _NUMBER = (
     r"(?P<number>[-+]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)"
     r"(?P<percent>%)?(?P<close>\))?$"
 )
+# The plain forms most cells take, read without the regexes' groups: a 5-digit ZIP, an ISO or
+# m/d/yyyy date with nothing after it, digits with a decimal part, a leading $ or a closing %.
+# Each reads as its full pattern above reads it; the cells that are not plain go through that.
+_PLAIN = {
+    Kind.ZIP5: r"^[0-9]{5}$",
+    Kind.DATE: rf"^(?:{_YEAR}-[0-9]{{1,2}}-[0-9]{{1,2}}|[0-9]{{1,2}}/[0-9]{{1,2}}/{_YEAR})$",
+    Kind.NUMBER: r"^\$?[0-9]+(?:\.[0-9]+)?%?$",
+}
+_F = "\0plain:"  # prefix of the flag that a column's cell is in its plain form
 # A zero-padded format pads a text column whatever its width, a ZIP column only to its own.
 _PADDED = {Kind.ZIP5: 5, Kind.ZIP4: 4, Kind.DATE: -1, Kind.NUMBER: -1}
 _EXCEL_EPOCH = 25569  # serial of 1970-01-01, where polars counts days from
@@ -170,19 +179,27 @@ def parsed_frame(
     """`text` plus, per typed column, its parsed twin `_P + name` (null where unparseable)."""
     patterns = {Kind.ZIP5: _ZIP, Kind.ZIP4: _ZIP4, Kind.DATE: _DATE, Kind.NUMBER: _NUMBER}
     typed = {c: columns[c] for c in text.columns if c in columns and columns[c] in patterns}
+    plain = {c: pl.col(_F + c) for c, k in typed.items() if k in _PLAIN}
+    flags = [pl.col(c).str.contains(_PLAIN[typed[c]]).alias(_F + c) for c in plain]
     groups = []
     for canon, kind in typed.items():
         source = (
             pl.col(canon).str.replace_all(r"[\s$]", "") if kind is Kind.NUMBER else pl.col(canon)
         )
+        if canon in plain:  # the regex's groups only of the cells not in their plain form
+            source = pl.when(~plain[canon]).then(source)
         groups.append(source.str.extract_groups(patterns[kind]).alias(_G + canon))
-    values = [
-        _value(pl.col(_G + c), k, fraction=_fraction(c, formats), date1904=date1904).alias(_P + c)
-        for c, k in typed.items()
-    ]
+    values = []
+    for canon, kind in typed.items():
+        fraction = _fraction(canon, formats)
+        value = _value(pl.col(_G + canon), kind, fraction=fraction, date1904=date1904)
+        if canon in plain:
+            value = pl.when(plain[canon]).then(_plain(canon, kind, fraction)).otherwise(value)
+        values.append(value.alias(_P + canon))
     if PLUS4_FROM in typed and PLUS4_INTO in columns:
         values.append(pl.col(_G + PLUS4_FROM).struct.field("plus4").alias(_PLUS4))
-    return _parse_in_turn(text, groups, values)
+    flagged = text.with_columns(flags)
+    return _parse_in_turn(flagged, groups, values).drop(_F + c for c in plain)
 
 
 def _parse_in_turn(
@@ -222,21 +239,44 @@ def _value(
         return part("zip4").str.zfill(4)
     if kind is Kind.DATE:
         serial = part("serial").cast(pl.Int64) + (_EPOCH_1904 if date1904 else 0)
-        date = pl.coalesce(
+        return _in_calendar(
             part("iso").str.to_date("%Y-%m-%d", strict=False),
             part("us").str.to_date("%m/%d/%Y", strict=False),
             # bounded first: a 7-digit serial would overflow the date type
             pl.when(serial < 120_000).then(serial - _EXCEL_EPOCH).cast(pl.Int32).cast(pl.Date),
         )
-        return pl.when(date.is_between(_FIRST_DATE, _LAST_DATE)).then(date)
     # NUMBER; a cast, not a regex, rejects what has no digit at all ("", ".", "-")
     number = part("number").str.replace_all(",", "", literal=True).cast(pl.Float64, strict=False)
     negative = part("open").is_not_null()
     value = number * pl.when(negative).then(-1.0).otherwise(1.0)
+    return _number(value, fraction, balanced=negative == part("close").is_not_null())
+
+
+def _plain(column: str, kind: Kind, fraction: pl.Expr | None) -> pl.Expr:
+    """The typed value of a cell in its plain form (`_PLAIN`), as `_value` reads it."""
+    cell = pl.col(column)
+    if kind is Kind.ZIP5:
+        return cell
+    if kind is Kind.DATE:
+        return _in_calendar(
+            cell.str.to_date("%Y-%m-%d", strict=False), cell.str.to_date("%m/%d/%Y", strict=False)
+        )
+    number = cell.str.strip_prefix("$").str.strip_suffix("%").cast(pl.Float64, strict=False)
+    return _number(number, fraction, balanced=pl.lit(True))
+
+
+def _in_calendar(*dates: pl.Expr) -> pl.Expr:
+    """The first of `dates` that is one, where it lies from 1900-03-01 to 2199-12-31."""
+    date = pl.coalesce(*dates)
+    return pl.when(date.is_between(_FIRST_DATE, _LAST_DATE)).then(date)
+
+
+def _number(value: pl.Expr, fraction: pl.Expr | None, *, balanced: pl.Expr) -> pl.Expr:
+    """A number read, scaled to percent where `fraction`; null unless `balanced` (both
+    parentheses or none) and finite."""
     if fraction is not None:  # a cell formatted as percent holds a fraction: 0.45 shows as 45%
         scaled = (value * 100).round(9)  # 0.45 * 100 is 45.00000000000001
         value = pl.when(fraction).then(scaled).otherwise(value)
-    balanced = negative == part("close").is_not_null()
     return pl.when(balanced & value.is_finite()).then(value)  # 1e309 overflows: unparseable
 
 
