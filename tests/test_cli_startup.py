@@ -68,3 +68,19 @@ def test_help_imports_no_rich() -> None:
 def test_the_installed_command_starts_at_the_fast_path() -> None:
     project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
     assert project["project"]["scripts"]["propmail"] == "propmail.__main__:main"
+
+
+def test_the_lazy_console_holds_a_live_display_as_rich_does() -> None:
+    """rich's live displays enter their console (`with console:`), which __getattr__ cannot
+    give; batch's progress line refreshes through it."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from propmail import cli
+
+    with cli.err as console:
+        assert isinstance(console, Console)
+    with Progress(console=cli.err) as shown:
+        task = shown.add_task("x", total=1)
+        shown.advance(task)
+        shown.refresh()

@@ -11,7 +11,8 @@ measured by this repository's evaluator with that worktree's package first on th
 
     python -m tests.realdata.evaluate --leave-one-out --sample holdout
 
-A set of commits that does not revert cleanly is reported as such, never silently skipped.
+A set of commits that does not revert cleanly in the package (`src/`) is reported as such, never
+silently skipped; a conflict only in a document keeps that document as it is.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def in_reverted_tree(reverted: list[Change], measure: Callable[[Path], T]) -> T 
         try:
             for change in reverted:
                 undone = _git("revert", "--no-commit", change.commit, cwd=tree)
-                if undone.returncode:
+                if undone.returncode and not _only_outside_src(tree):
                     why = (undone.stderr.strip().splitlines() or ["?"])[0]
                     return f"{change.commit[:10]} does not revert cleanly ({why})"
             return measure(tree / "src")
@@ -96,6 +97,16 @@ def _scores(src: Path | None, sample: str, extract: str) -> list[Score]:
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=True)
     scores = [Score(**json.loads(line)) for line in done.stdout.splitlines() if line.strip()]
     return [s for s in scores if s.extract != ALL]
+
+
+def _only_outside_src(tree: Path) -> bool:
+    """Whether a revert's conflicts are all outside the package (a doc's neighbouring lines):
+    then those files keep HEAD's text and the revert goes on; else it does not revert."""
+    conflicted = _git("diff", "--name-only", "--diff-filter=U", cwd=tree).stdout.split()
+    if not conflicted or any(p.startswith("src/") for p in conflicted):
+        return False
+    _git("checkout", "HEAD", "--", *conflicted, cwd=tree)
+    return _git("add", "--", *conflicted, cwd=tree).returncode == 0
 
 
 def without(extract: str, sample: str, reverted: list[Change]) -> list[Score] | str:

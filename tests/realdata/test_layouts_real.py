@@ -53,7 +53,7 @@ REQUIRED_READ = {
         "LocationAddress1": ("location",),
         "LocationZip": ("zip_code",),
         "OwnerName": ("owner_1",),
-        "OwnerAddress1": ("mailing_street",),
+        "OwnerAddress1": ("mailing_address_1", "mailing_address_2", "mailing_street"),
         "OwnerZip": ("mailing_zip",),
     },
     "jersey_city_nj_modiv_residential.csv": {
@@ -91,7 +91,7 @@ REQUIRED_READ = {
         "LocationPrimaryId": ("rem pid",),
         "LocationAddress1": ("rem prcl locn",),
         "OwnerName": ("own name",),
-        "OwnerAddress1": ("address1",),
+        "OwnerAddress1": ("address1", "address2"),
         "OwnerZip": ("zip",),
     },
     "mercer_county_nj_mls_tax_records.csv": {

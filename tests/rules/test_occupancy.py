@@ -169,3 +169,14 @@ def test_site_quality_counts_placeholders_and_empty_zips(rules: Rules, tmp_path:
     clean = occupancy.site_quality(frame.tail(1), rules.occupancy)
     assert (clean.placeholder_addresses, clean.empty_zips) == (0, 0)
     assert clean.undecided_for_placeholders == clean.undecided_for_empty_zips == ()
+
+
+def test_a_house_number_spelled_out_is_its_digits(rules: Rules) -> None:
+    site = {"LocationAddress1": "1 MARKHAM RD", "LocationZip": "08540"}
+    rows = [
+        {**site, "OwnerAddress1": "One Markham Rd 3D", "OwnerZip": "08540"},
+        {**site, "OwnerAddress1": "Two Markham Rd", "OwnerZip": "08540"},
+        {**site, "OwnerAddress1": "1 ONE TREE LN", "OwnerZip": "08540"},
+    ]
+    got = occupancy.derive(upload(rows), rules.occupancy)["IsOwnerOccupied"].to_list()
+    assert got == [True, False, False]

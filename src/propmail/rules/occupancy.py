@@ -17,6 +17,7 @@ optional suffix and an optional directional after it, all in the Pub 28 key of
   a care-of or a name on OwnerAddress1 gives way to OwnerAddress2; a unit alone on
   OwnerAddress2 (``APT 2``) is the unit of OwnerAddress1;
 - a PO box is never owner-occupied;
+- a house number spelled out at the start (``ONE MARKHAM RD``) is its digits;
 - the 5-digit ZIPs are equal; where the site has no ZIP, ``[occupancy] without_site_zip =
   "city_state"`` (the default) compares the cities and states instead.
 
@@ -105,6 +106,11 @@ _UNIT_AFTER_NO = r" NO ([0-9][A-Z0-9]*)$"
 # a line that is a unit alone: APT 2, # 2, UNIT 3-B, STE. 200
 _UNIT_ALONE = rf"^\s*(?:(?:{UNIT_DESIGNATOR}|#)\.?\s*)+([A-Z0-9][A-Z0-9/.-]*)\s*$"
 _PO_BOX = r"\b(?:P\.? ?O\.?|POST OFFICE) ?(?:BOX|BX)\b"
+NUMBER_WORDS = {
+    "ONE": "1", "TWO": "2", "THREE": "3", "FOUR": "4", "FIVE": "5", "SIX": "6", "SEVEN": "7",
+    "EIGHT": "8", "NINE": "9", "TEN": "10", "ELEVEN": "11", "TWELVE": "12",
+}  # fmt: skip
+_NUMBER_WORD = rf"^\s*(?P<word>{'|'.join(NUMBER_WORDS)})\s+(?P<rest>\S.*)$"
 
 
 @dataclass(frozen=True)
@@ -153,10 +159,17 @@ def site_quality(frame: pl.DataFrame, occupancy: Occupancy) -> SiteQuality:
     return SiteQuality(int(counts[0]), int(counts[1]), "city and state" if by_city else "nothing")
 
 
+def _digits_first(raw: pl.Expr) -> pl.Expr:
+    """A house number spelled out at the start written in digits, as Publication 28 writes it
+    (``ONE MARKHAM RD`` is ``1 MARKHAM RD``)."""
+    parts = raw.str.extract_groups(_NUMBER_WORD)
+    digits = parts.struct.field("word").replace_strict(NUMBER_WORDS, default=None)
+    return pl.coalesce(pl.concat_str([digits, parts.struct.field("rest")], separator=" "), raw)
+
+
 def _raw(expr: pl.Expr) -> pl.Expr:
     return (
-        expr.cast(pl.String)
-        .str.to_uppercase()
+        _digits_first(expr.cast(pl.String).str.to_uppercase())
         .str.replace(_UNIT_AFTER_NUMBER, "${1} ${3} UNIT ${2}")
         .str.replace(_BUILDING_UNIT_NUMBER, "${1} ${3} UNIT ${2}")
         .str.replace(_UNIT_BEFORE_NUMBER, "${3} ${4} UNIT ${1}${2}")
