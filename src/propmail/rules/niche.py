@@ -60,7 +60,7 @@ def stack(code: pl.Expr, niche_type: str, separator: str) -> pl.Expr:
 class UploadKeys:
     """What every niche list is matched against, computed once per upload."""
 
-    ids: pl.Series  # the upload's parcel ids, unique
+    ids: pl.Series  # the upload's parcel ids (looked up with is_in: repeats do not matter)
     address: pl.Series  # the normalized address key of every upload row (null when unusable)
     parcels_per_key: pl.DataFrame  # _key, _parcels: how many parcels an address key names
 
@@ -79,7 +79,7 @@ class UploadKeys:
             .group_by("_key")
             .agg(pl.col("LocationPrimaryId").n_unique().alias("_parcels"))
         )
-        ids = frame["LocationPrimaryId"].drop_nulls().unique()
+        ids = frame["LocationPrimaryId"].drop_nulls()  # no unique(): one pass less over 1M ids
         return cls(ids=ids, address=keyed["_key"], parcels_per_key=parcels)
 
 
