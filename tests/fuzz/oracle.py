@@ -10,6 +10,7 @@ import polars as pl
 
 from propmail.contract import UPLOAD_COLUMNS, Kind
 from propmail.pipeline import foreign_mailing
+from propmail.rules.places import state_from_zip
 from tests.fuzz.uploads import TEXT_WIDTH, WHITE_SPACE, Upload, strip, utf16_length
 
 # Location and Owner columns checked against the file (database name -> canonical column)
@@ -114,6 +115,7 @@ def expect(upload: Upload) -> Outcome:
             if UPLOAD_COLUMNS[column] is not Kind.TEXT and cell.unparseable:
                 unparseable[column] = unparseable.get(column, 0) + 1
 
+    _state_from_zip(upload, values)
     rejected: dict[int, str] = {}
     unstorable: dict[int, set[str]] = {}
     abroad = _abroad(values)
@@ -142,6 +144,24 @@ def expect(upload: Upload) -> Outcome:
         if number not in rejected and loaded[v["LocationPrimaryId"]] != number:
             rejected[number] = DUPLICATE
     return Outcome(values, rejected, unstorable, loaded, unparseable)
+
+
+def _state_from_zip(upload: Upload, values: dict[int, dict[str, Any]]) -> None:
+    """A mailing place with no state takes its state (and, with no city, its city) from its
+    ZIP as the reader reads it. The ZIP table is the product's (rules/places.py, tested
+    there); the oracle only asks it, from the ZIP cell as written."""
+    if not {"OwnerCity", "OwnerState", "OwnerZip"} <= set(upload.headers):
+        return
+    numbers = [n for n in values if values[n]["OwnerState"] is None]
+    raw = {i + 2: row["OwnerZip"].raw for i, row in enumerate(upload.rows)}
+    zips = [raw[n] if isinstance(raw[n], str) else None for n in numbers]
+    frame = pl.DataFrame(
+        {"c": [values[n]["OwnerCity"] for n in numbers], "z": zips},
+        schema={"c": pl.String, "z": pl.String},
+    ).with_columns(s=pl.lit(None, pl.String))
+    filled = frame.select(**state_from_zip(pl.col("c"), pl.col("s"), pl.col("z")))
+    for n, (city, state) in zip(numbers, filled.rows(), strict=True):
+        values[n]["OwnerCity"], values[n]["OwnerState"] = city, state
 
 
 def _abroad(values: dict[int, dict[str, Any]]) -> dict[int, bool]:
